@@ -1,0 +1,281 @@
+/**
+ * @file backorder/storage.h
+ * @brief The storage vtable: how libbackorder keeps its records.
+ *
+ * This header is for adapter authors. An adapter supplies a ::bo_storage
+ * table of callbacks plus a `void *user_data` that every callback receives.
+ * The library ships three adapters (memory, SQLite, PostgreSQL); anyone may
+ * write another, in the manner of libgit2's custom ODB backends or SQLite's
+ * VFS.
+ *
+ * The contract, in short:
+ *
+ * - Record level: the core reads and writes items, orders, lines, supply
+ *   records, subscriptions, queue entries, events and metadata one record at
+ *   a time. Records are plain structs with fixed-size fields, copied in and
+ *   out; an adapter never keeps a pointer it was given.
+ * - Transactions: every mutating library call runs between `begin` and
+ *   `commit` (or `rollback` on any failure). Reads outside a transaction
+ *   happen only in queries and event dispatch. A rolled-back transaction
+ *   must leave no trace. Savepoints (optional) nest inside a transaction.
+ * - Locking: `begin` must make the transaction serialisable against other
+ *   connections to the same store (SQLite: `BEGIN IMMEDIATE`; PostgreSQL:
+ *   row locks or an advisory lock taken at begin; memory: the inventory's
+ *   mutex already serialises callers).
+ * - Return values: #BO_OK on success, #BO_ENOTFOUND when a looked-up record
+ *   does not exist (or an iteration is over), #BO_ESTORAGE on any failure.
+ *   Any other negative value is treated as #BO_ESTORAGE.
+ * - Queues: two ordered sets of ::bo_queue_entry per item (waiting lines and
+ *   lines holding allocated units), ordered by ::bo_queue_key compared
+ *   word by word as signed 64-bit integers, then by `seq` unsigned. Keys
+ *   are unique within an item's queue. The core only ever reads a queue from
+ *   one end or from a known key onwards, so adapters can keep it in an index.
+ *
+ * Versioning: `version` is the first field. This is version
+ * #BO_STORAGE_VERSION; fields are only ever appended, and the library
+ * accepts every version from 1 to the current one, copying only the part of
+ * the table the adapter's version knows. Required callbacks that are NULL
+ * make bo_inventory_open() fail with #BO_EINVALID; optional ones (marked so)
+ * may be NULL and have a documented fallback.
+ */
+#ifndef BACKORDER_STORAGE_H
+#define BACKORDER_STORAGE_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief The current version of ::bo_storage. */
+#define BO_STORAGE_VERSION 1
+
+/** @brief An item record: an SKU's stock, settings and counters. */
+typedef struct bo_item_rec {
+	char sku[BO_ID_MAX + 1];        /**< SKU, NUL-terminated; the key. */
+	char policy[BO_NAME_MAX + 1];   /**< Name of the item's allocation policy. */
+	int64_t on_hand;                /**< Physical units not yet shipped. */
+	int64_t allocated;              /**< Units reserved for lines (part of on_hand). */
+	int64_t backordered;            /**< Units waiting, summed over waiting lines. */
+	int64_t incoming;               /**< Units of open supply records. */
+	int32_t backorder;              /**< ::bo_backorder_mode. */
+	int32_t released;               /**< 1 once the release time has been processed. */
+	int64_t max_backorder;          /**< Cap on waiting units, or #BO_UNLIMITED. */
+	int64_t lead_time;              /**< Lead time in seconds, or #BO_NO_TIME. */
+	int64_t release_at;             /**< Preorder release time, or #BO_NO_TIME. */
+	int64_t preorder_max;           /**< Preorder cap on allocated + waiting units, or #BO_UNLIMITED. */
+	int64_t subscribers;            /**< Number of pending back-in-stock subscriptions. */
+	int64_t demand;                 /**< Insight: units ever ordered (placed or added by modify). */
+	int64_t filled_at_once;         /**< Insight: units allocated at the moment they were ordered. */
+	int64_t shipped;                /**< Insight: units ever shipped. */
+	int64_t cancelled;              /**< Insight: units ever cancelled. */
+	int64_t revenue_held;           /**< Insight: sum of waiting units x unit price, minor units. */
+	int64_t created;                /**< Time the item was created. */
+} bo_item_rec;
+
+/** @brief An order record (its lines are separate ::bo_line_rec records). */
+typedef struct bo_order_rec {
+	char id[BO_ID_MAX + 1];         /**< The caller's order id; the key. */
+	int64_t created;                /**< Time the order was placed. */
+	int64_t priority;               /**< Priority, higher first. */
+	int64_t due;                    /**< Due time, or #BO_NO_TIME. */
+	int32_t ship_mode;              /**< ::bo_ship_mode. */
+	int32_t ready;                  /**< 1 while every open line is fully allocated. */
+	uint32_t nlines;                /**< Number of lines, indexed 0..nlines-1. */
+	uint32_t reserved;              /**< Zero. */
+} bo_order_rec;
+
+/** @brief A queue key: policy key words, then a unique sequence number. */
+typedef struct bo_queue_key {
+	int64_t k[BO_KEY_WORDS];        /**< Policy sort key, compared as signed words. */
+	uint64_t seq;                   /**< Unique queue sequence; final tie-break. */
+} bo_queue_key;
+
+/** @brief An order line record, keyed by (order_id, index). */
+typedef struct bo_line_rec {
+	char order_id[BO_ID_MAX + 1];   /**< Order the line belongs to. */
+	char sku[BO_ID_MAX + 1];        /**< The line's SKU (one line per SKU per order). */
+	uint32_t index;                 /**< Position in the order, from 0. */
+	uint32_t reserved;              /**< Zero. */
+	int64_t placed;                 /**< Quantity as placed (for idempotent retries). */
+	int64_t ordered;                /**< Ordered = allocated + backordered + shipped + cancelled. */
+	int64_t allocated;              /**< Units reserved for this line. */
+	int64_t backordered;            /**< Units waiting. */
+	int64_t shipped;                /**< Units shipped. */
+	int64_t cancelled;              /**< Units cancelled. */
+	int64_t unit_price;             /**< Minor currency units, or #BO_NO_PRICE. */
+	int64_t queue_time;             /**< Time the line joined its queue. */
+	int64_t eta;                    /**< Last computed ETA, or #BO_NO_TIME. */
+	bo_queue_key key;               /**< The line's current key in its item's queues. */
+} bo_line_rec;
+
+/** @brief Which of an item's two queues. */
+typedef enum bo_queue_kind {
+	BO_QUEUE_WAITING = 0,   /**< Lines with waiting (backordered) units. */
+	BO_QUEUE_ALLOCATED = 1  /**< Lines holding allocated units. */
+} bo_queue_kind;
+
+/** @brief An entry of an item's queue. */
+typedef struct bo_queue_entry {
+	char sku[BO_ID_MAX + 1];        /**< The item. */
+	char order_id[BO_ID_MAX + 1];   /**< The line's order. */
+	uint32_t index;                 /**< The line's index in its order. */
+	uint32_t reserved;              /**< Zero. */
+	bo_queue_key key;               /**< Position in the queue. */
+} bo_queue_entry;
+
+/** @brief An incoming supply record, keyed by (sku, id). */
+typedef struct bo_supply_rec {
+	char sku[BO_ID_MAX + 1];        /**< The item. */
+	char id[BO_ID_MAX + 1];         /**< Supply id, unique per item. */
+	int64_t qty;                    /**< Units expected (>= 1). */
+	int64_t expected;               /**< Expected arrival time. */
+} bo_supply_rec;
+
+/** @brief A back-in-stock subscription, keyed by (sku, seq). */
+typedef struct bo_sub_rec {
+	char sku[BO_ID_MAX + 1];        /**< The item. */
+	char customer[BO_ID_MAX + 1];   /**< The customer to alert. */
+	uint64_t seq;                   /**< Subscription sequence, unique per inventory. */
+} bo_sub_rec;
+
+/** @brief An outbox event record, keyed by seq. */
+typedef struct bo_event_rec {
+	uint64_t seq;                   /**< Sequence, unique and increasing per inventory. */
+	int32_t kind;                   /**< ::bo_event_kind. */
+	int32_t reserved;               /**< Zero. */
+	char order_id[BO_ID_MAX + 1];   /**< Order, or "" for item-level events. */
+	char sku[BO_ID_MAX + 1];        /**< SKU, or "" for order-level events. */
+	char customer[BO_ID_MAX + 1];   /**< Customer (back_in_stock), or "". */
+	int64_t qty;                    /**< Units the event is about. */
+	int64_t eta;                    /**< ETA, or #BO_NO_TIME. */
+	int64_t time;                   /**< Clock time of the change. */
+} bo_event_rec;
+
+/**
+ * @brief The storage vtable. See the file description for the contract.
+ *
+ * Every callback receives the `user_data` given to bo_inventory_open().
+ * Callbacks run on the thread of the library call that needs them, with the
+ * inventory's lock held, so an adapter used by one inventory sees no
+ * concurrent calls.
+ */
+typedef struct bo_storage {
+	/** Version of this struct the adapter was built against: #BO_STORAGE_VERSION. */
+	unsigned int version;
+
+	/** Start a transaction. */
+	int (*begin)(void *user_data);
+	/** Make the transaction's changes durable. On failure the core calls rollback. */
+	int (*commit)(void *user_data);
+	/** Undo everything since begin. */
+	int (*rollback)(void *user_data);
+
+	/** Read item `sku` into `out`; #BO_ENOTFOUND if absent. `for_update` asks for a write lock. */
+	int (*item_get)(void *user_data, const char *sku, bo_item_rec *out, int for_update);
+	/** Insert or replace the item with `rec->sku`. */
+	int (*item_put)(void *user_data, const bo_item_rec *rec);
+	/** The first item whose SKU sorts bytewise after `after` (NULL: the first); #BO_ENOTFOUND at the end. */
+	int (*item_next)(void *user_data, const char *after, bo_item_rec *out);
+
+	/** Read order `id`; #BO_ENOTFOUND if absent. */
+	int (*order_get)(void *user_data, const char *id, bo_order_rec *out, int for_update);
+	/** Insert or replace the order with `rec->id`. */
+	int (*order_put)(void *user_data, const bo_order_rec *rec);
+	/** The first order whose id sorts bytewise after `after` (NULL: the first); #BO_ENOTFOUND at the end. */
+	int (*order_next)(void *user_data, const char *after, bo_order_rec *out);
+
+	/** Read line `index` of order `order_id`; #BO_ENOTFOUND if absent. */
+	int (*line_get)(void *user_data, const char *order_id, uint32_t index, bo_line_rec *out);
+	/** Insert or replace the line (`rec->order_id`, `rec->index`). */
+	int (*line_put)(void *user_data, const bo_line_rec *rec);
+
+	/** Insert `entry` into queue `queue` of item `entry->sku`. */
+	int (*queue_insert)(void *user_data, int queue, const bo_queue_entry *entry);
+	/** Remove the entry of item `sku` with key `key` from queue `queue`; #BO_ENOTFOUND if absent. */
+	int (*queue_remove)(void *user_data, int queue, const char *sku, const bo_queue_key *key);
+	/** The first entry of `sku`'s queue with key greater than `after` (NULL: the head); #BO_ENOTFOUND at the end. */
+	int (*queue_next)(void *user_data, int queue, const char *sku, const bo_queue_key *after, bo_queue_entry *out);
+	/** The last entry of `sku`'s queue with key less than `before` (NULL: the tail); #BO_ENOTFOUND at the start. */
+	int (*queue_prev)(void *user_data, int queue, const char *sku, const bo_queue_key *before, bo_queue_entry *out);
+
+	/** Read supply record (`sku`, `id`); #BO_ENOTFOUND if absent. */
+	int (*supply_get)(void *user_data, const char *sku, const char *id, bo_supply_rec *out);
+	/** Insert or replace the supply record (`rec->sku`, `rec->id`). */
+	int (*supply_put)(void *user_data, const bo_supply_rec *rec);
+	/** Delete supply record (`sku`, `id`); #BO_ENOTFOUND if absent. */
+	int (*supply_del)(void *user_data, const char *sku, const char *id);
+	/**
+	 * The first supply record of `sku` after `after` in (expected, id) order
+	 * (NULL: the first); #BO_ENOTFOUND at the end.
+	 */
+	int (*supply_next)(void *user_data, const char *sku, const bo_supply_rec *after, bo_supply_rec *out);
+
+	/** Add a subscription. */
+	int (*sub_add)(void *user_data, const bo_sub_rec *rec);
+	/** The first subscription of `sku` with seq greater than `after` (0: the first); #BO_ENOTFOUND at the end. */
+	int (*sub_next)(void *user_data, const char *sku, uint64_t after, bo_sub_rec *out);
+	/** Delete subscription (`sku`, `seq`). */
+	int (*sub_del)(void *user_data, const char *sku, uint64_t seq);
+
+	/** Append an event to the outbox (seq is larger than every seq before). */
+	int (*outbox_append)(void *user_data, const bo_event_rec *ev);
+	/** The first pending event with seq greater than `after`; #BO_ENOTFOUND if none. */
+	int (*outbox_next)(void *user_data, uint64_t after, bo_event_rec *out);
+	/** Remove every pending event with seq <= `upto` (they were delivered). */
+	int (*outbox_ack)(void *user_data, uint64_t upto);
+
+	/** Read integer metadata `key` (NUL-terminated, at most 31 bytes); #BO_ENOTFOUND if absent. */
+	int (*meta_get)(void *user_data, const char *key, int64_t *value);
+	/** Write integer metadata `key`. */
+	int (*meta_put)(void *user_data, const char *key, int64_t value);
+
+	/**
+	 * Optional: set a savepoint inside the current transaction. Savepoints
+	 * nest. If NULL, batches (bo_inventory_batch_begin()) are unavailable.
+	 */
+	int (*savepoint)(void *user_data);
+	/** Optional (required with savepoint): forget the innermost savepoint, keeping its changes. */
+	int (*release)(void *user_data);
+	/** Optional (required with savepoint): undo changes since the innermost savepoint and forget it. */
+	int (*rollback_to)(void *user_data);
+
+	/** Optional: release everything the adapter holds, `user_data` included. Called by bo_inventory_free(). */
+	void (*close)(void *user_data);
+} bo_storage;
+
+/**
+ * @brief Compare two queue keys the way queues must be ordered.
+ * @param a first key (not NULL)
+ * @param b second key (not NULL)
+ * @return negative, 0 or positive as `a` sorts before, with or after `b`.
+ */
+BO_EXPORT int bo_queue_key_cmp(const bo_queue_key *a, const bo_queue_key *b);
+
+/**
+ * @brief Set the calling thread's detailed error message (see
+ *        bo_last_error() in backorder.h). For adapters: call it before
+ *        returning #BO_ESTORAGE so the caller learns why.
+ * @param fmt printf-style format
+ * @param ... arguments
+ */
+BO_EXPORT void bo_storage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+
+/** @brief sizeof(::bo_storage) as this library was built, for FFI users. */
+BO_EXPORT size_t bo_storage_size(void);
+/** @brief sizeof(::bo_item_rec), for FFI users. */
+BO_EXPORT size_t bo_item_rec_size(void);
+/** @brief sizeof(::bo_line_rec), for FFI users. */
+BO_EXPORT size_t bo_line_rec_size(void);
+/** @brief sizeof(::bo_event_rec), for FFI users. */
+BO_EXPORT size_t bo_event_rec_size(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
