@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# The README's second command (and CI's, through .ci/run): install what is
+# missing, then run every test the project has and end with one line
+#
+#   N passed, N failed
+#
+# What runs, in order:
+#   1. build-test: AddressSanitizer + UndefinedBehaviorSanitizer build with
+#      the doxygen reference (-Ddocs=true, warnings are errors); every meson
+#      test (cmocka suites, trace replays, examples, Python bindings).
+#   2. build-valgrind: a plain build; every test whose program is a
+#      compiled (ELF) executable runs again under valgrind memcheck
+#      (leaks and errors fail the test). Script tests are not repeated.
+#   3. Checks on the plain build, one test each: the shared library exports
+#      only bo_ symbols (nm -D); `meson install` into a temporary DESTDIR,
+#      then a small program compiles with `pkg-config --cflags --libs
+#      libbackorder` against that copy and runs.
+#
+# Each build that fails to compile counts as one failed test (whatever did
+# compile is still tested). Exit status: 0 when nothing failed, else 1.
+#
+# Environment: BO_SKIP_DEPS=1 skips apt-get; BO_JOBS=N limits parallelism
+# (default: all cores); BO_NO_VALGRIND=1 skips step 2.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+if [ "${BO_SKIP_DEPS:-0}" != 1 ]; then
+	bash tools/install-deps.sh || { echo "run-tests: installing dependencies failed" >&2; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+jobs=${BO_JOBS:-$(nproc)}
+extra_pass=0
+extra_fail=0
+logs=()
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+say() { printf '\n== %s\n' "$*" >&2; }
+check() {	# check NAME COMMAND...: one extra test
+	local name=$1; shift
+	if "$@"; then
+		echo "check $name: OK" >&2
+		extra_pass=$((extra_pass + 1))
+	else
+		echo "check $name: FAIL" >&2
+		extra_fail=$((extra_fail + 1))
+	fi
+}
+
+# A build that does not compile completely counts as one failed test.
+build_failed() {
+	echo "run-tests: $1 did not build completely (counted as one failure)" >&2
+	extra_fail=$((extra_fail + 1))
+}
+
+# build DIR OPTIONS...: configure (once, reconfigure later) and build.
+build() {
+	local dir=$1; shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >"$tmp/setup.log" 2>&1 || { cat "$tmp/setup.log" >&2; return 1; }
+	else
+		meson configure "$dir" "$@" >/dev/null || return 1
+	fi
+	# -k 0: build every target that can be built, so that one broken target
+	# (say, a doxygen warning) does not hide the results of all the others.
+	ninja -C "$dir" -j "$jobs" -k 0
+}
+
+# --- 1. sanitizers --------------------------------------------------------
+say "build-test: ASan + UBSan, docs"
+build build-test -Db_sanitize=address,undefined -Db_lundef=false \
+	-Ddocs=true -Dtests=true -Dexamples=true -Dbuildtype=debug || build_failed build-test
+if [ -f build-test/build.ninja ]; then
+	say "build-test: meson test"
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+		meson test -C build-test --no-rebuild --print-errorlogs \
+		--num-processes "$jobs" --logbase sanitizers >&2
+	logs+=(build-test/meson-logs/sanitizers.json)
+fi
+
+# --- 2. valgrind ----------------------------------------------------------
+if [ "${BO_NO_VALGRIND:-0}" != 1 ]; then
+	say "build-valgrind: plain build, compiled tests under valgrind"
+	build build-valgrind -Ddocs=false -Dtests=true \
+		-Dexamples=true -Dbuildtype=debugoptimized || build_failed build-valgrind
+	if [ -f build-valgrind/build.ninja ]; then
+		# Wrapper: valgrind for ELF programs, scripts run as they are.
+		cat >"$tmp/vg" <<'WRAP'
+#!/bin/sh
+if [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' \n')" = '177ELF' ]; then
+	exec valgrind --quiet --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --track-fds=no "$@"
+fi
+exec "$@"
+WRAP
+		chmod +x "$tmp/vg"
+		# The names of the tests whose command is a compiled program.
+		mapfile -t vg_tests < <(meson introspect --tests build-valgrind | python3 -c '
+import json, sys
+seen = set()
+for t in json.load(sys.stdin):
+    exe = t["cmd"][0] if t["cmd"] else ""
+    try:
+        with open(exe, "rb") as f:
+            elf = f.read(4) == b"\x7fELF"
+    except OSError:
+        elf = True  # not built: keep it, so that it fails visibly
+    exe_name = exe.rsplit("/", 1)[-1]
+    if elf and not exe_name.startswith(("python", "bash", "sh", "dash", "env", "perl")) and t["name"] not in seen:
+        seen.add(t["name"])
+        print(t["name"])
+')
+		if [ "${#vg_tests[@]}" -gt 0 ]; then
+			say "build-valgrind: ${#vg_tests[@]} tests under valgrind"
+			meson test -C build-valgrind --no-rebuild --print-errorlogs \
+				--num-processes "$jobs" --timeout-multiplier 20 \
+				--wrapper "$tmp/vg" --logbase valgrind "${vg_tests[@]}" >&2
+			logs+=(build-valgrind/meson-logs/valgrind.json)
+		else
+			echo "run-tests: no compiled tests found for valgrind" >&2
+			extra_fail=$((extra_fail + 1))
+		fi
+	fi
+fi
+
+# --- 3. exports and installed copy ----------------------------------------
+plain=build-valgrind
+[ -f "$plain/build.ninja" ] || plain=build-test
+
+exports_only_bo() {
+	local so
+	so=$(ls "$plain"/libbackorder.so.0 2>/dev/null) || { echo "no $plain/libbackorder.so.0" >&2; return 1; }
+	local bad
+	bad=$(nm -D --defined-only "$so" | awk '$2 != "A" { print $3 }' | sed 's/@.*//' | grep -v '^bo_' || true)
+	if [ -n "$bad" ]; then
+		echo "exported symbols without the bo_ prefix:" >&2
+		echo "$bad" >&2
+		return 1
+	fi
+	nm -D --defined-only "$so" | grep -q ' T bo_version' || { echo "bo_version not exported" >&2; return 1; }
+}
+
+installed_copy_works() {
+	local dest=$tmp/dest
+	rm -rf "$dest"
+	DESTDIR=$dest meson install -C "$plain" --no-rebuild --quiet >&2 || return 1
+	local pcdir
+	pcdir=$(dirname "$(find "$dest" -name libbackorder.pc | head -n 1)")
+	[ -f "$pcdir/libbackorder.pc" ] || { echo "libbackorder.pc not installed" >&2; return 1; }
+	cat >"$tmp/hello.c" <<'PROG'
+#include <backorder.h>
+#include <backorder/memory.h>
+#include <stdio.h>
+#include <string.h>
+
+int main(void)
+{
+	bo_inventory *inv = NULL;
+	bo_line_spec line = { "MUG", 3, 1200 };
+	bo_item_status st;
+
+	if (strcmp(bo_version(), BO_VERSION_STRING) != 0)
+		return 1;
+	if (bo_inventory_open_store(&inv, "memory", NULL) != BO_OK)
+		return 2;
+	if (bo_item_set(inv, "MUG", NULL) != BO_OK || bo_item_receive(inv, "MUG", 2, NULL) != BO_OK
+	    || bo_order_place(inv, "A1", NULL, &line, 1) != BO_OK
+	    || bo_item_status_get(&st, inv, "MUG") != BO_OK)
+		return 3;
+	bo_inventory_free(inv);
+	printf("libbackorder %s: allocated=%lld backordered=%lld\n", bo_version(),
+	       (long long)st.allocated, (long long)st.backordered);
+	return st.allocated == 2 && st.backordered == 1 ? 0 : 4;
+}
+PROG
+	# PKG_CONFIG_SYSROOT_DIR points -I and -L into the DESTDIR copy.
+	local flags
+	flags=$(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$dest pkg-config --cflags --libs libbackorder) || return 1
+	echo "pkg-config: $flags" >&2
+	# shellcheck disable=SC2086
+	cc -std=c11 -Wall -Wextra -pedantic -Werror -o "$tmp/hello" "$tmp/hello.c" $flags || return 1
+	local libdir
+	libdir=$(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$dest pkg-config --libs-only-L libbackorder | sed 's/^ *-L//; s/ .*//')
+	LD_LIBRARY_PATH=$libdir "$tmp/hello" >&2
+}
+
+if [ -f "$plain/build.ninja" ]; then
+	say "checks on $plain"
+	check exports-only-bo exports_only_bo
+	check install-pkg-config installed_copy_works
+else
+	extra_fail=$((extra_fail + 2))
+fi
+
+# --- summary --------------------------------------------------------------
+say "summary"
+summary=$(python3 - "$extra_pass" "$extra_fail" "${logs[@]}" <<'PY'
+import json, sys
+passed, failed = int(sys.argv[1]), int(sys.argv[2])
+skipped = 0
+for path in sys.argv[3:]:
+    try:
+        with open(path) as f:
+            lines = [l for l in f if l.strip()]
+    except OSError:
+        print(f"run-tests: no test log {path}: counted as one failure", file=sys.stderr)
+        failed += 1
+        continue
+    for line in lines:
+        r = json.loads(line).get("result", "")
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+            print(f"  {r}: {json.loads(line).get('name')} ({path})", file=sys.stderr)
+if skipped:
+    print(f"run-tests: {skipped} skipped", file=sys.stderr)
+print(f"{passed} passed, {failed} failed")
+PY
+) || summary="0 passed, 1 failed"
+echo "$summary"
+case $summary in
+*" 0 failed") exit 0 ;;
+*) exit 1 ;;
+esac
