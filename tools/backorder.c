@@ -1,0 +1,533 @@
+/*
+ * backorder.c - the `backorder` command-line program.
+ *
+ * `backorder replay` applies a trace (docs/TRACE.md) to an inventory through
+ * the public API only: it opens the store with bo_inventory_open_store(),
+ * drives the library's clock from the trace's `at` lines, prints failed lines
+ * as `error LINENO CODE: message`, and optionally the events as they are
+ * dispatched and a dump of the state.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <backorder.h>
+
+#include "trace.h"
+
+/* 2026-01-01T00:00:00Z: the clock of a new store before the first `at`. */
+#define TRACE_EPOCH INT64_C(1767225600)
+
+enum { EXIT_LINES_FAILED = 1, EXIT_USAGE = 2 };
+
+static const char main_usage[] =
+	"usage: backorder replay [--store memory|sqlite:PATH|postgres:CONNINFO] [--dump] [--events]\n"
+	"                        [--stop-on-error] [--batch N] [FILE|-]\n"
+	"       backorder --help | --version\n";
+
+static const char main_help[] =
+	"backorder - replay a trace of shop operations against a libbackorder inventory\n"
+	"\n"
+	"Commands:\n"
+	"  replay    apply the operations of a trace file, one a line, in order\n"
+	"\n"
+	"Run `backorder replay --help` for the options and the trace format.\n"
+	"Options:\n"
+	"  --help     show this help\n"
+	"  --version  show the library's version\n";
+
+static const char replay_help[] =
+	"usage: backorder replay [OPTIONS] [FILE|-]\n"
+	"\n"
+	"Apply the operations of FILE (standard input when FILE is `-` or absent),\n"
+	"one a line, to an inventory. A failed line prints\n"
+	"    error LINENO CODE: message\n"
+	"on standard output and changes nothing; replay goes on with the next line.\n"
+	"\n"
+	"Options:\n"
+	"  --store STORE     memory (default), sqlite:PATH or postgres:CONNINFO\n"
+	"  --dump            print the state after the last line\n"
+	"  --events          print each event as it is dispatched\n"
+	"  --stop-on-error   stop at the first failed line\n"
+	"  --batch N         run N lines per storage transaction (each line stays\n"
+	"                    all-or-nothing; events are printed when a batch commits)\n"
+	"  --help            show this help\n"
+	"\n"
+	"Lines (TIME is YYYY-MM-DDTHH:MM:SSZ, UTC; `#` starts a comment):\n"
+	"  at TIME\n"
+	"  item SKU [backorder=deny|allow] [max_backorder=QTY] [lead_time=DAYS]\n"
+	"           [policy=fifo|priority|due|fair] [release_at=TIME] [preorder_max=QTY]\n"
+	"  receive SKU QTY [supply=ID]\n"
+	"  adjust SKU DELTA\n"
+	"  incoming SKU ID QTY TIME\n"
+	"  place ORDER [priority=N] [due=TIME] [complete] [price:SKU=MINOR ...] SKU:QTY [SKU:QTY ...]\n"
+	"  cancel ORDER [SKU [QTY]]\n"
+	"  modify ORDER SKU QTY\n"
+	"  ship ORDER [SKU [QTY]]\n"
+	"  subscribe SKU CUSTOMER\n"
+	"  dump\n"
+	"\n"
+	"Error codes: parse, invalid, not_found, exists, out_of_stock, state, storage.\n"
+	"\n"
+	"Output formats:\n"
+	"  item SKU on_hand=N allocated=N available=N backordered=N incoming=N\n"
+	"  line ORDER SKU ordered=N allocated=N backordered=N shipped=N cancelled=N eta=TIME|-\n"
+	"  event SEQ KIND ORDER|- SKU|- qty=N eta=TIME|- [customer=ID]\n"
+	"\n"
+	"Exit status: 0 when every line succeeded, 1 when a line failed, 2 for a\n"
+	"usage error or an input or store that cannot be read.\n"
+	"\n"
+	"When standard error is a terminal and the input is a file, a progress bar\n"
+	"(lines done, lines per second, time left) is shown on standard error.\n";
+
+typedef struct replay_opts {
+	const char *store;
+	const char *file;
+	int dump;
+	int events;
+	int stop_on_error;
+	long batch;
+} replay_opts;
+
+/* ---------------------------------------------------------------- */
+/* Output */
+
+static int print_event(void *user_data, const bo_event *ev)
+{
+	FILE *out = user_data;
+	char eta[TRACE_TIME_LEN];
+
+	trace_format_time(eta, ev->eta);
+	fprintf(out, "event %" PRIu64 " %s %s %s qty=%" PRId64 " eta=%s", ev->seq,
+		bo_event_kind_name(ev->kind), ev->order_id ? ev->order_id : "-",
+		ev->sku ? ev->sku : "-", ev->qty, eta);
+	if (ev->kind == BO_EVENT_BACK_IN_STOCK || ev->customer != NULL)
+		fprintf(out, " customer=%s", ev->customer ? ev->customer : "-");
+	fputc('\n', out);
+	return 0;
+}
+
+static int discard_event(void *user_data, const bo_event *ev)
+{
+	(void)user_data;
+	(void)ev;
+	return 0;
+}
+
+static int dump_item(void *user_data, const bo_item_status *it)
+{
+	fprintf(user_data, "item %s on_hand=%" PRId64 " allocated=%" PRId64 " available=%" PRId64
+		" backordered=%" PRId64 " incoming=%" PRId64 "\n",
+		it->sku, it->on_hand, it->allocated, it->available, it->backordered, it->incoming);
+	return 0;
+}
+
+static int dump_order(void *user_data, const bo_order *order)
+{
+	FILE *out = user_data;
+	size_t i, n = bo_order_line_count(order);
+	bo_line_status l;
+	char eta[TRACE_TIME_LEN];
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = bo_order_line(&l, order, i);
+		if (rc != BO_OK)
+			return rc;
+		trace_format_time(eta, l.backordered > 0 ? l.eta : BO_NO_TIME);
+		fprintf(out, "line %s %s ordered=%" PRId64 " allocated=%" PRId64 " backordered=%" PRId64
+			" shipped=%" PRId64 " cancelled=%" PRId64 " eta=%s\n",
+			bo_order_id(order), l.sku, l.ordered, l.allocated, l.backordered,
+			l.shipped, l.cancelled, eta);
+	}
+	return 0;
+}
+
+static int dump_state(bo_inventory *inv, FILE *out)
+{
+	int rc = bo_item_foreach(inv, dump_item, out);
+
+	if (rc != BO_OK)
+		return rc;
+	return bo_order_foreach(inv, dump_order, out);
+}
+
+/* ---------------------------------------------------------------- */
+/* Progress bar on standard error */
+
+typedef struct progress {
+	int on;
+	double total;           /* bytes of the input */
+	double done;            /* bytes read */
+	uint64_t lines;
+	double start;
+	double last;
+} progress;
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_draw(progress *pg, double now)
+{
+	double el = now - pg->start;
+	double frac = pg->total > 0 ? pg->done / pg->total : 1.0;
+	double rate = el > 0 ? (double)pg->lines / el : 0.0;
+	double left = frac > 0 && el > 0 ? el / frac - el : 0.0;
+	char bar[31];
+	int i, fill;
+
+	if (frac > 1.0)
+		frac = 1.0;
+	fill = (int)(frac * 30.0);
+	for (i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[30] = '\0';
+	if (left < 0)
+		left = 0;
+	fprintf(stderr, "\r[%s] %3d%%  %" PRIu64 " lines  %.0f lines/s  %d:%02d left ", bar,
+		(int)(frac * 100.0), pg->lines, rate, (int)left / 60, (int)left % 60);
+	fflush(stderr);
+	pg->last = now;
+}
+
+static void progress_tick(progress *pg, size_t bytes)
+{
+	double now;
+
+	pg->lines++;
+	pg->done += (double)bytes;
+	if ((pg->lines & 1023) != 0)
+		return;
+	now = mono_now();
+	if (now - pg->last >= 0.1)
+		progress_draw(pg, now);
+}
+
+static void progress_end(progress *pg)
+{
+	if (!pg->on)
+		return;
+	progress_draw(pg, mono_now());
+	fputc('\n', stderr);
+}
+
+/* ---------------------------------------------------------------- */
+/* Replay */
+
+typedef struct replay {
+	bo_inventory *inv;
+	int64_t clock;
+	FILE *out;
+	const replay_opts *opts;
+	int failed;
+	long in_batch;          /* lines run in the open batch */
+	size_t batch_last;      /* line number of the last line of the open batch */
+} replay;
+
+static int64_t trace_clock(void *user_data)
+{
+	return *(const int64_t *)user_data;
+}
+
+static void report(replay *r, size_t lineno, int code, const char *msg)
+{
+	fprintf(r->out, "error %zu %s: %s\n", lineno, bo_status_name(code), msg);
+	r->failed = 1;
+}
+
+static int run_cmd(replay *r, const trace_cmd *c)
+{
+	switch (c->op) {
+	case TRACE_AT: {
+		int64_t prev = r->clock;
+		int rc;
+
+		r->clock = c->time;
+		rc = bo_inventory_advance(r->inv);
+		if (rc != BO_OK)
+			r->clock = prev;
+		return rc;
+	}
+	case TRACE_ITEM:
+		return bo_item_set(r->inv, c->sku, &c->item);
+	case TRACE_RECEIVE:
+		return bo_item_receive(r->inv, c->sku, c->qty, c->id);
+	case TRACE_ADJUST:
+		return bo_item_adjust(r->inv, c->sku, c->qty);
+	case TRACE_INCOMING:
+		return bo_supply_set(r->inv, c->sku, c->id, c->qty, c->time);
+	case TRACE_PLACE:
+		return bo_order_place(r->inv, c->order, &c->order_opts, c->lines, c->nlines);
+	case TRACE_CANCEL:
+		return bo_order_cancel(r->inv, c->order, c->sku, c->qty);
+	case TRACE_MODIFY:
+		return bo_order_modify(r->inv, c->order, c->sku, c->qty);
+	case TRACE_SHIP:
+		return bo_order_ship(r->inv, c->order, c->sku, c->qty);
+	case TRACE_SUBSCRIBE:
+		return bo_item_subscribe(r->inv, c->sku, c->id);
+	case TRACE_DUMP:
+		return dump_state(r->inv, r->out);
+	default:
+		return BO_OK;
+	}
+}
+
+/* Commit the open batch, if any. Returns 0, or -1 if the commit failed. */
+static int batch_close(replay *r)
+{
+	int rc;
+
+	if (r->in_batch == 0)
+		return 0;
+	r->in_batch = 0;
+	rc = bo_inventory_batch_end(r->inv, 1);
+	if (rc != BO_OK) {
+		char msg[TRACE_MSG_MAX + 64];
+
+		snprintf(msg, sizeof(msg), "the batch ending here failed to commit: %s", bo_last_error());
+		report(r, r->batch_last, rc, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Apply one line. Returns 0 to go on, 1 to stop, -1 on a fatal error. */
+static int replay_line(replay *r, trace_cmd *cmd, char *line, size_t len, size_t lineno)
+{
+	int rc = trace_parse_line(cmd, line, len);
+
+	if (rc == BO_OK && cmd->op == TRACE_NOP)
+		return 0;
+	if (rc == BO_OK && r->opts->batch > 0) {
+		if (r->in_batch == 0) {
+			int brc = bo_inventory_batch_begin(r->inv);
+
+			if (brc != BO_OK) {
+				fprintf(stderr, "backorder: --batch: %s\n", bo_last_error());
+				return -1;
+			}
+		}
+		r->in_batch++;
+		r->batch_last = lineno;
+	}
+	if (rc == BO_OK) {
+		rc = run_cmd(r, cmd);
+		if (rc != BO_OK)
+			report(r, lineno, rc, bo_last_error());
+	} else {
+		report(r, lineno, rc, cmd->msg);
+	}
+	if (r->in_batch >= r->opts->batch && batch_close(r) != 0 && r->opts->stop_on_error)
+		return 1;
+	return rc != BO_OK && r->opts->stop_on_error ? 1 : 0;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("backorder: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	fputs(main_usage, stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_replay_args(replay_opts *o, int argc, char **argv)
+{
+	int i, only_files = 0;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+
+		if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
+			if (o->file != NULL)
+				return usage_error("replay: more than one input: '%s'", a);
+			o->file = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_files = 1;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(replay_help, stdout);
+			return -1;
+		} else if (strcmp(a, "--dump") == 0) {
+			o->dump = 1;
+		} else if (strcmp(a, "--events") == 0) {
+			o->events = 1;
+		} else if (strcmp(a, "--stop-on-error") == 0) {
+			o->stop_on_error = 1;
+		} else if (strncmp(a, "--store", 7) == 0 && (a[7] == '\0' || a[7] == '=')) {
+			if (a[7] == '=')
+				val = a + 8;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return usage_error("replay: %s needs a value", a);
+			o->store = val;
+		} else if (strncmp(a, "--batch", 7) == 0 && (a[7] == '\0' || a[7] == '=')) {
+			char *end;
+
+			if (a[7] == '=')
+				val = a + 8;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return usage_error("replay: %s needs a value", a);
+			errno = 0;
+			o->batch = strtol(val, &end, 10);
+			if (errno != 0 || end == val || *end != '\0' || o->batch < 1)
+				return usage_error("replay: --batch wants a number of lines >= 1, not '%s'", val);
+		} else {
+			return usage_error("replay: unknown option '%s'", a);
+		}
+	}
+	return 0;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	static const bo_notifier printer = { BO_NOTIFIER_VERSION, print_event, NULL };
+	static const bo_notifier discarder = { BO_NOTIFIER_VERSION, discard_event, NULL };
+	replay_opts o = { "memory", NULL, 0, 0, 0, 0 };
+	bo_options bopts = BO_OPTIONS_INIT;
+	replay r;
+	trace_cmd cmd;
+	progress pg;
+	FILE *in;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	int rc, status, stop = 0;
+
+	rc = parse_replay_args(&o, argc, argv);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+
+	memset(&r, 0, sizeof(r));
+	memset(&pg, 0, sizeof(pg));
+	r.opts = &o;
+	r.out = stdout;
+	r.clock = TRACE_EPOCH;
+
+	if (o.file == NULL || strcmp(o.file, "-") == 0) {
+		in = stdin;
+	} else {
+		struct stat st;
+
+		in = fopen(o.file, "r");
+		if (in == NULL) {
+			fprintf(stderr, "backorder: cannot open '%s': %s\n", o.file, strerror(errno));
+			return EXIT_USAGE;
+		}
+		if (isatty(STDERR_FILENO) && fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) {
+			pg.on = 1;
+			pg.total = (double)st.st_size;
+			pg.start = pg.last = mono_now();
+		}
+	}
+
+	bopts.clock = trace_clock;
+	bopts.clock_data = &r.clock;
+	rc = bo_inventory_open_store(&r.inv, o.store, &bopts);
+	if (rc != BO_OK) {
+		fprintf(stderr, "backorder: cannot open store '%s': %s\n", o.store, bo_last_error());
+		if (in != stdin)
+			fclose(in);
+		return EXIT_USAGE;
+	}
+	{
+		int64_t now;
+
+		rc = bo_inventory_now(&now, r.inv);
+		if (rc != BO_OK) {
+			fprintf(stderr, "backorder: cannot read the store's clock: %s\n", bo_last_error());
+			goto fatal;
+		}
+		r.clock = now > TRACE_EPOCH ? now : TRACE_EPOCH;
+	}
+	rc = bo_inventory_set_notifier(r.inv, o.events ? &printer : &discarder, stdout);
+	if (rc != BO_OK) {
+		fprintf(stderr, "backorder: cannot set the notifier: %s\n", bo_last_error());
+		goto fatal;
+	}
+
+	trace_cmd_init(&cmd);
+	while (!stop && (n = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		rc = replay_line(&r, &cmd, line, (size_t)n, lineno);
+		if (rc < 0) {
+			trace_cmd_free(&cmd);
+			goto fatal;
+		}
+		stop = rc > 0;
+		if (pg.on)
+			progress_tick(&pg, (size_t)n);
+	}
+	trace_cmd_free(&cmd);
+	if (!stop && ferror(in)) {
+		fprintf(stderr, "backorder: cannot read '%s': %s\n", o.file ? o.file : "-", strerror(errno));
+		goto fatal;
+	}
+	batch_close(&r);
+	progress_end(&pg);
+	if (o.dump) {
+		rc = dump_state(r.inv, stdout);
+		if (rc != BO_OK)
+			fprintf(stderr, "backorder: dump failed: %s\n", bo_last_error());
+	}
+	status = r.failed ? EXIT_LINES_FAILED : EXIT_SUCCESS;
+	if (o.dump && rc != BO_OK)
+		status = EXIT_USAGE;
+	bo_inventory_free(r.inv);
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "backorder: cannot write the output\n");
+		return EXIT_USAGE;
+	}
+	return status;
+
+fatal:
+	if (r.in_batch)
+		bo_inventory_batch_end(r.inv, 1);
+	progress_end(&pg);
+	fflush(stdout);
+	bo_inventory_free(r.inv);
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(main_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(main_help, stdout);
+		fputs("\n", stdout);
+		fputs(main_usage, stdout);
+		return EXIT_SUCCESS;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("backorder %s (libbackorder %s)\n", BO_VERSION_STRING, bo_version());
+		return EXIT_SUCCESS;
+	}
+	if (strcmp(argv[1], "replay") == 0)
+		return cmd_replay(argc - 2, argv + 2);
+	return usage_error("unknown command '%s'", argv[1]);
+}
