@@ -1266,7 +1266,7 @@ static int exec_sql(sqlite3 *db, const char *sql, const char *what)
 	return BO_OK;
 }
 
-/* Read a one-integer PRAGMA. */
+/* Read a one-integer PRAGMA or query. */
 static int pragma_int(sqlite3 *db, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -1343,6 +1343,15 @@ static int migrate(sqlite3 *db)
 	if (version == NMIGRATIONS)
 		return exec_sql(db, "COMMIT", "migrate: commit");
 	if (version == 0) {
+		int64_t objects;
+		/* A new file is empty; a version-0 file with tables is someone else's. */
+		rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &objects);
+		if (rc != BO_OK)
+			goto undo;
+		if (objects != 0) {
+			rc = fail_msg("open", "the file is an SQLite database of another application");
+			goto undo;
+		}
 		snprintf(sql, sizeof(sql), "PRAGMA application_id=%d", BO_SQLITE_APP_ID);
 		rc = exec_sql(db, sql, "migrate: application_id");
 		if (rc != BO_OK)

@@ -1,0 +1,1127 @@
+/*
+ * Tests of the SQLite storage adapter, calling its vtable directly (no
+ * inventory): round trips of every record, iteration orders, savepoints,
+ * rollback, persistence across reopening, migrations and failures.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <backorder.h>
+#include <backorder/storage.h>
+#include <backorder/sqlite.h>
+
+#include <sqlite3.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------- fixtures */
+
+typedef struct fixture {
+	char dir[64];
+	char path[128];
+	const bo_storage *vt;
+	void *ud;
+} fixture;
+
+static int fx_open(fixture *f, const bo_sqlite_options *opts)
+{
+	return bo_sqlite_storage(&f->vt, &f->ud, f->path, opts);
+}
+
+static void fx_close(fixture *f)
+{
+	if (f->ud)
+		f->vt->close(f->ud);
+	f->ud = NULL;
+}
+
+static void remove_files(const fixture *f)
+{
+	char p[160];
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-journal", f->path);
+	unlink(p);
+}
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	strcpy(f->dir, "/tmp/bo_sqlite_XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
+	if (fx_open(f, NULL) != BO_OK) {
+		rmdir(f->dir);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	fx_close(f);
+	remove_files(f);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A raw connection to the fixture's file, for checks behind the adapter. */
+static sqlite3 *raw_open(const char *path)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	return db;
+}
+
+static int64_t raw_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* ------------------------------------------------------------- records */
+
+static bo_item_rec make_item(const char *sku, int64_t base)
+{
+	bo_item_rec r;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.sku, sizeof(r.sku), "%s", sku);
+	snprintf(r.policy, sizeof(r.policy), "fifo");
+	r.on_hand = base + 1;
+	r.allocated = base + 2;
+	r.backordered = base + 3;
+	r.incoming = base + 4;
+	r.backorder = BO_BACKORDER_DENY;
+	r.released = 1;
+	r.max_backorder = BO_UNLIMITED;
+	r.lead_time = INT64_MAX;
+	r.release_at = BO_NO_TIME;
+	r.preorder_max = base + 5;
+	r.subscribers = base + 6;
+	r.demand = base + 7;
+	r.filled_at_once = base + 8;
+	r.shipped = base + 9;
+	r.cancelled = base + 10;
+	r.revenue_held = base + 11;
+	r.created = -base - 12;
+	return r;
+}
+
+static bo_order_rec make_order(const char *id, int64_t base)
+{
+	bo_order_rec r;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "%s", id);
+	r.created = base;
+	r.priority = -base;
+	r.due = BO_NO_TIME;
+	r.ship_mode = BO_SHIP_COMPLETE;
+	r.ready = 1;
+	r.nlines = (uint32_t)(base % 7) + 1;
+	return r;
+}
+
+static bo_line_rec make_line(const char *order_id, uint32_t index, int64_t base)
+{
+	bo_line_rec r;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.order_id, sizeof(r.order_id), "%s", order_id);
+	snprintf(r.sku, sizeof(r.sku), "sku-%u", index);
+	r.index = index;
+	r.placed = base + 1;
+	r.ordered = base + 2;
+	r.allocated = base + 3;
+	r.backordered = base + 4;
+	r.shipped = base + 5;
+	r.cancelled = base + 6;
+	r.unit_price = BO_NO_PRICE;
+	r.queue_time = base + 7;
+	r.eta = BO_NO_TIME;
+	r.key.k[0] = INT64_MIN;
+	r.key.k[1] = -base;
+	r.key.k[2] = INT64_MAX;
+	r.key.seq = UINT64_MAX - (uint64_t)base;
+	return r;
+}
+
+static bo_event_rec make_event(uint64_t seq)
+{
+	bo_event_rec e;
+	memset(&e, 0, sizeof(e));
+	e.seq = seq;
+	e.kind = BO_EVENT_BACKORDERED;
+	snprintf(e.order_id, sizeof(e.order_id), "o%llu", (unsigned long long)seq);
+	snprintf(e.sku, sizeof(e.sku), "s%llu", (unsigned long long)seq);
+	snprintf(e.customer, sizeof(e.customer), "c%llu", (unsigned long long)seq);
+	e.qty = (int64_t)seq * 3;
+	e.eta = BO_NO_TIME;
+	e.time = (int64_t)seq + 1000;
+	return e;
+}
+
+/* ---------------------------------------------------------- open, schema */
+
+static void test_open_arguments(void **state)
+{
+	const bo_storage *vt = NULL;
+	void *ud = NULL;
+	bo_sqlite_options bad = BO_SQLITE_OPTIONS_INIT;
+	(void)state;
+	assert_int_equal(bo_sqlite_storage(NULL, &ud, ":memory:", NULL), BO_EINVALID);
+	assert_int_equal(bo_sqlite_storage(&vt, NULL, ":memory:", NULL), BO_EINVALID);
+	assert_int_equal(bo_sqlite_storage(&vt, &ud, NULL, NULL), BO_EINVALID);
+	bad.version = 0;
+	assert_int_equal(bo_sqlite_storage(&vt, &ud, ":memory:", &bad), BO_EINVALID);
+	bad.version = BO_SQLITE_OPTIONS_VERSION + 1;
+	assert_int_equal(bo_sqlite_storage(&vt, &ud, ":memory:", &bad), BO_EINVALID);
+	bad.version = BO_SQLITE_OPTIONS_VERSION;
+	bad.busy_timeout_ms = -1;
+	assert_int_equal(bo_sqlite_storage(&vt, &ud, ":memory:", &bad), BO_EINVALID);
+	assert_null(ud);
+
+	/* An in-memory store works and has every callback. */
+	assert_int_equal(bo_sqlite_storage(&vt, &ud, ":memory:", NULL), BO_OK);
+	assert_non_null(vt);
+	assert_non_null(ud);
+	assert_int_equal(vt->version, BO_STORAGE_VERSION);
+	assert_non_null(vt->savepoint);
+	assert_non_null(vt->release);
+	assert_non_null(vt->rollback_to);
+	assert_non_null(vt->close);
+	vt->close(ud);
+}
+
+static void test_migration_sets_version(void **state)
+{
+	fixture *f = *state;
+	sqlite3 *db = raw_open(f->path);
+	char mode[16];
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(db, "PRAGMA application_id"), 0x626f7264);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+				     " AND name IN ('items', 'orders', 'lines', 'queues',"
+				     " 'supply', 'subs', 'outbox', 'meta')"), 8);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(mode, sizeof(mode), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	assert_string_equal(mode, "wal");
+	sqlite3_close(db);
+
+	/* Reopening an up-to-date file migrates nothing and succeeds. */
+	fx_close(f);
+	assert_int_equal(fx_open(f, NULL), BO_OK);
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+	sqlite3_close(db);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	fixture *f = *state;
+	sqlite3 *db;
+	fx_close(f);
+	db = raw_open(f->path);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	bo_clear_error();
+	assert_int_equal(fx_open(f, NULL), BO_ESTORAGE);
+	assert_null(f->ud);
+	assert_non_null(strstr(bo_last_error(), "newer"));
+}
+
+static void test_foreign_database_refused(void **state)
+{
+	fixture *f = *state;
+	sqlite3 *db;
+	char path[160];
+
+	fx_close(f);
+	/* A version-0 database with someone else's tables. */
+	snprintf(path, sizeof(path), "%s/other.db", f->dir);
+	db = raw_open(path);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	bo_clear_error();
+	assert_int_equal(bo_sqlite_storage(&f->vt, &f->ud, path, NULL), BO_ESTORAGE);
+	assert_null(f->ud);
+	assert_non_null(strstr(bo_last_error(), "another application"));
+	/* Refused means untouched: still no tables of ours. */
+	db = raw_open(path);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema"), 1);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 0);
+	sqlite3_close(db);
+	unlink(path);
+
+	/* Another application's id. */
+	db = raw_open(path);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA application_id=7", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(bo_sqlite_storage(&f->vt, &f->ud, path, NULL), BO_ESTORAGE);
+	assert_null(f->ud);
+	unlink(path);
+}
+
+static void test_not_a_database(void **state)
+{
+	fixture *f = *state;
+	char path[160];
+	FILE *fp;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/garbage.db", f->dir);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	for (i = 0; i < 4096; i++)
+		fputc((int)(i * 7 % 251), fp);
+	fclose(fp);
+	bo_clear_error();
+	{
+		const bo_storage *vt = NULL;
+		void *ud = NULL;
+		assert_int_equal(bo_sqlite_storage(&vt, &ud, path, NULL), BO_ESTORAGE);
+		assert_null(ud);
+		assert_null(vt);
+	}
+	assert_non_null(strstr(bo_last_error(), "sqlite"));
+	unlink(path);
+}
+
+static void test_unopenable_path(void **state)
+{
+	const bo_storage *vt = NULL;
+	void *ud = NULL;
+	(void)state;
+	bo_clear_error();
+	assert_int_equal(bo_sqlite_storage(&vt, &ud, "/nonexistent-bo-dir/x/store.db", NULL),
+			 BO_ESTORAGE);
+	assert_null(ud);
+	assert_non_null(strstr(bo_last_error(), "unable to open"));
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void test_locked_file_is_busy(void **state)
+{
+	fixture *f = *state;
+	bo_sqlite_options opts = BO_SQLITE_OPTIONS_INIT;
+	sqlite3 *other;
+	double t0, waited;
+
+	fx_close(f);
+	opts.busy_timeout_ms = 0;
+	assert_int_equal(fx_open(f, &opts), BO_OK);
+
+	/* Another connection holds the write lock. */
+	other = raw_open(f->path);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+	bo_clear_error();
+	assert_int_equal(f->vt->begin(f->ud), BO_ESTORAGE);
+	assert_non_null(strstr(bo_last_error(), "locked"));
+	/* Reads outside a transaction still work (WAL readers do not block). */
+	{
+		int64_t v;
+		assert_int_equal(f->vt->meta_get(f->ud, "absent", &v), BO_ENOTFOUND);
+	}
+
+	/* With a timeout, begin waits about that long before giving up. */
+	fx_close(f);
+	opts.busy_timeout_ms = 150;
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(fx_open(f, &opts), BO_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	t0 = now_ms();
+	assert_int_equal(f->vt->begin(f->ud), BO_ESTORAGE);
+	waited = now_ms() - t0;
+	assert_true(waited >= 100.0);
+
+	/* Once the other side commits, begin succeeds. */
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(f->vt->begin(f->ud), BO_OK);
+	assert_int_equal(f->vt->meta_put(f->ud, "k", 1), BO_OK);
+	assert_int_equal(f->vt->commit(f->ud), BO_OK);
+	sqlite3_close(other);
+}
+
+/* --------------------------------------------------------- round trips */
+
+static void test_item_roundtrip(void **state)
+{
+	fixture *f = *state;
+	const bo_storage *vt = f->vt;
+	bo_item_rec in = make_item("widget", 100), out;
+	char longsku[BO_ID_MAX + 1];
+
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	assert_int_equal(vt->item_get(f->ud, "widget", &out, 0), BO_ENOTFOUND);
+	assert_int_equal(vt->item_put(f->ud, &in), BO_OK);
+	memset(&out, 0x5a, sizeof(out));
+	assert_int_equal(vt->item_get(f->ud, "widget", &out, 1), BO_OK);
+	assert_memory_equal(&in, &out, sizeof(in));
+
+	/* Put replaces. */
+	in.on_hand = 0;
+	in.backorder = BO_BACKORDER_ALLOW;
+	snprintf(in.policy, sizeof(in.policy), "%s", "priority");
+	assert_int_equal(vt->item_put(f->ud, &in), BO_OK);
+	assert_int_equal(vt->item_get(f->ud, "widget", &out, 0), BO_OK);
+	assert_memory_equal(&in, &out, sizeof(in));
+
+	/* The longest SKU and policy name fit. */
+	memset(longsku, 'x', BO_ID_MAX);
+	longsku[BO_ID_MAX] = '\0';
+	in = make_item(longsku, -5);
+	memset(in.policy, 'p', BO_NAME_MAX);
+	in.policy[BO_NAME_MAX] = '\0';
+	assert_int_equal(vt->item_put(f->ud, &in), BO_OK);
+	assert_int_equal(vt->item_get(f->ud, longsku, &out, 0), BO_OK);
+	assert_memory_equal(&in, &out, sizeof(in));
+
+	/* An unterminated SKU is refused with a message, not read past. */
+	memset(in.sku, 'y', sizeof(in.sku));
+	bo_clear_error();
+	assert_int_equal(vt->item_put(f->ud, &in), BO_ESTORAGE);
+	assert_non_null(strstr(bo_last_error(), "item_put"));
+	assert_int_equal(vt->item_get(f->ud, NULL, &out, 0), BO_ESTORAGE);
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+}
+
+static void test_order_line_roundtrip(void **state)
+{
+	fixture *f = *state;
+	const bo_storage *vt = f->vt;
+	bo_order_rec o = make_order("A-1", 42), oo;
+	bo_line_rec l0 = make_line("A-1", 0, 10), l1 = make_line("A-1", 1, 20), lo;
+
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	assert_int_equal(vt->order_get(f->ud, "A-1", &oo, 0), BO_ENOTFOUND);
+	assert_int_equal(vt->order_put(f->ud, &o), BO_OK);
+	assert_int_equal(vt->order_get(f->ud, "A-1", &oo, 1), BO_OK);
+	assert_memory_equal(&o, &oo, sizeof(o));
+	o.ready = 0;
+	o.nlines = 2;
+	assert_int_equal(vt->order_put(f->ud, &o), BO_OK);
+	assert_int_equal(vt->order_get(f->ud, "A-1", &oo, 0), BO_OK);
+	assert_memory_equal(&o, &oo, sizeof(o));
+
+	assert_int_equal(vt->line_get(f->ud, "A-1", 0, &lo), BO_ENOTFOUND);
+	assert_int_equal(vt->line_put(f->ud, &l0), BO_OK);
+	assert_int_equal(vt->line_put(f->ud, &l1), BO_OK);
+	assert_int_equal(vt->line_get(f->ud, "A-1", 0, &lo), BO_OK);
+	assert_memory_equal(&l0, &lo, sizeof(l0));
+	assert_int_equal(vt->line_get(f->ud, "A-1", 1, &lo), BO_OK);
+	assert_memory_equal(&l1, &lo, sizeof(l1));
+	assert_int_equal(vt->line_get(f->ud, "A-1", 2, &lo), BO_ENOTFOUND);
+	assert_int_equal(vt->line_get(f->ud, "A-2", 0, &lo), BO_ENOTFOUND);
+	/* Replace a line. */
+	l1.shipped = 99;
+	l1.key.seq = 0;
+	l1.eta = 12345;
+	assert_int_equal(vt->line_put(f->ud, &l1), BO_OK);
+	assert_int_equal(vt->line_get(f->ud, "A-1", 1, &lo), BO_OK);
+	assert_memory_equal(&l1, &lo, sizeof(l1));
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+}
+
+static void test_supply(void **state)
+{
+	fixture *f = *state;
+	const bo_storage *vt = f->vt;
+	/* (expected, id) order: t=50 "b", t=50 "c", t=100 "a", t=200 "A". */
+	static const struct { const char *id; int64_t expected; } recs[] = {
+		{ "a", 100 }, { "c", 50 }, { "A", 200 }, { "b", 50 },
+	};
+	static const char *const order[] = { "b", "c", "a", "A" };
+	bo_supply_rec r, out, other;
+	size_t i;
+
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	assert_int_equal(vt->supply_next(f->ud, "s", NULL, &out), BO_ENOTFOUND);
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.sku, sizeof(r.sku), "s");
+		snprintf(r.id, sizeof(r.id), "%s", recs[i].id);
+		r.qty = (int64_t)i + 1;
+		r.expected = recs[i].expected;
+		assert_int_equal(vt->supply_put(f->ud, &r), BO_OK);
+	}
+	/* Another item's supply never shows up in "s"'s walk. */
+	memset(&other, 0, sizeof(other));
+	snprintf(other.sku, sizeof(other.sku), "t");
+	snprintf(other.id, sizeof(other.id), "b");
+	other.qty = 9;
+	other.expected = 0;
+	assert_int_equal(vt->supply_put(f->ud, &other), BO_OK);
+
+	assert_int_equal(vt->supply_next(f->ud, "s", NULL, &out), BO_OK);
+	for (i = 0; i < 4; i++) {
+		assert_string_equal(out.id, order[i]);
+		assert_string_equal(out.sku, "s");
+		r = out;
+		if (i < 3)
+			assert_int_equal(vt->supply_next(f->ud, "s", &r, &out), BO_OK);
+	}
+	assert_int_equal(vt->supply_next(f->ud, "s", &r, &out), BO_ENOTFOUND);
+
+	assert_int_equal(vt->supply_get(f->ud, "s", "c", &out), BO_OK);
+	assert_int_equal(out.qty, 2);
+	assert_int_equal(out.expected, 50);
+	/* Replace moves it in the walk. */
+	out.expected = 500;
+	assert_int_equal(vt->supply_put(f->ud, &out), BO_OK);
+	assert_int_equal(vt->supply_get(f->ud, "s", "c", &r), BO_OK);
+	assert_memory_equal(&out, &r, sizeof(r));
+	r.expected = 200;
+	snprintf(r.id, sizeof(r.id), "A");
+	assert_int_equal(vt->supply_next(f->ud, "s", &r, &out), BO_OK);
+	assert_string_equal(out.id, "c");
+
+	assert_int_equal(vt->supply_del(f->ud, "s", "c"), BO_OK);
+	assert_int_equal(vt->supply_del(f->ud, "s", "c"), BO_ENOTFOUND);
+	assert_int_equal(vt->supply_get(f->ud, "s", "c", &out), BO_ENOTFOUND);
+	assert_int_equal(vt->supply_get(f->ud, "t", "b", &out), BO_OK);
+	assert_memory_equal(&other, &out, sizeof(out));
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+}
+
+static void test_subs(void **state)
+{
+	fixture *f = *state;
+	const bo_storage *vt = f->vt;
+	static const uint64_t seqs[] = { 7, 3, UINT64_MAX, (UINT64_C(1) << 63) + 1, 1 };
+	static const uint64_t sorted[] = { 1, 3, 7, (UINT64_C(1) << 63) + 1, UINT64_MAX };
+	bo_sub_rec r, out;
+	uint64_t after = 0;
+	size_t i;
+
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	for (i = 0; i < 5; i++) {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.sku, sizeof(r.sku), "s");
+		snprintf(r.customer, sizeof(r.customer), "cust-%llu", (unsigned long long)seqs[i]);
+		r.seq = seqs[i];
+		assert_int_equal(vt->sub_add(f->ud, &r), BO_OK);
+	}
+	snprintf(r.sku, sizeof(r.sku), "other");
+	r.seq = 2;
+	assert_int_equal(vt->sub_add(f->ud, &r), BO_OK);
+	/* A duplicate key is a storage failure. */
+	assert_int_equal(vt->sub_add(f->ud, &r), BO_ESTORAGE);
+
+	for (i = 0; i < 5; i++) {
+		char want[BO_ID_MAX + 1];
+		assert_int_equal(vt->sub_next(f->ud, "s", after, &out), BO_OK);
+		assert_true(out.seq == sorted[i]);
+		assert_string_equal(out.sku, "s");
+		snprintf(want, sizeof(want), "cust-%llu", (unsigned long long)sorted[i]);
+		assert_string_equal(out.customer, want);
+		after = out.seq;
+	}
+	assert_int_equal(vt->sub_next(f->ud, "s", after, &out), BO_ENOTFOUND);
+
+	assert_int_equal(vt->sub_del(f->ud, "s", 3), BO_OK);
+	assert_int_equal(vt->sub_next(f->ud, "s", 1, &out), BO_OK);
+	assert_true(out.seq == 7);
+	assert_int_equal(vt->sub_del(f->ud, "s", 3), BO_ENOTFOUND);
+	assert_int_equal(vt->sub_next(f->ud, "other", 0, &out), BO_OK);
+	assert_true(out.seq == 2);
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+}
+
+static void test_outbox(void **state)
+{
+	fixture *f = *state;
+	const bo_storage *vt = f->vt;
+	bo_event_rec e, out;
+	uint64_t seq;
+
+	assert_int_equal(vt->outbox_next(f->ud, 0, &out), BO_ENOTFOUND);
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	for (seq = 1; seq <= 5; seq++) {
+		e = make_event(seq);
+		assert_int_equal(vt->outbox_append(f->ud, &e), BO_OK);
+	}
+	/* A duplicate seq is refused. */
+	assert_int_equal(vt->outbox_append(f->ud, &e), BO_ESTORAGE);
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+
+	/* Dispatch reads outside a transaction. */
+	for (seq = 0; seq < 5; seq++) {
+		assert_int_equal(vt->outbox_next(f->ud, seq, &out), BO_OK);
+		e = make_event(seq + 1);
+		assert_memory_equal(&e, &out, sizeof(e));
+	}
+	assert_int_equal(vt->outbox_next(f->ud, 5, &out), BO_ENOTFOUND);
+
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	assert_int_equal(vt->outbox_ack(f->ud, 3), BO_OK);
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+	assert_int_equal(vt->outbox_next(f->ud, 0, &out), BO_OK);
+	assert_true(out.seq == 4);
+	/* Acking what is gone already is fine. */
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	assert_int_equal(vt->outbox_ack(f->ud, 2), BO_OK);
+	assert_int_equal(vt->outbox_ack(f->ud, UINT64_MAX), BO_OK);
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+	assert_int_equal(vt->outbox_next(f->ud, 0, &out), BO_ENOTFOUND);
+}
+
+static void test_meta(void **state)
+{
+	fixture *f = *state;
+	const bo_storage *vt = f->vt;
+	char key[40];
+	int64_t v = 0;
+
+	assert_int_equal(vt->meta_get(f->ud, "now", &v), BO_ENOTFOUND);
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	assert_int_equal(vt->meta_put(f->ud, "now", INT64_MIN), BO_OK);
+	assert_int_equal(vt->meta_get(f->ud, "now", &v), BO_OK);
+	assert_true(v == INT64_MIN);
+	assert_int_equal(vt->meta_put(f->ud, "now", 1700000000), BO_OK);
+	assert_int_equal(vt->meta_get(f->ud, "now", &v), BO_OK);
+	assert_int_equal(v, 1700000000);
+	/* 31 bytes is the longest key. */
+	memset(key, 'k', 31);
+	key[31] = '\0';
+	assert_int_equal(vt->meta_put(f->ud, key, 5), BO_OK);
+	assert_int_equal(vt->meta_get(f->ud, key, &v), BO_OK);
+	assert_int_equal(v, 5);
+	key[31] = 'k';
+	key[32] = '\0';
+	bo_clear_error();
+	assert_int_equal(vt->meta_put(f->ud, key, 5), BO_ESTORAGE);
+	assert_non_null(strstr(bo_last_error(), "meta_put"));
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+}
+
+/* ------------------------------------------------------------ iteration */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void test_item_order_iteration(void **state)
+{
+	fixture *f = *state;
+	const bo_storage *vt = f->vt;
+	/* Bytewise: "B" < "a" < "a0" < "b" < "\xc3\xa9" ("é"). */
+	const char *skus[] = { "b", "\xc3\xa9", "a0", "B", "a", "Z-9", "~", "0" };
+	const size_t n = sizeof(skus) / sizeof(skus[0]);
+	const char *sorted[sizeof(skus) / sizeof(skus[0])];
+	bo_item_rec it;
+	bo_order_rec o;
+	char last[BO_ID_MAX + 1];
+	size_t i;
+
+	assert_int_equal(vt->item_next(f->ud, NULL, &it), BO_ENOTFOUND);
+	assert_int_equal(vt->order_next(f->ud, NULL, &o), BO_ENOTFOUND);
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	for (i = 0; i < n; i++) {
+		it = make_item(skus[i], (int64_t)i);
+		o = make_order(skus[i], (int64_t)i);
+		assert_int_equal(vt->item_put(f->ud, &it), BO_OK);
+		assert_int_equal(vt->order_put(f->ud, &o), BO_OK);
+	}
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+
+	memcpy(sorted, skus, sizeof(skus));
+	qsort(sorted, n, sizeof(sorted[0]), cmp_str);
+
+	assert_int_equal(vt->item_next(f->ud, NULL, &it), BO_OK);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(it.sku, sorted[i]);
+		snprintf(last, sizeof(last), "%s", it.sku);
+		assert_int_equal(vt->item_next(f->ud, last, &it), i + 1 < n ? BO_OK : BO_ENOTFOUND);
+	}
+	assert_int_equal(vt->order_next(f->ud, NULL, &o), BO_OK);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(o.id, sorted[i]);
+		snprintf(last, sizeof(last), "%s", o.id);
+		assert_int_equal(vt->order_next(f->ud, last, &o), i + 1 < n ? BO_OK : BO_ENOTFOUND);
+	}
+	/* From a key that is not stored. */
+	assert_int_equal(vt->item_next(f->ud, "a00", &it), BO_OK);
+	assert_string_equal(it.sku, "b");
+	assert_int_equal(vt->order_next(f->ud, "A", &o), BO_OK);
+	assert_string_equal(o.id, "B");
+}
+
+/* Reference order of queue keys: words signed, then seq unsigned. */
+static int ref_key_cmp(const bo_queue_key *a, const bo_queue_key *b)
+{
+	int i;
+	for (i = 0; i < BO_KEY_WORDS; i++)
+		if (a->k[i] != b->k[i])
+			return a->k[i] < b->k[i] ? -1 : 1;
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return ref_key_cmp(&((const bo_queue_entry *)a)->key, &((const bo_queue_entry *)b)->key);
+}
+
+#define NQ 40
+
+static void fill_queue(bo_queue_entry *e, size_t n)
+{
+	static const int64_t words[] = { INT64_MIN, -1000, -1, 0, 1, 7, INT64_MAX };
+	static const uint64_t seqs[] = { 0, 1, 2, UINT64_C(1) << 62, (UINT64_C(1) << 63) - 1,
+					 UINT64_C(1) << 63, UINT64_MAX - 1, UINT64_MAX };
+	size_t i;
+	unsigned r = 12345;
+	for (i = 0; i < n; i++) {
+		memset(&e[i], 0, sizeof(e[i]));
+		snprintf(e[i].sku, sizeof(e[i].sku), "q");
+		snprintf(e[i].order_id, sizeof(e[i].order_id), "ord%zu", i);
+		e[i].index = (uint32_t)i;
+		r = r * 1103515245u + 12345u;
+		e[i].key.k[0] = words[(r >> 8) % 3 + 1];  /* few values: ties */
+		r = r * 1103515245u + 12345u;
+		e[i].key.k[1] = words[(r >> 8) % 7];
+		r = r * 1103515245u + 12345u;
+		e[i].key.k[2] = words[(r >> 8) % 7];
+		/* seq unique per entry, spread over the whole unsigned range. */
+		e[i].key.seq = seqs[i % 8] - (seqs[i % 8] > 100 ? (uint64_t)(i / 8) : 0) +
+			       (seqs[i % 8] <= 100 ? (uint64_t)(i / 8) * 8 : 0);
+	}
+}
+
+static void test_queue_order(void **state)
+{
+	fixture *f = *state;
+	const bo_storage *vt = f->vt;
+	bo_queue_entry e[NQ], sorted[NQ], out, decoy;
+	bo_queue_key mid;
+	size_t i;
+
+	fill_queue(e, NQ);
+	/* Keys must be unique for the test to mean something. */
+	memcpy(sorted, e, sizeof(e));
+	qsort(sorted, NQ, sizeof(sorted[0]), cmp_entry);
+	for (i = 1; i < NQ; i++)
+		assert_true(ref_key_cmp(&sorted[i - 1].key, &sorted[i].key) < 0);
+
+	assert_int_equal(vt->queue_next(f->ud, BO_QUEUE_WAITING, "q", NULL, &out), BO_ENOTFOUND);
+	assert_int_equal(vt->queue_prev(f->ud, BO_QUEUE_WAITING, "q", NULL, &out), BO_ENOTFOUND);
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	for (i = 0; i < NQ; i++)
+		assert_int_equal(vt->queue_insert(f->ud, BO_QUEUE_WAITING, &e[i]), BO_OK);
+	/* Decoys: the same keys in the other queue and another item's queue. */
+	decoy = sorted[0];
+	decoy.key.k[0] = INT64_MIN;
+	assert_int_equal(vt->queue_insert(f->ud, BO_QUEUE_ALLOCATED, &decoy), BO_OK);
+	snprintf(decoy.sku, sizeof(decoy.sku), "p");
+	assert_int_equal(vt->queue_insert(f->ud, BO_QUEUE_WAITING, &decoy), BO_OK);
+	snprintf(decoy.sku, sizeof(decoy.sku), "qq");
+	decoy.key.k[0] = INT64_MAX;
+	assert_int_equal(vt->queue_insert(f->ud, BO_QUEUE_WAITING, &decoy), BO_OK);
+	/* A duplicate key is refused. */
+	assert_int_equal(vt->queue_insert(f->ud, BO_QUEUE_WAITING, &e[3]), BO_ESTORAGE);
+	/* Unknown queue. */
+	assert_int_equal(vt->queue_insert(f->ud, 2, &e[3]), BO_ESTORAGE);
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+
+	/* Forward from the head. */
+	assert_int_equal(vt->queue_next(f->ud, BO_QUEUE_WAITING, "q", NULL, &out), BO_OK);
+	for (i = 0; i < NQ; i++) {
+		bo_queue_key k;
+		assert_memory_equal(&out, &sorted[i], sizeof(out));
+		k = out.key;
+		assert_int_equal(vt->queue_next(f->ud, BO_QUEUE_WAITING, "q", &k, &out),
+				 i + 1 < NQ ? BO_OK : BO_ENOTFOUND);
+	}
+	/* Backward from the tail. */
+	assert_int_equal(vt->queue_prev(f->ud, BO_QUEUE_WAITING, "q", NULL, &out), BO_OK);
+	for (i = NQ; i-- > 0;) {
+		bo_queue_key k;
+		assert_memory_equal(&out, &sorted[i], sizeof(out));
+		k = out.key;
+		assert_int_equal(vt->queue_prev(f->ud, BO_QUEUE_WAITING, "q", &k, &out),
+				 i > 0 ? BO_OK : BO_ENOTFOUND);
+	}
+	/* From a key that is not in the queue: just after sorted[10]. */
+	mid = sorted[10].key;
+	mid.seq++;
+	if (ref_key_cmp(&mid, &sorted[11].key) < 0) {
+		assert_int_equal(vt->queue_next(f->ud, BO_QUEUE_WAITING, "q", &mid, &out), BO_OK);
+		assert_memory_equal(&out, &sorted[11], sizeof(out));
+		assert_int_equal(vt->queue_prev(f->ud, BO_QUEUE_WAITING, "q", &mid, &out), BO_OK);
+		assert_memory_equal(&out, &sorted[10], sizeof(out));
+	}
+	/* The other queue holds only its decoy. */
+	assert_int_equal(vt->queue_next(f->ud, BO_QUEUE_ALLOCATED, "q", NULL, &out), BO_OK);
+	assert_true(out.key.k[0] == INT64_MIN);
+	assert_int_equal(vt->queue_next(f->ud, BO_QUEUE_ALLOCATED, "q", &out.key, &out), BO_ENOTFOUND);
+
+	/* Remove head, tail and a middle entry. */
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	assert_int_equal(vt->queue_remove(f->ud, BO_QUEUE_WAITING, "q", &sorted[0].key), BO_OK);
+	assert_int_equal(vt->queue_remove(f->ud, BO_QUEUE_WAITING, "q", &sorted[NQ - 1].key), BO_OK);
+	assert_int_equal(vt->queue_remove(f->ud, BO_QUEUE_WAITING, "q", &sorted[7].key), BO_OK);
+	assert_int_equal(vt->queue_remove(f->ud, BO_QUEUE_WAITING, "q", &sorted[7].key), BO_ENOTFOUND);
+	assert_int_equal(vt->queue_remove(f->ud, BO_QUEUE_ALLOCATED, "q", &sorted[8].key), BO_ENOTFOUND);
+	assert_int_equal(vt->queue_remove(f->ud, 5, "q", &sorted[8].key), BO_ESTORAGE);
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+	assert_int_equal(vt->queue_next(f->ud, BO_QUEUE_WAITING, "q", NULL, &out), BO_OK);
+	assert_memory_equal(&out, &sorted[1], sizeof(out));
+	assert_int_equal(vt->queue_prev(f->ud, BO_QUEUE_WAITING, "q", NULL, &out), BO_OK);
+	assert_memory_equal(&out, &sorted[NQ - 2], sizeof(out));
+	assert_int_equal(vt->queue_next(f->ud, BO_QUEUE_WAITING, "q", &sorted[6].key, &out), BO_OK);
+	assert_memory_equal(&out, &sorted[8], sizeof(out));
+}
+
+static void test_queue_uses_index(void **state)
+{
+	fixture *f = *state;
+	sqlite3 *db = raw_open(f->path);
+	sqlite3_stmt *st = NULL;
+	int scans = 0, searches = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db,
+		"EXPLAIN QUERY PLAN SELECT sku FROM queues WHERE queue = 0 AND sku = 'q'"
+		" AND (k0, k1, k2, seq) > (1, 2, 3, 4) ORDER BY k0, k1, k2, seq LIMIT 1",
+		-1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 3);
+		if (strstr(d, "SCAN"))
+			scans++;
+		if (strstr(d, "SEARCH") && strstr(d, "PRIMARY KEY"))
+			searches++;
+		assert_null(strstr(d, "TEMP B-TREE"));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(scans, 0);
+	assert_int_equal(searches, 1);
+}
+
+/* ------------------------------------------------- transactions, savepoints */
+
+static int item_exists(fixture *f, const char *sku)
+{
+	bo_item_rec it;
+	int rc = f->vt->item_get(f->ud, sku, &it, 0);
+	assert_true(rc == BO_OK || rc == BO_ENOTFOUND);
+	return rc == BO_OK;
+}
+
+static void put_item(fixture *f, const char *sku)
+{
+	bo_item_rec it = make_item(sku, 1);
+	assert_int_equal(f->vt->item_put(f->ud, &it), BO_OK);
+}
+
+static void test_savepoints_nest(void **state)
+{
+	fixture *f = *state;
+	const bo_storage *vt = f->vt;
+	char sku[16];
+	int i;
+
+	bo_clear_error();
+	assert_int_equal(vt->release(f->ud), BO_ESTORAGE);
+	assert_int_equal(vt->rollback_to(f->ud), BO_ESTORAGE);
+	assert_int_equal(vt->savepoint(f->ud), BO_ESTORAGE); /* no transaction */
+
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	put_item(f, "A");
+	assert_int_equal(vt->savepoint(f->ud), BO_OK);          /* sp1 */
+	put_item(f, "B");
+	assert_int_equal(vt->savepoint(f->ud), BO_OK);          /* sp2 */
+	put_item(f, "C");
+	assert_int_equal(vt->rollback_to(f->ud), BO_OK);        /* undo C, forget sp2 */
+	assert_false(item_exists(f, "C"));
+	assert_true(item_exists(f, "B"));
+	assert_int_equal(vt->savepoint(f->ud), BO_OK);          /* sp2 again */
+	put_item(f, "D");
+	assert_int_equal(vt->release(f->ud), BO_OK);            /* keep D in sp1 */
+	assert_int_equal(vt->savepoint(f->ud), BO_OK);          /* sp2 */
+	put_item(f, "E");
+	assert_int_equal(vt->release(f->ud), BO_OK);
+	assert_int_equal(vt->rollback_to(f->ud), BO_OK);        /* undo B, D, E */
+	assert_true(item_exists(f, "A"));
+	assert_false(item_exists(f, "B"));
+	assert_false(item_exists(f, "D"));
+	assert_false(item_exists(f, "E"));
+	assert_int_equal(vt->release(f->ud), BO_ESTORAGE);      /* none left */
+
+	/* Deep nesting (grows the statement cache), alternating keep and undo. */
+	for (i = 1; i <= 12; i++) {
+		assert_int_equal(vt->savepoint(f->ud), BO_OK);
+		snprintf(sku, sizeof(sku), "deep%02d", i);
+		put_item(f, sku);
+	}
+	for (i = 12; i >= 1; i--)
+		assert_int_equal(i % 2 ? vt->rollback_to(f->ud) : vt->release(f->ud), BO_OK);
+	/* Level 1 rolled back last: everything from deep01 on is gone. */
+	for (i = 1; i <= 12; i++) {
+		snprintf(sku, sizeof(sku), "deep%02d", i);
+		assert_false(item_exists(f, sku));
+	}
+	for (i = 1; i <= 12; i++) {
+		assert_int_equal(vt->savepoint(f->ud), BO_OK);
+		snprintf(sku, sizeof(sku), "deep%02d", i);
+		put_item(f, sku);
+	}
+	for (i = 12; i >= 1; i--)
+		assert_int_equal(i == 7 ? vt->rollback_to(f->ud) : vt->release(f->ud), BO_OK);
+	for (i = 1; i <= 12; i++) {
+		snprintf(sku, sizeof(sku), "deep%02d", i);
+		assert_int_equal(item_exists(f, sku), i < 7);
+	}
+	/* A savepoint left open is closed by commit. */
+	assert_int_equal(vt->savepoint(f->ud), BO_OK);
+	put_item(f, "F");
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+	assert_true(item_exists(f, "A"));
+	assert_true(item_exists(f, "F"));
+	assert_true(item_exists(f, "deep06"));
+	assert_false(item_exists(f, "deep07"));
+	assert_false(item_exists(f, "C"));
+
+	/* And the next transaction starts at depth 0 again. */
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	assert_int_equal(vt->release(f->ud), BO_ESTORAGE);
+	assert_int_equal(vt->savepoint(f->ud), BO_OK);
+	put_item(f, "G");
+	assert_int_equal(vt->rollback(f->ud), BO_OK);
+	assert_false(item_exists(f, "G"));
+}
+
+/* Write one record of every kind, tagged by `tag`. */
+static void write_everything(fixture *f, int tag)
+{
+	const bo_storage *vt = f->vt;
+	char id[32];
+	bo_item_rec it;
+	bo_order_rec o;
+	bo_line_rec l;
+	bo_queue_entry q;
+	bo_supply_rec s;
+	bo_sub_rec sub;
+	bo_event_rec ev;
+
+	snprintf(id, sizeof(id), "rec%d", tag);
+	it = make_item(id, tag);
+	o = make_order(id, tag);
+	l = make_line(id, 0, tag);
+	memset(&q, 0, sizeof(q));
+	snprintf(q.sku, sizeof(q.sku), "%s", id);
+	snprintf(q.order_id, sizeof(q.order_id), "%s", id);
+	q.key = l.key;
+	memset(&s, 0, sizeof(s));
+	snprintf(s.sku, sizeof(s.sku), "%s", id);
+	snprintf(s.id, sizeof(s.id), "po-%d", tag);
+	s.qty = tag + 1;
+	s.expected = tag * 100;
+	memset(&sub, 0, sizeof(sub));
+	snprintf(sub.sku, sizeof(sub.sku), "%s", id);
+	snprintf(sub.customer, sizeof(sub.customer), "cust%d", tag);
+	sub.seq = (uint64_t)tag;
+	ev = make_event((uint64_t)tag);
+
+	assert_int_equal(vt->item_put(f->ud, &it), BO_OK);
+	assert_int_equal(vt->order_put(f->ud, &o), BO_OK);
+	assert_int_equal(vt->line_put(f->ud, &l), BO_OK);
+	assert_int_equal(vt->queue_insert(f->ud, BO_QUEUE_WAITING, &q), BO_OK);
+	assert_int_equal(vt->queue_insert(f->ud, BO_QUEUE_ALLOCATED, &q), BO_OK);
+	assert_int_equal(vt->supply_put(f->ud, &s), BO_OK);
+	assert_int_equal(vt->sub_add(f->ud, &sub), BO_OK);
+	assert_int_equal(vt->outbox_append(f->ud, &ev), BO_OK);
+	assert_int_equal(vt->meta_put(f->ud, id, tag * 7), BO_OK);
+}
+
+/* Check that every record of write_everything(tag) is there (or none is). */
+static void check_everything(fixture *f, int tag, int present)
+{
+	const bo_storage *vt = f->vt;
+	char id[32], po[32];
+	int want = present ? BO_OK : BO_ENOTFOUND;
+	bo_item_rec it, it2;
+	bo_order_rec o, o2;
+	bo_line_rec l, l2;
+	bo_queue_entry q;
+	bo_supply_rec s;
+	bo_sub_rec sub;
+	bo_event_rec ev, ev2;
+	int64_t v;
+
+	snprintf(id, sizeof(id), "rec%d", tag);
+	snprintf(po, sizeof(po), "po-%d", tag);
+	it = make_item(id, tag);
+	o = make_order(id, tag);
+	l = make_line(id, 0, tag);
+	ev = make_event((uint64_t)tag);
+
+	assert_int_equal(vt->item_get(f->ud, id, &it2, 0), want);
+	assert_int_equal(vt->order_get(f->ud, id, &o2, 0), want);
+	assert_int_equal(vt->line_get(f->ud, id, 0, &l2), want);
+	assert_int_equal(vt->queue_next(f->ud, BO_QUEUE_WAITING, id, NULL, &q), want);
+	assert_int_equal(vt->queue_prev(f->ud, BO_QUEUE_ALLOCATED, id, NULL, &q), want);
+	assert_int_equal(vt->supply_get(f->ud, id, po, &s), want);
+	assert_int_equal(vt->sub_next(f->ud, id, 0, &sub), want);
+	assert_int_equal(vt->meta_get(f->ud, id, &v), want);
+	if (present) {
+		assert_memory_equal(&it, &it2, sizeof(it));
+		assert_memory_equal(&o, &o2, sizeof(o));
+		assert_memory_equal(&l, &l2, sizeof(l));
+		assert_true(q.key.seq == l.key.seq);
+		assert_string_equal(sub.customer + 4, id + 3);
+		assert_int_equal(s.qty, tag + 1);
+		assert_int_equal(v, tag * 7);
+		assert_int_equal(vt->outbox_next(f->ud, (uint64_t)tag - 1, &ev2), BO_OK);
+		assert_memory_equal(&ev, &ev2, sizeof(ev));
+	} else {
+		int rc = vt->outbox_next(f->ud, (uint64_t)tag - 1, &ev2);
+		assert_true(rc == BO_ENOTFOUND || ev2.seq != (uint64_t)tag);
+	}
+}
+
+static void test_rollback_leaves_no_trace(void **state)
+{
+	fixture *f = *state;
+	const bo_storage *vt = f->vt;
+
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	write_everything(f, 1);
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	write_everything(f, 2);
+	check_everything(f, 2, 1);
+	/* Changes to committed records are undone too. */
+	assert_int_equal(vt->outbox_ack(f->ud, 1), BO_OK);
+	assert_int_equal(vt->supply_del(f->ud, "rec1", "po-1"), BO_OK);
+	assert_int_equal(vt->rollback(f->ud), BO_OK);
+	check_everything(f, 2, 0);
+	check_everything(f, 1, 1);
+	/* Rollback without a transaction is harmless. */
+	assert_int_equal(vt->rollback(f->ud), BO_OK);
+	/* And the next transaction works. */
+	assert_int_equal(vt->begin(f->ud), BO_OK);
+	write_everything(f, 3);
+	assert_int_equal(vt->commit(f->ud), BO_OK);
+	check_everything(f, 3, 1);
+	/* Commit with nothing open fails with a message. */
+	bo_clear_error();
+	assert_int_equal(vt->commit(f->ud), BO_ESTORAGE);
+	assert_non_null(strstr(bo_last_error(), "commit"));
+}
+
+static void test_reopen_keeps_everything(void **state)
+{
+	fixture *f = *state;
+	bo_sqlite_options opts = BO_SQLITE_OPTIONS_INIT;
+	int tag;
+
+	for (tag = 1; tag <= 3; tag++) {
+		assert_int_equal(f->vt->begin(f->ud), BO_OK);
+		write_everything(f, tag);
+		assert_int_equal(f->vt->commit(f->ud), BO_OK);
+	}
+	/* An uncommitted transaction at close is lost. */
+	assert_int_equal(f->vt->begin(f->ud), BO_OK);
+	write_everything(f, 4);
+	fx_close(f);
+
+	opts.sync_full = 0;
+	assert_int_equal(fx_open(f, &opts), BO_OK);
+	for (tag = 1; tag <= 3; tag++)
+		check_everything(f, tag, 1);
+	check_everything(f, 4, 0);
+	/* And the file still takes writes after reopening with NORMAL sync. */
+	assert_int_equal(f->vt->begin(f->ud), BO_OK);
+	write_everything(f, 5);
+	assert_int_equal(f->vt->commit(f->ud), BO_OK);
+	fx_close(f);
+	assert_int_equal(fx_open(f, NULL), BO_OK);
+	check_everything(f, 5, 1);
+}
+
+static void test_two_connections(void **state)
+{
+	fixture *f = *state;
+	fixture g = *f;
+	int64_t v;
+
+	/* A second store on the same file sees what the first committed. */
+	g.ud = NULL;
+	assert_int_equal(fx_open(&g, NULL), BO_OK);
+	assert_int_equal(f->vt->begin(f->ud), BO_OK);
+	assert_int_equal(f->vt->meta_put(f->ud, "shared", 11), BO_OK);
+	/* Not before commit. */
+	assert_int_equal(g.vt->meta_get(g.ud, "shared", &v), BO_ENOTFOUND);
+	assert_int_equal(f->vt->commit(f->ud), BO_OK);
+	assert_int_equal(g.vt->meta_get(g.ud, "shared", &v), BO_OK);
+	assert_int_equal(v, 11);
+	assert_int_equal(g.vt->begin(g.ud), BO_OK);
+	assert_int_equal(g.vt->meta_put(g.ud, "shared", 12), BO_OK);
+	assert_int_equal(g.vt->commit(g.ud), BO_OK);
+	assert_int_equal(f->vt->meta_get(f->ud, "shared", &v), BO_OK);
+	assert_int_equal(v, 12);
+	fx_close(&g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_arguments),
+		cmocka_unit_test(test_unopenable_path),
+		cmocka_unit_test_setup_teardown(test_migration_sets_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked_file_is_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_item_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_line_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_supply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_subs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_item_order_iteration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_uses_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_savepoints_nest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_leaves_no_trace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_connections, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
+}
