@@ -1,0 +1,307 @@
+"""Plain Python values copied out of the library: items, orders, lines,
+events, supply records and waiting lines.
+
+These objects hold no C memory: they are snapshots, safe to keep after the
+inventory that produced them is closed.  Times are aware ``datetime``
+objects in UTC, or ``None`` where the library has no time (an unknown ETA,
+no due date, no release time).  Quantities are ``int`` whole units.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional, Tuple
+
+from . import _ffi
+from .errors import InvalidArgument
+
+__all__ = ["ItemStatus", "Line", "Order", "Event", "Supply", "WaitingLine",
+           "LineView", "EVENT_KINDS"]
+
+#: Event kinds, as ``Event.kind`` spells them.
+EVENT_KINDS = ("accepted", "backordered", "allocated", "ready", "shipped",
+               "cancelled", "eta_changed", "back_in_stock", "released")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MAX_TS = int((datetime.max.replace(tzinfo=timezone.utc) - _EPOCH).total_seconds())
+_MIN_TS = int((datetime.min.replace(tzinfo=timezone.utc) - _EPOCH).total_seconds())
+
+
+# --------------------------------------------------------------------------
+# Conversions between Python values and C values
+
+def from_c_time(value: int) -> Optional[datetime]:
+    """C seconds since the epoch as an aware UTC datetime (None for BO_NO_TIME).
+
+    Times beyond what ``datetime`` can hold are clamped to its range."""
+    if value == _ffi.BO_NO_TIME:
+        return None
+    value = max(_MIN_TS, min(_MAX_TS, value))
+    return _EPOCH + timedelta(seconds=value)
+
+
+def to_c_time(value: Any, what: str) -> int:
+    """An aware datetime (or int seconds since the epoch) as C seconds.
+
+    Fractions of a second are dropped (floor).  Naive datetimes are refused:
+    the library's times are UTC and a naive one would be guessed."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise InvalidArgument("%s must be an aware datetime (with tzinfo), got a naive one" % what)
+        delta = value - _EPOCH
+        seconds = delta.days * 86400 + delta.seconds
+        return check_int64(seconds, what)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return check_int64(int(value), what)
+    raise InvalidArgument("%s must be an aware datetime, got %s" % (what, type(value).__name__))
+
+
+def check_int64(value: Any, what: str, minimum: Optional[int] = None) -> int:
+    """``value`` as an int within int64 (and >= minimum), else InvalidArgument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidArgument("%s must be an int, got %s" % (what, type(value).__name__))
+    value = int(value)
+    if value < _ffi.INT64_MIN or value > _ffi.INT64_MAX:
+        raise InvalidArgument("%s is out of the 64-bit range" % what)
+    if minimum is not None and value < minimum:
+        raise InvalidArgument("%s must be at least %d, got %d" % (what, minimum, value))
+    return value
+
+
+def to_c_seconds(days: Any, what: str) -> int:
+    """A duration in days (int, float or timedelta) as whole C seconds."""
+    if isinstance(days, timedelta):
+        seconds = days.total_seconds()
+    elif isinstance(days, numbers.Real) and not isinstance(days, bool):
+        if isinstance(days, float) and not math.isfinite(days):
+            raise InvalidArgument("%s must be finite" % what)
+        seconds = int(days) * 86400 if isinstance(days, numbers.Integral) else float(days) * 86400
+    else:
+        raise InvalidArgument("%s must be a number of days, got %s" % (what, type(days).__name__))
+    if seconds < 0:
+        raise InvalidArgument("%s must not be negative" % what)
+    return check_int64(int(round(seconds)), what)
+
+
+def to_bytes(value: Any, what: str) -> bytes:
+    """A str argument as UTF-8 for C (no NUL inside)."""
+    if not isinstance(value, str):
+        raise InvalidArgument("%s must be a str, got %s" % (what, type(value).__name__))
+    if "\0" in value:
+        raise InvalidArgument("%s must not contain NUL characters" % what)
+    return value.encode("utf-8")
+
+
+def _text(raw: Any) -> str:
+    return raw.decode("utf-8", "replace") if raw else ""
+
+
+def _cap(value: int) -> Optional[int]:
+    return None if value == _ffi.BO_UNLIMITED else value
+
+
+# --------------------------------------------------------------------------
+# Values
+
+@dataclass(frozen=True)
+class ItemStatus:
+    """An item's state, settings and insight figures (``inv.item(sku)``).
+
+    ``waiting_lines`` and ``oldest_wait`` are only filled by
+    ``Inventory.item()``; ``Inventory.items()`` reports 0 and None for them
+    (they need a walk of each queue).
+    """
+    sku: str
+    policy: str
+    on_hand: int
+    allocated: int
+    available: int
+    backordered: int
+    incoming: int
+    backorder: str
+    in_preorder: bool
+    max_backorder: Optional[int]
+    lead_time: Optional[timedelta]
+    release_at: Optional[datetime]
+    preorder_max: Optional[int]
+    waiting_lines: int
+    demand: int
+    filled_at_once: int
+    shipped: int
+    cancelled: int
+    revenue_held: int
+    oldest_wait: Optional[datetime]
+    subscribers: int
+
+    @property
+    def lead_time_days(self) -> Optional[float]:
+        """The lead time in days, or None."""
+        if self.lead_time is None:
+            return None
+        return self.lead_time.total_seconds() / 86400
+
+    @property
+    def fill_rate(self) -> Optional[float]:
+        """Units filled at once / units ever ordered, or None before any demand."""
+        return self.filled_at_once / self.demand if self.demand else None
+
+    @classmethod
+    def _from_c(cls, st: "_ffi.bo_item_status") -> "ItemStatus":
+        lead = None if st.lead_time == _ffi.BO_NO_TIME else timedelta(seconds=st.lead_time)
+        return cls(
+            sku=_text(st.sku), policy=_text(st.policy),
+            on_hand=st.on_hand, allocated=st.allocated, available=st.available,
+            backordered=st.backordered, incoming=st.incoming,
+            backorder="deny" if st.backorder == _ffi.BO_BACKORDER_DENY else "allow",
+            in_preorder=bool(st.in_preorder),
+            max_backorder=_cap(st.max_backorder), lead_time=lead,
+            release_at=from_c_time(st.release_at), preorder_max=_cap(st.preorder_max),
+            waiting_lines=st.waiting_lines, demand=st.demand,
+            filled_at_once=st.filled_at_once, shipped=st.shipped,
+            cancelled=st.cancelled, revenue_held=st.revenue_held,
+            oldest_wait=from_c_time(st.oldest_wait), subscribers=st.subscribers)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of an order: ``ordered = allocated + backordered + shipped + cancelled``."""
+    sku: str
+    ordered: int
+    allocated: int
+    backordered: int
+    shipped: int
+    cancelled: int
+    unit_price: Optional[int]
+    eta: Optional[datetime]
+    queue_time: Optional[datetime]
+
+    @classmethod
+    def _from_c(cls, ls: "_ffi.bo_line_status") -> "Line":
+        return cls(
+            sku=_text(ls.sku), ordered=ls.ordered, allocated=ls.allocated,
+            backordered=ls.backordered, shipped=ls.shipped, cancelled=ls.cancelled,
+            unit_price=None if ls.unit_price == _ffi.BO_NO_PRICE else ls.unit_price,
+            eta=from_c_time(ls.eta), queue_time=from_c_time(ls.queue_time))
+
+
+@dataclass(frozen=True)
+class Order:
+    """A snapshot of an order and its lines (``inv.order(order_id)``)."""
+    id: str
+    priority: int
+    due: Optional[datetime]
+    created: Optional[datetime]
+    complete: bool
+    lines: Tuple[Line, ...]
+
+    @property
+    def ship_mode(self) -> str:
+        """``"complete"`` or ``"partial"``."""
+        return "complete" if self.complete else "partial"
+
+    def line(self, sku: str) -> Line:
+        """The line of ``sku``; KeyError if the order has none."""
+        for line in self.lines:
+            if line.sku == sku:
+                return line
+        raise KeyError(sku)
+
+    @classmethod
+    def _from_handle(cls, lib: Any, handle: Any) -> "Order":
+        """Copy everything out of a ``bo_order *`` (borrowed; not freed here)."""
+        lines = []
+        for index in range(lib.bo_order_line_count(handle)):
+            ls = _ffi.bo_line_status()
+            lib.bo_order_line(ls, handle, index)
+            lines.append(Line._from_c(ls))
+        return cls(
+            id=_text(lib.bo_order_id(handle)),
+            priority=lib.bo_order_priority(handle),
+            due=from_c_time(lib.bo_order_due(handle)),
+            created=from_c_time(lib.bo_order_created(handle)),
+            complete=lib.bo_order_ship_mode(handle) == _ffi.BO_SHIP_COMPLETE,
+            lines=tuple(lines))
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event handed to the ``on_event`` callback.
+
+    ``seq`` is unique per inventory and increasing (use it to ignore an
+    event seen twice); ``kind`` is one of :data:`EVENT_KINDS`; ``order`` is
+    None for item-level events (``back_in_stock``, ``released``), ``sku``
+    None for order-level ones (``accepted``, ``ready``); ``eta`` is set for
+    ``backordered`` and ``eta_changed`` when known; ``customer`` only for
+    ``back_in_stock``; ``time`` is the inventory's clock at the change.
+    """
+    seq: int
+    kind: str
+    order: Optional[str]
+    sku: Optional[str]
+    qty: int
+    eta: Optional[datetime]
+    customer: Optional[str]
+    time: Optional[datetime]
+
+    @classmethod
+    def _from_c(cls, lib: Any, ev: "_ffi.bo_event") -> "Event":
+        return cls(
+            seq=ev.seq, kind=_ffi.decode(lib.bo_event_kind_name(ev.kind)) or "unknown",
+            order=_ffi.decode(ev.order_id), sku=_ffi.decode(ev.sku), qty=ev.qty,
+            eta=from_c_time(ev.eta), customer=_ffi.decode(ev.customer),
+            time=from_c_time(ev.time))
+
+
+@dataclass(frozen=True)
+class Supply:
+    """An expected supply record (an incoming purchase order)."""
+    sku: str
+    id: str
+    qty: int
+    expected: Optional[datetime]
+
+    @classmethod
+    def _from_c(cls, si: "_ffi.bo_supply_info") -> "Supply":
+        return cls(sku=_text(si.sku), id=_text(si.id), qty=si.qty,
+                   expected=from_c_time(si.expected))
+
+
+@dataclass(frozen=True)
+class WaitingLine:
+    """A waiting line as seen from its item's queue (``inv.waiting(sku)``)."""
+    order: str
+    sku: str
+    position: int
+    units_ahead: int
+    backordered: int
+    eta: Optional[datetime]
+    queue_time: Optional[datetime]
+
+    @classmethod
+    def _from_c(cls, wl: "_ffi.bo_waiting_line") -> "WaitingLine":
+        return cls(order=_text(wl.order_id), sku=_text(wl.sku), position=wl.position,
+                   units_ahead=wl.units_ahead, backordered=wl.backordered,
+                   eta=from_c_time(wl.eta), queue_time=from_c_time(wl.queue_time))
+
+
+@dataclass(frozen=True)
+class LineView:
+    """What a custom policy's key function sees of a line."""
+    order: str
+    sku: str
+    priority: int
+    due: Optional[datetime]
+    created: Optional[datetime]
+    queue_time: Optional[datetime]
+    ordered: int
+    unit_price: Optional[int]
+
+    @classmethod
+    def _from_c(cls, lv: "_ffi.bo_line_view") -> "LineView":
+        return cls(order=_text(lv.order_id), sku=_text(lv.sku), priority=lv.priority,
+                   due=from_c_time(lv.due), created=from_c_time(lv.created),
+                   queue_time=from_c_time(lv.queue_time), ordered=lv.ordered,
+                   unit_price=None if lv.unit_price == _ffi.BO_NO_PRICE else lv.unit_price)
