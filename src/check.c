@@ -1,0 +1,150 @@
+/* bo_inventory_check(): the invariants of DESIGN §3 over the whole store. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+typedef struct sums {
+	char sku[BO_ID_MAX + 1];
+	int64_t allocated, backordered;
+	int64_t nwait, nalloc;
+} sums;
+
+static int cmp_sku(const void *a, const void *b)
+{
+	return strcmp(((const sums *)a)->sku, ((const sums *)b)->sku);
+}
+
+static int check_locked(bo_inventory *inv)
+{
+	bo_order_rec o;
+	bo_line_rec l;
+	bo_item_rec it;
+	sums *s = NULL;
+	size_t n = 0, cap = 0;
+	char after[BO_ID_MAX + 1] = "";
+	int rc;
+
+	/* Every line: the identity, and its contribution to its item. */
+	while ((rc = inv->st.order_next(inv->sd, after[0] ? after : NULL, &o)) == BO_OK) {
+		memcpy(after, o.id, sizeof(after));
+		for (uint32_t i = 0; i < o.nlines; i++) {
+			if ((rc = inv->st.line_get(inv->sd, o.id, i, &l)) < 0) {
+				rc = bo__storage_fail(rc, "line_get");
+				goto out;
+			}
+			if (l.allocated < 0 || l.backordered < 0 || l.shipped < 0 || l.cancelled < 0 ||
+			    l.ordered != l.allocated + l.backordered + l.shipped + l.cancelled) {
+				rc = bo__fail(BO_ESTATE, "line '%s' of order '%s' breaks ordered = allocated + backordered + shipped + cancelled",
+					      l.sku, o.id);
+				goto out;
+			}
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				sums *ns = realloc(s, nc * sizeof(*ns));
+				if (!ns) {
+					rc = bo__fail(BO_ESTORAGE, "out of memory");
+					goto out;
+				}
+				s = ns;
+				cap = nc;
+			}
+			memcpy(s[n].sku, l.sku, sizeof(l.sku));
+			s[n].allocated = l.allocated;
+			s[n].backordered = l.backordered;
+			s[n].nwait = l.backordered > 0;
+			s[n].nalloc = l.allocated > 0;
+			n++;
+		}
+	}
+	if (rc != BO_ENOTFOUND) {
+		rc = bo__storage_fail(rc, "order_next");
+		goto out;
+	}
+	qsort(s, n, sizeof(*s), cmp_sku);
+
+	size_t j = 0;
+	after[0] = '\0';
+	while ((rc = inv->st.item_next(inv->sd, after[0] ? after : NULL, &it)) == BO_OK) {
+		sums tot = { "", 0, 0, 0, 0 };
+		bo_queue_entry e;
+		bo_queue_key k;
+		bo_supply_rec sp, prev;
+		int64_t qn[2] = { 0, 0 }, incoming = 0;
+		bool first = true;
+		memcpy(after, it.sku, sizeof(after));
+		while (j < n && strcmp(s[j].sku, it.sku) < 0)
+			j++;
+		for (; j < n && strcmp(s[j].sku, it.sku) == 0; j++) {
+			tot.allocated += s[j].allocated;
+			tot.backordered += s[j].backordered;
+			tot.nwait += s[j].nwait;
+			tot.nalloc += s[j].nalloc;
+		}
+		if (it.allocated != tot.allocated || it.allocated < 0 || it.allocated > it.on_hand) {
+			rc = bo__fail(BO_ESTATE, "item '%s': allocated %lld, lines hold %lld, on_hand %lld", it.sku,
+				      (long long)it.allocated, (long long)tot.allocated, (long long)it.on_hand);
+			goto out;
+		}
+		if (it.backordered != tot.backordered) {
+			rc = bo__fail(BO_ESTATE, "item '%s': backordered %lld, lines wait for %lld", it.sku,
+				      (long long)it.backordered, (long long)tot.backordered);
+			goto out;
+		}
+		if (it.backordered > 0 && it.on_hand > it.allocated) {
+			rc = bo__fail(BO_ESTATE, "item '%s': %lld units idle while %lld wait", it.sku,
+				      (long long)(it.on_hand - it.allocated), (long long)it.backordered);
+			goto out;
+		}
+		for (int q = 0; q < 2; q++) {
+			const bo_queue_key *ap = NULL;
+			while ((rc = inv->st.queue_next(inv->sd, q, it.sku, ap, &e)) == BO_OK) {
+				if (ap && bo_queue_key_cmp(&e.key, ap) <= 0) {
+					rc = bo__fail(BO_ESTATE, "queue %d of '%s' is out of order", q, it.sku);
+					goto out;
+				}
+				k = e.key;
+				ap = &k;
+				qn[q]++;
+			}
+			if (rc != BO_ENOTFOUND) {
+				rc = bo__storage_fail(rc, "queue_next");
+				goto out;
+			}
+		}
+		if (qn[0] != tot.nwait || qn[1] != tot.nalloc) {
+			rc = bo__fail(BO_ESTATE, "item '%s': queues hold %lld/%lld lines, lines say %lld/%lld", it.sku,
+				      (long long)qn[0], (long long)qn[1], (long long)tot.nwait, (long long)tot.nalloc);
+			goto out;
+		}
+		while ((rc = inv->st.supply_next(inv->sd, it.sku, first ? NULL : &prev, &sp)) == BO_OK) {
+			first = false;
+			prev = sp;
+			incoming += sp.qty;
+		}
+		if (rc != BO_ENOTFOUND) {
+			rc = bo__storage_fail(rc, "supply_next");
+			goto out;
+		}
+		if (incoming != it.incoming) {
+			rc = bo__fail(BO_ESTATE, "item '%s': incoming %lld, supply records sum to %lld", it.sku,
+				      (long long)it.incoming, (long long)incoming);
+			goto out;
+		}
+	}
+	rc = rc == BO_ENOTFOUND ? BO_OK : bo__storage_fail(rc, "item_next");
+out:
+	free(s);
+	return rc;
+}
+
+int bo_inventory_check(bo_inventory *inv)
+{
+	int rc;
+	if (!inv)
+		return bo__fail(BO_EINVALID, "inventory is NULL");
+	BO_LOCK(inv);
+	bo__error_reset_storage();
+	rc = check_locked(inv);
+	BO_UNLOCK(inv);
+	return rc;
+}

@@ -1,0 +1,169 @@
+/* Events: buffered per call, written to the outbox in the call's
+ * transaction, dispatched to the notifier after commit. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+int bo__emit(bo_txn *t, int kind, const char *order_id, const char *sku, int64_t qty, int64_t eta,
+	     const char *customer)
+{
+	bo_event_rec *e;
+	if (t->nev == t->evcap) {
+		size_t cap = t->evcap ? t->evcap * 2 : 32;
+		bo_event_rec *n = realloc(t->ev, cap * sizeof(*n));
+		if (!n)
+			return bo__fail(BO_ESTORAGE, "out of memory");
+		t->ev = n;
+		t->evcap = cap;
+	}
+	e = &t->ev[t->nev++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	if (order_id)
+		bo__copy_id(e->order_id, order_id);
+	if (sku)
+		bo__copy_id(e->sku, sku);
+	if (customer)
+		bo__copy_id(e->customer, customer);
+	e->qty = qty;
+	e->eta = eta;
+	e->time = t->now;
+	if (kind == BO_EVENT_BACKORDERED)
+		t->nbackordered++;
+	return BO_OK;
+}
+
+bo_event_rec *bo__emitted_backordered(bo_txn *t, const char *order_id, const char *sku)
+{
+	if (t->nbackordered == 0)
+		return NULL;
+	for (size_t i = t->nev; i-- > 0;) {
+		bo_event_rec *e = &t->ev[i];
+		if (e->kind == BO_EVENT_BACKORDERED && strcmp(e->sku, sku) == 0 && strcmp(e->order_id, order_id) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+int bo__events_flush(bo_txn *t)
+{
+	bo_inventory *inv = t->inv;
+	int64_t seq;
+	int rc;
+	if (t->nev == 0)
+		return BO_OK;
+	if ((rc = bo__meta_get(t, "event_seq", &seq, 0)) < 0)
+		return rc;
+	for (size_t i = 0; i < t->nev; i++) {
+		t->ev[i].seq = (uint64_t)++seq;
+		if ((rc = inv->st.outbox_append(inv->sd, &t->ev[i])) < 0)
+			return bo__storage_fail(rc, "outbox_append");
+	}
+	if ((rc = inv->st.meta_put(inv->sd, "event_seq", seq)) < 0)
+		return bo__storage_fail(rc, "meta_put");
+	return BO_OK;
+}
+
+const char *bo_event_kind_name(int kind)
+{
+	static const char *const names[] = { "unknown", "accepted", "backordered", "allocated", "ready",
+					     "shipped", "cancelled", "eta_changed", "back_in_stock", "released" };
+	if (kind < 1 || kind > 9)
+		return "unknown";
+	return names[kind];
+}
+
+static int ack(bo_inventory *inv, uint64_t upto)
+{
+	int rc = inv->st.begin(inv->sd);
+	if (rc < 0)
+		return bo__storage_fail(rc, "begin");
+	rc = inv->st.outbox_ack(inv->sd, upto);
+	if (rc >= 0)
+		rc = inv->st.commit(inv->sd);
+	if (rc < 0) {
+		inv->st.rollback(inv->sd);
+		return bo__storage_fail(rc, "outbox_ack");
+	}
+	return BO_OK;
+}
+
+#define ACK_EVERY 512
+
+int bo__dispatch_locked(bo_inventory *inv, size_t *delivered)
+{
+	bo_event_rec rec;
+	uint64_t last = 0, acked = 0;
+	size_t n = 0;
+	int rc = BO_OK;
+
+	if (!inv->has_notifier)
+		return BO_OK;
+	inv->dispatching = true;
+	for (;;) {
+		bo_event ev;
+		rc = inv->st.outbox_next(inv->sd, last, &rec);
+		if (rc == BO_ENOTFOUND) {
+			rc = BO_OK;
+			break;
+		}
+		if (rc < 0) {
+			rc = bo__storage_fail(rc, "outbox_next");
+			break;
+		}
+		ev.seq = rec.seq;
+		ev.kind = rec.kind;
+		ev.order_id = rec.order_id[0] ? rec.order_id : NULL;
+		ev.sku = rec.sku[0] ? rec.sku : NULL;
+		ev.qty = rec.qty;
+		ev.eta = rec.eta;
+		ev.customer = rec.customer[0] ? rec.customer : NULL;
+		ev.time = rec.time;
+		if (inv->notifier.deliver(inv->notifier_data, &ev) != 0) {
+			rc = bo__fail(BO_ESTATE, "the notifier refused event %llu; it stays pending",
+				      (unsigned long long)rec.seq);
+			break;
+		}
+		last = rec.seq;
+		n++;
+		if (n % ACK_EVERY == 0) {
+			int arc = ack(inv, last);
+			if (arc < 0) {
+				rc = arc;
+				break;
+			}
+			acked = last;
+		}
+	}
+	if (last > acked) {
+		int arc = ack(inv, last);
+		if (arc < 0 && rc == BO_OK)
+			rc = arc;
+	}
+	inv->dispatching = false;
+	if (delivered)
+		*delivered = n;
+	return rc;
+}
+
+int bo_inventory_pending(size_t *out, bo_inventory *inv)
+{
+	bo_event_rec rec;
+	uint64_t last = 0;
+	size_t n = 0;
+	int rc;
+	if (!out || !inv)
+		return bo__fail(BO_EINVALID, "NULL argument");
+	*out = 0;
+	BO_LOCK(inv);
+	bo__error_reset_storage();
+	while ((rc = inv->st.outbox_next(inv->sd, last, &rec)) == BO_OK) {
+		last = rec.seq;
+		n++;
+	}
+	BO_UNLOCK(inv);
+	if (rc != BO_ENOTFOUND)
+		return bo__storage_fail(rc, "outbox_next");
+	*out = n;
+	return BO_OK;
+}

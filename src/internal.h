@@ -1,0 +1,147 @@
+/* Core internals: shared by the core sources, never by adapters or users. */
+#ifndef BO_INTERNAL_H
+#define BO_INTERNAL_H
+
+#include "backorder.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+
+#define BO_INTERNAL __attribute__((visibility("hidden")))
+
+/* 128-bit products for overflow-free share and price arithmetic. */
+__extension__ typedef __int128 bo_i128;
+
+/* ---- errors (error.c) ---- */
+BO_INTERNAL int bo__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Storage failure: keep the adapter's message if it set one. */
+BO_INTERNAL int bo__storage_fail(int rc, const char *what);
+BO_INTERNAL void bo__error_reset_storage(void);
+
+/* ---- validation (validate.c) ---- */
+BO_INTERNAL int bo__check_id(const char *id, const char *what);
+BO_INTERNAL int bo__check_name(const char *name, const char *what);
+BO_INTERNAL bool bo__add_ok(int64_t a, int64_t b); /* a + b fits in int64 (a, b >= 0) */
+BO_INTERNAL int bo__add(int64_t *out, int64_t a, int64_t b, const char *what);
+
+/* ---- policies (policy.c) ---- */
+enum { BO_POL_FIFO, BO_POL_PRIORITY, BO_POL_DUE, BO_POL_FAIR, BO_POL_CUSTOM };
+
+struct bo_policy {
+	int refs;
+	int kind;
+	char name[BO_NAME_MAX + 1];
+	bo_policy_methods m;
+	void *user_data;
+};
+
+BO_INTERNAL bo_policy *bo__policy_ref(bo_policy *p);
+
+/* ---- the inventory (inventory.c) ---- */
+typedef struct bo_txn bo_txn;
+
+typedef struct bo_item_slot {
+	bo_item_rec rec;
+	bool dirty;          /* write back at finish */
+	bool need_fill;      /* stock may be free: fill waiting lines at finish */
+	bool eta_dirty;      /* ETAs need a refresh at finish */
+	bool eta_partial;    /* only lines from eta_from onward */
+	bo_queue_key eta_from;
+} bo_item_slot;
+
+struct bo_txn {
+	bo_inventory *inv;
+	int64_t now;   /* the call's time: max(clock, stored time) */
+	int64_t clock; /* the clock's raw reading */
+	int64_t event_seq, line_seq, sub_seq;
+	bool event_seq_loaded, line_seq_loaded, sub_seq_loaded;
+	bool line_seq_dirty, sub_seq_dirty;
+	bo_event_rec *ev;
+	size_t nev, evcap;
+	bo_item_slot *items;
+	size_t nitems, itemcap;
+	size_t nbackordered; /* backordered events in ev */
+};
+
+struct bo_inventory {
+	bo_storage st;
+	void *sd;
+	pthread_mutex_t lock;
+	bo_clock_cb clock;
+	void *clock_data;
+	char default_policy[BO_NAME_MAX + 1];
+	bo_policy **policies;
+	size_t npolicies;
+	bo_notifier notifier;
+	void *notifier_data;
+	bool has_notifier;
+	bool auto_dispatch;
+	bool dispatching;
+	bool in_txn;
+	bool batch;
+	bool batch_failed;
+	bo_txn txn;
+};
+
+#define BO_LOCK(inv) pthread_mutex_lock(&(inv)->lock)
+#define BO_UNLOCK(inv) pthread_mutex_unlock(&(inv)->lock)
+
+/* Run `fn` as one all-or-nothing call (transaction or, in a batch, a
+ * savepoint). Locks, begins, runs, finishes touched items, writes events,
+ * commits or rolls back, unlocks, dispatches. */
+typedef int (*bo_op_fn)(bo_txn *t, void *args);
+BO_INTERNAL int bo__run(bo_inventory *inv, bo_op_fn fn, void *args);
+/* Same for reads: lock, run, unlock (no transaction). */
+BO_INTERNAL int bo__read(bo_inventory *inv, bo_op_fn fn, void *args);
+BO_INTERNAL int64_t bo__clock_now(bo_inventory *inv);
+BO_INTERNAL const bo_policy *bo__policy_find(const bo_inventory *inv, const char *name);
+
+/* ---- transaction helpers (txn.c) ---- */
+/* The cached item (loaded on first use); BO_ENOTFOUND if absent. */
+BO_INTERNAL int bo__item(bo_txn *t, const char *sku, bo_item_slot **out);
+BO_INTERNAL int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out);
+BO_INTERNAL int bo__next_line_seq(bo_txn *t, uint64_t *out);
+BO_INTERNAL int bo__next_sub_seq(bo_txn *t, uint64_t *out);
+BO_INTERNAL int bo__meta_get(bo_txn *t, const char *key, int64_t *v, int64_t dflt);
+BO_INTERNAL int bo__meta_get_inv(bo_inventory *inv, const char *key, int64_t *v, int64_t dflt);
+/* Storage call wrappers that map errors and set messages. */
+BO_INTERNAL int bo__st(int rc, const char *what);
+BO_INTERNAL int bo__line_find(bo_txn *t, const char *order_id, uint32_t nlines, const char *sku, bo_line_rec *out);
+
+/* ---- events (events.c) ---- */
+BO_INTERNAL int bo__emit(bo_txn *t, int kind, const char *order_id, const char *sku,
+			 int64_t qty, int64_t eta, const char *customer);
+/* The pending backordered event of (order, sku) in this call, or NULL. */
+BO_INTERNAL bo_event_rec *bo__emitted_backordered(bo_txn *t, const char *order_id, const char *sku);
+BO_INTERNAL int bo__events_flush(bo_txn *t);
+BO_INTERNAL int bo__dispatch_locked(bo_inventory *inv, size_t *delivered);
+
+/* ---- allocation (alloc.c) ---- */
+BO_INTERNAL int bo__line_key(bo_txn *t, const bo_item_rec *item, const bo_order_rec *order,
+			     const bo_line_rec *line, bo_queue_key *key);
+BO_INTERNAL int bo__queue_add(bo_txn *t, int queue, const bo_line_rec *line);
+BO_INTERNAL int bo__queue_del(bo_txn *t, int queue, const bo_line_rec *line);
+/* Give free stock of the item to its waiting lines per its policy. */
+BO_INTERNAL int bo__fill(bo_txn *t, bo_item_slot *it);
+/* Take allocations back from the lines last in policy order until allocated <= on_hand. */
+BO_INTERNAL int bo__take_back(bo_txn *t, bo_item_slot *it);
+/* Re-key all queue entries of the item after a policy change. */
+BO_INTERNAL int bo__rekey(bo_txn *t, bo_item_slot *it);
+/* Recompute the order's ready flag; emit `ready` on a rise. */
+BO_INTERNAL int bo__order_ready(bo_txn *t, const char *order_id);
+/* Line changed allocation: maintain the allocated queue membership. */
+BO_INTERNAL bool bo__in_preorder(const bo_txn *t, const bo_item_rec *item);
+
+/* ---- ETA (eta.c) ---- */
+BO_INTERNAL int bo__eta_refresh(bo_txn *t, bo_item_slot *it);
+BO_INTERNAL void bo__eta_mark(bo_item_slot *it, const bo_queue_key *from);
+
+/* ---- items (items.c) ---- */
+BO_INTERNAL int bo__item_finish(bo_txn *t, bo_item_slot *it);
+BO_INTERNAL int bo__release_due(bo_txn *t);
+
+/* ---- time helpers ---- */
+BO_INTERNAL void bo__copy_id(char *dst, const char *src);
+
+#endif

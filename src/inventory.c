@@ -1,0 +1,388 @@
+/* The inventory handle: opening, locking, the call/transaction frame,
+ * notifier and batches. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+static int64_t system_clock(void *user_data)
+{
+	(void)user_data;
+	return (int64_t)time(NULL);
+}
+
+int bo_options_init(bo_options *opts, unsigned int version)
+{
+	bo_options def = BO_OPTIONS_INIT;
+	if (!opts)
+		return bo__fail(BO_EINVALID, "opts is NULL");
+	if (version < 1 || version > BO_OPTIONS_VERSION)
+		return bo__fail(BO_EINVALID, "options version %u is not supported", version);
+	*opts = def;
+	opts->version = version;
+	return BO_OK;
+}
+
+/* Offsets of the required callbacks: everything up to meta_put. */
+#define REQUIRED_END offsetof(bo_storage, savepoint)
+
+static int check_storage(const bo_storage *st)
+{
+	void (*const *fp)(void);
+	if (st->version < 1 || st->version > BO_STORAGE_VERSION)
+		return bo__fail(BO_EINVALID, "storage version %u is not supported (1..%d)", st->version, BO_STORAGE_VERSION);
+	/* Every pointer between `version` and `savepoint` is required. */
+	for (size_t off = offsetof(bo_storage, begin); off < REQUIRED_END; off += sizeof(void (*)(void))) {
+		fp = (void (*const *)(void))(const void *)((const char *)st + off);
+		if (!*fp)
+			return bo__fail(BO_EINVALID, "storage vtable lacks a required callback (offset %zu)", off);
+	}
+	if ((st->savepoint || st->release || st->rollback_to) &&
+	    !(st->savepoint && st->release && st->rollback_to))
+		return bo__fail(BO_EINVALID, "storage vtable: savepoint, release and rollback_to come together");
+	return BO_OK;
+}
+
+int bo_inventory_open(bo_inventory **out, const bo_storage *storage, void *storage_data, const bo_options *opts)
+{
+	bo_inventory *inv;
+	bo_options o = BO_OPTIONS_INIT;
+	pthread_mutexattr_t attr;
+	int rc;
+
+	if (!out)
+		return bo__fail(BO_EINVALID, "out is NULL");
+	*out = NULL;
+	if (!storage)
+		return bo__fail(BO_EINVALID, "storage vtable is NULL");
+	if ((rc = check_storage(storage)) < 0)
+		return rc;
+	if (opts) {
+		if (opts->version < 1 || opts->version > BO_OPTIONS_VERSION)
+			return bo__fail(BO_EINVALID, "options version %u is not supported", opts->version);
+		o = *opts;
+	}
+	if (o.default_policy && !bo__policy_find(&(bo_inventory){ 0 }, o.default_policy))
+		return bo__fail(BO_EINVALID, "unknown default policy '%.40s'", o.default_policy);
+
+	inv = calloc(1, sizeof(*inv));
+	if (!inv)
+		return bo__fail(BO_ESTORAGE, "out of memory");
+	/* Copy only what the adapter's version knows; the rest stays NULL. */
+	memcpy(&inv->st, storage, sizeof(bo_storage));
+	inv->sd = storage_data;
+	inv->clock = o.clock ? o.clock : system_clock;
+	inv->clock_data = o.clock ? o.clock_data : NULL;
+	strcpy(inv->default_policy, o.default_policy ? o.default_policy : "fifo");
+	inv->auto_dispatch = o.auto_dispatch != 0;
+	inv->txn.inv = inv;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	rc = pthread_mutex_init(&inv->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	if (rc != 0) {
+		free(inv);
+		return bo__fail(BO_ESTORAGE, "cannot create the inventory lock");
+	}
+	*out = inv;
+	return BO_OK;
+}
+
+void bo_inventory_free(bo_inventory *inv)
+{
+	if (!inv)
+		return;
+	if (inv->batch)
+		inv->st.rollback(inv->sd);
+	if (inv->has_notifier && inv->notifier.free)
+		inv->notifier.free(inv->notifier_data);
+	for (size_t i = 0; i < inv->npolicies; i++)
+		bo_policy_free(inv->policies[i]);
+	free(inv->policies);
+	if (inv->st.close)
+		inv->st.close(inv->sd);
+	free(inv->txn.ev);
+	free(inv->txn.items);
+	pthread_mutex_destroy(&inv->lock);
+	free(inv);
+}
+
+int64_t bo__clock_now(bo_inventory *inv)
+{
+	return inv->clock(inv->clock_data);
+}
+
+int bo__meta_get_inv(bo_inventory *inv, const char *key, int64_t *v, int64_t dflt)
+{
+	int rc = inv->st.meta_get(inv->sd, key, v);
+	if (rc == BO_ENOTFOUND) {
+		*v = dflt;
+		return BO_OK;
+	}
+	return rc < 0 ? bo__storage_fail(rc, "meta_get") : BO_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* The call frame */
+
+static int tx_begin(bo_inventory *inv)
+{
+	int rc = inv->batch ? inv->st.savepoint(inv->sd) : inv->st.begin(inv->sd);
+	return rc < 0 ? bo__storage_fail(rc, inv->batch ? "savepoint" : "begin") : BO_OK;
+}
+
+static int tx_commit(bo_inventory *inv)
+{
+	int rc = inv->batch ? inv->st.release(inv->sd) : inv->st.commit(inv->sd);
+	return rc < 0 ? bo__storage_fail(rc, inv->batch ? "release" : "commit") : BO_OK;
+}
+
+static void tx_rollback(bo_inventory *inv)
+{
+	if (inv->batch) {
+		if (inv->st.rollback_to(inv->sd) < 0)
+			inv->batch_failed = true; /* the batch can no longer commit */
+	} else {
+		inv->st.rollback(inv->sd);
+	}
+}
+
+static int frame(bo_txn *t, bo_op_fn fn, void *args, int64_t clock)
+{
+	bo_inventory *inv = t->inv;
+	int64_t stored, next_release;
+	int rc;
+
+	if ((rc = bo__meta_get(t, "now", &stored, INT64_MIN)) < 0)
+		return rc;
+	t->now = clock > stored ? clock : stored;
+	if (t->now != stored && (rc = inv->st.meta_put(inv->sd, "now", t->now)) < 0)
+		return bo__storage_fail(rc, "meta_put");
+	if ((rc = bo__meta_get(t, "next_release", &next_release, INT64_MAX)) < 0)
+		return rc;
+	if (t->now >= next_release && (rc = bo__release_due(t)) < 0)
+		return rc;
+	if ((rc = fn(t, args)) < 0)
+		return rc;
+	for (size_t i = 0; i < t->nitems; i++)
+		if ((rc = bo__item_finish(t, &t->items[i])) < 0)
+			return rc;
+	if (t->line_seq_dirty && (rc = inv->st.meta_put(inv->sd, "line_seq", t->line_seq)) < 0)
+		return bo__storage_fail(rc, "meta_put");
+	if (t->sub_seq_dirty && (rc = inv->st.meta_put(inv->sd, "sub_seq", t->sub_seq)) < 0)
+		return bo__storage_fail(rc, "meta_put");
+	return bo__events_flush(t);
+}
+
+int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
+{
+	bo_txn *t = &inv->txn;
+	int64_t clock;
+	int rc;
+
+	BO_LOCK(inv);
+	if (inv->in_txn) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_ESTATE, "a callback called into the inventory during a transaction");
+	}
+	if (inv->batch && inv->batch_failed) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_ESTORAGE, "the open batch failed; end it");
+	}
+	bo__error_reset_storage();
+	clock = bo__clock_now(inv);
+	t->nitems = 0;
+	t->nev = 0;
+	t->nbackordered = 0;
+	t->event_seq_loaded = t->line_seq_loaded = t->sub_seq_loaded = false;
+	t->line_seq_dirty = t->sub_seq_dirty = false;
+	t->clock = clock;
+	inv->in_txn = true;
+	rc = tx_begin(inv);
+	if (rc == BO_OK) {
+		rc = frame(t, fn, args, clock);
+		if (rc == BO_OK)
+			rc = tx_commit(inv);
+		if (rc < 0)
+			tx_rollback(inv);
+	}
+	inv->in_txn = false;
+	if (rc == BO_OK && !inv->batch && inv->auto_dispatch && inv->has_notifier && !inv->dispatching)
+		bo__dispatch_locked(inv, NULL); /* a refusal leaves events pending */
+	BO_UNLOCK(inv);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+
+static int op_advance(bo_txn *t, void *args)
+{
+	(void)args;
+	if (t->clock < t->now)
+		return bo__fail(BO_EINVALID, "the clock (%lld) is earlier than the inventory's time (%lld)",
+				(long long)t->clock, (long long)t->now);
+	return BO_OK;
+}
+
+int bo_inventory_advance(bo_inventory *inv)
+{
+	if (!inv)
+		return bo__fail(BO_EINVALID, "inventory is NULL");
+	return bo__run(inv, op_advance, NULL);
+}
+
+int bo_inventory_now(int64_t *out, bo_inventory *inv)
+{
+	int rc;
+	if (!out || !inv)
+		return bo__fail(BO_EINVALID, "NULL argument");
+	BO_LOCK(inv);
+	bo__error_reset_storage();
+	rc = bo__meta_get_inv(inv, "now", out, 0);
+	BO_UNLOCK(inv);
+	return rc;
+}
+
+int bo_inventory_add_policy(bo_inventory *inv, bo_policy *policy)
+{
+	bo_policy **np;
+	if (!inv || !policy)
+		return bo__fail(BO_EINVALID, "NULL argument");
+	BO_LOCK(inv);
+	if (bo__policy_find(inv, policy->name)) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_EEXISTS, "a policy named '%s' is registered already", policy->name);
+	}
+	np = realloc(inv->policies, (inv->npolicies + 1) * sizeof(*np));
+	if (!np) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_ESTORAGE, "out of memory");
+	}
+	inv->policies = np;
+	inv->policies[inv->npolicies++] = bo__policy_ref(policy);
+	BO_UNLOCK(inv);
+	return BO_OK;
+}
+
+int bo_inventory_set_default_policy(bo_inventory *inv, const char *name)
+{
+	if (!inv || !name)
+		return bo__fail(BO_EINVALID, "NULL argument");
+	BO_LOCK(inv);
+	if (!bo__policy_find(inv, name)) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_EINVALID, "unknown policy '%.40s'", name);
+	}
+	strcpy(inv->default_policy, name);
+	BO_UNLOCK(inv);
+	return BO_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Notifier and dispatch */
+
+int bo_inventory_set_notifier(bo_inventory *inv, const bo_notifier *notifier, void *user_data)
+{
+	if (!inv)
+		return bo__fail(BO_EINVALID, "inventory is NULL");
+	if (notifier) {
+		if (notifier->version < 1 || notifier->version > BO_NOTIFIER_VERSION)
+			return bo__fail(BO_EINVALID, "notifier version %u is not supported", notifier->version);
+		if (!notifier->deliver)
+			return bo__fail(BO_EINVALID, "notifier lacks the required deliver callback");
+	}
+	BO_LOCK(inv);
+	if (inv->dispatching) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_ESTATE, "cannot replace the notifier while it is delivering");
+	}
+	if (inv->has_notifier && inv->notifier.free)
+		inv->notifier.free(inv->notifier_data);
+	inv->has_notifier = notifier != NULL;
+	if (notifier) {
+		memset(&inv->notifier, 0, sizeof(inv->notifier));
+		inv->notifier.version = notifier->version;
+		inv->notifier.deliver = notifier->deliver;
+		inv->notifier.free = notifier->free;
+		inv->notifier_data = user_data;
+	}
+	BO_UNLOCK(inv);
+	return BO_OK;
+}
+
+int bo_inventory_dispatch(bo_inventory *inv, size_t *delivered)
+{
+	int rc;
+	if (delivered)
+		*delivered = 0;
+	if (!inv)
+		return bo__fail(BO_EINVALID, "inventory is NULL");
+	BO_LOCK(inv);
+	if (inv->in_txn || inv->dispatching || inv->batch) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_ESTATE, "cannot dispatch inside a transaction, a batch or a delivery");
+	}
+	bo__error_reset_storage();
+	rc = bo__dispatch_locked(inv, delivered);
+	BO_UNLOCK(inv);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* Batches */
+
+int bo_inventory_batch_begin(bo_inventory *inv)
+{
+	int rc;
+	if (!inv)
+		return bo__fail(BO_EINVALID, "inventory is NULL");
+	BO_LOCK(inv);
+	if (inv->batch || inv->in_txn) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_ESTATE, "a batch is open already");
+	}
+	if (!inv->st.savepoint) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_ESTATE, "this storage adapter has no savepoints, so no batches");
+	}
+	bo__error_reset_storage();
+	rc = inv->st.begin(inv->sd);
+	if (rc < 0) {
+		BO_UNLOCK(inv);
+		return bo__storage_fail(rc, "begin");
+	}
+	inv->batch = true;
+	inv->batch_failed = false;
+	BO_UNLOCK(inv);
+	return BO_OK;
+}
+
+int bo_inventory_batch_end(bo_inventory *inv, int commit)
+{
+	int rc = BO_OK;
+	if (!inv)
+		return bo__fail(BO_EINVALID, "inventory is NULL");
+	BO_LOCK(inv);
+	if (!inv->batch || inv->in_txn) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_ESTATE, "no batch is open");
+	}
+	bo__error_reset_storage();
+	inv->batch = false;
+	if (commit && !inv->batch_failed) {
+		rc = inv->st.commit(inv->sd);
+		if (rc < 0) {
+			rc = bo__storage_fail(rc, "commit");
+			inv->st.rollback(inv->sd);
+		}
+	} else {
+		inv->st.rollback(inv->sd);
+		if (commit)
+			rc = bo__fail(BO_ESTORAGE, "the batch failed and was rolled back");
+	}
+	inv->batch_failed = false;
+	if (rc == BO_OK && commit && inv->auto_dispatch && inv->has_notifier && !inv->dispatching)
+		bo__dispatch_locked(inv, NULL);
+	BO_UNLOCK(inv);
+	return rc;
+}

@@ -1,0 +1,510 @@
+/* Order operations: place, cancel, modify, ship. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+static int64_t mul_or_fail(int64_t a, int64_t b, bool *ok)
+{
+	bo_i128 r = (bo_i128)a * b;
+	if (r > INT64_MAX) {
+		*ok = false;
+		return 0;
+	}
+	return (int64_t)r;
+}
+
+/* Would `wait` more waiting units and `qty` more ordered units fit the
+ * item's rules? (deny, max_backorder; in preorder, preorder_max) */
+static int admit(bo_txn *t, const bo_item_rec *it, int64_t qty, int64_t wait)
+{
+	if (bo__in_preorder(t, it)) {
+		int64_t onorder;
+		if (it->preorder_max == BO_UNLIMITED)
+			return BO_OK;
+		if (!bo__add_ok(it->allocated, it->backordered) || !bo__add_ok(it->allocated + it->backordered, qty) ||
+		    it->allocated + it->backordered + qty > it->preorder_max) {
+			onorder = it->allocated + it->backordered;
+			return bo__fail(BO_EOUTOFSTOCK, "preorder cap of '%s' is %lld units; %lld are on order, %lld more asked",
+					it->sku, (long long)it->preorder_max, (long long)onorder, (long long)qty);
+		}
+		return BO_OK;
+	}
+	if (wait > 0 && it->backorder == BO_BACKORDER_DENY)
+		return bo__fail(BO_EOUTOFSTOCK, "'%s' does not allow backorders and has only %lld units free",
+				it->sku, (long long)(it->on_hand - it->allocated));
+	if (wait > 0 && it->max_backorder != BO_UNLIMITED &&
+	    (!bo__add_ok(it->backordered, wait) || it->backordered + wait > it->max_backorder))
+		return bo__fail(BO_EOUTOFSTOCK, "'%s' may have at most %lld units waiting; %lld wait, %lld more asked",
+				it->sku, (long long)it->max_backorder, (long long)it->backordered, (long long)wait);
+	return BO_OK;
+}
+
+/* Overflow checks of the counters a line's units are added to. */
+static int counters_fit(const bo_item_rec *it, int64_t qty, int64_t wait, int64_t price)
+{
+	bool ok = true;
+	int64_t held = price == BO_NO_PRICE ? 0 : mul_or_fail(wait, price, &ok);
+	if (price != BO_NO_PRICE)
+		(void)mul_or_fail(qty, price, &ok);
+	if (!ok || !bo__add_ok(it->revenue_held, held) || !bo__add_ok(it->demand, qty) ||
+	    !bo__add_ok(it->backordered, wait) || !bo__add_ok(it->allocated, qty))
+		return bo__fail(BO_EINVALID, "quantities of '%s' would exceed 2^63-1", it->sku);
+	return BO_OK;
+}
+
+/* ---------------------------------------------------------------- */
+
+typedef struct place_args {
+	const char *id;
+	bo_order_options o;
+	const bo_line_spec *lines;
+	size_t n;
+} place_args;
+
+static int same_request(bo_txn *t, const place_args *a, const bo_order_rec *o)
+{
+	bo_line_rec l;
+	if (o->nlines != a->n || o->priority != a->o.priority || o->due != a->o.due || o->ship_mode != a->o.ship_mode)
+		return 0;
+	for (uint32_t i = 0; i < o->nlines; i++) {
+		int rc = t->inv->st.line_get(t->inv->sd, o->id, i, &l);
+		if (rc < 0)
+			return bo__storage_fail(rc, "line_get");
+		if (strcmp(l.sku, a->lines[i].sku) != 0 || l.placed != a->lines[i].qty ||
+		    l.unit_price != a->lines[i].unit_price)
+			return 0;
+	}
+	return 1;
+}
+
+static int op_place(bo_txn *t, void *p)
+{
+	place_args *a = p;
+	bo_inventory *inv = t->inv;
+	bo_order_rec o;
+	bo_item_slot *it;
+	bool all_alloc = true;
+	int rc = inv->st.order_get(inv->sd, a->id, &o, 1);
+
+	if (rc == BO_OK) {
+		rc = same_request(t, a, &o);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			return BO_OK;
+		return bo__fail(BO_EEXISTS, "order '%s' exists with different content", a->id);
+	}
+	if (rc != BO_ENOTFOUND)
+		return bo__storage_fail(rc, "order_get");
+
+	/* Check every line before changing anything. */
+	for (size_t i = 0; i < a->n; i++) {
+		const bo_line_spec *ls = &a->lines[i];
+		if ((rc = bo__item(t, ls->sku, &it)) < 0)
+			return rc;
+		int64_t avail = it->rec.on_hand - it->rec.allocated;
+		int64_t take = avail > 0 ? (ls->qty < avail ? ls->qty : avail) : 0;
+		if ((rc = admit(t, &it->rec, ls->qty, ls->qty - take)) < 0)
+			return rc;
+		if ((rc = counters_fit(&it->rec, ls->qty, ls->qty - take, ls->unit_price)) < 0)
+			return rc;
+	}
+
+	memset(&o, 0, sizeof(o));
+	bo__copy_id(o.id, a->id);
+	o.created = t->now;
+	o.priority = a->o.priority;
+	o.due = a->o.due;
+	o.ship_mode = a->o.ship_mode;
+	o.nlines = (uint32_t)a->n;
+	if ((rc = inv->st.order_put(inv->sd, &o)) < 0)
+		return bo__storage_fail(rc, "order_put");
+	if ((rc = bo__emit(t, BO_EVENT_ACCEPTED, a->id, NULL, 0, BO_NO_TIME, NULL)) < 0)
+		return rc;
+	for (size_t i = 0; i < a->n; i++) {
+		const bo_line_spec *ls = &a->lines[i];
+		bo_line_rec l;
+		if ((rc = bo__item(t, ls->sku, &it)) < 0)
+			return rc;
+		int64_t avail = it->rec.on_hand - it->rec.allocated;
+		int64_t take = avail > 0 ? (ls->qty < avail ? ls->qty : avail) : 0;
+		int64_t wait = ls->qty - take;
+
+		memset(&l, 0, sizeof(l));
+		memcpy(l.order_id, o.id, sizeof(l.order_id));
+		bo__copy_id(l.sku, ls->sku);
+		l.index = (uint32_t)i;
+		l.placed = l.ordered = ls->qty;
+		l.allocated = take;
+		l.backordered = wait;
+		l.unit_price = ls->unit_price;
+		l.queue_time = t->now;
+		l.eta = BO_NO_TIME;
+		if ((rc = bo__next_line_seq(t, &l.key.seq)) < 0)
+			return rc;
+		if ((rc = bo__line_key(t, &it->rec, &o, &l, &l.key)) < 0)
+			return rc;
+		it->rec.allocated += take;
+		it->rec.backordered += wait;
+		it->rec.demand += ls->qty;
+		it->rec.filled_at_once += take;
+		if (ls->unit_price != BO_NO_PRICE)
+			it->rec.revenue_held += wait * ls->unit_price;
+		it->dirty = true;
+		if (take > 0) {
+			if ((rc = bo__queue_add(t, BO_QUEUE_ALLOCATED, &l)) < 0)
+				return rc;
+			if ((rc = bo__emit(t, BO_EVENT_ALLOCATED, o.id, l.sku, take, BO_NO_TIME, NULL)) < 0)
+				return rc;
+		}
+		if (wait > 0) {
+			all_alloc = false;
+			if ((rc = bo__queue_add(t, BO_QUEUE_WAITING, &l)) < 0)
+				return rc;
+			if ((rc = bo__emit(t, BO_EVENT_BACKORDERED, o.id, l.sku, wait, BO_NO_TIME, NULL)) < 0)
+				return rc;
+			bo__eta_mark(it, &l.key);
+		}
+		if ((rc = inv->st.line_put(inv->sd, &l)) < 0)
+			return bo__storage_fail(rc, "line_put");
+	}
+	if (!all_alloc)
+		return BO_OK;
+	o.ready = 1;
+	if ((rc = bo__emit(t, BO_EVENT_READY, o.id, NULL, 0, BO_NO_TIME, NULL)) < 0)
+		return rc;
+	rc = inv->st.order_put(inv->sd, &o);
+	return rc < 0 ? bo__storage_fail(rc, "order_put") : BO_OK;
+}
+
+int bo_order_place(bo_inventory *inv, const char *order_id, const bo_order_options *opts,
+		   const bo_line_spec *lines, size_t nlines)
+{
+	place_args a;
+	bo_order_options def = BO_ORDER_OPTIONS_INIT;
+	int rc;
+	if (!inv)
+		return bo__fail(BO_EINVALID, "inventory is NULL");
+	if ((rc = bo__check_id(order_id, "order id")) < 0)
+		return rc;
+	if (opts) {
+		if (opts->version < 1 || opts->version > BO_ORDER_OPTIONS_VERSION)
+			return bo__fail(BO_EINVALID, "order options version %u is not supported", opts->version);
+		if (opts->ship_mode != BO_SHIP_PARTIAL && opts->ship_mode != BO_SHIP_COMPLETE)
+			return bo__fail(BO_EINVALID, "ship mode must be partial or complete");
+		def = *opts;
+	}
+	if (!lines || nlines == 0)
+		return bo__fail(BO_EINVALID, "an order needs at least one line");
+	if (nlines > UINT32_MAX)
+		return bo__fail(BO_EINVALID, "too many lines");
+	for (size_t i = 0; i < nlines; i++) {
+		if ((rc = bo__check_id(lines[i].sku, "SKU")) < 0)
+			return rc;
+		if (lines[i].qty < 1)
+			return bo__fail(BO_EINVALID, "line %zu (%s): quantity must be at least 1", i + 1, lines[i].sku);
+		if (lines[i].unit_price < 0 && lines[i].unit_price != BO_NO_PRICE)
+			return bo__fail(BO_EINVALID, "line %zu (%s): unit price must be >= 0", i + 1, lines[i].sku);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(lines[i].sku, lines[j].sku) == 0)
+				return bo__fail(BO_EINVALID, "SKU '%s' appears twice in order '%s'", lines[i].sku, order_id);
+	}
+	a.id = order_id;
+	a.o = def;
+	a.lines = lines;
+	a.n = nlines;
+	return bo__run(inv, op_place, &a);
+}
+
+/* ---------------------------------------------------------------- */
+
+typedef struct line_args {
+	const char *id;
+	const char *sku;
+	int64_t qty;
+} line_args;
+
+static int load_order(bo_txn *t, const char *id, bo_order_rec *o)
+{
+	int rc = t->inv->st.order_get(t->inv->sd, id, o, 1);
+	if (rc == BO_ENOTFOUND)
+		return bo__fail(BO_ENOTFOUND, "no order '%s'", id);
+	return rc < 0 ? bo__storage_fail(rc, "order_get") : BO_OK;
+}
+
+static int put_line(bo_txn *t, const bo_line_rec *l)
+{
+	int rc = t->inv->st.line_put(t->inv->sd, l);
+	return rc < 0 ? bo__storage_fail(rc, "line_put") : BO_OK;
+}
+
+/* Take `q` units off a line: waiting ones first, then allocated ones. */
+static int take_units(bo_txn *t, bo_line_rec *l, int64_t q, bool cancel)
+{
+	bo_item_slot *it;
+	int rc;
+	if ((rc = bo__item(t, l->sku, &it)) < 0)
+		return rc;
+	int64_t from_wait = q < l->backordered ? q : l->backordered;
+	int64_t from_alloc = q - from_wait;
+	if (from_wait > 0) {
+		l->backordered -= from_wait;
+		it->rec.backordered -= from_wait;
+		if (l->unit_price != BO_NO_PRICE)
+			it->rec.revenue_held -= from_wait * l->unit_price;
+		if (l->backordered == 0) {
+			if ((rc = bo__queue_del(t, BO_QUEUE_WAITING, l)) < 0)
+				return rc;
+			l->eta = BO_NO_TIME;
+		}
+	}
+	if (from_alloc > 0) {
+		l->allocated -= from_alloc;
+		it->rec.allocated -= from_alloc;
+		if (l->allocated == 0 && (rc = bo__queue_del(t, BO_QUEUE_ALLOCATED, l)) < 0)
+			return rc;
+		it->need_fill = true;
+	}
+	if (cancel) {
+		l->cancelled += q;
+		it->rec.cancelled += q;
+	} else {
+		l->ordered -= q;
+	}
+	it->dirty = true;
+	bo__eta_mark(it, NULL);
+	if ((rc = put_line(t, l)) < 0)
+		return rc;
+	if (cancel)
+		return bo__emit(t, BO_EVENT_CANCELLED, l->order_id, l->sku, q, BO_NO_TIME, NULL);
+	return BO_OK;
+}
+
+static int op_cancel(bo_txn *t, void *p)
+{
+	line_args *a = p;
+	bo_order_rec o;
+	bo_line_rec l;
+	int rc;
+	if ((rc = load_order(t, a->id, &o)) < 0)
+		return rc;
+	if (a->sku) {
+		if ((rc = bo__line_find(t, a->id, o.nlines, a->sku, &l)) < 0)
+			return rc;
+		int64_t left = l.allocated + l.backordered;
+		if (left == 0)
+			return bo__fail(BO_ESTATE, "line '%s' of order '%s' has nothing left to cancel", a->sku, a->id);
+		if (a->qty != BO_ALL && a->qty > left)
+			return bo__fail(BO_EINVALID, "line '%s' of order '%s' has only %lld units left to cancel",
+					a->sku, a->id, (long long)left);
+		if ((rc = take_units(t, &l, a->qty == BO_ALL ? left : a->qty, true)) < 0)
+			return rc;
+	} else {
+		bool any = false;
+		for (uint32_t i = 0; i < o.nlines; i++) {
+			rc = t->inv->st.line_get(t->inv->sd, a->id, i, &l);
+			if (rc < 0)
+				return bo__storage_fail(rc, "line_get");
+			int64_t left = l.allocated + l.backordered;
+			if (left == 0)
+				continue;
+			any = true;
+			if ((rc = take_units(t, &l, left, true)) < 0)
+				return rc;
+		}
+		if (!any)
+			return bo__fail(BO_ESTATE, "order '%s' has nothing left to cancel", a->id);
+	}
+	return bo__order_ready(t, a->id);
+}
+
+static int check_line_args(bo_inventory *inv, const char *id, const char *sku, int64_t qty, bool need_sku)
+{
+	int rc;
+	if (!inv)
+		return bo__fail(BO_EINVALID, "inventory is NULL");
+	if ((rc = bo__check_id(id, "order id")) < 0)
+		return rc;
+	if (need_sku && !sku)
+		return bo__fail(BO_EINVALID, "SKU is NULL");
+	if (sku && (rc = bo__check_id(sku, "SKU")) < 0)
+		return rc;
+	if (!sku && qty != BO_ALL)
+		return bo__fail(BO_EINVALID, "a quantity needs a SKU");
+	if (qty != BO_ALL && qty < 1)
+		return bo__fail(BO_EINVALID, "quantity must be at least 1");
+	return BO_OK;
+}
+
+int bo_order_cancel(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty)
+{
+	line_args a = { order_id, sku, qty };
+	int rc = check_line_args(inv, order_id, sku, qty, false);
+	return rc < 0 ? rc : bo__run(inv, op_cancel, &a);
+}
+
+static int op_modify(bo_txn *t, void *p)
+{
+	line_args *a = p;
+	bo_order_rec o;
+	bo_line_rec l;
+	bo_item_slot *it;
+	int rc;
+	if ((rc = load_order(t, a->id, &o)) < 0)
+		return rc;
+	if ((rc = bo__line_find(t, a->id, o.nlines, a->sku, &l)) < 0)
+		return rc;
+	if (a->qty < l.shipped + l.cancelled)
+		return bo__fail(BO_EINVALID, "line '%s' of order '%s' has %lld units shipped or cancelled; cannot go below",
+				a->sku, a->id, (long long)(l.shipped + l.cancelled));
+	if (a->qty == l.ordered)
+		return BO_OK;
+	if (a->qty < l.ordered) {
+		if ((rc = take_units(t, &l, l.ordered - a->qty, false)) < 0)
+			return rc;
+		return bo__order_ready(t, a->id);
+	}
+
+	/* Up: the added units join the back of the queue. */
+	int64_t add = a->qty - l.ordered;
+	if ((rc = bo__item(t, a->sku, &it)) < 0)
+		return rc;
+	int64_t avail = it->rec.on_hand - it->rec.allocated;
+	int64_t take = avail > 0 ? (add < avail ? add : avail) : 0;
+	int64_t wait = add - take;
+	if ((rc = admit(t, &it->rec, add, wait)) < 0)
+		return rc;
+	if ((rc = counters_fit(&it->rec, add, wait, l.unit_price)) < 0)
+		return rc;
+	if (l.backordered > 0 && (rc = bo__queue_del(t, BO_QUEUE_WAITING, &l)) < 0)
+		return rc;
+	if (l.allocated > 0 && (rc = bo__queue_del(t, BO_QUEUE_ALLOCATED, &l)) < 0)
+		return rc;
+	l.queue_time = t->now;
+	if ((rc = bo__next_line_seq(t, &l.key.seq)) < 0)
+		return rc;
+	if ((rc = bo__line_key(t, &it->rec, &o, &l, &l.key)) < 0)
+		return rc;
+	l.ordered += add;
+	l.allocated += take;
+	l.backordered += wait;
+	it->rec.allocated += take;
+	it->rec.backordered += wait;
+	it->rec.demand += add;
+	it->rec.filled_at_once += take;
+	if (l.unit_price != BO_NO_PRICE)
+		it->rec.revenue_held += wait * l.unit_price;
+	it->dirty = true;
+	bo__eta_mark(it, NULL);
+	if (l.backordered > 0 && (rc = bo__queue_add(t, BO_QUEUE_WAITING, &l)) < 0)
+		return rc;
+	if (l.allocated > 0 && (rc = bo__queue_add(t, BO_QUEUE_ALLOCATED, &l)) < 0)
+		return rc;
+	if ((rc = put_line(t, &l)) < 0)
+		return rc;
+	if (take > 0 && (rc = bo__emit(t, BO_EVENT_ALLOCATED, a->id, a->sku, take, BO_NO_TIME, NULL)) < 0)
+		return rc;
+	if (wait > 0 && (rc = bo__emit(t, BO_EVENT_BACKORDERED, a->id, a->sku, wait, BO_NO_TIME, NULL)) < 0)
+		return rc;
+	return bo__order_ready(t, a->id);
+}
+
+int bo_order_modify(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty)
+{
+	line_args a = { order_id, sku, qty };
+	int rc = check_line_args(inv, order_id, sku, qty, true);
+	if (rc < 0)
+		return rc;
+	if (qty == BO_ALL)
+		return bo__fail(BO_EINVALID, "quantity must be at least 1");
+	return bo__run(inv, op_modify, &a);
+}
+
+static int ship_units(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t q)
+{
+	int rc;
+	l->allocated -= q;
+	l->shipped += q;
+	it->rec.on_hand -= q;
+	it->rec.allocated -= q;
+	it->rec.shipped += q;
+	it->dirty = true;
+	if (l->allocated == 0 && (rc = bo__queue_del(t, BO_QUEUE_ALLOCATED, l)) < 0)
+		return rc;
+	if ((rc = put_line(t, l)) < 0)
+		return rc;
+	return bo__emit(t, BO_EVENT_SHIPPED, l->order_id, l->sku, q, BO_NO_TIME, NULL);
+}
+
+static int op_ship(bo_txn *t, void *p)
+{
+	line_args *a = p;
+	bo_order_rec o;
+	bo_line_rec l;
+	bo_item_slot *it;
+	int rc;
+	if ((rc = load_order(t, a->id, &o)) < 0)
+		return rc;
+	if (o.ship_mode == BO_SHIP_COMPLETE) {
+		bool any = false;
+		for (uint32_t i = 0; i < o.nlines; i++) {
+			rc = t->inv->st.line_get(t->inv->sd, a->id, i, &l);
+			if (rc < 0)
+				return bo__storage_fail(rc, "line_get");
+			if (l.backordered > 0)
+				return bo__fail(BO_ESTATE, "order '%s' ships complete and line '%s' still waits for %lld units",
+						a->id, l.sku, (long long)l.backordered);
+			if (l.allocated > 0) {
+				any = true;
+				if ((rc = bo__item(t, l.sku, &it)) < 0)
+					return rc;
+				if (bo__in_preorder(t, &it->rec))
+					return bo__fail(BO_ESTATE, "order '%s' ships complete and '%s' is not released yet",
+							a->id, l.sku);
+			}
+		}
+		if (!any)
+			return bo__fail(BO_ESTATE, "order '%s' has nothing allocated to ship", a->id);
+	}
+	if (a->sku) {
+		if ((rc = bo__line_find(t, a->id, o.nlines, a->sku, &l)) < 0)
+			return rc;
+		if ((rc = bo__item(t, l.sku, &it)) < 0)
+			return rc;
+		if (bo__in_preorder(t, &it->rec))
+			return bo__fail(BO_ESTATE, "'%s' is not released yet", l.sku);
+		if (l.allocated == 0)
+			return bo__fail(BO_ESTATE, "line '%s' of order '%s' has nothing allocated to ship", a->sku, a->id);
+		if (a->qty != BO_ALL && a->qty > l.allocated)
+			return bo__fail(BO_ESTATE, "line '%s' of order '%s' has only %lld units allocated", a->sku, a->id,
+					(long long)l.allocated);
+		if ((rc = ship_units(t, it, &l, a->qty == BO_ALL ? l.allocated : a->qty)) < 0)
+			return rc;
+	} else {
+		bool any = false;
+		for (uint32_t i = 0; i < o.nlines; i++) {
+			rc = t->inv->st.line_get(t->inv->sd, a->id, i, &l);
+			if (rc < 0)
+				return bo__storage_fail(rc, "line_get");
+			if (l.allocated == 0)
+				continue;
+			if ((rc = bo__item(t, l.sku, &it)) < 0)
+				return rc;
+			if (bo__in_preorder(t, &it->rec))
+				continue;
+			any = true;
+			if ((rc = ship_units(t, it, &l, l.allocated)) < 0)
+				return rc;
+		}
+		if (!any)
+			return bo__fail(BO_ESTATE, "order '%s' has nothing allocated (and released) to ship", a->id);
+	}
+	return bo__order_ready(t, a->id);
+}
+
+int bo_order_ship(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty)
+{
+	line_args a = { order_id, sku, qty };
+	int rc = check_line_args(inv, order_id, sku, qty, false);
+	return rc < 0 ? rc : bo__run(inv, op_ship, &a);
+}

@@ -1,0 +1,62 @@
+/* Store strings ("memory", "sqlite:PATH"): the glue between the bundled
+ * adapters and bo_inventory_open(). Not part of the core: the core never
+ * includes an adapter. */
+#include "backorder.h"
+#include "backorder/memory.h"
+#ifdef BO_HAVE_SQLITE
+#include "backorder/sqlite.h"
+#endif
+
+#include <string.h>
+
+int bo__fail(int code, const char *fmt, ...) __attribute__((visibility("hidden"), format(printf, 2, 3)));
+
+int bo_store_available(const char *kind)
+{
+	if (!kind)
+		return 0;
+	if (strcmp(kind, "memory") == 0)
+		return 1;
+#ifdef BO_HAVE_SQLITE
+	if (strcmp(kind, "sqlite") == 0)
+		return 1;
+#endif
+	return 0;
+}
+
+int bo_inventory_open_store(bo_inventory **out, const char *store, const bo_options *opts)
+{
+	const bo_storage *vt = NULL;
+	void *ud = NULL;
+	int rc;
+	if (!out)
+		return bo__fail(BO_EINVALID, "out is NULL");
+	*out = NULL;
+	if (!store)
+		return bo__fail(BO_EINVALID, "store is NULL");
+	if (strcmp(store, "memory") == 0) {
+		rc = bo_memory_storage(&vt, &ud);
+	}
+#ifdef BO_HAVE_SQLITE
+	else if (strncmp(store, "sqlite:", 7) == 0) {
+		if (store[7] == '\0')
+			return bo__fail(BO_EINVALID, "sqlite: needs a path");
+		rc = bo_sqlite_storage(&vt, &ud, store + 7, NULL);
+	}
+#endif
+	else {
+		return bo__fail(BO_EINVALID, "unknown or unavailable store '%.60s' (memory%s)", store,
+#ifdef BO_HAVE_SQLITE
+				", sqlite:PATH"
+#else
+				""
+#endif
+		);
+	}
+	if (rc < 0)
+		return rc;
+	rc = bo_inventory_open(out, vt, ud, opts);
+	if (rc < 0 && vt->close)
+		vt->close(ud);
+	return rc;
+}

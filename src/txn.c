@@ -1,0 +1,111 @@
+/* Per-call helpers: the item cache, sequence counters, storage wrappers. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+int bo__st(int rc, const char *what)
+{
+	if (rc >= 0 || rc == BO_ENOTFOUND)
+		return rc;
+	return bo__storage_fail(rc, what);
+}
+
+int bo__meta_get(bo_txn *t, const char *key, int64_t *v, int64_t dflt)
+{
+	return bo__meta_get_inv(t->inv, key, v, dflt);
+}
+
+static int slot_push(bo_txn *t, bo_item_slot **out)
+{
+	if (t->nitems == t->itemcap) {
+		size_t cap = t->itemcap ? t->itemcap * 2 : 8;
+		bo_item_slot *n = realloc(t->items, cap * sizeof(*n));
+		if (!n)
+			return bo__fail(BO_ESTORAGE, "out of memory");
+		t->items = n;
+		t->itemcap = cap;
+	}
+	*out = &t->items[t->nitems++];
+	memset(*out, 0, sizeof(**out));
+	return BO_OK;
+}
+
+int bo__item(bo_txn *t, const char *sku, bo_item_slot **out)
+{
+	bo_item_slot *s;
+	int rc;
+	for (size_t i = 0; i < t->nitems; i++) {
+		if (strcmp(t->items[i].rec.sku, sku) == 0) {
+			*out = &t->items[i];
+			return BO_OK;
+		}
+	}
+	if ((rc = slot_push(t, &s)) < 0)
+		return rc;
+	rc = t->inv->st.item_get(t->inv->sd, sku, &s->rec, 1);
+	if (rc < 0) {
+		t->nitems--;
+		if (rc == BO_ENOTFOUND)
+			return bo__fail(BO_ENOTFOUND, "no item '%s'", sku);
+		return bo__storage_fail(rc, "item_get");
+	}
+	*out = s;
+	return BO_OK;
+}
+
+int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out)
+{
+	bo_item_slot *s;
+	int rc;
+	if ((rc = slot_push(t, &s)) < 0)
+		return rc;
+	bo__copy_id(s->rec.sku, sku);
+	strcpy(s->rec.policy, t->inv->default_policy);
+	s->rec.backorder = BO_BACKORDER_ALLOW;
+	s->rec.max_backorder = BO_UNLIMITED;
+	s->rec.lead_time = BO_NO_TIME;
+	s->rec.release_at = BO_NO_TIME;
+	s->rec.preorder_max = BO_UNLIMITED;
+	s->rec.released = 1;
+	s->rec.created = t->now;
+	s->dirty = true;
+	*out = s;
+	return BO_OK;
+}
+
+static int next_seq(bo_txn *t, const char *key, int64_t *cur, bool *loaded, bool *dirty, uint64_t *out)
+{
+	int rc;
+	if (!*loaded) {
+		if ((rc = bo__meta_get(t, key, cur, 0)) < 0)
+			return rc;
+		*loaded = true;
+	}
+	*out = (uint64_t)++*cur;
+	if (dirty)
+		*dirty = true;
+	return BO_OK;
+}
+
+int bo__next_line_seq(bo_txn *t, uint64_t *out)
+{
+	return next_seq(t, "line_seq", &t->line_seq, &t->line_seq_loaded, &t->line_seq_dirty, out);
+}
+
+int bo__next_sub_seq(bo_txn *t, uint64_t *out)
+{
+	return next_seq(t, "sub_seq", &t->sub_seq, &t->sub_seq_loaded, &t->sub_seq_dirty, out);
+}
+
+int bo__line_find(bo_txn *t, const char *order_id, uint32_t nlines, const char *sku, bo_line_rec *out)
+{
+	for (uint32_t i = 0; i < nlines; i++) {
+		int rc = t->inv->st.line_get(t->inv->sd, order_id, i, out);
+		if (rc < 0)
+			return rc == BO_ENOTFOUND ? bo__fail(BO_ESTORAGE, "line %u of order '%s' is missing", i, order_id)
+						  : bo__storage_fail(rc, "line_get");
+		if (strcmp(out->sku, sku) == 0)
+			return BO_OK;
+	}
+	return bo__fail(BO_ENOTFOUND, "order '%s' has no line for '%s'", order_id, sku);
+}
