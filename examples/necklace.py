@@ -70,9 +70,12 @@ class Mailroom:
             text = "thank you, we have your order %s." % ev.order
         elif ev.kind == "allocated":
             text = "good news: %s set aside for you." % units
-        elif ev.kind == "backordered":
+        elif ev.kind == "backordered" and ev.eta is not None:
             text = ("the necklace is sold out right now, but your order stands: %s will ship "
                     "as soon as our workshop delivers, expected %s." % (units, day(ev.eta)))
+        elif ev.kind == "backordered":
+            text = ("the necklace is sold out right now, but your order stands: %s will ship "
+                    "when the workshop makes more; we will write as soon as we have a date." % units)
         elif ev.kind == "eta_changed":
             text = "your expected date has changed: now %s." % day(ev.eta)
         elif ev.kind == "ready":
@@ -105,7 +108,7 @@ def main(store: str = "memory") -> int:
         mail = Mailroom(inv, customers)
         inv.on_event(mail)
 
-        print("%s: the shop stocks three of the %s." % (day(clock.now), NAME))
+        print("%s: the shop has three of its %s." % (day(clock.now), NAME))
         inv.set_item(SKU, backorder="allow", max_backorder=10)
         inv.receive(SKU, 3)
         shelf(inv)
@@ -136,10 +139,11 @@ def main(store: str = "memory") -> int:
               % (it.revenue_held / 100, it.waiting_lines))
         print("  The line, first come first served:")
         for w in inv.waiting(SKU):
-            print("    %d. %-5s expected %s" % (w.position, customers[w.order], day(w.eta)))
+            print("    %d. %-5s %s" % (w.position, customers[w.order],
+                                    "expected " + day(w.eta) if w.eta else "no date yet"))
 
-        print("\nThe workshop says the date for more necklaces is a month out;")
-        print("the shop records that lead time, so Finn gets a date too.")
+        print("\nThe workshop says a further batch takes a month to make; the shop")
+        print("records that lead time, so Finn gets a date too.")
         inv.set_item(SKU, lead_time_days=30)
 
         clock.now = expected

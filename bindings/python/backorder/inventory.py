@@ -503,12 +503,9 @@ class Inventory:
         The inventory keeps the callback alive until replaced or closed.
         """
         h = self._h()
-        if self._delivering and self._notifier_cb is not None:
-            # Replaced from inside a delivery: C is still running the old
-            # callback, so its thunk must live until the inventory closes.
-            self._retired_cbs.append(self._notifier_cb)
         if callback is None:
             self._lib.bo_inventory_set_notifier(h, None, None)
+            self._retire_notifier()
             self._notifier_cb = None
             self._event_callback = None
             return
@@ -538,8 +535,16 @@ class Inventory:
         notifier.version = _ffi.BO_NOTIFIER_VERSION
         notifier.deliver = cb
         self._lib.bo_inventory_set_notifier(h, byref(notifier), None)
+        self._retire_notifier()
         self._notifier_cb = cb
         self._event_callback = callback
+
+    def _retire_notifier(self) -> None:
+        # The library refuses to replace a notifier from inside its own
+        # delivery; should it ever allow it, C would still be running the
+        # old callback, so its thunk is kept until the inventory closes.
+        if self._delivering and self._notifier_cb is not None:
+            self._retired_cbs.append(self._notifier_cb)
 
     def dispatch(self) -> int:
         """Hand pending events to the ``on_event`` callback, in order, until

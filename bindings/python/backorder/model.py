@@ -26,8 +26,14 @@ EVENT_KINDS = ("accepted", "backordered", "allocated", "ready", "shipped",
                "cancelled", "eta_changed", "back_in_stock", "released")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MAX_TS = int((datetime.max.replace(tzinfo=timezone.utc) - _EPOCH).total_seconds())
-_MIN_TS = int((datetime.min.replace(tzinfo=timezone.utc) - _EPOCH).total_seconds())
+
+
+def _seconds(delta: timedelta) -> int:
+    return delta.days * 86400 + delta.seconds
+
+
+_MAX_TS = _seconds(datetime.max.replace(tzinfo=timezone.utc) - _EPOCH)
+_MIN_TS = _seconds(datetime.min.replace(tzinfo=timezone.utc) - _EPOCH)
 
 
 # --------------------------------------------------------------------------
@@ -51,9 +57,7 @@ def to_c_time(value: Any, what: str) -> int:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
             raise InvalidArgument("%s must be an aware datetime (with tzinfo), got a naive one" % what)
-        delta = value - _EPOCH
-        seconds = delta.days * 86400 + delta.seconds
-        return check_int64(seconds, what)
+        return check_int64(_seconds(value - _EPOCH), what)
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return check_int64(int(value), what)
     raise InvalidArgument("%s must be an aware datetime, got %s" % (what, type(value).__name__))

@@ -148,20 +148,32 @@ class EventTests(unittest.TestCase):
         self.assertEqual(seen, [("accepted", 2), ("backordered", 2)])
 
     def test_replacing_the_callback_inside_itself(self) -> None:
+        # The library refuses to replace a notifier while it delivers; the
+        # refusal comes back to the caller as the library's StateError.
+        attempts = []
+
         def first(ev: backorder.Event) -> None:
+            attempts.append(ev.kind)
             self.inv.on_event(self.log)
-            gc.collect()
 
         self.inv.on_event(first)
-        self.inv.place("A", {"ring": 1})
+        with self.assertRaises(backorder.StateError) as cm:
+            self.inv.place("A", {"ring": 1})
+        self.assertIn("notifier", cm.exception.message)
         gc.collect()
-        self.inv.receive("ring", 1)
-        # Later events go to the new callback; the old one's thunk stayed valid.
-        self.assertEqual(self.log.kinds()[-2:], ["allocated", "ready"])
+        self.assertEqual(attempts, ["accepted"])
+        self.assertEqual(self.log.events, [])
+        self.assertEqual(self.inv.pending(), 2)
+        # Outside a delivery it works, and nothing was lost.
+        self.inv.on_event(self.log)
+        self.assertEqual(self.inv.dispatch(), 2)
+        self.assertEqual(self.log.kinds(), ["accepted", "backordered"])
+        # close() from inside the callback is refused too.
+        self.inv.on_event(lambda ev: self.inv.close())
         with self.assertRaises(backorder.StateError):
-            self.inv.on_event(lambda ev: self.inv.close())
             self.inv.place("B", {"ring": 1})
         self.assertFalse(self.inv.closed)
+        self.inv.on_event(None)
 
     def test_no_callback_leaves_events_pending(self) -> None:
         self.inv.place("A", {"ring": 1})
