@@ -116,8 +116,8 @@ static int compose(const bo_event *ev, char *to, size_t to_len, char *text, size
 			 ev->order_id);
 		return 1;
 	case BO_EVENT_SHIPPED:
-		snprintf(text, text_len, "Subject: Order %s shipped\n\n%lld x %s shipped today.\n",
-			 ev->order_id, (long long)ev->qty, what);
+		snprintf(text, text_len, "Subject: Order %s: %s shipped\n\n%lld x %s shipped today.\n",
+			 ev->order_id, what, (long long)ev->qty, what);
 		return 1;
 	case BO_EVENT_CANCELLED:
 		snprintf(text, text_len, "Subject: Order %s cancelled\n\n%lld x %s cancelled as you asked.\n",
@@ -340,7 +340,7 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	printf("\n%d messages written, %d files in the outbox; %u re-deliveries recognised and not sent twice.\n",
+	printf("\n%d messages written, %d files in the outbox; re-delivered events recognised and not sent twice: %u.\n",
 	       (int)m->written, files, m->duplicates);
 out:
 	bo_inventory_free(inv); /* frees `m` through the notifier's free */

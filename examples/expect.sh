@@ -4,11 +4,11 @@
 #   expect.sh [--files N] PROGRAM [ARG...] -- PATTERN...
 #
 # The program must exit 0 and its standard output must contain every
-# PATTERN (a fixed string), each on a line after the line that matched the
-# pattern before it, so the story is checked in order. A PATTERN starting
-# with '!' must not appear anywhere. "@TMP@" in an ARG becomes a fresh
-# temporary directory; with --files N, exactly N *.msg files must be in it
-# afterwards.
+# PATTERN (a fixed string), each on the line that matched the pattern
+# before it or a later one, so the story is checked in order. A PATTERN
+# starting with '!' must not appear anywhere. "@TMP@" in an ARG becomes a
+# fresh temporary directory; with --files N, exactly N *.msg files must be
+# in it afterwards (and no *.tmp file).
 set -u
 files=
 if [ "$1" = --files ]; then
@@ -58,7 +58,7 @@ if [ -f "$tmp/patterns" ]; then
 			fi
 			;;
 		*)
-			line=$(grep -n -F -e "$pat" "$out" | awk -F: -v last="$last" '$1 > last { print $1; exit }')
+			line=$(grep -n -F -e "$pat" "$out" | awk -F: -v last="$last" '$1 + 0 >= last + 0 { print $1; exit }')
 			if [ -z "$line" ]; then
 				echo "expect: missing (after line $last): $pat" >&2
 				fail=1

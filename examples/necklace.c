@@ -61,13 +61,16 @@ static const char *date_text(int64_t t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
+	char weekday[16], month[16];
 
 	if (t == BO_NO_TIME) {
 		snprintf(buf, len, "a date we do not know yet");
 		return buf;
 	}
 	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%A %d %B", &tm);
+	strftime(weekday, sizeof weekday, "%A", &tm);
+	strftime(month, sizeof month, "%B", &tm);
+	snprintf(buf, len, "%s %d %s", weekday, tm.tm_mday, month);
 	return buf;
 }
 
