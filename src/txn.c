@@ -32,7 +32,7 @@ static int slot_push(bo_txn *t, bo_item_slot **out)
 
 int bo__item(bo_txn *t, const char *sku, bo_item_slot **out)
 {
-	bo_item_slot *s;
+	bo_item_slot *s = NULL;
 	int rc;
 	for (size_t i = 0; i < t->nitems; i++) {
 		if (strcmp(t->items[i].rec.sku, sku) == 0) {
@@ -55,7 +55,7 @@ int bo__item(bo_txn *t, const char *sku, bo_item_slot **out)
 
 int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out)
 {
-	bo_item_slot *s;
+	bo_item_slot *s = NULL;
 	int rc;
 	if ((rc = slot_push(t, &s)) < 0)
 		return rc;

@@ -436,12 +436,7 @@ static int mem_commit(void *ud)
 	m->in_txn = false;
 	m->nlog = 0;
 	m->nmarks = 0;
-	compact_outbox(m);
-	if (m->logcap > 4096) {
-		free(m->log);
-		m->log = NULL;
-		m->logcap = 0;
-	}
+	compact_outbox(m); /* the undo log keeps its capacity for the next call */
 	return BO_OK;
 }
 
@@ -628,10 +623,12 @@ static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
 		return rc;
 	u.u.qe = *entry;
 	if ((rc = log_push(m, &u)) < 0) {
-		inode *it;
+		inode *it = NULL;
 		qnode *n = qfind(m, queue, entry->sku, &entry->key, &it);
-		RB_REMOVE(qtree, &it->q[queue], n);
-		free(n);
+		if (n && it) {
+			RB_REMOVE(qtree, &it->q[queue], n);
+			free(n);
+		}
 	}
 	return rc;
 }
