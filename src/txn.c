@@ -15,19 +15,20 @@ int bo__meta_get(bo_txn *t, const char *key, int64_t *v, int64_t dflt)
 	return bo__meta_get_inv(t->inv, key, v, dflt);
 }
 
-static int slot_push(bo_txn *t, bo_item_slot **out)
+static bo_item_slot *slot_push(bo_txn *t)
 {
+	bo_item_slot *s;
 	if (t->nitems == t->itemcap) {
 		size_t cap = t->itemcap ? t->itemcap * 2 : 8;
 		bo_item_slot *n = realloc(t->items, cap * sizeof(*n));
 		if (!n)
-			return bo__fail(BO_ESTORAGE, "out of memory");
+			return NULL;
 		t->items = n;
 		t->itemcap = cap;
 	}
-	*out = &t->items[t->nitems++];
-	memset(*out, 0, sizeof(**out));
-	return BO_OK;
+	s = &t->items[t->nitems++];
+	memset(s, 0, sizeof(*s));
+	return s;
 }
 
 int bo__item(bo_txn *t, const char *sku, bo_item_slot **out)
@@ -55,10 +56,9 @@ int bo__item(bo_txn *t, const char *sku, bo_item_slot **out)
 
 int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out)
 {
-	bo_item_slot *s = NULL;
-	int rc;
-	if ((rc = slot_push(t, &s)) < 0)
-		return rc;
+	bo_item_slot *s = slot_push(t);
+	if (!s)
+		return bo__fail(BO_ESTORAGE, "out of memory");
 	bo__copy_id(s->rec.sku, sku);
 	strcpy(s->rec.policy, t->inv->default_policy);
 	s->rec.backorder = BO_BACKORDER_ALLOW;
