@@ -41,8 +41,8 @@ int bo__item(bo_txn *t, const char *sku, bo_item_slot **out)
 			return BO_OK;
 		}
 	}
-	if ((rc = slot_push(t, &s)) < 0)
-		return rc;
+	if (!(s = slot_push(t)))
+		return bo__fail(BO_ESTORAGE, "out of memory");
 	rc = t->inv->st.item_get(t->inv->sd, sku, &s->rec, 1);
 	if (rc < 0) {
 		t->nitems--;
