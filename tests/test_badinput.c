@@ -1,0 +1,412 @@
+/*
+ * Bad input: every public function with NULLs, bad ids, bad quantities,
+ * overflowing sums, unknown ids and operations out of state. Each call
+ * returns its status, leaves a message in bo_last_error() and changes
+ * nothing (a full snapshot compares equal before and after).
+ */
+#include "helpers.h"
+#include "snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fixture {
+	th_clock clk;
+	bo_inventory *inv;
+	th_recorder rec;
+	char *before;
+	char long_id[BO_ID_MAX + 2];   /* 65 bytes */
+	char max_id[BO_ID_MAX + 1];    /* 64 bytes: valid */
+} fixture;
+
+static const char *const bad_ids[] = {
+	"", "a b", " a", "a ", "a\tb", "a\nb", "a\rb", "\x01", "a\x1f", "a\x7f",
+};
+#define NBAD (sizeof(bad_ids) / sizeof(bad_ids[0]))
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	bo_item_settings s = BO_ITEM_SETTINGS_INIT;
+
+	if (f == NULL)
+		return -1;
+	memset(f->long_id, 'k', BO_ID_MAX + 1);
+	memset(f->max_id, 'm', BO_ID_MAX);
+	f->clk.now = T0;
+	f->inv = th_open(&f->clk, NULL, 1);
+	th_recorder_attach(f->inv, &f->rec);
+	assert_ok(bo_item_set(f->inv, "a", NULL));
+	th_item(f->inv, "d", NULL, BO_BACKORDER_DENY);
+	s.fields = BO_ITEM_MAX_BACKORDER;
+	s.max_backorder = 10;
+	assert_ok(bo_item_set(f->inv, "cap", &s));
+	assert_ok(bo_item_set(f->inv, f->max_id, NULL));
+	assert_ok(bo_item_receive(f->inv, "a", 3, NULL));
+	assert_ok(bo_item_receive(f->inv, "d", 2, NULL));
+	assert_ok(bo_supply_set(f->inv, "a", "po-1", 5, T0 + DAY));
+	assert_ok(th_place(f->inv, "o1", "a", 5, 0, BO_NO_TIME)); /* 3 alloc, 2 wait */
+	assert_ok(th_place(f->inv, "o2", "d", 1, 0, BO_NO_TIME));
+	assert_ok(bo_order_ship(f->inv, "o2", NULL, BO_ALL));      /* nothing left */
+	assert_ok(th_place(f->inv, "o3", "cap", 8, 0, BO_NO_TIME));
+	assert_ok(th_place(f->inv, f->max_id, "a", 1, 0, BO_NO_TIME));
+	assert_ok(bo_item_subscribe(f->inv, "a", "cust"));
+	assert_invariants(f->inv);
+	assert_ok(snapshot_take(&f->before, f->inv));
+	th_recorder_clear(&f->rec);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	bo_inventory_free(f->inv);
+	th_recorder_fini(&f->rec);
+	free(f->before);
+	free(f);
+	return 0;
+}
+
+static void check_unchanged(fixture *f, const char *what, int line)
+{
+	char *after = NULL;
+
+	assert_ok(snapshot_take(&after, f->inv));
+	if (strcmp(after, f->before) != 0) {
+		print_error("line %d: %s changed the inventory\n--- before\n%s--- after\n%s",
+			    line, what, f->before, after);
+		free(after);
+		fail();
+	}
+	free(after);
+	if (f->rec.n != 0) {
+		print_error("line %d: %s delivered %zu event(s)\n", line, what, f->rec.n);
+		fail();
+	}
+	assert_invariants(f->inv);
+}
+
+#define BAD(expected, call) do { \
+	bo_clear_error(); \
+	assert_rc((call), (expected)); \
+	assert_has_error(); \
+	check_unchanged(f, #call, __LINE__); \
+} while (0)
+
+static int item_cb(void *ud, const bo_item_status *s) { (void)ud; (void)s; return 0; }
+static int order_cb(void *ud, const bo_order *o) { (void)ud; (void)o; return 0; }
+static int waiting_cb(void *ud, const bo_waiting_line *w) { (void)ud; (void)w; return 0; }
+static int supply_cb(void *ud, const bo_supply_info *s) { (void)ud; (void)s; return 0; }
+
+static void test_null_handles(void **state)
+{
+	fixture *f = *state;
+	bo_item_status st;
+	bo_order *o = NULL;
+	bo_policy *p = NULL;
+	bo_line_spec l = { "a", 1, BO_NO_PRICE };
+	int64_t now;
+	size_t n;
+	bo_notifier nt = BO_NOTIFIER_INIT;
+
+	BAD(BO_EINVALID, bo_inventory_now(NULL, f->inv));
+	BAD(BO_EINVALID, bo_inventory_now(&now, NULL));
+	BAD(BO_EINVALID, bo_inventory_advance(NULL));
+	BAD(BO_EINVALID, bo_policy_builtin(NULL, "fifo"));
+	BAD(BO_EINVALID, bo_policy_builtin(&p, NULL));
+	BAD(BO_EINVALID, bo_inventory_add_policy(NULL, NULL));
+	BAD(BO_EINVALID, bo_inventory_add_policy(f->inv, NULL));
+	BAD(BO_EINVALID, bo_inventory_set_default_policy(NULL, "fifo"));
+	BAD(BO_EINVALID, bo_inventory_set_default_policy(f->inv, NULL));
+	BAD(BO_EINVALID, bo_item_set(NULL, "a", NULL));
+	BAD(BO_EINVALID, bo_item_set(f->inv, NULL, NULL));
+	BAD(BO_EINVALID, bo_item_receive(NULL, "a", 1, NULL));
+	BAD(BO_EINVALID, bo_item_receive(f->inv, NULL, 1, NULL));
+	BAD(BO_EINVALID, bo_item_adjust(NULL, "a", 1));
+	BAD(BO_EINVALID, bo_item_adjust(f->inv, NULL, 1));
+	BAD(BO_EINVALID, bo_supply_set(NULL, "a", "s", 1, T0));
+	BAD(BO_EINVALID, bo_supply_set(f->inv, NULL, "s", 1, T0));
+	BAD(BO_EINVALID, bo_supply_set(f->inv, "a", NULL, 1, T0));
+	BAD(BO_EINVALID, bo_supply_remove(NULL, "a", "po-1"));
+	BAD(BO_EINVALID, bo_supply_remove(f->inv, NULL, "po-1"));
+	BAD(BO_EINVALID, bo_supply_remove(f->inv, "a", NULL));
+	BAD(BO_EINVALID, bo_item_subscribe(NULL, "a", "c"));
+	BAD(BO_EINVALID, bo_item_subscribe(f->inv, NULL, "c"));
+	BAD(BO_EINVALID, bo_item_subscribe(f->inv, "a", NULL));
+	BAD(BO_EINVALID, bo_item_status_get(NULL, f->inv, "a"));
+	BAD(BO_EINVALID, bo_item_status_get(&st, NULL, "a"));
+	BAD(BO_EINVALID, bo_item_status_get(&st, f->inv, NULL));
+	BAD(BO_EINVALID, bo_item_foreach(NULL, item_cb, NULL));
+	BAD(BO_EINVALID, bo_item_foreach(f->inv, NULL, NULL));
+	BAD(BO_EINVALID, bo_item_waiting_foreach(NULL, "a", waiting_cb, NULL));
+	BAD(BO_EINVALID, bo_item_waiting_foreach(f->inv, NULL, waiting_cb, NULL));
+	BAD(BO_EINVALID, bo_item_waiting_foreach(f->inv, "a", NULL, NULL));
+	BAD(BO_EINVALID, bo_supply_foreach(NULL, "a", supply_cb, NULL));
+	BAD(BO_EINVALID, bo_supply_foreach(f->inv, NULL, supply_cb, NULL));
+	BAD(BO_EINVALID, bo_supply_foreach(f->inv, "a", NULL, NULL));
+	BAD(BO_EINVALID, bo_order_place(NULL, "x", NULL, &l, 1));
+	BAD(BO_EINVALID, bo_order_place(f->inv, NULL, NULL, &l, 1));
+	BAD(BO_EINVALID, bo_order_place(f->inv, "x", NULL, NULL, 1));
+	BAD(BO_EINVALID, bo_order_cancel(NULL, "o1", NULL, BO_ALL));
+	BAD(BO_EINVALID, bo_order_cancel(f->inv, NULL, NULL, BO_ALL));
+	BAD(BO_EINVALID, bo_order_modify(NULL, "o1", "a", 2));
+	BAD(BO_EINVALID, bo_order_modify(f->inv, NULL, "a", 2));
+	BAD(BO_EINVALID, bo_order_modify(f->inv, "o1", NULL, 2));
+	BAD(BO_EINVALID, bo_order_ship(NULL, "o1", NULL, BO_ALL));
+	BAD(BO_EINVALID, bo_order_ship(f->inv, NULL, NULL, BO_ALL));
+	BAD(BO_EINVALID, bo_order_get(NULL, f->inv, "o1"));
+	BAD(BO_EINVALID, bo_order_get(&o, NULL, "o1"));
+	BAD(BO_EINVALID, bo_order_get(&o, f->inv, NULL));
+	BAD(BO_EINVALID, bo_order_foreach(NULL, order_cb, NULL));
+	BAD(BO_EINVALID, bo_order_foreach(f->inv, NULL, NULL));
+	BAD(BO_EINVALID, bo_inventory_set_notifier(NULL, &nt, NULL));
+	BAD(BO_EINVALID, bo_inventory_dispatch(NULL, &n));
+	BAD(BO_EINVALID, bo_inventory_pending(NULL, f->inv));
+	BAD(BO_EINVALID, bo_inventory_pending(&n, NULL));
+	BAD(BO_EINVALID, bo_inventory_batch_begin(NULL));
+	BAD(BO_EINVALID, bo_inventory_batch_end(NULL, 1));
+	BAD(BO_EINVALID, bo_inventory_check(NULL));
+	assert_null(o);
+	assert_null(p);
+	/* frees of NULL are no-ops */
+	bo_inventory_free(NULL);
+	bo_policy_free(NULL);
+	bo_order_free(NULL);
+	check_unchanged(f, "free(NULL)", __LINE__);
+}
+
+static void test_bad_ids(void **state)
+{
+	fixture *f = *state;
+	bo_line_spec l = { "a", 1, BO_NO_PRICE };
+	bo_order *o = NULL;
+	bo_item_status st;
+	size_t i;
+
+	for (i = 0; i <= NBAD; i++) {
+		const char *id = i < NBAD ? bad_ids[i] : f->long_id;
+		BAD(BO_EINVALID, bo_item_set(f->inv, id, NULL));
+		BAD(BO_EINVALID, bo_item_receive(f->inv, id, 1, NULL));
+		BAD(BO_EINVALID, bo_item_receive(f->inv, "a", 1, id));
+		BAD(BO_EINVALID, bo_item_adjust(f->inv, id, 1));
+		BAD(BO_EINVALID, bo_supply_set(f->inv, id, "s", 1, T0));
+		BAD(BO_EINVALID, bo_supply_set(f->inv, "a", id, 1, T0));
+		BAD(BO_EINVALID, bo_supply_remove(f->inv, id, "po-1"));
+		BAD(BO_EINVALID, bo_supply_remove(f->inv, "a", id));
+		BAD(BO_EINVALID, bo_item_subscribe(f->inv, id, "c"));
+		BAD(BO_EINVALID, bo_item_subscribe(f->inv, "a", id));
+		BAD(BO_EINVALID, bo_item_status_get(&st, f->inv, id));
+		BAD(BO_EINVALID, bo_order_place(f->inv, id, NULL, &l, 1));
+		l.sku = id;
+		BAD(BO_EINVALID, bo_order_place(f->inv, "new", NULL, &l, 1));
+		l.sku = "a";
+		BAD(BO_EINVALID, bo_order_cancel(f->inv, id, NULL, BO_ALL));
+		BAD(BO_EINVALID, bo_order_cancel(f->inv, "o1", id, BO_ALL));
+		BAD(BO_EINVALID, bo_order_modify(f->inv, id, "a", 2));
+		BAD(BO_EINVALID, bo_order_modify(f->inv, "o1", id, 2));
+		BAD(BO_EINVALID, bo_order_ship(f->inv, id, NULL, BO_ALL));
+		BAD(BO_EINVALID, bo_order_ship(f->inv, "o1", id, BO_ALL));
+		BAD(BO_EINVALID, bo_order_get(&o, f->inv, id));
+	}
+	assert_null(o);
+	BAD(BO_EINVALID, bo_policy_builtin(NULL, "nosuch"));
+	BAD(BO_EINVALID, bo_inventory_set_default_policy(f->inv, "nosuch"));
+	/* a 64-byte id is fine: it exists and is usable */
+	assert_ok(bo_item_status_get(&st, f->inv, f->max_id));
+	assert_ok(bo_order_get(&o, f->inv, f->max_id));
+	bo_order_free(o);
+}
+
+static void test_bad_quantities(void **state)
+{
+	fixture *f = *state;
+	bo_line_spec l[2] = { { "a", 1, BO_NO_PRICE }, { "d", 1, BO_NO_PRICE } };
+	bo_order_options oo = BO_ORDER_OPTIONS_INIT;
+	static const int64_t bad_qty[] = { 0, -1, -2, INT64_MIN };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_qty) / sizeof(bad_qty[0]); i++) {
+		int64_t q = bad_qty[i];
+		BAD(BO_EINVALID, bo_item_receive(f->inv, "a", q, NULL));
+		BAD(BO_EINVALID, bo_supply_set(f->inv, "a", "s", q, T0));
+		l[0].qty = q;
+		BAD(BO_EINVALID, bo_order_place(f->inv, "new", NULL, l, 1));
+		BAD(BO_EINVALID, bo_order_place(f->inv, "new", NULL, l, 2));
+		l[0].qty = 1;
+		BAD(BO_EINVALID, bo_order_modify(f->inv, "o1", "a", q));
+		if (q != BO_ALL) {
+			BAD(BO_EINVALID, bo_order_cancel(f->inv, "o1", "a", q));
+			BAD(BO_EINVALID, bo_order_ship(f->inv, "o1", "a", q));
+		}
+	}
+	BAD(BO_EINVALID, bo_item_adjust(f->inv, "a", 0));
+	BAD(BO_EINVALID, bo_item_adjust(f->inv, "a", -4));       /* below 0 */
+	BAD(BO_EINVALID, bo_item_adjust(f->inv, "a", INT64_MIN));
+	BAD(BO_EINVALID, bo_order_place(f->inv, "new", NULL, l, 0));
+	l[0].unit_price = -5;
+	BAD(BO_EINVALID, bo_order_place(f->inv, "new", NULL, l, 1));
+	l[0].unit_price = BO_NO_PRICE;
+	l[1].sku = "a";
+	BAD(BO_EINVALID, bo_order_place(f->inv, "new", NULL, l, 2)); /* same SKU twice */
+	l[1].sku = NULL;
+	BAD(BO_EINVALID, bo_order_place(f->inv, "new", NULL, l, 2));
+	l[1].sku = "d";
+	oo.ship_mode = 7;
+	BAD(BO_EINVALID, bo_order_place(f->inv, "new", &oo, l, 1));
+	oo = (bo_order_options)BO_ORDER_OPTIONS_INIT;
+	oo.version = 0;
+	BAD(BO_EINVALID, bo_order_place(f->inv, "new", &oo, l, 1));
+	/* BO_ALL only where documented */
+	BAD(BO_EINVALID, bo_order_cancel(f->inv, "o1", NULL, 1));
+	BAD(BO_EINVALID, bo_order_ship(f->inv, "o1", NULL, 1));
+	BAD(BO_EINVALID, bo_order_modify(f->inv, "o1", "a", BO_ALL));
+	BAD(BO_EINVALID, bo_item_receive(f->inv, "a", BO_ALL, NULL));
+	/* more than the line has left */
+	BAD(BO_EINVALID, bo_order_cancel(f->inv, "o1", "a", 6));
+}
+
+static void test_overflow(void **state)
+{
+	fixture *f = *state;
+	bo_line_spec l[2] = { { "a", INT64_MAX, BO_NO_PRICE }, { "d", 1, BO_NO_PRICE } };
+
+	/* on_hand + qty */
+	BAD(BO_EINVALID, bo_item_receive(f->inv, "a", INT64_MAX, NULL));
+	BAD(BO_EINVALID, bo_item_adjust(f->inv, "a", INT64_MAX));
+	/* incoming sum: 5 + INT64_MAX */
+	BAD(BO_EINVALID, bo_supply_set(f->inv, "a", "po-2", INT64_MAX, T0));
+	/* waiting units of the item: 3 + INT64_MAX */
+	BAD(BO_EINVALID, bo_order_place(f->inv, "new", NULL, l, 1));
+	BAD(BO_EINVALID, bo_order_modify(f->inv, f->max_id, "a", INT64_MAX)); /* 2 + (MAX - 1) + 1 */
+	/* prices: waiting units x price overflows revenue held */
+	l[0].qty = 2;
+	l[0].unit_price = INT64_MAX;
+	BAD(BO_EINVALID, bo_order_place(f->inv, "new", NULL, l, 1));
+}
+
+static void test_unknown_ids(void **state)
+{
+	fixture *f = *state;
+	bo_line_spec l[2] = { { "a", 1, BO_NO_PRICE }, { "zz", 1, BO_NO_PRICE } };
+	bo_order *o = NULL;
+	bo_item_status st;
+
+	BAD(BO_ENOTFOUND, bo_item_receive(f->inv, "zz", 1, NULL));
+	BAD(BO_ENOTFOUND, bo_item_receive(f->inv, "a", 1, "po-9"));
+	BAD(BO_ENOTFOUND, bo_item_receive(f->inv, "d", 1, "po-1")); /* another item's */
+	BAD(BO_ENOTFOUND, bo_item_adjust(f->inv, "zz", 1));
+	BAD(BO_ENOTFOUND, bo_supply_set(f->inv, "zz", "s", 1, T0));
+	BAD(BO_ENOTFOUND, bo_supply_remove(f->inv, "zz", "po-1"));
+	BAD(BO_ENOTFOUND, bo_supply_remove(f->inv, "a", "po-9"));
+	BAD(BO_ENOTFOUND, bo_item_subscribe(f->inv, "zz", "c"));
+	BAD(BO_ENOTFOUND, bo_item_status_get(&st, f->inv, "zz"));
+	BAD(BO_ENOTFOUND, bo_item_waiting_foreach(f->inv, "zz", waiting_cb, NULL));
+	BAD(BO_ENOTFOUND, bo_supply_foreach(f->inv, "zz", supply_cb, NULL));
+	BAD(BO_ENOTFOUND, bo_order_place(f->inv, "new", NULL, l, 2));
+	BAD(BO_ENOTFOUND, bo_order_cancel(f->inv, "zz", NULL, BO_ALL));
+	BAD(BO_ENOTFOUND, bo_order_cancel(f->inv, "o1", "d", BO_ALL)); /* no such line */
+	BAD(BO_ENOTFOUND, bo_order_modify(f->inv, "zz", "a", 1));
+	BAD(BO_ENOTFOUND, bo_order_modify(f->inv, "o1", "zz", 1));
+	BAD(BO_ENOTFOUND, bo_order_ship(f->inv, "zz", NULL, BO_ALL));
+	BAD(BO_ENOTFOUND, bo_order_ship(f->inv, "o1", "d", BO_ALL));
+	BAD(BO_ENOTFOUND, bo_order_get(&o, f->inv, "zz"));
+	assert_null(o);
+}
+
+static void test_out_of_state(void **state)
+{
+	fixture *f = *state;
+	bo_line_spec l[2] = { { "a", 1, BO_NO_PRICE }, { "d", 5, BO_NO_PRICE } };
+	bo_order_options oo = BO_ORDER_OPTIONS_INIT;
+
+	BAD(BO_EOUTOFSTOCK, bo_order_place(f->inv, "new", NULL, l, 2));   /* deny: 1 left */
+	BAD(BO_EOUTOFSTOCK, th_place(f->inv, "new", "cap", 3, 0, BO_NO_TIME)); /* 8 + 3 > 10 */
+	BAD(BO_EOUTOFSTOCK, bo_order_modify(f->inv, "o3", "cap", 11));
+	BAD(BO_EEXISTS, th_place(f->inv, "o1", "a", 4, 0, BO_NO_TIME));
+	oo.priority = 1;
+	l[0].qty = 5;
+	BAD(BO_EEXISTS, bo_order_place(f->inv, "o1", &oo, l, 1));
+	BAD(BO_ESTATE, bo_order_ship(f->inv, "o1", "a", 4));      /* 3 allocated */
+	BAD(BO_ESTATE, bo_order_ship(f->inv, "o2", NULL, BO_ALL)); /* all shipped */
+	BAD(BO_ESTATE, bo_order_ship(f->inv, "o3", NULL, BO_ALL)); /* nothing allocated */
+	BAD(BO_ESTATE, bo_order_cancel(f->inv, "o2", NULL, BO_ALL));
+	BAD(BO_ESTATE, bo_order_cancel(f->inv, "o2", "d", BO_ALL));
+	BAD(BO_EINVALID, bo_order_modify(f->inv, "o2", "d", 0));
+	BAD(BO_ESTATE, bo_inventory_batch_end(f->inv, 1));         /* no batch open */
+	BAD(BO_ESTATE, bo_inventory_batch_end(f->inv, 0));
+	f->clk.now = T0 - 1;
+	BAD(BO_EINVALID, bo_inventory_advance(f->inv));           /* clock went back */
+	f->clk.now = T0;
+	/* the order placed identically is a retry, not an error */
+	assert_ok(th_place(f->inv, "o1", "a", 5, 0, BO_NO_TIME));
+	check_unchanged(f, "identical retry", __LINE__);
+}
+
+static void test_bad_open(void **state)
+{
+	const bo_storage *vt = NULL;
+	void *ud = NULL;
+	bo_storage broken;
+	bo_inventory *inv = (bo_inventory *)&broken; /* must be reset to NULL */
+	bo_options o = BO_OPTIONS_INIT;
+
+	(void)state;
+	assert_ok(bo_memory_storage(&vt, &ud));
+	bo_clear_error();
+	assert_rc(bo_inventory_open(NULL, vt, ud, NULL), BO_EINVALID);
+	assert_has_error();
+	assert_rc(bo_inventory_open(&inv, NULL, ud, NULL), BO_EINVALID);
+	assert_null(inv);
+	memcpy(&broken, vt, sizeof(broken));
+	broken.version = 0;
+	assert_rc(bo_inventory_open(&inv, &broken, ud, NULL), BO_EINVALID);
+	memcpy(&broken, vt, sizeof(broken));
+	broken.version = BO_STORAGE_VERSION + 1000;
+	assert_rc(bo_inventory_open(&inv, &broken, ud, NULL), BO_EINVALID);
+	memcpy(&broken, vt, sizeof(broken));
+	broken.item_get = NULL;
+	assert_rc(bo_inventory_open(&inv, &broken, ud, NULL), BO_EINVALID);
+	assert_has_error();
+	memcpy(&broken, vt, sizeof(broken));
+	broken.outbox_append = NULL;
+	assert_rc(bo_inventory_open(&inv, &broken, ud, NULL), BO_EINVALID);
+	o.version = 0;
+	assert_rc(bo_inventory_open(&inv, vt, ud, &o), BO_EINVALID);
+	o = (bo_options)BO_OPTIONS_INIT;
+	o.default_policy = "nosuch";
+	assert_rc(bo_inventory_open(&inv, vt, ud, &o), BO_EINVALID);
+	assert_null(inv);
+	/* the caller still owns the store after failures: it works and closes */
+	assert_ok(bo_inventory_open(&inv, vt, ud, NULL));
+	bo_inventory_free(inv);
+
+	inv = NULL;
+	assert_rc(bo_inventory_open_store(NULL, "memory", NULL), BO_EINVALID);
+	assert_rc(bo_inventory_open_store(&inv, NULL, NULL), BO_EINVALID);
+	assert_rc(bo_inventory_open_store(&inv, "bogus:x", NULL), BO_EINVALID);
+	assert_rc(bo_inventory_open_store(&inv, "", NULL), BO_EINVALID);
+	assert_null(inv);
+	assert_ok(bo_inventory_open_store(&inv, "memory", NULL));
+	bo_inventory_free(inv);
+	assert_int_equal(bo_store_available("memory"), 1);
+	assert_int_equal(bo_store_available("nosuch"), 0);
+	assert_int_equal(bo_store_available(NULL), 0);
+	assert_rc(bo_memory_storage(NULL, &ud), BO_EINVALID);
+	assert_rc(bo_memory_storage(&vt, NULL), BO_EINVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_null_handles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_quantities, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_state, setup, teardown),
+		cmocka_unit_test(test_bad_open),
+	};
+	return cmocka_run_group_tests_name("badinput", tests, NULL, NULL);
+}
