@@ -394,6 +394,26 @@ class OrderTests(unittest.TestCase):
                 raise RuntimeError("changed my mind")
         self.assertEqual(self.inv.item("ring").on_hand, 2)
 
+    def test_batch_keeps_the_calls_that_succeed(self) -> None:
+        log = EventLog()
+        self.inv.on_event(log)
+        self.inv.set_item("chain", backorder="deny")
+        with self.inv.batch() as inv:
+            self.assertIs(inv, self.inv)
+            inv.receive("ring", 1)
+            with self.assertRaises(backorder.OutOfStock):
+                inv.place("A", {"chain": 1})
+            inv.place("B", {"ring": 1})
+            with self.assertRaises(backorder.StateError):
+                with inv.batch():  # no nesting
+                    pass
+            self.assertEqual(log.events, [])  # events wait for the commit
+        self.assertEqual(log.kinds("B"), ["accepted", "allocated", "ready"])
+        with self.assertRaises(backorder.NotFound):
+            self.inv.order("A")
+        self.assertEqual(self.inv.item("ring").allocated, 1)
+        self.inv.check()
+
 
 class LifeCycleTests(unittest.TestCase):
     def test_context_manager_and_close(self) -> None:
@@ -420,6 +440,18 @@ class LifeCycleTests(unittest.TestCase):
         inv = backorder.Inventory(clock=FakeClock())
         inv.on_event(lambda ev: None)
         inv.set_item("ring")
+        ref = weakref.ref(inv)
+        del inv
+        gc.collect()
+        self.assertIsNone(ref())
+
+    def test_del_with_a_reference_cycle(self) -> None:
+        inv = backorder.Inventory()
+        seen = []
+        inv.on_event(lambda ev: seen.append(inv.item(ev.sku).on_hand if ev.sku else None))
+        inv.set_item("ring")
+        inv.place("A", {"ring": 1})
+        self.assertEqual(seen, [None, 0])
         ref = weakref.ref(inv)
         del inv
         gc.collect()
