@@ -6,7 +6,7 @@ import contextlib
 import weakref
 from ctypes import byref, c_int64, c_size_t, c_void_p
 from datetime import datetime
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
+from typing import (Any, Callable, Iterable, Iterator, List, Mapping,
                     Optional, Sequence, Tuple, Union)
 
 from . import _ffi

@@ -462,6 +462,9 @@ class LifeCycleTests(unittest.TestCase):
             backorder.Inventory("nosuchstore:x")
         with self.assertRaises(backorder.InvalidArgument):
             backorder.Inventory(clock=42)  # type: ignore[arg-type]
+        with self.assertRaises(backorder.InvalidArgument) as cm:
+            backorder.Inventory(default_policy="nope")
+        self.assertIn("nope", cm.exception.message)
 
     def test_module_functions(self) -> None:
         self.assertTrue(backorder.store_available("memory"))
