@@ -427,11 +427,18 @@ static double run_baseline(const char *path, int sync_full, long n, long batch, 
 			 NULL, NULL, &err) != SQLITE_OK ||
 	    sqlite3_exec(b.db, base_schema, NULL, NULL, &err) != SQLITE_OK)
 		die("baseline schema", err ? err : "?");
-	for (k = 0; k < nskus; k++) {
-		char sql[128];
-		snprintf(sql, sizeof(sql), "INSERT INTO items VALUES ('%s', 0, 0, 0)", skus[k]);
-		if (sqlite3_exec(b.db, sql, NULL, NULL, &err) != SQLITE_OK)
-			die("baseline items", err ? err : "?");
+	{
+		sqlite3_stmt *ins = NULL;
+		if (sqlite3_prepare_v2(b.db, "INSERT INTO items VALUES (?1, 0, 0, 0)", -1, &ins,
+				       NULL) != SQLITE_OK)
+			bdie(&b, "baseline items");
+		for (k = 0; k < nskus; k++) {
+			sqlite3_bind_text(ins, 1, skus[k], -1, SQLITE_STATIC);
+			if (sqlite3_step(ins) != SQLITE_DONE)
+				bdie(&b, "baseline items");
+			sqlite3_reset(ins);
+		}
+		sqlite3_finalize(ins);
 	}
 	for (k = 0; k < B_COUNT; k++)
 		if (sqlite3_prepare_v3(b.db, base_sql[k], -1, SQLITE_PREPARE_PERSISTENT,
