@@ -254,6 +254,15 @@ int trace_parse_time(int64_t *out, const char *s, size_t len)
 	return 0;
 }
 
+/* n decimal digits of v (0 <= v < 10^n), zero-padded */
+static void put_digits(char *out, int64_t v, int n)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void trace_format_time(char out[TRACE_TIME_LEN], int64_t t)
 {
 	int64_t days, secs, y, m, d;
@@ -275,8 +284,19 @@ void trace_format_time(char out[TRACE_TIME_LEN], int64_t t)
 		days--;
 	}
 	civil_from_days(&y, &m, &d, days);
-	snprintf(out, TRACE_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, (int)m, (int)d,
-		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	put_digits(out, y, 4);
+	out[4] = '-';
+	put_digits(out + 5, m, 2);
+	out[7] = '-';
+	put_digits(out + 8, d, 2);
+	out[10] = 'T';
+	put_digits(out + 11, secs / 3600, 2);
+	out[13] = ':';
+	put_digits(out + 14, secs / 60 % 60, 2);
+	out[16] = ':';
+	put_digits(out + 17, secs % 60, 2);
+	out[19] = 'Z';
+	out[20] = '\0';
 }
 
 static int get_time(int64_t *out, parser *p, const char *what, const char *s, size_t len)
