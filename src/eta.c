@@ -132,6 +132,10 @@ int bo__eta_refresh(bo_txn *t, bo_item_slot *it)
 	if ((rc = load_supply(t, &it->rec, &st.w)) < 0)
 		goto out;
 
+	/* Lines ahead of eta_from keep their ETA only if no ETA depends on
+	 * the clock: no lead time and no overdue supply (both count from now). */
+	if (it->eta_partial && (it->rec.lead_time != BO_NO_TIME || (st.w.n > 0 && st.w.s[0].expected < t->now)))
+		it->eta_partial = false;
 	if (it->eta_partial) {
 		/* Lines ahead of eta_from are unchanged; collect the tail to
 		 * learn the demand ahead of it. */
