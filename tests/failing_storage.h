@@ -26,7 +26,7 @@ typedef struct failing_storage {
  */
 int failing_storage_new(failing_storage **out, const bo_storage *inner, void *inner_data);
 
-/** Arm: count from zero and fail the n-th injectable call (0 disarms). */
+/** Arm: count from zero and fail the n-th injectable call (0 disarms). Resets `failed`. */
 void failing_storage_arm(failing_storage *fs, unsigned long n);
 
 #endif

@@ -375,6 +375,12 @@ static void test_workload(void **state)
 		}
 		assert_invariants(h.inv);
 		s = snap(h.inv);
+		if (w->kind == W_BATCH_ROLLBACK && i > 0 && strcmp(s, reference[i - 1]) != 0) {
+			print_error("[%s] step %zu: a rolled-back batch changed the state\n%s",
+				    ad->name, i, s);
+			free(s);
+			fail();
+		}
 		if (strcmp(s, reference[i]) != 0) {
 			print_error("[%s] step %zu: state differs from the memory store\n"
 				    "--- memory\n%s--- %s\n%s", ad->name, i, reference[i], ad->name, s);
@@ -404,13 +410,14 @@ static void test_workload_fault_injection(void **state)
 		before = snap(h.inv);
 		for (n = 1;; n++) {
 			char *after;
-			int rc;
+			int rc, failed;
 
 			bo_clear_error();
 			failing_storage_arm(h.fs, n);
 			rc = run_op(h.inv, w);
+			failed = h.fs->failed;
 			failing_storage_arm(h.fs, 0);
-			if (!h.fs->failed) {
+			if (!failed) {
 				if (rc != w->expect) {
 					print_error("[%s] step %zu: status %s, expected %s: %s\n", ad->name,
 						    i, bo_status_name(rc), bo_status_name(w->expect),
@@ -449,6 +456,8 @@ static void test_workload_fault_injection(void **state)
 	}
 	/* every call did touch the store, so failures were injected */
 	assert_true(total_failures > NWORK);
+	print_message("[%s] %lu storage failures injected over %zu calls (batches %s)\n",
+		      ad->name, total_failures, NWORK, batch_unsupported ? "unsupported" : "tested");
 	h_close(&h);
 }
 
@@ -496,7 +505,7 @@ static void test_dispatch_fault_injection(void **state)
 	size_t i, k, pending = 1;
 	uint64_t last = 0;
 	unsigned long n;
-	int rc;
+	int rc, failed;
 
 	memset(&good, 0, sizeof(good));
 	memset(&got, 0, sizeof(got));
@@ -517,8 +526,9 @@ static void test_dispatch_fault_injection(void **state)
 	for (n = 1;; n++) {
 		failing_storage_arm(h.fs, n);
 		rc = bo_inventory_dispatch(h.inv, NULL);
+		failed = h.fs->failed;
 		failing_storage_arm(h.fs, 0);
-		if (!h.fs->failed) {
+		if (!failed) {
 			assert_ok(rc);
 			break;
 		}

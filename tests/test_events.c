@@ -143,6 +143,11 @@ static void test_failing_notifier_loses_nothing(void **state)
 	/* refusals do not fail the calls that committed */
 	workload(inv, &c2);
 	assert_true(flaky.refused > 0);
+	/* the last call's events all refused: they wait in the outbox */
+	flaky.refuse_all = 1;
+	assert_ok(th_place(ref, "extra", "a", 1, 0, BO_NO_TIME));
+	assert_ok(th_place(inv, "extra", "a", 1, 0, BO_NO_TIME));
+	flaky.refuse_all = 0;
 	assert_ok(bo_inventory_pending(&pending, inv));
 	assert_true(pending > 0);
 	do {
