@@ -41,6 +41,7 @@
 /* Trace generator */
 
 #define GEN_SKUS 400
+#define GEN_LAG 2000 /* orders between placing and shipping */
 #define GEN_T0 INT64_C(1767225600) /* 2026-01-01T00:00:00Z */
 
 static uint64_t rng_state;
@@ -72,7 +73,7 @@ static int generate(const char *path, long nlines, uint64_t seed)
 {
 	FILE *f = fopen(path, "w");
 	int *order_sku;
-	long norders = 0, i, cap = nlines + 1;
+	long norders = 0, ship_next = 0, i, cap = nlines + 1;
 	int64_t now = GEN_T0;
 	char tb[24];
 
@@ -94,6 +95,9 @@ static int generate(const char *path, long nlines, uint64_t seed)
 			fprintf(f, "item SKU-%05ld\n", i);
 		fprintf(f, "receive SKU-%05ld %ld\n", i, rnd_in(5, 40));
 	}
+	/* Orders ship mostly in placement order, about LAG orders after they
+	 * were placed, as a warehouse works through them; so the number of
+	 * open orders stays bounded, as in a real shop. */
 	for (i = 2 * GEN_SKUS + 1; i < nlines; i++) {
 		long r = rnd_in(0, 99);
 		long sku = rnd_in(0, GEN_SKUS - 1);
@@ -102,7 +106,7 @@ static int generate(const char *path, long nlines, uint64_t seed)
 			now += rnd_in(1, 900);
 			fmt_time(tb, now);
 			fprintf(f, "at %s\n", tb);
-		} else if (r < 41) {
+		} else if (r < 31) {
 			long nl = rnd_in(1, 3), k;
 
 			fprintf(f, "place O%07ld", norders);
@@ -112,30 +116,34 @@ static int generate(const char *path, long nlines, uint64_t seed)
 				fprintf(f, " SKU-%05ld:%ld", (sku + k * 37) % GEN_SKUS, rnd_in(1, 3));
 			fputc('\n', f);
 			order_sku[norders++] = (int)sku;
-		} else if (r < 61) {
+		} else if (r < 51) {
 			if (rnd_in(0, 3) == 0)
-				fprintf(f, "receive SKU-%05ld %ld supply=PO%ld\n", sku, rnd_in(1, 16), rnd_in(1, 2));
+				fprintf(f, "receive SKU-%05ld %ld supply=PO%ld\n", sku, rnd_in(1, 12), rnd_in(1, 2));
 			else
-				fprintf(f, "receive SKU-%05ld %ld\n", sku, rnd_in(1, 16));
+				fprintf(f, "receive SKU-%05ld %ld\n", sku, rnd_in(1, 12));
 		} else if (r < 81 && norders > 0) {
-			long o = norders - 1 - rnd_in(0, norders < 3000 ? norders - 1 : 2999);
+			long o;
 
+			if (rnd_in(0, 4) > 0 && ship_next + GEN_LAG < norders)
+				o = ship_next++;
+			else
+				o = norders - 1 - rnd_in(0, norders < GEN_LAG ? norders - 1 : GEN_LAG - 1);
 			fprintf(f, "ship O%07ld\n", o);
 		} else if (r < 87 && norders > 0) {
-			long o = norders - 1 - rnd_in(0, norders < 1000 ? norders - 1 : 999);
+			long o = norders - 1 - rnd_in(0, norders < GEN_LAG ? norders - 1 : GEN_LAG - 1);
 
 			if (rnd_in(0, 1))
 				fprintf(f, "cancel O%07ld\n", o);
 			else
 				fprintf(f, "cancel O%07ld SKU-%05d 1\n", o, order_sku[o]);
-		} else if (r < 92 && norders > 0) {
-			long o = norders - 1 - rnd_in(0, norders < 500 ? norders - 1 : 499);
+		} else if (r < 91 && norders > 0) {
+			long o = norders - 1 - rnd_in(0, norders < GEN_LAG ? norders - 1 : GEN_LAG - 1);
 
 			fprintf(f, "modify O%07ld SKU-%05d %ld\n", o, order_sku[o], rnd_in(1, 4));
-		} else if (r < 97) {
+		} else if (r < 96) {
 			fmt_time(tb, now + rnd_in(1, 30) * 86400);
 			fprintf(f, "incoming SKU-%05ld PO%ld %ld %s\n", sku, rnd_in(1, 2), rnd_in(5, 50), tb);
-		} else if (r < 99) {
+		} else if (r < 98) {
 			fprintf(f, "adjust SKU-%05ld %ld\n", sku, rnd_in(0, 1) ? rnd_in(1, 3) : -1);
 		} else {
 			fprintf(f, "subscribe SKU-%05ld C%ld\n", sku, rnd_in(0, 99999));
