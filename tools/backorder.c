@@ -239,9 +239,13 @@ static int64_t trace_clock(void *user_data)
 	return *(const int64_t *)user_data;
 }
 
+/* An error line; the message is kept on one line whatever it holds. */
 static void report(replay *r, size_t lineno, int code, const char *msg)
 {
-	fprintf(r->out, "error %zu %s: %s\n", lineno, bo_status_name(code), msg);
+	fprintf(r->out, "error %zu %s: ", lineno, bo_status_name(code));
+	for (; *msg; msg++)
+		fputc(*msg == '\n' || *msg == '\r' ? ' ' : *msg, r->out);
+	fputc('\n', r->out);
 	r->failed = 1;
 }
 
