@@ -64,7 +64,7 @@ build() {
 	fi
 	# -k 0: build every target that can be built, so that one broken target
 	# (say, a doxygen warning) does not hide the results of all the others.
-	ninja -C "$dir" -j "$jobs" -k 0
+	ninja -C "$dir" -j "$jobs" -k 0 >&2
 }
 
 # --- 1. sanitizers --------------------------------------------------------
@@ -73,6 +73,7 @@ build build-test -Db_sanitize=address,undefined -Db_lundef=false \
 	-Ddocs=true -Dtests=true -Dexamples=true -Dbuildtype=debug || build_failed build-test
 if [ -f build-test/build.ninja ]; then
 	say "build-test: meson test"
+	rm -f build-test/meson-logs/sanitizers*.json
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 		meson test -C build-test --no-rebuild --print-errorlogs \
@@ -114,10 +115,12 @@ for t in json.load(sys.stdin):
 ')
 		if [ "${#vg_tests[@]}" -gt 0 ]; then
 			say "build-valgrind: ${#vg_tests[@]} tests under valgrind"
+			rm -f build-valgrind/meson-logs/valgrind*.json
 			meson test -C build-valgrind --no-rebuild --print-errorlogs \
 				--num-processes "$jobs" --timeout-multiplier 20 \
 				--wrapper "$tmp/vg" --logbase valgrind "${vg_tests[@]}" >&2
-			logs+=(build-valgrind/meson-logs/valgrind.json)
+			# meson names the log after --logbase and the wrapper: valgrind-vg.json
+			logs+=(build-valgrind/meson-logs/valgrind-vg.json)
 		else
 			echo "run-tests: no compiled tests found for valgrind" >&2
 			extra_fail=$((extra_fail + 1))
