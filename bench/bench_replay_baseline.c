@@ -167,7 +167,9 @@ typedef struct bline {
 	int64_t ordered, allocated, waiting, shipped, cancelled;
 	int64_t eta;
 	long prev, next;        /* waiting queue links (line handles), -1 = none */
+	long hprev, hnext;      /* links among the item's lines holding allocated units */
 	int queued;
+	int holding;
 } bline;
 
 typedef struct border {
@@ -185,6 +187,7 @@ typedef struct bitem {
 	char sku[ID_MAX + 1];
 	int64_t on_hand, allocated, waiting, lead;
 	long head, tail;        /* waiting queue */
+	long hhead, htail;      /* lines holding allocated units, oldest first */
 	bsupply *sup;
 	int nsup, capsup;
 	int subscribers;
@@ -319,6 +322,33 @@ static void q_append(book *b, bitem *it, long h)
 	l->queued = 1;
 }
 
+/* Keep the item's list of lines holding allocated units in step with l->allocated. */
+static void holders_sync(book *b, bitem *it, long h)
+{
+	bline *l = &b->lines[h];
+
+	if (l->allocated > 0 && !l->holding) {
+		l->hprev = it->htail;
+		l->hnext = -1;
+		if (it->htail >= 0)
+			b->lines[it->htail].hnext = h;
+		else
+			it->hhead = h;
+		it->htail = h;
+		l->holding = 1;
+	} else if (l->allocated == 0 && l->holding) {
+		if (l->hprev >= 0)
+			b->lines[l->hprev].hnext = l->hnext;
+		else
+			it->hhead = l->hnext;
+		if (l->hnext >= 0)
+			b->lines[l->hnext].hprev = l->hprev;
+		else
+			it->htail = l->hprev;
+		l->holding = 0;
+	}
+}
+
 static int sup_cmp(const void *a, const void *b)
 {
 	const bsupply *x = a, *y = b;
@@ -365,6 +395,7 @@ static void fill(book *b, bitem *it)
 		it->waiting -= take;
 		it->allocated += take;
 		b->events++;
+		holders_sync(b, it, h);
 		if (l->waiting == 0)
 			q_remove(b, it, h);
 	}
@@ -374,24 +405,21 @@ static void fill(book *b, bitem *it)
 	}
 }
 
-/* Take allocations back from the last allocated lines (most recent first). */
-static void take_back(book *b, bitem *it, long item_idx)
+/* Take allocations back from the lines that got them last. */
+static void take_back(book *b, bitem *it)
 {
-	long h;
-
-	for (h = b->nlines - 1; h >= 0 && it->allocated > it->on_hand; h--) {
+	while (it->allocated > it->on_hand && it->htail >= 0) {
+		long h = it->htail;
 		bline *l = &b->lines[h];
-		int64_t give;
+		int64_t give = it->allocated - it->on_hand;
 
-		if (l->item != item_idx || l->allocated == 0)
-			continue;
-		give = it->allocated - it->on_hand;
 		if (give > l->allocated)
 			give = l->allocated;
 		l->allocated -= give;
 		l->waiting += give;
 		it->allocated -= give;
 		it->waiting += give;
+		holders_sync(b, it, h);
 		if (!l->queued)
 			q_append(b, it, h);
 		b->events++;
@@ -455,6 +483,7 @@ static int op_item(book *b, char **tok, int n)
 		memset(it, 0, sizeof(*it));
 		snprintf(it->sku, sizeof(it->sku), "%s", tok[1]);
 		it->head = it->tail = -1;
+		it->hhead = it->htail = -1;
 		it->lead = -1;
 		b->ihash[slot] = k + 1;
 		if ((size_t)b->nitems * 2 > b->ihcap && rehash(&b->ihash, &b->ihcap, b->nitems, item_key, b))
@@ -519,6 +548,7 @@ static int op_place(book *b, char **tok, int n)
 		l->ordered = q[i];
 		l->eta = NO_TIME;
 		l->prev = l->next = -1;
+		l->hprev = l->hnext = -1;
 		if (it->head < 0) {
 			take = it->on_hand - it->allocated;
 			if (take > q[i])
@@ -529,6 +559,7 @@ static int op_place(book *b, char **tok, int n)
 		it->allocated += take;
 		it->waiting += l->waiting;
 		b->events += (take > 0) + (l->waiting > 0);
+		holders_sync(b, it, h);
 		if (l->waiting > 0) {
 			q_append(b, it, h);
 			eta_refresh(b, it);
@@ -575,6 +606,7 @@ static int op_ship(book *b, char **tok, int n)
 		it->allocated -= l->allocated;
 		l->shipped += l->allocated;
 		l->allocated = 0;
+		holders_sync(b, it, i);
 		b->events++;
 	}
 	return total > 0 ? 0 : 1;
@@ -594,6 +626,7 @@ static void cancel_units(book *b, long h, int64_t q)
 	l->allocated -= q;
 	it->allocated -= q;
 	l->cancelled += w + q;
+	holders_sync(b, it, h);
 	b->events++;
 	fill(b, it);
 	eta_refresh(b, it);
@@ -663,6 +696,7 @@ static int op_modify(book *b, char **tok, int n)
 		it->allocated -= d - w;
 		if (l->waiting == 0)
 			q_remove(b, it, h);
+		holders_sync(b, it, h);
 		fill(b, it);
 	} else if (q > cur) {
 		d = q - cur;
@@ -755,7 +789,7 @@ static int op_adjust(book *b, char **tok)
 	if (d > 0)
 		fill(b, it);
 	else
-		take_back(b, it, k);
+		take_back(b, it);
 	eta_refresh(b, it);
 	return 0;
 }
