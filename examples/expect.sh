@@ -38,7 +38,9 @@ for a in "$@"; do
 	i=$((i + 1))
 done
 
-"$prog" "$@" >"$out"
+# EXPECT_WRAPPER (e.g. valgrind, set by tools/run-tests.sh) runs the program.
+# shellcheck disable=SC2086
+${EXPECT_WRAPPER:-} "$prog" "$@" >"$out"
 status=$?
 cat "$out"
 if [ $status -ne 0 ]; then

@@ -9,8 +9,9 @@
 #      the doxygen reference (-Ddocs=true, warnings are errors); every meson
 #      test (cmocka suites, trace replays, examples, Python bindings).
 #   2. build-valgrind: a plain build; every test whose program is a
-#      compiled (ELF) executable runs again under valgrind memcheck
-#      (leaks and errors fail the test). Script tests are not repeated.
+#      compiled (ELF) executable, and every example program, runs again
+#      under valgrind memcheck (leaks and errors fail the test). The Python
+#      and trace script tests are not repeated.
 #   3. Checks on the plain build, one test each: the shared library exports
 #      only bo_ symbols (nm -D); `meson install` into a temporary DESTDIR,
 #      then a small program compiles with `pkg-config --cflags --libs
@@ -109,13 +110,18 @@ for t in json.load(sys.stdin):
     except OSError:
         elf = True  # not built: keep it, so that it fails visibly
     exe_name = exe.rsplit("/", 1)[-1]
-    if elf and not exe_name.startswith(("python", "bash", "sh", "dash", "env", "perl")) and t["name"] not in seen:
+    compiled = elf and not exe_name.startswith(("python", "bash", "sh", "dash", "env", "perl"))
+    # The examples run through examples/expect.sh, which puts $EXPECT_WRAPPER
+    # (valgrind, below) in front of the example program.
+    example = any(s.endswith(":examples") for s in t["suite"])
+    if (compiled or example) and t["name"] not in seen:
         seen.add(t["name"])
         print(t["name"])
 ')
 		if [ "${#vg_tests[@]}" -gt 0 ]; then
 			say "build-valgrind: ${#vg_tests[@]} tests under valgrind"
 			rm -f build-valgrind/meson-logs/valgrind*.json
+			EXPECT_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 			meson test -C build-valgrind --no-rebuild --print-errorlogs \
 				--num-processes "$jobs" --timeout-multiplier 20 \
 				--wrapper "$tmp/vg" --logbase valgrind "${vg_tests[@]}" >&2
