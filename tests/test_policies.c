@@ -405,6 +405,7 @@ static int lset_cb(void *ud, const bo_order *o)
 	for (i = 0; i < bo_order_line_count(o) && s->n < 512; i++) {
 		bo_line_status l;
 		lstate *x = &s->v[s->n++];
+		memset(x, 0, sizeof(*x)); /* compared with memcmp */
 		if (bo_order_line(&l, o, i) != BO_OK)
 			return 1;
 		snprintf(x->order_id, sizeof(x->order_id), "%s", bo_order_id(o));
