@@ -60,7 +60,8 @@ static int check_locked(bo_inventory *inv)
 		rc = bo__storage_fail(rc, "order_next");
 		goto out;
 	}
-	qsort(s, n, sizeof(*s), cmp_sku);
+	if (n > 1)
+		qsort(s, n, sizeof(*s), cmp_sku);
 
 	size_t j = 0;
 	after[0] = '\0';
