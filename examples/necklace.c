@@ -261,6 +261,8 @@ int main(int argc, char **argv)
 
 	scene(&clk, launch + 14 * DAY, "The maker's delivery arrives: 3 necklaces against PO-7.");
 	TRY("receive", bo_item_receive(inv, SKU, 3, "PO-7"));
+	printf("    Dan, Emma and Farid, first in line, are served. Nothing more is on order, so Gina's\n"
+	       "    date is now the maker's lead time from today.\n");
 	TRY("show", show_stock(inv));
 
 	scene(&clk, launch + 14 * DAY + 2 * HOUR, "Emma writes: she found another gift and cancels.");
