@@ -94,6 +94,8 @@ typedef struct replay_opts {
 	long batch;
 } replay_opts;
 
+static void bar_erase(void);
+
 /* ---------------------------------------------------------------- */
 /* Output */
 
@@ -102,6 +104,7 @@ static int print_event(void *user_data, const bo_event *ev)
 	FILE *out = user_data;
 	char eta[TRACE_TIME_LEN];
 
+	bar_erase();
 	trace_format_time(eta, ev->eta);
 	fprintf(out, "event %" PRIu64 " %s %s %s qty=%" PRId64 " eta=%s", ev->seq,
 		bo_event_kind_name(ev->kind), ev->order_id ? ev->order_id : "-",
@@ -150,7 +153,10 @@ static int dump_order(void *user_data, const bo_order *order)
 
 static int dump_state(bo_inventory *inv, FILE *out)
 {
-	int rc = bo_item_foreach(inv, dump_item, out);
+	int rc;
+
+	bar_erase();
+	rc = bo_item_foreach(inv, dump_item, out);
 
 	if (rc != BO_OK)
 		return rc;
@@ -167,7 +173,20 @@ typedef struct progress {
 	uint64_t lines;
 	double start;
 	double last;
+	int shown;              /* the bar is on the terminal now */
 } progress;
+
+/* The bar, when standard output is the same terminal: it is erased before
+ * anything is printed there, so output lines never run into it. */
+static progress *shared_bar;
+
+static void bar_erase(void)
+{
+	if (shared_bar != NULL && shared_bar->shown) {
+		fputs("\r\033[K", stderr);
+		shared_bar->shown = 0;
+	}
+}
 
 static double mono_now(void)
 {
@@ -198,6 +217,7 @@ static void progress_draw(progress *pg, double now)
 		(int)(frac * 100.0), pg->lines, rate, (int)left / 60, (int)left % 60);
 	fflush(stderr);
 	pg->last = now;
+	pg->shown = 1;
 }
 
 static void progress_tick(progress *pg, size_t bytes)
@@ -219,6 +239,8 @@ static void progress_end(progress *pg)
 		return;
 	progress_draw(pg, mono_now());
 	fputc('\n', stderr);
+	pg->shown = 0;
+	shared_bar = NULL;
 }
 
 /* ---------------------------------------------------------------- */
@@ -242,6 +264,7 @@ static int64_t trace_clock(void *user_data)
 /* An error line; the message is kept on one line whatever it holds. */
 static void report(replay *r, size_t lineno, int code, const char *msg)
 {
+	bar_erase();
 	fprintf(r->out, "error %zu %s: ", lineno, bo_status_name(code));
 	for (; *msg; msg++)
 		fputc(*msg == '\n' || *msg == '\r' ? ' ' : *msg, r->out);
@@ -438,6 +461,8 @@ static int cmd_replay(int argc, char **argv)
 			pg.on = 1;
 			pg.total = (double)st.st_size;
 			pg.start = pg.last = mono_now();
+			if (isatty(STDOUT_FILENO))
+				shared_bar = &pg;
 		}
 	}
 
