@@ -35,20 +35,25 @@ extern "C" {
 /** @name Version and errors */
 /** @{ */
 
-/** @brief The library's version string at run time, e.g. "0.3.0". Static. */
+/**
+ * @brief The library's version at run time.
+ * @return a static string such as "0.3.0"
+ */
 BO_EXPORT const char *bo_version(void);
 
 /**
  * @brief Static text describing a status code. Never NULL.
  * @param code a ::bo_status value (unknown values get a generic text)
+ * @return a static string
  */
 BO_EXPORT const char *bo_strerror(int code);
 
 /**
  * @brief The trace-format name of a status: "parse", "invalid",
  *        "not_found", "exists", "out_of_stock", "state", "storage"; "ok"
- *        for #BO_OK and "unknown" for anything else. Static.
+ *        for #BO_OK and "unknown" for anything else.
  * @param code a ::bo_status value
+ * @return a static string
  */
 BO_EXPORT const char *bo_status_name(int code);
 
@@ -57,6 +62,7 @@ BO_EXPORT const char *bo_status_name(int code);
  *
  * Never NULL: "no error" when no call on this thread has failed since the
  * last bo_clear_error(). Valid until the next library call on this thread.
+ * @return the message (never NULL)
  */
 BO_EXPORT const char *bo_last_error(void);
 
@@ -439,7 +445,7 @@ typedef struct bo_item_status {
 	int64_t subscribers;            /**< Pending back-in-stock subscriptions. */
 } bo_item_status;
 
-/** @brief sizeof(::bo_item_status) as built, for FFI users. */
+/** @brief sizeof(::bo_item_status) as built, for FFI users. @return the size in bytes */
 BO_EXPORT size_t bo_item_status_size(void);
 
 /**
@@ -618,7 +624,7 @@ typedef struct bo_line_status {
 	int64_t queue_time;         /**< When it joined its queue. */
 } bo_line_status;
 
-/** @brief sizeof(::bo_line_status) as built, for FFI users. */
+/** @brief sizeof(::bo_line_status) as built, for FFI users. @return the size in bytes */
 BO_EXPORT size_t bo_line_status_size(void);
 
 /**
@@ -633,17 +639,17 @@ BO_EXPORT int bo_order_get(bo_order **out, bo_inventory *inv, const char *order_
 /** @brief Free a snapshot. NULL is a no-op. @param order the snapshot */
 BO_EXPORT void bo_order_free(bo_order *order);
 
-/** @brief The order id (borrowed from the snapshot). @param order the snapshot */
+/** @brief The order id. @param order the snapshot @return the id (borrowed from the snapshot), or NULL for NULL */
 BO_EXPORT const char *bo_order_id(const bo_order *order);
-/** @brief The order's priority (0 for NULL). @param order the snapshot */
+/** @brief The order's priority. @param order the snapshot @return the priority (0 for NULL) */
 BO_EXPORT int64_t bo_order_priority(const bo_order *order);
-/** @brief The order's due time or #BO_NO_TIME. @param order the snapshot */
+/** @brief The order's due time. @param order the snapshot @return the due time or #BO_NO_TIME */
 BO_EXPORT int64_t bo_order_due(const bo_order *order);
-/** @brief The order's placement time. @param order the snapshot */
+/** @brief The order's placement time. @param order the snapshot @return the time it was placed */
 BO_EXPORT int64_t bo_order_created(const bo_order *order);
-/** @brief The order's ::bo_ship_mode. @param order the snapshot */
+/** @brief The order's ship mode. @param order the snapshot @return a ::bo_ship_mode */
 BO_EXPORT int bo_order_ship_mode(const bo_order *order);
-/** @brief Number of lines (0 for NULL). @param order the snapshot */
+/** @brief Number of lines. @param order the snapshot @return the count (0 for NULL) */
 BO_EXPORT size_t bo_order_line_count(const bo_order *order);
 
 /**
@@ -687,8 +693,9 @@ typedef struct bo_event {
 
 /**
  * @brief The event kind's name as in the trace format ("accepted",
- *        "backordered", ...), or "unknown". Static.
+ *        "backordered", ...), or "unknown".
  * @param kind a ::bo_event_kind
+ * @return a static string
  */
 BO_EXPORT const char *bo_event_kind_name(int kind);
 

@@ -265,13 +265,13 @@ BO_EXPORT void bo_storage_error(const char *fmt, ...)
 #endif
 	;
 
-/** @brief sizeof(::bo_storage) as this library was built, for FFI users. */
+/** @brief sizeof(::bo_storage) as this library was built, for FFI users. @return the size in bytes */
 BO_EXPORT size_t bo_storage_size(void);
-/** @brief sizeof(::bo_item_rec), for FFI users. */
+/** @brief sizeof(::bo_item_rec), for FFI users. @return the size in bytes */
 BO_EXPORT size_t bo_item_rec_size(void);
-/** @brief sizeof(::bo_line_rec), for FFI users. */
+/** @brief sizeof(::bo_line_rec), for FFI users. @return the size in bytes */
 BO_EXPORT size_t bo_line_rec_size(void);
-/** @brief sizeof(::bo_event_rec), for FFI users. */
+/** @brief sizeof(::bo_event_rec), for FFI users. @return the size in bytes */
 BO_EXPORT size_t bo_event_rec_size(void);
 
 #ifdef __cplusplus
