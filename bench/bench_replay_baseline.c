@@ -25,6 +25,7 @@
  *   --trace FILE   use FILE instead of generating one
  *   --backorder    the program (default: ../tools/backorder next to this
  *                  program, or $BACKORDER)
+ *   --errors FILE  write the line numbers the baseline rejected (first run)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -870,8 +871,11 @@ static void book_free(book *b)
 }
 
 /* Replay `path` with the baseline; returns seconds, or < 0 on failure. */
+static FILE *baseline_errors; /* --errors FILE: line numbers the baseline rejected */
+
 static double run_baseline(const char *path, uint64_t *errors, uint64_t *events)
 {
+	uint64_t lineno = 0;
 	struct timespec t0, t1;
 	book b;
 	FILE *f;
@@ -894,11 +898,19 @@ static double run_baseline(const char *path, uint64_t *errors, uint64_t *events)
 		return -1;
 	}
 	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
 		rc = apply_line(&b, line);
 		if (rc < 0)
 			break;
-		if (rc > 0)
+		if (rc > 0) {
 			b.errors++;
+			if (baseline_errors)
+				fprintf(baseline_errors, "%" PRIu64 "\n", lineno);
+		}
+	}
+	if (baseline_errors) {
+		fclose(baseline_errors);
+		baseline_errors = NULL;
 	}
 	fclose(f);
 	free(line);
@@ -993,8 +1005,15 @@ int main(int argc, char **argv)
 			trace = argv[++i];
 		else if (strcmp(argv[i], "--write") == 0 && i + 1 < argc)
 			write_only = argv[++i];
+		else if (strcmp(argv[i], "--errors") == 0 && i + 1 < argc) {
+			baseline_errors = fopen(argv[++i], "w");
+			if (baseline_errors == NULL) {
+				perror(argv[i]);
+				return 2;
+			}
+		}
 		else {
-			fprintf(stderr, "usage: %s [--lines N] [--seed S] [--backorder PATH] [--trace FILE] [--write FILE]\n",
+			fprintf(stderr, "usage: %s [--lines N] [--seed S] [--backorder PATH] [--trace FILE] [--write FILE] [--errors FILE]\n",
 				argv[0]);
 			return 2;
 		}
