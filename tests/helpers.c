@@ -13,6 +13,39 @@ void th_assert_invariants(bo_inventory *inv, const char *file, int line)
 	}
 }
 
+#define MAX_LIVE 16
+static bo_inventory *live[MAX_LIVE];
+static int autocheck = 1;
+
+int th_autocheck(int on)
+{
+	int old = autocheck;
+
+	autocheck = on;
+	return old;
+}
+
+void th_check_live(const char *file, int line)
+{
+	int i;
+
+	if (!autocheck)
+		return;
+	for (i = 0; i < MAX_LIVE; i++)
+		if (live[i] != NULL)
+			th_assert_invariants(live[i], file, line);
+}
+
+void th_close(bo_inventory *inv)
+{
+	int i;
+
+	for (i = 0; i < MAX_LIVE; i++)
+		if (live[i] == inv)
+			live[i] = NULL;
+	bo_inventory_free(inv);
+}
+
 void th_assert_has_error(const char *file, int line)
 {
 	const char *msg = bo_last_error();
@@ -40,6 +73,13 @@ bo_inventory *th_open_with(const bo_storage *vt, void *ud, th_clock *clk,
 	opts.auto_dispatch = auto_dispatch;
 	assert_ok(bo_inventory_open(&inv, vt, ud, &opts));
 	assert_non_null(inv);
+	{
+		int i;
+		for (i = 0; i < MAX_LIVE && live[i] != NULL; i++)
+			;
+		if (i < MAX_LIVE)
+			live[i] = inv;
+	}
 	return inv;
 }
 

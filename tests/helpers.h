@@ -23,6 +23,11 @@
 
 /* ---- assertions ---------------------------------------------------- */
 
+/*
+ * Every asserted call is followed by an invariant check of each inventory
+ * opened through th_open()/th_open_with() and not yet closed by th_close()
+ * (DESIGN section 3: the invariants hold after every call).
+ */
 #define assert_rc(expr, expected) do { \
 	int rc_ = (expr); \
 	int ex_ = (expected); \
@@ -32,6 +37,7 @@
 			    bo_status_name(ex_), bo_last_error()); \
 		fail(); \
 	} \
+	th_check_live(__FILE__, __LINE__); \
 } while (0)
 
 #define assert_ok(expr) assert_rc((expr), BO_OK)
@@ -47,6 +53,10 @@
 } while (0)
 
 void th_assert_invariants(bo_inventory *inv, const char *file, int line);
+/** Check the invariants of every live inventory (see assert_rc). */
+void th_check_live(const char *file, int line);
+/** Turn the automatic check of assert_rc off (0) or on (1); returns the old value. */
+int th_autocheck(int on);
 /** bo_inventory_check() must pass. */
 #define assert_invariants(inv) th_assert_invariants((inv), __FILE__, __LINE__)
 
@@ -64,6 +74,9 @@ int64_t th_clock_read(void *user_data);
 
 /** Open an inventory over the memory store with a test clock. Fails the test on error. */
 bo_inventory *th_open(th_clock *clk, const char *default_policy, int auto_dispatch);
+
+/** Free an inventory opened by th_open()/th_open_with() (stops its automatic checks). */
+void th_close(bo_inventory *inv);
 
 /** Open over a given storage (owned by the inventory on success). */
 bo_inventory *th_open_with(const bo_storage *vt, void *ud, th_clock *clk,

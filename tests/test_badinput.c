@@ -62,7 +62,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	bo_inventory_free(f->inv);
+	th_close(f->inv);
 	th_recorder_fini(&f->rec);
 	free(f->before);
 	free(f);

@@ -305,7 +305,7 @@ static void h_open(harness *h, const adapter *ad)
 
 static void h_close(harness *h)
 {
-	bo_inventory_free(h->inv);
+	th_close(h->inv);
 	h->inv = NULL;
 	h->fs = NULL;
 }

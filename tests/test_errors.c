@@ -137,7 +137,7 @@ static void test_last_error_names_cause(void **state)
 	assert_rc(bo_item_receive(inv, "", 1, NULL), BO_EINVALID);
 	assert_has_error();
 	assert_string_not_equal(a, bo_last_error());
-	bo_inventory_free(inv);
+	th_close(inv);
 }
 
 static void test_storage_error_sets_message(void **state)

@@ -27,7 +27,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	bo_inventory_free(f->inv);
+	th_close(f->inv);
 	th_recorder_fini(&f->rec);
 	free(f);
 	return 0;

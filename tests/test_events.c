@@ -71,7 +71,7 @@ static void test_place_events_in_order(void **state)
 	th_recorder_clear(&rec);
 	assert_ok(bo_item_adjust(inv, "a", 1));
 	assert_int_equal(th_count(&rec, BO_EVENT_READY, "r", NULL), 1);
-	bo_inventory_free(inv);
+	th_close(inv);
 	assert_int_equal(rec.freed, 1);
 	th_recorder_fini(&rec);
 }
@@ -120,7 +120,7 @@ static void test_every_kind(void **state)
 		}
 	}
 	assert_int_equal(th_count(&rec, BO_EVENT_BACK_IN_STOCK, "", "a"), 1);
-	bo_inventory_free(inv);
+	th_close(inv);
 	th_recorder_fini(&rec);
 }
 
@@ -167,8 +167,8 @@ static void test_failing_notifier_loses_nothing(void **state)
 		assert_memory_equal(&flaky.ev[i], &good.ev[i], sizeof(th_event));
 	}
 	assert_int_equal(flaky.attempts, flaky.n + flaky.refused);
-	bo_inventory_free(ref);
-	bo_inventory_free(inv);
+	th_close(ref);
+	th_close(inv);
 	th_recorder_fini(&good);
 	th_recorder_fini(&flaky);
 }
@@ -214,7 +214,7 @@ static void test_refused_event_is_retried_first(void **state)
 	assert_true(rec.ev[1].seq > first);
 	assert_ok(bo_inventory_dispatch(inv, &d));
 	assert_int_equal(d, 0);
-	bo_inventory_free(inv);
+	th_close(inv);
 	th_recorder_fini(&rec);
 }
 
@@ -251,7 +251,7 @@ static void test_no_event_for_failed_calls(void **state)
 	assert_ok(bo_inventory_dispatch(inv, NULL));
 	assert_int_equal(rec.n, 0);
 	assert_int_equal(rec.attempts, before);
-	bo_inventory_free(inv);
+	th_close(inv);
 	th_recorder_fini(&rec);
 }
 
@@ -293,7 +293,7 @@ static void test_seq_unique_increasing(void **state)
 		assert_true(rec.ev[i].time >= rec.ev[i - 1].time);
 	}
 	assert_invariants(inv);
-	bo_inventory_free(inv);
+	th_close(inv);
 	th_recorder_fini(&rec);
 }
 
@@ -348,7 +348,7 @@ static void test_notifier_may_call_back(void **state)
 	assert_i64(th_line(inv, "o", "a").allocated, 1);
 	assert_int_equal(x.n, 3); /* accepted, backordered, then the nested allocated */
 	assert_invariants(inv);
-	bo_inventory_free(inv);
+	th_close(inv);
 }
 
 static void test_set_notifier_rules(void **state)
@@ -383,7 +383,7 @@ static void test_set_notifier_rules(void **state)
 		assert_ok(bo_inventory_pending(&p, inv));
 		assert_true(p > 0); /* kept for a later notifier */
 	}
-	bo_inventory_free(inv);
+	th_close(inv);
 	assert_int_equal(a.freed, 1);
 	assert_int_equal(b.freed, 1);
 	th_recorder_fini(&a);

@@ -27,7 +27,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	bo_inventory_free(f->inv);
+	th_close(f->inv);
 	th_recorder_fini(&f->rec);
 	free(f);
 	return 0;
@@ -513,7 +513,7 @@ static void test_default_policy(void **state)
 	assert_rc(bo_inventory_set_default_policy(inv, "nosuch"), BO_EINVALID);
 	assert_ok(bo_item_set(inv, "c", NULL));
 	assert_string_equal(th_status(inv, "c").policy, "due");
-	bo_inventory_free(inv);
+	th_close(inv);
 }
 
 static void test_bad_settings(void **state)

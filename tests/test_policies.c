@@ -71,16 +71,16 @@ static void test_queue_orders(void **state)
 	(void)state;
 	inv = scenario(&clk, "fifo");
 	check_queue(inv, "o1 o2 o3 o4");
-	bo_inventory_free(inv);
+	th_close(inv);
 	inv = scenario(&clk, "priority");
 	check_queue(inv, "o2 o4 o3 o1");
-	bo_inventory_free(inv);
+	th_close(inv);
 	inv = scenario(&clk, "due");
 	check_queue(inv, "o4 o2 o1 o3");
-	bo_inventory_free(inv);
+	th_close(inv);
 	inv = scenario(&clk, "fair"); /* fair lists its lines in fifo order */
 	check_queue(inv, "o1 o2 o3 o4");
-	bo_inventory_free(inv);
+	th_close(inv);
 }
 
 static void test_restock(void **state)
@@ -92,17 +92,17 @@ static void test_restock(void **state)
 	inv = scenario(&clk, "fifo");
 	assert_ok(bo_item_receive(inv, "x", 5, NULL));
 	expect_alloc(inv, 4, 1, 0, 0);
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	inv = scenario(&clk, "priority");
 	assert_ok(bo_item_receive(inv, "x", 5, NULL));
 	expect_alloc(inv, 0, 2, 0, 3);
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	inv = scenario(&clk, "due");
 	assert_ok(bo_item_receive(inv, "x", 5, NULL));
 	expect_alloc(inv, 0, 1, 0, 4);
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	/* fair: 5 x (4,2,6,4)/16 = 1.25 .625 1.875 1.25 -> 1 0 1 1, the two
 	 * left over by largest remainder to o3 (.875) and o2 (.625) */
@@ -117,7 +117,7 @@ static void test_restock(void **state)
 	assert_ok(bo_item_receive(inv, "x", 100, NULL));
 	expect_alloc(inv, 4, 2, 6, 4);
 	assert_i64(th_status(inv, "x").available, 93);
-	bo_inventory_free(inv);
+	th_close(inv);
 }
 
 static void test_cancel_frees_to_next(void **state)
@@ -130,19 +130,19 @@ static void test_cancel_frees_to_next(void **state)
 	assert_ok(bo_item_receive(inv, "x", 5, NULL));
 	assert_ok(bo_order_cancel(inv, "o1", NULL, BO_ALL));
 	expect_alloc(inv, 0, 2, 3, 0);
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	inv = scenario(&clk, "priority");
 	assert_ok(bo_item_receive(inv, "x", 5, NULL));
 	assert_ok(bo_order_cancel(inv, "o2", NULL, BO_ALL));
 	expect_alloc(inv, 0, 0, 1, 4);
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	inv = scenario(&clk, "due");
 	assert_ok(bo_item_receive(inv, "x", 5, NULL));
 	assert_ok(bo_order_cancel(inv, "o4", NULL, BO_ALL));
 	expect_alloc(inv, 3, 2, 0, 0);
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	/* fair: after 5 units (1,1,2,1); cancel o3 frees 2 over waiting
 	 * (3,1,-,3)/7: .857 .286 .857 -> 0 0 0, two left by remainder, the tie
@@ -151,7 +151,7 @@ static void test_cancel_frees_to_next(void **state)
 	assert_ok(bo_item_receive(inv, "x", 5, NULL));
 	assert_ok(bo_order_cancel(inv, "o3", NULL, BO_ALL));
 	expect_alloc(inv, 2, 1, 0, 2);
-	bo_inventory_free(inv);
+	th_close(inv);
 }
 
 static void test_modify_frees_to_next(void **state)
@@ -167,7 +167,7 @@ static void test_modify_frees_to_next(void **state)
 	/* up: o1 goes to the back of the queue */
 	assert_ok(bo_order_modify(inv, "o1", "x", 3));
 	check_queue(inv, "o3 o4 o1");
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	inv = scenario(&clk, "priority");
 	assert_ok(bo_item_receive(inv, "x", 5, NULL));
@@ -176,13 +176,13 @@ static void test_modify_frees_to_next(void **state)
 	/* up: behind every line of its priority queued before, ahead of lower */
 	assert_ok(bo_order_modify(inv, "o2", "x", 3));
 	check_queue(inv, "o2 o3 o1");
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	inv = scenario(&clk, "due");
 	assert_ok(bo_item_receive(inv, "x", 5, NULL));
 	assert_ok(bo_order_modify(inv, "o4", "x", 2)); /* frees 2 */
 	expect_alloc(inv, 1, 2, 0, 2);
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	/* fair: (1,1,2,1) after 5; o3 to 1: 4 waiting off, 1 allocated off;
 	 * the unit freed goes by the tie o1/o4 (3/7 each) fifo to o1 */
@@ -190,7 +190,7 @@ static void test_modify_frees_to_next(void **state)
 	assert_ok(bo_item_receive(inv, "x", 5, NULL));
 	assert_ok(bo_order_modify(inv, "o3", "x", 1));
 	expect_alloc(inv, 2, 1, 1, 1);
-	bo_inventory_free(inv);
+	th_close(inv);
 }
 
 static void test_take_back(void **state)
@@ -206,7 +206,7 @@ static void test_take_back(void **state)
 	check_queue(inv, "o1 o2 o3 o4");
 	assert_ok(bo_item_adjust(inv, "x", 2)); /* given back in policy order */
 	expect_alloc(inv, 4, 1, 0, 0);
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	inv = scenario(&clk, "priority");
 	assert_ok(bo_item_receive(inv, "x", 5, NULL)); /* 0 2 0 3 */
@@ -214,20 +214,20 @@ static void test_take_back(void **state)
 	expect_alloc(inv, 0, 2, 0, 1);
 	assert_ok(bo_item_adjust(inv, "x", -2));
 	expect_alloc(inv, 0, 1, 0, 0);
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	inv = scenario(&clk, "due");
 	assert_ok(bo_item_receive(inv, "x", 5, NULL)); /* 0 1 0 4 */
 	assert_ok(bo_item_adjust(inv, "x", -2));
 	expect_alloc(inv, 0, 0, 0, 3);
-	bo_inventory_free(inv);
+	th_close(inv);
 
 	/* fair takes back in fifo order, from the last: o4 then o3 */
 	inv = scenario(&clk, "fair");
 	assert_ok(bo_item_receive(inv, "x", 5, NULL)); /* 1 1 2 1 */
 	assert_ok(bo_item_adjust(inv, "x", -2));
 	expect_alloc(inv, 1, 1, 1, 0);
-	bo_inventory_free(inv);
+	th_close(inv);
 }
 
 static void test_change_policy_reorders(void **state)
@@ -250,7 +250,7 @@ static void test_change_policy_reorders(void **state)
 	check_queue(inv, "o4 o1 o3");
 	assert_ok(bo_item_receive(inv, "x", 4, NULL));
 	expect_alloc(inv, 1, 2, 0, 4);
-	bo_inventory_free(inv);
+	th_close(inv);
 }
 
 /* ---- custom policy ------------------------------------------------ */
@@ -339,7 +339,7 @@ static void test_custom_policy(void **state)
 		assert_int_equal(d2.freed, 1);
 	}
 
-	bo_inventory_free(inv);
+	th_close(inv);
 	assert_int_equal(d.freed, 1);
 }
 
@@ -533,6 +533,7 @@ static void run_property(const char *policy, int sequences, int ops)
 {
 	lset *before = malloc(sizeof(lset)), *after = malloc(sizeof(lset));
 	int seqno, step;
+	int autocheck = th_autocheck(0); /* checked explicitly after each step */
 
 	assert_non_null(before);
 	assert_non_null(after);
@@ -611,10 +612,11 @@ static void run_property(const char *policy, int sequences, int ops)
 			check_step(policy, op, qty, sku, before, after, rc, seqno, step);
 			assert_invariants(inv);
 		}
-		bo_inventory_free(inv);
+		th_close(inv);
 	}
 	free(before);
 	free(after);
+	th_autocheck(autocheck);
 }
 
 static void test_property_fifo(void **state)

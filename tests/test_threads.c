@@ -190,7 +190,7 @@ static void test_four_threads(void **state)
 		assert_ok(bo_inventory_pending(&pending, inv));
 		assert_int_equal(pending, 0);
 	}
-	bo_inventory_free(inv);
+	th_close(inv);
 	th_recorder_fini(&rec);
 }
 
