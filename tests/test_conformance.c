@@ -17,6 +17,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef BO_TEST_HAVE_SQLITE
 #include "backorder/sqlite.h"
@@ -26,9 +27,13 @@
 
 typedef int (*store_factory)(const bo_storage **vt, void **ud);
 
+/* Open a durable store at a path (NULL for adapters that keep nothing). */
+typedef int (*store_factory_at)(const bo_storage **vt, void **ud, const char *path);
+
 typedef struct adapter {
 	const char *name;
 	store_factory make;
+	store_factory_at make_at;
 } adapter;
 
 static int make_memory(const bo_storage **vt, void **ud)
@@ -41,12 +46,17 @@ static int make_sqlite(const bo_storage **vt, void **ud)
 {
 	return bo_sqlite_storage(vt, ud, ":memory:", NULL);
 }
+
+static int make_sqlite_at(const bo_storage **vt, void **ud, const char *path)
+{
+	return bo_sqlite_storage(vt, ud, path, NULL);
+}
 #endif
 
 static const adapter adapters[] = {
-	{ "memory", make_memory },
+	{ "memory", make_memory, NULL },
 #ifdef BO_TEST_HAVE_SQLITE
-	{ "sqlite", make_sqlite },
+	{ "sqlite", make_sqlite, make_sqlite_at },
 #endif
 };
 
@@ -554,6 +564,101 @@ static void test_dispatch_fault_injection(void **state)
 	th_recorder_fini(&got);
 }
 
+/* An adapter without the optional savepoint callbacks: no batches, all else works. */
+static void test_optional_callbacks_absent(void **state)
+{
+	const adapter *ad = *state;
+	const bo_storage *vt = NULL;
+	void *ud = NULL;
+	failing_storage *fs = NULL;
+	th_clock clk = { T0 };
+	bo_inventory *inv;
+	size_t i;
+
+	assert_ok(ad->make(&vt, &ud));
+	assert_ok(failing_storage_new(&fs, vt, ud));
+	fs->vt.savepoint = NULL;
+	fs->vt.release = NULL;
+	fs->vt.rollback_to = NULL;
+	inv = th_open_with(&fs->vt, fs, &clk, NULL, 0);
+	assert_rc(bo_inventory_batch_begin(inv), BO_ESTATE);
+	for (i = 0; i < NWORK && workload[i].kind != W_BATCH_COMMIT; i++) {
+		clk.now += workload[i].dt;
+		assert_rc(run_op(inv, &workload[i]), workload[i].expect);
+	}
+	th_close(inv);
+}
+
+/* A durable store keeps everything, pending events included, across a reopen. */
+static void test_reopen(void **state)
+{
+	const adapter *ad = *state;
+	char path[] = "/tmp/bo-conformance-XXXXXX";
+	char side[sizeof(path) + 8];
+	const bo_storage *vt = NULL;
+	void *ud = NULL;
+	th_clock clk = { T0 };
+	bo_inventory *inv;
+	th_recorder rec;
+	char *before, *after;
+	size_t i, half = NWORK / 2, pending = 0, n0;
+	uint64_t last;
+	int fd;
+
+	if (ad->make_at == NULL) {
+		print_message("[%s] not durable: reopen test skipped\n", ad->name);
+		skip();
+	}
+	memset(&rec, 0, sizeof(rec));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+
+	assert_ok(ad->make_at(&vt, &ud, path));
+	inv = th_open_with(vt, ud, &clk, NULL, 0);
+	for (i = 0; i < half; i++) {
+		clk.now += workload[i].dt;
+		assert_rc(run_op(inv, &workload[i]), workload[i].expect);
+	}
+	assert_ok(bo_inventory_pending(&pending, inv));
+	assert_true(pending > 0);
+	before = snap(inv);
+	th_close(inv);
+
+	assert_ok(ad->make_at(&vt, &ud, path));
+	inv = th_open_with(vt, ud, &clk, NULL, 0);
+	assert_rc(run_op(inv, &workload[1]), BO_OK); /* custom policies are registered again */
+	after = snap(inv);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+	th_recorder_attach(inv, &rec);
+	assert_ok(bo_inventory_dispatch(inv, NULL));
+	assert_int_equal(rec.n, pending);
+	for (i = 1; i < rec.n; i++)
+		assert_true(rec.ev[i].seq > rec.ev[i - 1].seq);
+	last = rec.ev[rec.n - 1].seq;
+	n0 = rec.n;
+	/* the rest of the workload carries on where it stopped */
+	for (i = half; i < NWORK; i++) {
+		clk.now += workload[i].dt;
+		assert_rc(run_op(inv, &workload[i]), workload[i].expect);
+	}
+	assert_ok(bo_inventory_dispatch(inv, NULL));
+	assert_true(rec.n > n0);
+	assert_true(rec.ev[n0].seq > last);
+	th_close(inv);
+	th_recorder_fini(&rec);
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-journal", path);
+	unlink(side);
+}
+
 int main(void)
 {
 	size_t a;
@@ -567,6 +672,8 @@ int main(void)
 			cmocka_unit_test_prestate(test_workload_fault_injection, ad),
 			cmocka_unit_test_prestate(test_open_fault_injection, ad),
 			cmocka_unit_test_prestate(test_dispatch_fault_injection, ad),
+			cmocka_unit_test_prestate(test_optional_callbacks_absent, ad),
+			cmocka_unit_test_prestate(test_reopen, ad),
 		};
 		if (!bo_store_available(adapters[a].name)) {
 			printf("# adapter %s not available in this build: skipped\n", adapters[a].name);

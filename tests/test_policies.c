@@ -389,7 +389,7 @@ static void test_custom_policy_rules(void **state)
 typedef struct lstate {
 	char order_id[BO_ID_MAX + 1];
 	char sku[BO_ID_MAX + 1];
-	int64_t priority, due, allocated, backordered, ordered;
+	int64_t priority, due, allocated, backordered, ordered, queue_time;
 } lstate;
 
 typedef struct lset {
@@ -415,6 +415,7 @@ static int lset_cb(void *ud, const bo_order *o)
 		x->allocated = l.allocated;
 		x->backordered = l.backordered;
 		x->ordered = l.ordered;
+		x->queue_time = l.queue_time;
 	}
 	return 0;
 }
@@ -435,13 +436,24 @@ static const lstate *find(const lset *s, const lstate *x)
 	return NULL;
 }
 
-/* does y come strictly before x under the policy's primary key? */
+/*
+ * Does y come strictly before x under the policy? Ties of the policy's own
+ * key go fifo: an earlier queue time first (same-second ties are left out:
+ * the placement sequence is not visible).
+ */
 static int ranks_before(const char *policy, const lstate *y, const lstate *x)
 {
+	int earlier = y->queue_time < x->queue_time;
+
+	if (strcmp(policy, "fifo") == 0)
+		return earlier;
 	if (strcmp(policy, "priority") == 0)
-		return y->priority > x->priority;
-	if (strcmp(policy, "due") == 0)
+		return y->priority > x->priority || (y->priority == x->priority && earlier);
+	if (strcmp(policy, "due") == 0) {
+		if (y->due == x->due)
+			return earlier;
 		return y->due != BO_NO_TIME && (x->due == BO_NO_TIME || y->due < x->due);
+	}
 	return 0;
 }
 
