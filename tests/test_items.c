@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct fixture {
 	th_clock clk;
@@ -516,6 +517,26 @@ static void test_default_policy(void **state)
 	th_close(inv);
 }
 
+static void test_system_clock_by_default(void **state)
+{
+	bo_inventory *inv = NULL;
+	int64_t now = 0, t0, t1;
+	bo_order *o = NULL;
+
+	(void)state;
+	t0 = (int64_t)time(NULL);
+	assert_ok(bo_inventory_open_store(&inv, "memory", NULL));
+	assert_ok(bo_item_set(inv, "a", NULL));
+	assert_ok(th_place(inv, "o", "a", 1, 0, BO_NO_TIME));
+	t1 = (int64_t)time(NULL);
+	assert_ok(bo_inventory_now(&now, inv));
+	assert_true(now >= t0 && now <= t1);
+	assert_ok(bo_order_get(&o, inv, "o"));
+	assert_true(bo_order_created(o) >= t0 && bo_order_created(o) <= t1);
+	bo_order_free(o);
+	bo_inventory_free(inv);
+}
+
 static void test_bad_settings(void **state)
 {
 	fixture *f = *state;
@@ -566,6 +587,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_subscribe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insight, setup, teardown),
 		cmocka_unit_test(test_default_policy),
+		cmocka_unit_test(test_system_clock_by_default),
 		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("items", tests, NULL, NULL);
