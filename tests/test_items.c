@@ -453,6 +453,25 @@ static void test_subscribe(void **state)
 	th_recorder_clear(&f->rec);
 	assert_ok(bo_order_cancel(f->inv, "o2", NULL, BO_ALL));
 	assert_int_equal(th_count(&f->rec, BO_EVENT_BACK_IN_STOCK, NULL, "c"), 1);
+
+	/* freed by a modify down, and by an adjust up */
+	assert_ok(th_place(f->inv, "o3", "c", 1, 0, BO_NO_TIME)); /* takes the free unit */
+	assert_ok(bo_order_modify(f->inv, "o3", "c", 2));        /* 1 waits */
+	assert_ok(bo_item_subscribe(f->inv, "c", "erin"));
+	th_recorder_clear(&f->rec);
+	assert_ok(bo_order_modify(f->inv, "o3", "c", 1));        /* nothing freed */
+	assert_int_equal(th_count(&f->rec, BO_EVENT_BACK_IN_STOCK, NULL, NULL), 0);
+	assert_ok(bo_item_adjust(f->inv, "c", 1));
+	assert_int_equal(th_count(&f->rec, BO_EVENT_BACK_IN_STOCK, NULL, "c"), 1);
+	assert_i64(th_sum_qty(&f->rec, BO_EVENT_BACK_IN_STOCK, NULL, "c"), 1);
+	assert_ok(bo_item_subscribe(f->inv, "c", "finn"));       /* free stock: at once */
+	assert_int_equal(th_count(&f->rec, BO_EVENT_BACK_IN_STOCK, NULL, "c"), 2);
+	assert_ok(th_place(f->inv, "o4", "c", 1, 0, BO_NO_TIME));
+	assert_ok(bo_item_subscribe(f->inv, "c", "gus"));
+	th_recorder_clear(&f->rec);
+	assert_ok(bo_order_modify(f->inv, "o4", "c", 1));       /* same: nothing */
+	assert_ok(bo_order_cancel(f->inv, "o3", NULL, BO_ALL)); /* frees 1 */
+	assert_int_equal(th_count(&f->rec, BO_EVENT_BACK_IN_STOCK, NULL, "c"), 1);
 	assert_invariants(f->inv);
 }
 

@@ -345,6 +345,64 @@ static void test_ship(void **state)
 	assert_invariants(f->inv);
 }
 
+static void test_ship_skips_unreleased(void **state)
+{
+	fixture *f = *state;
+	bo_item_settings s = BO_ITEM_SETTINGS_INIT;
+	bo_order_options oo = BO_ORDER_OPTIONS_INIT;
+	bo_line_spec l[2] = { { "a", 2, BO_NO_PRICE }, { "pre", 1, BO_NO_PRICE } };
+
+	assert_ok(bo_item_set(f->inv, "a", NULL));
+	s.fields = BO_ITEM_RELEASE_AT | BO_ITEM_PREORDER_MAX;
+	s.release_at = T0 + DAY;
+	s.preorder_max = 3;
+	assert_ok(bo_item_set(f->inv, "pre", &s));
+	assert_ok(bo_item_receive(f->inv, "a", 10, NULL));
+	assert_ok(bo_item_receive(f->inv, "pre", 10, NULL));
+	/* partial: a whole-order ship skips the unreleased line */
+	assert_ok(bo_order_place(f->inv, "p", &oo, l, 2));
+	line_ids(f->inv, "p", "pre", 1, 1, 0, 0, 0);
+	assert_ok(bo_order_ship(f->inv, "p", NULL, BO_ALL));
+	line_ids(f->inv, "p", "a", 2, 0, 0, 2, 0);
+	line_ids(f->inv, "p", "pre", 1, 1, 0, 0, 0);
+	assert_rc(bo_order_ship(f->inv, "p", NULL, BO_ALL), BO_ESTATE); /* only unreleased left */
+	/* complete: a line of an unreleased item blocks the order */
+	oo.ship_mode = BO_SHIP_COMPLETE;
+	assert_ok(bo_order_place(f->inv, "c", &oo, l, 2));
+	assert_rc(bo_order_ship(f->inv, "c", NULL, BO_ALL), BO_ESTATE);
+	assert_rc(bo_order_ship(f->inv, "c", "a", BO_ALL), BO_ESTATE);
+	/* the preorder cap also holds for modify up */
+	assert_rc(bo_order_modify(f->inv, "c", "pre", 3), BO_EOUTOFSTOCK); /* 1 + 3 > 3 */
+	assert_ok(bo_order_modify(f->inv, "c", "pre", 2));
+	f->clk.now = T0 + DAY;
+	assert_ok(bo_order_ship(f->inv, "c", NULL, BO_ALL));
+	line_ids(f->inv, "c", "a", 2, 0, 0, 2, 0);
+	line_ids(f->inv, "c", "pre", 2, 0, 0, 2, 0);
+	assert_ok(bo_order_ship(f->inv, "p", NULL, BO_ALL));
+	line_ids(f->inv, "p", "pre", 1, 0, 0, 1, 0);
+	assert_i64(th_status(f->inv, "pre").on_hand, 7);
+}
+
+static void test_cancelled_order_retry_and_state(void **state)
+{
+	fixture *f = *state;
+
+	assert_ok(bo_item_set(f->inv, "a", NULL));
+	assert_ok(th_place(f->inv, "o", "a", 3, 0, BO_NO_TIME));
+	assert_ok(bo_order_cancel(f->inv, "o", NULL, BO_ALL));
+	line_ids(f->inv, "o", "a", 3, 0, 0, 0, 3);
+	/* a retry of the original request is still recognised */
+	assert_ok(th_place(f->inv, "o", "a", 3, 0, BO_NO_TIME));
+	line_ids(f->inv, "o", "a", 3, 0, 0, 0, 3);
+	assert_i64(th_status(f->inv, "a").backordered, 0);
+	assert_i64(th_status(f->inv, "a").waiting_lines, 0);
+	/* a cancelled line can be modified back up: it waits again */
+	assert_ok(bo_order_modify(f->inv, "o", "a", 5));
+	line_ids(f->inv, "o", "a", 5, 0, 2, 0, 3);
+	assert_ok(bo_item_receive(f->inv, "a", 2, NULL));
+	line_ids(f->inv, "o", "a", 5, 2, 0, 0, 3);
+}
+
 static void test_order_get(void **state)
 {
 	fixture *f = *state;
@@ -428,6 +486,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ship, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ship_skips_unreleased, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancelled_order_retry_and_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_foreach, setup, teardown),
 	};
