@@ -564,6 +564,167 @@ static void test_dispatch_fault_injection(void **state)
 	th_recorder_fini(&got);
 }
 
+/* ---- random workloads under fault injection ----------------------- */
+
+typedef struct rop {
+	int kind;               /* 0 place, 1 receive, 2 adjust, 3 cancel, 4 modify, 5 ship, 6 supply, 7 subscribe, 8 item policy */
+	char id[16];
+	const char *sku, *sku2;
+	int64_t q, q2, prio, due;
+	size_t nlines;
+} rop;
+
+static const char *const rskus[3] = { "r-fifo", "r-prio", "r-fair" };
+static const char *const rpolicies[4] = { "fifo", "priority", "due", "fair" };
+
+static void gen_op(rop *o, th_rng *rng, int norders)
+{
+	int k = (int)th_range(rng, 0, 99);
+	int sidx = (int)th_range(rng, 0, 2);
+
+	memset(o, 0, sizeof(*o));
+	o->sku = rskus[sidx];
+	o->sku2 = rskus[(sidx + 1) % 3];
+	if (norders == 0 || k < 30) {
+		o->kind = 0;
+		snprintf(o->id, sizeof(o->id), "r%03d", norders);
+		o->q = th_range(rng, 1, 6);
+		o->q2 = th_range(rng, 1, 6);
+		o->nlines = (size_t)th_range(rng, 1, 2);
+		o->prio = th_range(rng, 0, 3);
+		o->due = th_range(rng, 0, 2) ? T0 + th_range(rng, 1, 9) * DAY : BO_NO_TIME;
+		return;
+	}
+	snprintf(o->id, sizeof(o->id), "r%03d", (int)th_range(rng, 0, norders - 1));
+	o->kind = k < 48 ? 1 : k < 58 ? 2 : k < 68 ? 3 : k < 78 ? 4 : k < 88 ? 5 : k < 94 ? 6 : k < 97 ? 7 : 8;
+	o->q = th_range(rng, 1, 8);
+	if (o->kind == 2 && th_range(rng, 0, 1))
+		o->q = -th_range(rng, 1, 5);
+	if (o->kind == 3 && th_range(rng, 0, 1))
+		o->q = BO_ALL;
+	o->q2 = th_range(rng, 1, 5); /* supply id / time / policy */
+}
+
+static int exec_op(bo_inventory *inv, const rop *o)
+{
+	switch (o->kind) {
+	case 0: {
+		bo_order_options oo = BO_ORDER_OPTIONS_INIT;
+		bo_line_spec l[2] = { { o->sku, o->q, 100 }, { o->sku2, o->q2, BO_NO_PRICE } };
+		oo.priority = o->prio;
+		oo.due = o->due;
+		return bo_order_place(inv, o->id, &oo, l, o->nlines);
+	}
+	case 1:
+		return bo_item_receive(inv, o->sku, o->q, NULL);
+	case 2:
+		return bo_item_adjust(inv, o->sku, o->q);
+	case 3:
+		return bo_order_cancel(inv, o->id, o->q == BO_ALL ? NULL : o->sku, o->q);
+	case 4:
+		return bo_order_modify(inv, o->id, o->sku, o->q);
+	case 5:
+		return bo_order_ship(inv, o->id, o->q > 4 ? NULL : o->sku, o->q > 4 ? BO_ALL : o->q);
+	case 6: {
+		char sid[8];
+		snprintf(sid, sizeof(sid), "s%lld", (long long)(o->q2 % 3));
+		return bo_supply_set(inv, o->sku, sid, o->q, T0 + o->q2 * DAY);
+	}
+	case 7:
+		return bo_item_subscribe(inv, o->sku, o->id);
+	default: {
+		bo_item_settings s = BO_ITEM_SETTINGS_INIT;
+		s.fields = BO_ITEM_POLICY;
+		s.policy = rpolicies[o->q2 % 4];
+		return bo_item_set(inv, o->sku, &s);
+	}
+	}
+}
+
+static void test_random_fault_injection(void **state)
+{
+	const adapter *ad = *state;
+	int seed;
+	unsigned long injected = 0;
+
+	for (seed = 1; seed <= 3; seed++) {
+		harness h, ref;
+		th_rng rng = { (uint64_t)seed * 7919 };
+		int step, norders = 0, i;
+
+		h_open(&h, ad);
+		h_open(&ref, &adapters[0]); /* the same ops, never failing */
+		for (i = 0; i < 3; i++) {
+			bo_item_settings s = BO_ITEM_SETTINGS_INIT;
+			s.fields = BO_ITEM_POLICY;
+			s.policy = rpolicies[i == 2 ? 3 : i];
+			assert_ok(bo_item_set(h.inv, rskus[i], &s));
+			assert_ok(bo_item_set(ref.inv, rskus[i], &s));
+		}
+		for (step = 0; step < 60; step++) {
+			rop o;
+			char *before, *want, *got;
+			int want_rc;
+			unsigned long n;
+
+			gen_op(&o, &rng, norders);
+			h.clk.now += 600;
+			ref.clk.now += 600;
+			want_rc = exec_op(ref.inv, &o);
+			if (o.kind == 0 && want_rc == BO_OK)
+				norders++;
+			want = snap(ref.inv);
+			before = snap(h.inv);
+			for (n = 1;; n++) {
+				int rc, failed;
+
+				failing_storage_arm(h.fs, n);
+				rc = exec_op(h.inv, &o);
+				failed = h.fs->failed;
+				failing_storage_arm(h.fs, 0);
+				if (!failed) {
+					if (rc != want_rc) {
+						print_error("[%s] seed %d step %d kind %d: %s, the memory store said %s\n",
+							    ad->name, seed, step, o.kind, bo_status_name(rc),
+							    bo_status_name(want_rc));
+						fail();
+					}
+					break;
+				}
+				injected++;
+				if (rc != BO_ESTORAGE) {
+					print_error("[%s] seed %d step %d kind %d, call %lu failed: status %s\n",
+						    ad->name, seed, step, o.kind, n, bo_status_name(rc));
+					fail();
+				}
+				got = snap(h.inv);
+				if (strcmp(got, before) != 0) {
+					print_error("[%s] seed %d step %d kind %d, call %lu failed, state changed\n"
+						    "--- before\n%s--- after\n%s", ad->name, seed, step, o.kind,
+						    n, before, got);
+					fail();
+				}
+				free(got);
+				assert_invariants(h.inv);
+			}
+			got = snap(h.inv);
+			if (strcmp(got, want) != 0) {
+				print_error("[%s] seed %d step %d kind %d: state differs from the memory store\n"
+					    "--- memory\n%s--- %s\n%s", ad->name, seed, step, o.kind, want,
+					    ad->name, got);
+				fail();
+			}
+			free(got);
+			free(want);
+			free(before);
+			assert_invariants(h.inv);
+		}
+		h_close(&h);
+		h_close(&ref);
+	}
+	print_message("[%s] random workloads: %lu storage failures injected\n", ad->name, injected);
+}
+
 /* An adapter without the optional savepoint callbacks: no batches, all else works. */
 static void test_optional_callbacks_absent(void **state)
 {
@@ -672,6 +833,7 @@ int main(void)
 			cmocka_unit_test_prestate(test_workload_fault_injection, ad),
 			cmocka_unit_test_prestate(test_open_fault_injection, ad),
 			cmocka_unit_test_prestate(test_dispatch_fault_injection, ad),
+			cmocka_unit_test_prestate(test_random_fault_injection, ad),
 			cmocka_unit_test_prestate(test_optional_callbacks_absent, ad),
 			cmocka_unit_test_prestate(test_reopen, ad),
 		};
