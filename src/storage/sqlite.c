@@ -99,6 +99,15 @@ static const char *const migrations[] = {
 	" key TEXT NOT NULL PRIMARY KEY,"
 	" value INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/*
+	 * 1 -> 2: bo_item_rec.eta_time (the clock time of the item's last full
+	 * ETA refresh). Existing items get BO_NO_TIME (INT64_MIN): "never
+	 * refreshed", so the core refreshes them the first time it needs to.
+	 * ADD COLUMN allows no parenthesised default; SQLite reads this literal
+	 * as the integer INT64_MIN (a test checks typeof and value).
+	 */
+	"ALTER TABLE items ADD COLUMN eta_time INTEGER NOT NULL"
+	" DEFAULT -9223372036854775808;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -144,7 +153,7 @@ enum {
 #define ITEM_COLS "sku, policy, on_hand, allocated, backordered, incoming," \
 	" backorder, released, max_backorder, lead_time, release_at," \
 	" preorder_max, subscribers, demand, filled_at_once, shipped," \
-	" cancelled, revenue_held, created"
+	" cancelled, revenue_held, created, eta_time"
 #define ORDER_COLS "id, created, priority, due, ship_mode, ready, nlines"
 #define LINE_COLS "order_id, idx, sku, placed, ordered, allocated," \
 	" backordered, shipped, cancelled, unit_price, queue_time, eta," \
@@ -163,7 +172,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ITEM_GET] = "SELECT " ITEM_COLS " FROM items WHERE sku = ?1",
 	[ST_ITEM_PUT] = "INSERT OR REPLACE INTO items (" ITEM_COLS ") VALUES"
 		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-		" ?15, ?16, ?17, ?18, ?19)",
+		" ?15, ?16, ?17, ?18, ?19, ?20)",
 	[ST_ITEM_FIRST] = "SELECT " ITEM_COLS " FROM items ORDER BY sku LIMIT 1",
 	[ST_ITEM_NEXT] = "SELECT " ITEM_COLS " FROM items WHERE sku > ?1"
 		" ORDER BY sku LIMIT 1",
@@ -542,6 +551,7 @@ static int item_read(sqlite3_stmt *st, bo_item_rec *out)
 	out->cancelled = col_i64(st, 16);
 	out->revenue_held = col_i64(st, 17);
 	out->created = col_i64(st, 18);
+	out->eta_time = col_i64(st, 19);
 	return 1;
 }
 
@@ -611,6 +621,8 @@ static int cb_item_put(void *ud, const bo_item_rec *r)
 		rc = bind_i64(st, 18, r->revenue_held);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 19, r->created);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 20, r->eta_time);
 	if (rc != SQLITE_OK) {
 		sqlite3_clear_bindings(st);
 		return fail_bind(s, ST_ITEM_PUT, rc);

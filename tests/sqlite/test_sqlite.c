@@ -13,6 +13,8 @@
 #include <backorder/storage.h>
 #include <backorder/sqlite.h>
 
+#include "snapshot.h"
+
 #include <sqlite3.h>
 
 #include <stdio.h>
@@ -20,6 +22,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The schema version this adapter writes. */
+#define SCHEMA_VERSION 2
 
 /* ------------------------------------------------------------- fixtures */
 
@@ -128,6 +133,7 @@ static bo_item_rec make_item(const char *sku, int64_t base)
 	r.cancelled = base + 10;
 	r.revenue_held = base + 11;
 	r.created = -base - 12;
+	r.eta_time = base * 1000 + 13;
 	return r;
 }
 
@@ -222,7 +228,7 @@ static void test_migration_sets_version(void **state)
 	char mode[16];
 	sqlite3_stmt *st = NULL;
 
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_VERSION);
 	assert_int_equal(raw_int(db, "PRAGMA application_id"), 0x626f7264);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
 				     " AND name IN ('items', 'orders', 'lines', 'queues',"
@@ -238,8 +244,246 @@ static void test_migration_sets_version(void **state)
 	fx_close(f);
 	assert_int_equal(fx_open(f, NULL), BO_OK);
 	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_VERSION);
+	sqlite3_close(db);
+}
+
+/*
+ * Schema version 1 exactly as the 0 -> 1 step shipped. A frozen copy on
+ * purpose: migrations[] is private to the adapter, and a step that shipped
+ * never changes, so files made with this text are what version-1 libraries
+ * left behind.
+ */
+static const char v1_schema[] =
+	"CREATE TABLE items ("
+	" sku TEXT NOT NULL PRIMARY KEY,"
+	" policy TEXT NOT NULL,"
+	" on_hand INTEGER NOT NULL, allocated INTEGER NOT NULL,"
+	" backordered INTEGER NOT NULL, incoming INTEGER NOT NULL,"
+	" backorder INTEGER NOT NULL, released INTEGER NOT NULL,"
+	" max_backorder INTEGER NOT NULL, lead_time INTEGER NOT NULL,"
+	" release_at INTEGER NOT NULL, preorder_max INTEGER NOT NULL,"
+	" subscribers INTEGER NOT NULL, demand INTEGER NOT NULL,"
+	" filled_at_once INTEGER NOT NULL, shipped INTEGER NOT NULL,"
+	" cancelled INTEGER NOT NULL, revenue_held INTEGER NOT NULL,"
+	" created INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE orders ("
+	" id TEXT NOT NULL PRIMARY KEY,"
+	" created INTEGER NOT NULL, priority INTEGER NOT NULL,"
+	" due INTEGER NOT NULL, ship_mode INTEGER NOT NULL,"
+	" ready INTEGER NOT NULL, nlines INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE lines ("
+	" order_id TEXT NOT NULL, idx INTEGER NOT NULL,"
+	" sku TEXT NOT NULL,"
+	" placed INTEGER NOT NULL, ordered INTEGER NOT NULL,"
+	" allocated INTEGER NOT NULL, backordered INTEGER NOT NULL,"
+	" shipped INTEGER NOT NULL, cancelled INTEGER NOT NULL,"
+	" unit_price INTEGER NOT NULL, queue_time INTEGER NOT NULL,"
+	" eta INTEGER NOT NULL,"
+	" k0 INTEGER NOT NULL, k1 INTEGER NOT NULL, k2 INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" PRIMARY KEY (order_id, idx)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE queues ("
+	" queue INTEGER NOT NULL, sku TEXT NOT NULL,"
+	" k0 INTEGER NOT NULL, k1 INTEGER NOT NULL, k2 INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" order_id TEXT NOT NULL, idx INTEGER NOT NULL,"
+	" PRIMARY KEY (queue, sku, k0, k1, k2, seq)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE supply ("
+	" sku TEXT NOT NULL, id TEXT NOT NULL,"
+	" qty INTEGER NOT NULL, expected INTEGER NOT NULL,"
+	" PRIMARY KEY (sku, id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX supply_by_time ON supply (sku, expected, id);"
+	"CREATE TABLE subs ("
+	" sku TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" customer TEXT NOT NULL,"
+	" PRIMARY KEY (sku, seq)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE outbox ("
+	" seq INTEGER NOT NULL PRIMARY KEY,"
+	" kind INTEGER NOT NULL,"
+	" order_id TEXT NOT NULL, sku TEXT NOT NULL, customer TEXT NOT NULL,"
+	" qty INTEGER NOT NULL, eta INTEGER NOT NULL, time INTEGER NOT NULL"
+	");"
+	"CREATE TABLE meta ("
+	" key TEXT NOT NULL PRIMARY KEY,"
+	" value INTEGER NOT NULL"
+	") WITHOUT ROWID;";
+
+/* Write `r` into a version-1 items table (no eta_time column). */
+static void raw_put_v1_item(sqlite3 *db, const bo_item_rec *r)
+{
+	sqlite3_stmt *st = NULL;
+	const int64_t v[] = {
+		r->on_hand, r->allocated, r->backordered, r->incoming, r->backorder,
+		r->released, r->max_backorder, r->lead_time, r->release_at,
+		r->preorder_max, r->subscribers, r->demand, r->filled_at_once,
+		r->shipped, r->cancelled, r->revenue_held, r->created,
+	};
+	int i;
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO items (sku, policy, on_hand,"
+			 " allocated, backordered, incoming, backorder, released, max_backorder,"
+			 " lead_time, release_at, preorder_max, subscribers, demand,"
+			 " filled_at_once, shipped, cancelled, revenue_held, created) VALUES"
+			 " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+			 " ?16, ?17, ?18, ?19)", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_bind_text(st, 1, r->sku, -1, SQLITE_STATIC), SQLITE_OK);
+	assert_int_equal(sqlite3_bind_text(st, 2, r->policy, -1, SQLITE_STATIC), SQLITE_OK);
+	for (i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++)
+		assert_int_equal(sqlite3_bind_int64(st, i + 3, v[i]), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
+static void raw_exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK)
+		fail_msg("%s: %s", sql, err ? err : sqlite3_errstr(rc));
+	sqlite3_free(err);
+}
+
+/* A version-1 file written with the raw v1 SQL opens migrated to version 2. */
+static void test_migration_from_v1(void **state)
+{
+	fixture *f = *state;
+	bo_item_rec a = make_item("alpha", 10), b = make_item("beta", 20), out;
+	bo_order_rec o = make_order("o-1", 3), oout;
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	fx_close(f);
+	remove_files(f);
+	db = raw_open(f->path);
+	raw_exec(db, "PRAGMA journal_mode=WAL");
+	raw_exec(db, "BEGIN");
+	raw_exec(db, v1_schema);
+	raw_exec(db, "PRAGMA application_id=1651470948"); /* 0x626f7264 */
+	raw_exec(db, "PRAGMA user_version=1");
+	raw_put_v1_item(db, &a);
+	raw_put_v1_item(db, &b);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO orders VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, o.id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, o.created);
+	sqlite3_bind_int64(st, 3, o.priority);
+	sqlite3_bind_int64(st, 4, o.due);
+	sqlite3_bind_int64(st, 5, o.ship_mode);
+	sqlite3_bind_int64(st, 6, o.ready);
+	sqlite3_bind_int64(st, 7, o.nlines);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	raw_exec(db, "INSERT INTO meta VALUES ('now', 4242)");
+	raw_exec(db, "COMMIT");
 	assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
 	sqlite3_close(db);
+
+	/* The adapter migrates it on open. */
+	assert_int_equal(fx_open(f, NULL), BO_OK);
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_int_equal(raw_int(db, "PRAGMA application_id"), 0x626f7264);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM items"), 2);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM items WHERE typeof(eta_time) = 'integer'"
+				     " AND eta_time = -9223372036854775807 - 1"), 2);
+	assert_int_equal(raw_int(db, "SELECT \"notnull\" FROM pragma_table_info('items')"
+				     " WHERE name = 'eta_time'"), 1);
+	sqlite3_close(db);
+
+	/* Every field of the old items is kept; eta_time is BO_NO_TIME. */
+	a.eta_time = BO_NO_TIME;
+	b.eta_time = BO_NO_TIME;
+	assert_int_equal(f->vt->item_get(f->ud, "alpha", &out, 0), BO_OK);
+	assert_memory_equal(&a, &out, sizeof(a));
+	assert_int_equal(f->vt->item_next(f->ud, "alpha", &out), BO_OK);
+	assert_memory_equal(&b, &out, sizeof(b));
+	assert_int_equal(f->vt->item_next(f->ud, "beta", &out), BO_ENOTFOUND);
+	assert_int_equal(f->vt->order_get(f->ud, "o-1", &oout, 0), BO_OK);
+	assert_memory_equal(&o, &oout, sizeof(o));
+	assert_int_equal(f->vt->meta_get(f->ud, "now", &v), BO_OK);
+	assert_int_equal(v, 4242);
+
+	/* The new column takes writes, and a reopen migrates nothing more. */
+	a.eta_time = 777;
+	assert_int_equal(f->vt->begin(f->ud), BO_OK);
+	assert_int_equal(f->vt->item_put(f->ud, &a), BO_OK);
+	assert_int_equal(f->vt->commit(f->ud), BO_OK);
+	fx_close(f);
+	assert_int_equal(fx_open(f, NULL), BO_OK);
+	assert_int_equal(f->vt->item_get(f->ud, "alpha", &out, 0), BO_OK);
+	assert_memory_equal(&a, &out, sizeof(a));
+	assert_int_equal(f->vt->item_get(f->ud, "beta", &out, 0), BO_OK);
+	assert_memory_equal(&b, &out, sizeof(b));
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_VERSION);
+	sqlite3_close(db);
+}
+
+static bo_inventory *inv_open(const fixture *f)
+{
+	char store[160];
+	bo_inventory *inv = NULL;
+	snprintf(store, sizeof(store), "sqlite:%s", f->path);
+	assert_int_equal(bo_inventory_open_store(&inv, store, NULL), BO_OK);
+	return inv;
+}
+
+/*
+ * A whole inventory written by the library, turned back into a version-1
+ * file (the column dropped, the version lowered), opens through the
+ * library with the same observable state and invariants, and goes on.
+ */
+static void test_migration_keeps_inventory(void **state)
+{
+	fixture *f = *state;
+	bo_item_settings set = BO_ITEM_SETTINGS_INIT;
+	bo_line_spec l1[] = { { "bolt", 5, 120 }, { "nut", 2, BO_NO_PRICE } };
+	bo_line_spec l2[] = { { "bolt", 4, 100 } };
+	bo_inventory *inv;
+	char *before = NULL, *after = NULL;
+	sqlite3 *db;
+
+	fx_close(f);
+	inv = inv_open(f);
+	set.fields = BO_ITEM_LEAD_TIME;
+	set.lead_time = 86400;
+	assert_int_equal(bo_item_set(inv, "bolt", &set), BO_OK);
+	assert_int_equal(bo_item_set(inv, "nut", NULL), BO_OK);
+	assert_int_equal(bo_item_receive(inv, "bolt", 3, NULL), BO_OK);
+	assert_int_equal(bo_supply_set(inv, "bolt", "po-1", 4, 4102444800LL), BO_OK);
+	assert_int_equal(bo_order_place(inv, "A", NULL, l1, 2), BO_OK);
+	assert_int_equal(bo_order_place(inv, "B", NULL, l2, 1), BO_OK);
+	assert_int_equal(bo_item_subscribe(inv, "nut", "cust"), BO_OK);
+	assert_int_equal(bo_inventory_check(inv), BO_OK);
+	assert_int_equal(snapshot_take(&before, inv), BO_OK);
+	bo_inventory_free(inv);
+
+	db = raw_open(f->path);
+	raw_exec(db, "ALTER TABLE items DROP COLUMN eta_time");
+	raw_exec(db, "PRAGMA user_version=1");
+	sqlite3_close(db);
+
+	inv = inv_open(f);
+	assert_int_equal(bo_inventory_check(inv), BO_OK);
+	assert_int_equal(snapshot_take(&after, inv), BO_OK);
+	assert_string_equal(before, after);
+	/* Work goes on over the migrated file. */
+	assert_int_equal(bo_item_receive(inv, "bolt", 6, "po-1"), BO_OK);
+	assert_int_equal(bo_order_ship(inv, "B", NULL, BO_ALL), BO_OK);
+	assert_int_equal(bo_inventory_check(inv), BO_OK);
+	bo_inventory_free(inv);
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_VERSION);
+	sqlite3_close(db);
+	free(before);
+	free(after);
 }
 
 static void test_newer_schema_refused(void **state)
@@ -1105,6 +1349,8 @@ int main(void)
 		cmocka_unit_test(test_open_arguments),
 		cmocka_unit_test(test_unopenable_path),
 		cmocka_unit_test_setup_teardown(test_migration_sets_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_keeps_inventory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
