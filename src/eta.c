@@ -127,15 +127,24 @@ int bo__eta_refresh(bo_txn *t, bo_item_slot *it)
 	st.unalloc = it->rec.on_hand - it->rec.allocated;
 	st.beyond = it->rec.lead_time == BO_NO_TIME ? BO_NO_TIME
 		  : (bo__add_ok(t->now, it->rec.lead_time) ? t->now + it->rec.lead_time : INT64_MAX);
-	if (it->rec.backordered == 0)
+	if (it->rec.backordered == 0) {
+		it->rec.eta_time = t->now;
+		it->dirty = true;
 		return BO_OK;
+	}
 	if ((rc = load_supply(t, &it->rec, &st.w)) < 0)
 		goto out;
 
-	/* Lines ahead of eta_from keep their ETA only if no ETA depends on
-	 * the clock: no lead time and no overdue supply (both count from now). */
-	if (it->eta_partial && (it->rec.lead_time != BO_NO_TIME || (st.w.n > 0 && st.w.s[0].expected < t->now)))
+	/* Lines ahead of eta_from keep their ETA if they were computed at
+	 * this very time (eta_time), or if no ETA depends on the clock: no
+	 * lead time and no overdue supply (both count from now). */
+	if (it->eta_partial && it->rec.eta_time != t->now &&
+	    (it->rec.lead_time != BO_NO_TIME || (st.w.n > 0 && st.w.s[0].expected < t->now)))
 		it->eta_partial = false;
+	if (!it->eta_partial) {
+		it->rec.eta_time = t->now;
+		it->dirty = true;
+	}
 	if (it->eta_partial) {
 		/* Lines ahead of eta_from are unchanged; collect the tail to
 		 * learn the demand ahead of it. */

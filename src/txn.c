@@ -68,6 +68,7 @@ int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out)
 	s->rec.preorder_max = BO_UNLIMITED;
 	s->rec.released = 1;
 	s->rec.created = t->now;
+	s->rec.eta_time = BO_NO_TIME;
 	s->dirty = true;
 	*out = s;
 	return BO_OK;

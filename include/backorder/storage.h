@@ -71,6 +71,7 @@ typedef struct bo_item_rec {
 	int64_t cancelled;              /**< Insight: units ever cancelled. */
 	int64_t revenue_held;           /**< Insight: sum of waiting units x unit price, minor units. */
 	int64_t created;                /**< Time the item was created. */
+	int64_t eta_time;               /**< Clock time of the last full ETA refresh of the item's lines, or #BO_NO_TIME. */
 } bo_item_rec;
 
 /** @brief An order record (its lines are separate ::bo_line_rec records). */

@@ -2,7 +2,8 @@
  *
  * Records live in red-black trees (libbsd's <bsd/sys/tree.h>, the BSD
  * header-only implementation used across the BSDs: well kept, no runtime
- * dependency). Queues, supply and subscriptions hang off their item's node.
+ * dependency) for ordered walks, with a uthash index (header-only, the
+ * widely used C hash table) on items and orders for O(1) look-ups by id. Queues, supply and subscriptions hang off their item's node.
  * Transactions keep an undo log; savepoints are marks in it.
  *
  * Sees only <backorder/storage.h>. */
@@ -12,6 +13,8 @@
 #define __unused __attribute__((unused)) /* tree.h expects BSD cdefs */
 #endif
 #include <bsd/sys/tree.h>
+#define HASH_FUNCTION HASH_FNV /* short ids: FNV-1a beats the default Jenkins hash */
+#include <uthash.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +43,8 @@ typedef struct inode {
 	struct qtree q[2];
 	struct stree sup;
 	struct subtree subs;
+	qnode *cur[2];  /* last node queue_next returned: O(1) walks */
+	UT_hash_handle hh;
 } inode;
 RB_HEAD(itree, inode);
 
@@ -48,10 +53,18 @@ typedef struct onode {
 	bo_order_rec r;
 	bo_line_rec *lines;
 	uint32_t nl, cap;
+	UT_hash_handle hh;
 } onode;
 RB_HEAD(otree, onode);
 
-static int qcmp(const qnode *a, const qnode *b) { return bo_queue_key_cmp(&a->e.key, &b->e.key); }
+static inline int keycmp(const bo_queue_key *a, const bo_queue_key *b)
+{
+	for (int i = 0; i < BO_KEY_WORDS; i++)
+		if (a->k[i] != b->k[i])
+			return a->k[i] < b->k[i] ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+static int qcmp(const qnode *a, const qnode *b) { return keycmp(&a->e.key, &b->e.key); }
 static int scmp(const snode *a, const snode *b)
 {
 	if (a->r.expected != b->r.expected)
@@ -98,6 +111,8 @@ typedef struct undo {
 typedef struct mem {
 	struct itree items;
 	struct otree orders;
+	inode *ihash;
+	onode *ohash;
 	bo_event_rec *ev;
 	size_t head, len, cap;
 	meta_kv *meta;
@@ -129,18 +144,16 @@ static int log_push(mem *m, const undo *u)
 
 static inode *ifind(mem *m, const char *sku)
 {
-	inode k;
-	memcpy(k.r.sku, sku, strnlen(sku, BO_ID_MAX) + 1);
-	k.r.sku[BO_ID_MAX] = '\0';
-	return RB_FIND(itree, &m->items, &k);
+	inode *n;
+	HASH_FIND(hh, m->ihash, sku, strnlen(sku, BO_ID_MAX), n);
+	return n;
 }
 
 static onode *ofind(mem *m, const char *id)
 {
-	onode k;
-	memcpy(k.r.id, id, strnlen(id, BO_ID_MAX) + 1);
-	k.r.id[BO_ID_MAX] = '\0';
-	return RB_FIND(otree, &m->orders, &k);
+	onode *n;
+	HASH_FIND(hh, m->ohash, id, strnlen(id, BO_ID_MAX), n);
+	return n;
 }
 
 /* ---------------------------------------------------------------- */
@@ -162,6 +175,7 @@ static int raw_item_put(mem *m, const bo_item_rec *r)
 	RB_INIT(&n->sup);
 	RB_INIT(&n->subs);
 	RB_INSERT(itree, &m->items, n);
+	HASH_ADD(hh, m->ihash, r.sku, strlen(n->r.sku), n);
 	return BO_OK;
 }
 
@@ -199,6 +213,7 @@ static int raw_order_put(mem *m, const bo_order_rec *r)
 		return OOM();
 	n->r = *r;
 	RB_INSERT(otree, &m->orders, n);
+	HASH_ADD(hh, m->ohash, r.id, strlen(n->r.id), n);
 	return BO_OK;
 }
 
@@ -319,6 +334,7 @@ static void undo_one(mem *m, const undo *u)
 			inode *n = ifind(m, u->u.item.sku);
 			if (n) {
 				RB_REMOVE(itree, &m->items, n);
+				HASH_DELETE(hh, m->ihash, n);
 				free_item(n);
 			}
 		}
@@ -330,6 +346,7 @@ static void undo_one(mem *m, const undo *u)
 			onode *n = ofind(m, u->u.order.id);
 			if (n) {
 				RB_REMOVE(otree, &m->orders, n);
+				HASH_DELETE(hh, m->ohash, n);
 				free(n->lines);
 				free(n);
 			}
@@ -349,6 +366,8 @@ static void undo_one(mem *m, const undo *u)
 		inode *it;
 		qnode *n = qfind(m, u->q, u->u.qe.sku, &u->u.qe.key, &it);
 		if (n) {
+			if (it->cur[u->q] == n)
+				it->cur[u->q] = NULL;
 			RB_REMOVE(qtree, &it->q[u->q], n);
 			free(n);
 		}
@@ -626,6 +645,8 @@ static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
 		inode *it = NULL;
 		qnode *n = qfind(m, queue, entry->sku, &entry->key, &it);
 		if (n && it) {
+			if (it->cur[queue] == n)
+				it->cur[queue] = NULL;
 			RB_REMOVE(qtree, &it->q[queue], n);
 			free(n);
 		}
@@ -645,6 +666,8 @@ static int mem_queue_remove(void *ud, int queue, const char *sku, const bo_queue
 	u.u.qe = n->e;
 	if ((rc = log_push(m, &u)) < 0)
 		return rc;
+	if (it->cur[queue] == n)
+		it->cur[queue] = NULL;
 	RB_REMOVE(qtree, &it->q[queue], n);
 	free(n);
 	return BO_OK;
@@ -658,13 +681,16 @@ static int mem_queue_next(void *ud, int queue, const char *sku, const bo_queue_k
 		return BO_ENOTFOUND;
 	if (!after) {
 		n = RB_MIN(qtree, &it->q[queue]);
+	} else if (it->cur[queue] && keycmp(&it->cur[queue]->e.key, after) == 0) {
+		n = RB_NEXT(qtree, &it->q[queue], it->cur[queue]);
 	} else {
 		qnode k;
 		k.e.key = *after;
 		n = RB_NFIND(qtree, &it->q[queue], &k);
-		if (n && bo_queue_key_cmp(&n->e.key, after) == 0)
+		if (n && keycmp(&n->e.key, after) == 0)
 			n = RB_NEXT(qtree, &it->q[queue], n);
 	}
+	it->cur[queue] = n;
 	if (!n)
 		return BO_ENOTFOUND;
 	*out = n->e;
@@ -906,6 +932,8 @@ static void mem_close(void *ud)
 	onode *o, *o2;
 	if (!m)
 		return;
+	HASH_CLEAR(hh, m->ihash);
+	HASH_CLEAR(hh, m->ohash);
 	RB_FOREACH_SAFE(i, itree, &m->items, i2) {
 		RB_REMOVE(itree, &m->items, i);
 		free_item(i);
