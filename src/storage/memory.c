@@ -115,10 +115,11 @@ typedef struct mem {
 	onode *ohash;
 	bo_event_rec *ev;
 	size_t head, len, cap;
+	size_t ocur;  /* index outbox_next returned last: O(1) walks */
 	meta_kv *meta;
 	size_t nmeta;
-	undo *log;
-	size_t nlog, logcap;
+	unsigned char *log;  /* undo log: payload + footer per entry, in bytes */
+	size_t nlog, logcap; /* bytes used, bytes allocated */
 	size_t *marks;
 	size_t nmarks, markcap;
 	bool in_txn;
@@ -126,20 +127,66 @@ typedef struct mem {
 
 #define OOM() (bo_storage_error("memory store: out of memory"), BO_ESTORAGE)
 
+/* Each undo entry is stored compactly: only the bytes its kind needs
+ * (a whole record when one was replaced, the key when one was created),
+ * then a footer. The log is walked backwards by footers. */
+typedef struct undo_footer {
+	uint32_t size;
+	uint8_t kind, existed, q, pad;
+} undo_footer;
+
+static size_t undo_payload(const undo *u)
+{
+	switch (u->kind) {
+	case U_ITEM: return u->existed ? sizeof(bo_item_rec) : sizeof(u->u.item.sku);
+	case U_ORDER: return u->existed ? sizeof(bo_order_rec) : sizeof(u->u.order.id);
+	case U_LINE: return u->existed ? sizeof(bo_line_rec) : sizeof(u->u.line.order_id);
+	case U_QINS: case U_QDEL: return sizeof(bo_queue_entry);
+	case U_SUP: return sizeof(u->u.sup);
+	case U_SUB_ADD: case U_SUB_DEL: return sizeof(bo_sub_rec);
+	case U_OUT_ACK: return sizeof(size_t);
+	case U_META: return sizeof(meta_kv);
+	default: return 0;
+	}
+}
+
 static int log_push(mem *m, const undo *u)
 {
+	size_t pay, need;
+	undo_footer f;
 	if (!m->in_txn)
 		return BO_OK;
-	if (m->nlog == m->logcap) {
-		size_t cap = m->logcap ? m->logcap * 2 : 64;
-		undo *n = realloc(m->log, cap * sizeof(*n));
+	pay = (undo_payload(u) + 7) & ~(size_t)7;
+	need = pay + sizeof(f);
+	if (m->nlog + need > m->logcap) {
+		size_t cap = m->logcap ? m->logcap * 2 : 16384;
+		while (cap < m->nlog + need)
+			cap *= 2;
+		unsigned char *n = realloc(m->log, cap);
 		if (!n)
 			return OOM();
 		m->log = n;
 		m->logcap = cap;
 	}
-	m->log[m->nlog++] = *u;
+	memcpy(m->log + m->nlog, &u->u, undo_payload(u));
+	f.size = (uint32_t)pay;
+	f.kind = (uint8_t)u->kind;
+	f.existed = (uint8_t)u->existed;
+	f.q = (uint8_t)u->q;
+	f.pad = 0;
+	memcpy(m->log + m->nlog + pay, &f, sizeof(f));
+	m->nlog += need;
 	return BO_OK;
+}
+
+/* Forget the last entry (its change did not happen). */
+static void log_pop(mem *m)
+{
+	undo_footer f;
+	if (!m->in_txn || m->nlog < sizeof(f))
+		return;
+	memcpy(&f, m->log + m->nlog - sizeof(f), sizeof(f));
+	m->nlog -= f.size + sizeof(f);
 }
 
 static inode *ifind(mem *m, const char *sku)
@@ -420,8 +467,18 @@ static void undo_one(mem *m, const undo *u)
 
 static void undo_to(mem *m, size_t mark)
 {
-	while (m->nlog > mark)
-		undo_one(m, &m->log[--m->nlog]);
+	undo u;
+	undo_footer f;
+	while (m->nlog > mark) {
+		memcpy(&f, m->log + m->nlog - sizeof(f), sizeof(f));
+		m->nlog -= f.size + sizeof(f);
+		memset(&u, 0, sizeof(u));
+		u.kind = f.kind;
+		u.existed = f.existed;
+		u.q = f.q;
+		memcpy(&u.u, m->log + m->nlog, undo_payload(&u));
+		undo_one(m, &u);
+	}
 }
 
 /* ---------------------------------------------------------------- */
@@ -446,6 +503,7 @@ static void compact_outbox(mem *m)
 		memmove(m->ev, m->ev + m->head, (m->len - m->head) * sizeof(*m->ev));
 		m->len -= m->head;
 		m->head = 0;
+		m->ocur = 0;
 	}
 }
 
@@ -528,7 +586,7 @@ static int mem_item_put(void *ud, const bo_item_rec *rec)
 	if ((rc = log_push(m, &u)) < 0)
 		return rc;
 	if ((rc = raw_item_put(m, rec)) < 0)
-		m->nlog -= m->in_txn;
+		log_pop(m);
 	return rc;
 }
 
@@ -572,7 +630,7 @@ static int mem_order_put(void *ud, const bo_order_rec *rec)
 	if ((rc = log_push(m, &u)) < 0)
 		return rc;
 	if ((rc = raw_order_put(m, rec)) < 0)
-		m->nlog -= m->in_txn;
+		log_pop(m);
 	return rc;
 }
 
@@ -746,7 +804,7 @@ static int mem_supply_put(void *ud, const bo_supply_rec *rec)
 	if (rc < 0)
 		return rc;
 	if ((rc = raw_sup_put(m, rec)) < 0)
-		m->nlog -= m->in_txn;
+		log_pop(m);
 	return rc;
 }
 
@@ -806,7 +864,7 @@ static int mem_sub_add(void *ud, const bo_sub_rec *rec)
 	}
 	if (RB_INSERT(subtree, &it->subs, n)) {
 		free(n);
-		m->nlog -= m->in_txn;
+		log_pop(m);
 		bo_storage_error("memory store: duplicate subscription sequence");
 		return BO_ESTORAGE;
 	}
@@ -870,6 +928,10 @@ static int mem_outbox_next(void *ud, uint64_t after, bo_event_rec *out)
 {
 	mem *m = ud;
 	size_t lo = m->head, hi = m->len;
+	if (m->ocur >= m->head && m->ocur < m->len && m->ev[m->ocur].seq == after) {
+		lo = m->ocur + 1;
+		hi = lo;
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (m->ev[mid].seq <= after)
@@ -879,6 +941,7 @@ static int mem_outbox_next(void *ud, uint64_t after, bo_event_rec *out)
 	}
 	if (lo >= m->len)
 		return BO_ENOTFOUND;
+	m->ocur = lo;
 	*out = m->ev[lo];
 	return BO_OK;
 }
@@ -921,7 +984,7 @@ static int mem_meta_put(void *ud, const char *key, int64_t value)
 	if ((rc = log_push(m, &u)) < 0)
 		return rc;
 	if ((rc = raw_meta_put(m, key, value)) < 0)
-		m->nlog -= m->in_txn;
+		log_pop(m);
 	return rc;
 }
 
