@@ -113,6 +113,8 @@ typedef struct mem {
 	struct otree orders;
 	inode *ihash;
 	onode *ohash;
+	inode *li;  /* last item found: consecutive calls mostly name the same one */
+	onode *lo;  /* last order found */
 	bo_event_rec *ev;
 	size_t head, len, cap;
 	size_t ocur;  /* index outbox_next returned last: O(1) walks */
@@ -192,14 +194,22 @@ static void log_pop(mem *m)
 static inode *ifind(mem *m, const char *sku)
 {
 	inode *n;
+	if (m->li && strcmp(m->li->r.sku, sku) == 0)
+		return m->li;
 	HASH_FIND(hh, m->ihash, sku, strnlen(sku, BO_ID_MAX), n);
+	if (n)
+		m->li = n;
 	return n;
 }
 
 static onode *ofind(mem *m, const char *id)
 {
 	onode *n;
+	if (m->lo && strcmp(m->lo->r.id, id) == 0)
+		return m->lo;
 	HASH_FIND(hh, m->ohash, id, strnlen(id, BO_ID_MAX), n);
+	if (n)
+		m->lo = n;
 	return n;
 }
 
@@ -382,6 +392,8 @@ static void undo_one(mem *m, const undo *u)
 			if (n) {
 				RB_REMOVE(itree, &m->items, n);
 				HASH_DELETE(hh, m->ihash, n);
+				if (m->li == n)
+					m->li = NULL;
 				free_item(n);
 			}
 		}
@@ -394,6 +406,8 @@ static void undo_one(mem *m, const undo *u)
 			if (n) {
 				RB_REMOVE(otree, &m->orders, n);
 				HASH_DELETE(hh, m->ohash, n);
+				if (m->lo == n)
+					m->lo = NULL;
 				free(n->lines);
 				free(n);
 			}
