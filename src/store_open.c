@@ -1,10 +1,13 @@
-/* Store strings ("memory", "sqlite:PATH"): the glue between the bundled
- * adapters and bo_inventory_open(). Not part of the core: the core never
- * includes an adapter. */
+/* Store strings ("memory", "sqlite:PATH", "postgres:CONNINFO"): the glue
+ * between the bundled adapters and bo_inventory_open(). Not part of the
+ * core: the core never includes an adapter. */
 #include "backorder.h"
 #include "backorder/memory.h"
 #ifdef BO_HAVE_SQLITE
 #include "backorder/sqlite.h"
+#endif
+#ifdef BO_HAVE_POSTGRES
+#include "backorder/postgres.h"
 #endif
 
 #include <string.h>
@@ -19,6 +22,10 @@ int bo_store_available(const char *kind)
 		return 1;
 #ifdef BO_HAVE_SQLITE
 	if (strcmp(kind, "sqlite") == 0)
+		return 1;
+#endif
+#ifdef BO_HAVE_POSTGRES
+	if (strcmp(kind, "postgres") == 0)
 		return 1;
 #endif
 	return 0;
@@ -44,10 +51,21 @@ int bo_inventory_open_store(bo_inventory **out, const char *store, const bo_opti
 		rc = bo_sqlite_storage(&vt, &ud, store + 7, NULL);
 	}
 #endif
+#ifdef BO_HAVE_POSTGRES
+	else if (strncmp(store, "postgres:", 9) == 0) {
+		/* An empty conninfo is valid for libpq: PG* environment variables and defaults. */
+		rc = bo_postgres_storage(&vt, &ud, store + 9);
+	}
+#endif
 	else {
-		return bo__fail(BO_EINVALID, "unknown or unavailable store '%.60s' (memory%s)", store,
+		return bo__fail(BO_EINVALID, "unknown or unavailable store '%.60s' (memory%s%s)", store,
 #ifdef BO_HAVE_SQLITE
-				", sqlite:PATH"
+				", sqlite:PATH",
+#else
+				"",
+#endif
+#ifdef BO_HAVE_POSTGRES
+				", postgres:CONNINFO"
 #else
 				""
 #endif

@@ -1,6 +1,8 @@
 /*
  * The storage conformance suite. One harness, instantiated for every
- * adapter of the factory table (memory always; sqlite when built): it drives
+ * adapter of the factory table (memory always; sqlite when built; postgres
+ * when built and BO_TEST_PG names a server, see tests/postgres/pgtest.h):
+ * it drives
  * a workload that calls every mutating function through the public API,
  *
  *  - plainly, checking each call's status, the invariants, and that the
@@ -21,6 +23,10 @@
 
 #ifdef BO_TEST_HAVE_SQLITE
 #include "backorder/sqlite.h"
+#endif
+#ifdef BO_TEST_HAVE_POSTGRES
+#include "backorder/postgres.h"
+#include "postgres/pgtest.h"
 #endif
 
 /* ---- adapters ------------------------------------------------------ */
@@ -53,10 +59,30 @@ static int make_sqlite_at(const bo_storage **vt, void **ud, const char *path)
 }
 #endif
 
+#ifdef BO_TEST_HAVE_POSTGRES
+/* Every store a schema of its own; the path of a durable store names its schema. */
+static int make_postgres_at(const bo_storage **vt, void **ud, const char *path)
+{
+	char ci[1024];
+
+	if (pgtest_store(ci, sizeof(ci), path) != 0)
+		return BO_ESTORAGE;
+	return bo_postgres_storage(vt, ud, ci);
+}
+
+static int make_postgres(const bo_storage **vt, void **ud)
+{
+	return make_postgres_at(vt, ud, NULL);
+}
+#endif
+
 static const adapter adapters[] = {
 	{ "memory", make_memory, NULL },
 #ifdef BO_TEST_HAVE_SQLITE
 	{ "sqlite", make_sqlite, make_sqlite_at },
+#endif
+#ifdef BO_TEST_HAVE_POSTGRES
+	{ "postgres", make_postgres, make_postgres_at },
 #endif
 };
 
@@ -841,11 +867,20 @@ int main(void)
 			printf("# adapter %s not available in this build: skipped\n", adapters[a].name);
 			continue;
 		}
+#ifdef BO_TEST_HAVE_POSTGRES
+		if (strcmp(adapters[a].name, "postgres") == 0 && !pgtest_base()) {
+			printf("# adapter postgres: BO_TEST_PG (a conninfo) is not set: skipped\n");
+			continue;
+		}
+#endif
 		snprintf(name, sizeof(name), "conformance/%s", adapters[a].name);
 		failures += _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]),
 						    NULL, NULL);
 	}
 	for (a = 0; a < NWORK; a++)
 		free(reference[a]);
+#ifdef BO_TEST_HAVE_POSTGRES
+	pgtest_cleanup();
+#endif
 	return failures;
 }

@@ -1,0 +1,747 @@
+/*
+ * Tests of the PostgreSQL adapter through its vtable (no inventory needed),
+ * against the server named by BO_TEST_PG (tools/run-tests.sh starts a
+ * throwaway one). Without BO_TEST_PG the tests that need a server are
+ * skipped with a message; CI always sets it.
+ */
+#include <backorder.h>
+#include <backorder/postgres.h>
+
+#include "pgtest.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+typedef struct store {
+	const bo_storage *vt;
+	void *ud;
+} store;
+
+#define NEED_SERVER() do { \
+		if (!pgtest_base()) { \
+			print_message("BO_TEST_PG (a libpq conninfo) is not set: skipped\n"); \
+			skip(); \
+		} \
+	} while (0)
+
+/* Open the store of schema `tag` (NULL: a new schema). */
+static void open_store(store *s, const char *tag)
+{
+	char ci[1024];
+	int rc;
+
+	assert_int_equal(pgtest_store(ci, sizeof(ci), tag), 0);
+	rc = bo_postgres_storage(&s->vt, &s->ud, ci);
+	if (rc != BO_OK)
+		print_error("open: %s\n", bo_last_error());
+	assert_int_equal(rc, BO_OK);
+	assert_non_null(s->vt);
+	assert_non_null(s->ud);
+}
+
+static void close_store(store *s)
+{
+	s->vt->close(s->ud);
+	s->ud = NULL;
+}
+
+static void item_make(bo_item_rec *r, const char *sku, int64_t on_hand)
+{
+	memset(r, 0, sizeof(*r));
+	strcpy(r->sku, sku);
+	strcpy(r->policy, "fifo");
+	r->on_hand = on_hand;
+	r->allocated = on_hand / 2;
+	r->backordered = -1;
+	r->incoming = INT64_MAX;
+	r->backorder = 2;
+	r->released = 1;
+	r->max_backorder = INT64_MIN;
+	r->lead_time = 86400;
+	r->release_at = -7;
+	r->preorder_max = 12;
+	r->subscribers = 3;
+	r->demand = 100;
+	r->filled_at_once = 50;
+	r->shipped = 20;
+	r->cancelled = 5;
+	r->revenue_held = 123456789012345;
+	r->created = 1700000000;
+	r->eta_time = INT64_MIN;
+}
+
+static void line_make(bo_line_rec *l, const char *order, uint32_t idx, const char *sku)
+{
+	memset(l, 0, sizeof(*l));
+	strcpy(l->order_id, order);
+	strcpy(l->sku, sku);
+	l->index = idx;
+	l->placed = 4;
+	l->ordered = 4;
+	l->allocated = 1;
+	l->backordered = 3;
+	l->unit_price = -1;
+	l->queue_time = 99;
+	l->eta = INT64_MIN;
+	l->key.k[0] = -3;
+	l->key.k[1] = INT64_MAX;
+	l->key.k[2] = 0;
+	l->key.seq = UINT64_MAX;
+}
+
+/* ---- round trips -------------------------------------------------------- */
+
+static void test_round_trips(void **state)
+{
+	store s;
+	bo_item_rec it, got;
+	bo_order_rec o, og;
+	bo_line_rec l, lg;
+	bo_supply_rec sp, spg;
+	bo_sub_rec sb, sbg;
+	bo_event_rec ev, evg;
+	int64_t v;
+	(void)state;
+	NEED_SERVER();
+
+	open_store(&s, NULL);
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+
+	item_make(&it, "MUG", 10);
+	assert_int_equal(s.vt->item_get(s.ud, "MUG", &got, 1), BO_ENOTFOUND);
+	assert_int_equal(s.vt->item_put(s.ud, &it), BO_OK);
+	assert_int_equal(s.vt->item_get(s.ud, "MUG", &got, 1), BO_OK);
+	assert_memory_equal(&got, &it, sizeof(it));
+	it.on_hand = 11;
+	strcpy(it.policy, "priority");
+	assert_int_equal(s.vt->item_put(s.ud, &it), BO_OK); /* replaces */
+	assert_int_equal(s.vt->item_get(s.ud, "MUG", &got, 0), BO_OK);
+	assert_memory_equal(&got, &it, sizeof(it));
+
+	memset(&o, 0, sizeof(o));
+	strcpy(o.id, "A-1");
+	o.created = 5;
+	o.priority = -9;
+	o.due = INT64_MIN;
+	o.ship_mode = 1;
+	o.ready = 1;
+	o.nlines = 2;
+	assert_int_equal(s.vt->order_put(s.ud, &o), BO_OK);
+	o.nlines = UINT32_MAX;
+	assert_int_equal(s.vt->order_put(s.ud, &o), BO_OK);
+	assert_int_equal(s.vt->order_get(s.ud, "A-1", &og, 0), BO_OK);
+	assert_memory_equal(&og, &o, sizeof(o));
+	assert_int_equal(s.vt->order_get(s.ud, "A-2", &og, 0), BO_ENOTFOUND);
+
+	line_make(&l, "A-1", 1, "MUG");
+	assert_int_equal(s.vt->line_put(s.ud, &l), BO_OK);
+	assert_int_equal(s.vt->line_get(s.ud, "A-1", 1, &lg), BO_OK);
+	assert_memory_equal(&lg, &l, sizeof(l));
+	l.shipped = 7;
+	l.key.seq = 0;
+	assert_int_equal(s.vt->line_put(s.ud, &l), BO_OK);
+	assert_int_equal(s.vt->line_get(s.ud, "A-1", 1, &lg), BO_OK);
+	assert_memory_equal(&lg, &l, sizeof(l));
+	assert_int_equal(s.vt->line_get(s.ud, "A-1", 0, &lg), BO_ENOTFOUND);
+
+	memset(&sp, 0, sizeof(sp));
+	strcpy(sp.sku, "MUG");
+	strcpy(sp.id, "PO-7");
+	sp.qty = 30;
+	sp.expected = 1000;
+	assert_int_equal(s.vt->supply_put(s.ud, &sp), BO_OK);
+	sp.qty = 31;
+	assert_int_equal(s.vt->supply_put(s.ud, &sp), BO_OK);
+	assert_int_equal(s.vt->supply_get(s.ud, "MUG", "PO-7", &spg), BO_OK);
+	assert_memory_equal(&spg, &sp, sizeof(sp));
+	assert_int_equal(s.vt->supply_del(s.ud, "MUG", "PO-7"), BO_OK);
+	assert_int_equal(s.vt->supply_del(s.ud, "MUG", "PO-7"), BO_ENOTFOUND);
+	assert_int_equal(s.vt->supply_get(s.ud, "MUG", "PO-7", &spg), BO_ENOTFOUND);
+
+	memset(&sb, 0, sizeof(sb));
+	strcpy(sb.sku, "MUG");
+	strcpy(sb.customer, "ann");
+	sb.seq = (UINT64_C(1) << 63) + 5;
+	assert_int_equal(s.vt->sub_add(s.ud, &sb), BO_OK);
+	assert_int_equal(s.vt->sub_next(s.ud, "MUG", 0, &sbg), BO_OK);
+	assert_memory_equal(&sbg, &sb, sizeof(sb));
+	assert_int_equal(s.vt->sub_next(s.ud, "MUG", sb.seq, &sbg), BO_ENOTFOUND);
+	assert_int_equal(s.vt->sub_del(s.ud, "MUG", sb.seq), BO_OK);
+	assert_int_equal(s.vt->sub_next(s.ud, "MUG", 0, &sbg), BO_ENOTFOUND);
+
+	/* outbox: seq order over the whole uint64 range, ack removes a prefix */
+	{
+		static const uint64_t seqs[] = { 1, 2, (UINT64_C(1) << 63) - 1, UINT64_C(1) << 63,
+						 UINT64_MAX - 1 };
+		size_t i;
+		for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+			memset(&ev, 0, sizeof(ev));
+			ev.seq = seqs[i];
+			ev.kind = (int32_t)i;
+			strcpy(ev.order_id, "A-1");
+			strcpy(ev.sku, i % 2 ? "MUG" : "");
+			ev.qty = (int64_t)i * 3;
+			ev.eta = INT64_MIN;
+			ev.time = 1234;
+			assert_int_equal(s.vt->outbox_append(s.ud, &ev), BO_OK);
+		}
+		assert_int_equal(s.vt->outbox_next(s.ud, 0, &evg), BO_OK);
+		for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+			assert_true(evg.seq == seqs[i]);
+			assert_int_equal(evg.kind, (int)i);
+			assert_string_equal(evg.sku, i % 2 ? "MUG" : "");
+			assert_true(evg.eta == INT64_MIN);
+			if (i + 1 < sizeof(seqs) / sizeof(seqs[0]))
+				assert_int_equal(s.vt->outbox_next(s.ud, evg.seq, &evg), BO_OK);
+		}
+		assert_int_equal(s.vt->outbox_next(s.ud, evg.seq, &evg), BO_ENOTFOUND);
+		assert_int_equal(s.vt->outbox_ack(s.ud, UINT64_C(1) << 63), BO_OK);
+		assert_int_equal(s.vt->outbox_next(s.ud, 0, &evg), BO_OK);
+		assert_true(evg.seq == UINT64_MAX - 1);
+	}
+
+	assert_int_equal(s.vt->meta_get(s.ud, "next_seq", &v), BO_ENOTFOUND);
+	assert_int_equal(s.vt->meta_put(s.ud, "next_seq", INT64_MIN), BO_OK);
+	assert_int_equal(s.vt->meta_get(s.ud, "next_seq", &v), BO_OK);
+	assert_true(v == INT64_MIN);
+	assert_int_equal(s.vt->meta_put(s.ud, "next_seq", 42), BO_OK);
+	assert_int_equal(s.vt->meta_get(s.ud, "next_seq", &v), BO_OK);
+	assert_true(v == 42);
+
+	/* an over-long id is an error with a message, not a truncation */
+	{
+		bo_item_rec big;
+		item_make(&big, "X", 1);
+		memset(big.sku, 'x', sizeof(big.sku));
+		assert_int_equal(s.vt->item_put(s.ud, &big), BO_ESTORAGE);
+		assert_non_null(strstr(bo_last_error(), "item_put"));
+	}
+	assert_int_equal(s.vt->commit(s.ud), BO_OK);
+	close_store(&s);
+}
+
+/* ---- bytewise order -------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void test_iteration_order(void **state)
+{
+	/* bytes >= 0x80 (not valid UTF-8 on their own) sort after ASCII */
+	static const char *skus[] = {
+		"b", "B", "a", "\x80", "\xff\xfe", "ab", "a~", "A", "\xc3\xa9t\xc3\xa9", "0",
+		"\x7e", "a!", "zz", "\xe2\x82\xac", "\xff", "Z9",
+	};
+	enum { N = sizeof(skus) / sizeof(skus[0]) };
+	const char *sorted[N];
+	store s;
+	bo_item_rec it;
+	bo_order_rec o;
+	const char *after = NULL;
+	char prev[BO_ID_MAX + 1];
+	size_t i;
+	(void)state;
+	NEED_SERVER();
+
+	open_store(&s, NULL);
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	for (i = 0; i < N; i++) {
+		item_make(&it, skus[i], (int64_t)i);
+		assert_int_equal(s.vt->item_put(s.ud, &it), BO_OK);
+		memset(&o, 0, sizeof(o));
+		strcpy(o.id, skus[i]);
+		o.priority = (int64_t)i;
+		assert_int_equal(s.vt->order_put(s.ud, &o), BO_OK);
+	}
+	assert_int_equal(s.vt->commit(s.ud), BO_OK);
+	memcpy(sorted, skus, sizeof(sorted));
+	qsort(sorted, N, sizeof(sorted[0]), cmp_str);
+
+	/* reads outside a transaction work too */
+	for (i = 0; i < N; i++) {
+		assert_int_equal(s.vt->item_next(s.ud, after, &it), BO_OK);
+		assert_string_equal(it.sku, sorted[i]);
+		strcpy(prev, it.sku);
+		after = prev;
+	}
+	assert_int_equal(s.vt->item_next(s.ud, after, &it), BO_ENOTFOUND);
+	after = NULL;
+	for (i = 0; i < N; i++) {
+		assert_int_equal(s.vt->order_next(s.ud, after, &o), BO_OK);
+		assert_string_equal(o.id, sorted[i]);
+		strcpy(prev, o.id);
+		after = prev;
+	}
+	assert_int_equal(s.vt->order_next(s.ud, after, &o), BO_ENOTFOUND);
+	/* from a key that is not stored */
+	assert_int_equal(s.vt->item_next(s.ud, "a\x7f", &it), BO_OK);
+	assert_string_equal(it.sku, "b");
+	close_store(&s);
+}
+
+/* ---- queues ------------------------------------------------------------ */
+
+static void test_queue_order(void **state)
+{
+	static const int64_t words[] = { INT64_MIN, -5, -1, 0, 3, INT64_MAX };
+	static const uint64_t seqs[] = { 0, 7, UINT64_C(1) << 63, UINT64_MAX };
+	enum { NW = sizeof(words) / sizeof(words[0]), NS = sizeof(seqs) / sizeof(seqs[0]) };
+	bo_queue_entry all[NW * 2 * NS], e;
+	store s;
+	size_t n = 0, i, j, k;
+	bo_queue_key mid;
+	(void)state;
+	NEED_SERVER();
+
+	for (i = 0; i < NW; i++)
+		for (j = 0; j < 2; j++)
+			for (k = 0; k < NS; k++) {
+				bo_queue_entry *q = &all[n];
+				memset(q, 0, sizeof(*q));
+				strcpy(q->sku, "\xffMUG");
+				snprintf(q->order_id, sizeof(q->order_id), "o%zu", n);
+				q->index = (uint32_t)n;
+				/* inserted in a scrambled order: key words run backwards */
+				q->key.k[0] = words[NW - 1 - i];
+				q->key.k[1] = j ? -2 : 2;
+				q->key.k[2] = (int64_t)k - 1;
+				q->key.seq = seqs[(k + i) % NS];
+				n++;
+			}
+	open_store(&s, NULL);
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	for (i = 0; i < n; i++)
+		assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &all[i]), BO_OK);
+	/* other queue and other item: never seen below */
+	e = all[0];
+	e.key.k[0] = INT64_MIN;
+	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_ALLOCATED, &e), BO_OK);
+	strcpy(e.sku, "MUG");
+	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &e), BO_OK);
+	assert_int_equal(s.vt->commit(s.ud), BO_OK);
+
+	/* sort the expectation with the library's own comparison */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && bo_queue_key_cmp(&all[j - 1].key, &all[j].key) > 0; j--) {
+			bo_queue_entry t = all[j];
+			all[j] = all[j - 1];
+			all[j - 1] = t;
+		}
+	assert_int_equal(s.vt->queue_next(s.ud, BO_QUEUE_WAITING, "\xffMUG", NULL, &e), BO_OK);
+	for (i = 0; i < n; i++) {
+		assert_memory_equal(&e, &all[i], sizeof(e));
+		if (i + 1 < n)
+			assert_int_equal(s.vt->queue_next(s.ud, BO_QUEUE_WAITING, "\xffMUG", &e.key, &e),
+					 BO_OK);
+	}
+	assert_int_equal(s.vt->queue_next(s.ud, BO_QUEUE_WAITING, "\xffMUG", &e.key, &e), BO_ENOTFOUND);
+	assert_int_equal(s.vt->queue_prev(s.ud, BO_QUEUE_WAITING, "\xffMUG", NULL, &e), BO_OK);
+	for (i = n; i-- > 0;) {
+		assert_memory_equal(&e, &all[i], sizeof(e));
+		if (i > 0)
+			assert_int_equal(s.vt->queue_prev(s.ud, BO_QUEUE_WAITING, "\xffMUG", &e.key, &e),
+					 BO_OK);
+	}
+	assert_int_equal(s.vt->queue_prev(s.ud, BO_QUEUE_WAITING, "\xffMUG", &e.key, &e), BO_ENOTFOUND);
+
+	/* from a key that is not in the queue */
+	mid = all[n / 2].key;
+	mid.seq = 0;
+	mid.k[2] = all[n / 2].key.k[2];
+	for (i = 0; i < n && bo_queue_key_cmp(&all[i].key, &mid) <= 0; i++)
+		;
+	if (i < n) {
+		assert_int_equal(s.vt->queue_next(s.ud, BO_QUEUE_WAITING, "\xffMUG", &mid, &e), BO_OK);
+		assert_memory_equal(&e, &all[i], sizeof(e));
+	}
+
+	/* remove: the entry goes, a second remove finds nothing */
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	assert_int_equal(s.vt->queue_remove(s.ud, BO_QUEUE_WAITING, "\xffMUG", &all[0].key), BO_OK);
+	assert_int_equal(s.vt->queue_remove(s.ud, BO_QUEUE_WAITING, "\xffMUG", &all[0].key),
+			 BO_ENOTFOUND);
+	assert_int_equal(s.vt->queue_remove(s.ud, 7, "\xffMUG", &all[0].key), BO_ESTORAGE);
+	assert_int_equal(s.vt->commit(s.ud), BO_OK);
+	assert_int_equal(s.vt->queue_next(s.ud, BO_QUEUE_WAITING, "\xffMUG", NULL, &e), BO_OK);
+	assert_memory_equal(&e, &all[1], sizeof(e));
+	assert_int_equal(s.vt->queue_next(s.ud, BO_QUEUE_ALLOCATED, "MUG", NULL, &e), BO_ENOTFOUND);
+	close_store(&s);
+}
+
+/* supply in (expected, id) order */
+static void test_supply_order(void **state)
+{
+	static const struct { const char *id; int64_t at; } in[] = {
+		{ "b", 5 }, { "a", 5 }, { "z", -10 }, { "\x90", 5 }, { "c", INT64_MAX }, { "A", 6 },
+	};
+	static const char *want[] = { "z", "a", "b", "\x90", "A", "c" };
+	store s;
+	bo_supply_rec r, cur;
+	size_t i;
+	(void)state;
+	NEED_SERVER();
+
+	open_store(&s, NULL);
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		strcpy(r.sku, "S");
+		strcpy(r.id, in[i].id);
+		r.qty = 1;
+		r.expected = in[i].at;
+		assert_int_equal(s.vt->supply_put(s.ud, &r), BO_OK);
+	}
+	assert_int_equal(s.vt->supply_next(s.ud, "S", NULL, &cur), BO_OK);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_string_equal(cur.id, want[i]);
+		r = cur;
+		if (i + 1 < sizeof(want) / sizeof(want[0]))
+			assert_int_equal(s.vt->supply_next(s.ud, "S", &r, &cur), BO_OK);
+	}
+	assert_int_equal(s.vt->supply_next(s.ud, "S", &r, &cur), BO_ENOTFOUND);
+	assert_int_equal(s.vt->supply_next(s.ud, "T", NULL, &cur), BO_ENOTFOUND);
+	assert_int_equal(s.vt->commit(s.ud), BO_OK);
+	close_store(&s);
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+static void test_savepoints(void **state)
+{
+	store s;
+	bo_item_rec it;
+	bo_queue_entry q;
+	(void)state;
+	NEED_SERVER();
+
+	open_store(&s, NULL);
+	assert_int_equal(s.vt->savepoint(s.ud), BO_ESTORAGE); /* no transaction */
+	assert_int_equal(s.vt->release(s.ud), BO_ESTORAGE);
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	item_make(&it, "A", 1);
+	assert_int_equal(s.vt->item_put(s.ud, &it), BO_OK);
+	assert_int_equal(s.vt->savepoint(s.ud), BO_OK);
+	item_make(&it, "B", 2);
+	assert_int_equal(s.vt->item_put(s.ud, &it), BO_OK);
+	assert_int_equal(s.vt->savepoint(s.ud), BO_OK);
+	item_make(&it, "C", 3);
+	assert_int_equal(s.vt->item_put(s.ud, &it), BO_OK);
+	item_make(&it, "A", 100);
+	assert_int_equal(s.vt->item_put(s.ud, &it), BO_OK);
+	assert_int_equal(s.vt->rollback_to(s.ud), BO_OK); /* C and A=100 go */
+	assert_int_equal(s.vt->item_get(s.ud, "C", &it, 0), BO_ENOTFOUND);
+	assert_int_equal(s.vt->item_get(s.ud, "A", &it, 0), BO_OK);
+	assert_true(it.on_hand == 1);
+	assert_int_equal(s.vt->release(s.ud), BO_OK); /* B stays */
+	assert_int_equal(s.vt->release(s.ud), BO_ESTORAGE); /* none left */
+
+	/* a failed statement inside a savepoint: rollback_to recovers the transaction */
+	assert_int_equal(s.vt->savepoint(s.ud), BO_OK);
+	memset(&q, 0, sizeof(q));
+	strcpy(q.sku, "A");
+	strcpy(q.order_id, "o");
+	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &q), BO_OK);
+	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &q), BO_ESTORAGE); /* duplicate */
+	assert_non_null(strstr(bo_last_error(), "postgres: queue_insert: "));
+	assert_int_equal(s.vt->item_get(s.ud, "A", &it, 0), BO_ESTORAGE); /* aborted */
+	assert_int_equal(s.vt->rollback_to(s.ud), BO_OK);
+	assert_int_equal(s.vt->item_get(s.ud, "A", &it, 0), BO_OK);
+	assert_int_equal(s.vt->commit(s.ud), BO_OK);
+
+	assert_int_equal(s.vt->item_get(s.ud, "A", &it, 0), BO_OK);
+	assert_int_equal(s.vt->item_get(s.ud, "B", &it, 0), BO_OK);
+	assert_true(it.on_hand == 2);
+	assert_int_equal(s.vt->item_get(s.ud, "C", &it, 0), BO_ENOTFOUND);
+	assert_int_equal(s.vt->queue_next(s.ud, BO_QUEUE_WAITING, "A", NULL, &q), BO_ENOTFOUND);
+
+	/* a failed transaction cannot commit; rollback clears it */
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	assert_int_equal(s.vt->item_put(s.ud, &it), BO_OK);
+	memset(&q, 0, sizeof(q));
+	strcpy(q.sku, "A");
+	strcpy(q.order_id, "o");
+	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &q), BO_OK);
+	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &q), BO_ESTORAGE);
+	assert_int_equal(s.vt->commit(s.ud), BO_ESTORAGE);
+	assert_non_null(strstr(bo_last_error(), "commit"));
+	assert_int_equal(s.vt->rollback(s.ud), BO_OK);
+	assert_int_equal(s.vt->queue_next(s.ud, BO_QUEUE_WAITING, "A", NULL, &q), BO_ENOTFOUND);
+	assert_int_equal(s.vt->commit(s.ud), BO_ESTORAGE); /* nothing open */
+	assert_int_equal(s.vt->rollback(s.ud), BO_OK);     /* nothing to undo */
+	close_store(&s);
+}
+
+static void test_rollback_leaves_nothing(void **state)
+{
+	store s;
+	bo_item_rec it;
+	bo_order_rec o;
+	bo_line_rec l;
+	bo_queue_entry q;
+	bo_supply_rec sp;
+	bo_sub_rec sb;
+	bo_event_rec ev;
+	int64_t v;
+	(void)state;
+	NEED_SERVER();
+
+	open_store(&s, NULL);
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	item_make(&it, "I", 1);
+	assert_int_equal(s.vt->item_put(s.ud, &it), BO_OK);
+	memset(&o, 0, sizeof(o));
+	strcpy(o.id, "O");
+	assert_int_equal(s.vt->order_put(s.ud, &o), BO_OK);
+	line_make(&l, "O", 0, "I");
+	assert_int_equal(s.vt->line_put(s.ud, &l), BO_OK);
+	memset(&q, 0, sizeof(q));
+	strcpy(q.sku, "I");
+	strcpy(q.order_id, "O");
+	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_ALLOCATED, &q), BO_OK);
+	memset(&sp, 0, sizeof(sp));
+	strcpy(sp.sku, "I");
+	strcpy(sp.id, "P");
+	assert_int_equal(s.vt->supply_put(s.ud, &sp), BO_OK);
+	memset(&sb, 0, sizeof(sb));
+	strcpy(sb.sku, "I");
+	strcpy(sb.customer, "c");
+	sb.seq = 1;
+	assert_int_equal(s.vt->sub_add(s.ud, &sb), BO_OK);
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = 1;
+	assert_int_equal(s.vt->outbox_append(s.ud, &ev), BO_OK);
+	assert_int_equal(s.vt->meta_put(s.ud, "k", 1), BO_OK);
+	assert_int_equal(s.vt->savepoint(s.ud), BO_OK); /* left open: rollback ends it too */
+	assert_int_equal(s.vt->rollback(s.ud), BO_OK);
+
+	assert_int_equal(s.vt->item_next(s.ud, NULL, &it), BO_ENOTFOUND);
+	assert_int_equal(s.vt->order_next(s.ud, NULL, &o), BO_ENOTFOUND);
+	assert_int_equal(s.vt->line_get(s.ud, "O", 0, &l), BO_ENOTFOUND);
+	assert_int_equal(s.vt->queue_next(s.ud, BO_QUEUE_ALLOCATED, "I", NULL, &q), BO_ENOTFOUND);
+	assert_int_equal(s.vt->supply_next(s.ud, "I", NULL, &sp), BO_ENOTFOUND);
+	assert_int_equal(s.vt->sub_next(s.ud, "I", 0, &sb), BO_ENOTFOUND);
+	assert_int_equal(s.vt->outbox_next(s.ud, 0, &ev), BO_ENOTFOUND);
+	assert_int_equal(s.vt->meta_get(s.ud, "k", &v), BO_ENOTFOUND);
+	/* and the connection is usable again */
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	assert_int_equal(s.vt->savepoint(s.ud), BO_OK);
+	assert_int_equal(s.vt->release(s.ud), BO_OK);
+	assert_int_equal(s.vt->commit(s.ud), BO_OK);
+	close_store(&s);
+}
+
+/* ---- durability and the schema ---------------------------------------- */
+
+static void test_reopen(void **state)
+{
+	char tag[64], sql[160], ci[1024];
+	store s;
+	bo_item_rec it, got;
+	int64_t v;
+	(void)state;
+	NEED_SERVER();
+
+	snprintf(tag, sizeof(tag), "reopen-%ld", (long)time(NULL));
+	open_store(&s, tag);
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	item_make(&it, "KEEP", 9);
+	assert_int_equal(s.vt->item_put(s.ud, &it), BO_OK);
+	assert_int_equal(s.vt->meta_put(s.ud, "seq", 77), BO_OK);
+	assert_int_equal(s.vt->commit(s.ud), BO_OK);
+	/* an uncommitted transaction at close is lost, nothing else */
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	item_make(&got, "LOST", 1);
+	assert_int_equal(s.vt->item_put(s.ud, &got), BO_OK);
+	close_store(&s);
+
+	open_store(&s, tag); /* the same schema: the tables are there, no migration */
+	assert_int_equal(s.vt->item_get(s.ud, "KEEP", &got, 0), BO_OK);
+	assert_memory_equal(&got, &it, sizeof(it));
+	assert_int_equal(s.vt->item_get(s.ud, "LOST", &got, 0), BO_ENOTFOUND);
+	assert_int_equal(s.vt->meta_get(s.ud, "seq", &v), BO_OK);
+	assert_true(v == 77);
+	close_store(&s);
+
+	/* a schema from a newer library is refused, with a message */
+	assert_int_equal(pgtest_store(ci, sizeof(ci), tag), 0);
+	assert_non_null(strstr(ci, "search_path="));
+	snprintf(sql, sizeof(sql), "UPDATE %.*s.schema_version SET version = 999",
+		 (int)strcspn(strstr(ci, "search_path=") + 12, "'"), strstr(ci, "search_path=") + 12);
+	assert_int_equal(pgtest_exec(sql), 0);
+	assert_int_equal(bo_postgres_storage(&s.vt, &s.ud, ci), BO_ESTORAGE);
+	assert_null(s.ud);
+	assert_non_null(strstr(bo_last_error(), "newer"));
+}
+
+static void test_foreign_schema(void **state)
+{
+	char ci[1024], sql[160];
+	const char *sp;
+	store s;
+	(void)state;
+	NEED_SERVER();
+
+	assert_int_equal(pgtest_store(ci, sizeof(ci), "foreign"), 0);
+	sp = strstr(ci, "search_path=") + 12;
+	snprintf(sql, sizeof(sql), "CREATE TABLE %.*s.items (id int)", (int)strcspn(sp, "'"), sp);
+	assert_int_equal(pgtest_exec(sql), 0);
+	assert_int_equal(bo_postgres_storage(&s.vt, &s.ud, ci), BO_ESTORAGE);
+	assert_non_null(strstr(bo_last_error(), "another application"));
+}
+
+/* ---- two connections --------------------------------------------------- */
+
+typedef struct waiter {
+	store s;
+	int rc;
+	volatile int done;
+	pthread_mutex_t mu;
+} waiter;
+
+static void *waiter_run(void *arg)
+{
+	waiter *w = arg;
+	int rc = w->s.vt->begin(w->s.ud);
+	pthread_mutex_lock(&w->mu);
+	w->rc = rc;
+	w->done = 1;
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static int waiter_done(waiter *w)
+{
+	int d;
+	pthread_mutex_lock(&w->mu);
+	d = w->done;
+	pthread_mutex_unlock(&w->mu);
+	return d;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static void test_two_connections(void **state)
+{
+	char tag[64];
+	store a, other;
+	waiter w;
+	pthread_t th;
+	bo_item_rec it, got;
+	(void)state;
+	NEED_SERVER();
+
+	snprintf(tag, sizeof(tag), "two-%ld", (long)time(NULL));
+	open_store(&a, tag);
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_init(&w.mu, NULL);
+	open_store(&w.s, tag);
+	open_store(&other, NULL);
+
+	assert_int_equal(a.vt->begin(a.ud), BO_OK);
+	item_make(&it, "SHARED", 5);
+	assert_int_equal(a.vt->item_put(a.ud, &it), BO_OK);
+	assert_int_equal(pthread_create(&th, NULL, waiter_run, &w), 0);
+	sleep_ms(400);
+	/* the second connection's begin waits for the first transaction */
+	assert_false(waiter_done(&w));
+	/* another inventory (schema) on the same server does not wait */
+	assert_int_equal(other.vt->begin(other.ud), BO_OK);
+	assert_int_equal(other.vt->commit(other.ud), BO_OK);
+	assert_false(waiter_done(&w));
+	assert_int_equal(a.vt->commit(a.ud), BO_OK);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(w.done);
+	assert_int_equal(w.rc, BO_OK);
+	/* it sees what the first committed */
+	assert_int_equal(w.s.vt->item_get(w.s.ud, "SHARED", &got, 1), BO_OK);
+	assert_true(got.on_hand == 5);
+	got.on_hand = 6;
+	assert_int_equal(w.s.vt->item_put(w.s.ud, &got), BO_OK);
+	assert_int_equal(w.s.vt->commit(w.s.ud), BO_OK);
+	assert_int_equal(a.vt->item_get(a.ud, "SHARED", &got, 0), BO_OK);
+	assert_true(got.on_hand == 6);
+
+	/* closing a connection mid-transaction frees the lock */
+	assert_int_equal(a.vt->begin(a.ud), BO_OK);
+	close_store(&a);
+	assert_int_equal(w.s.vt->begin(w.s.ud), BO_OK);
+	assert_int_equal(w.s.vt->rollback(w.s.ud), BO_OK);
+	close_store(&w.s);
+	close_store(&other);
+	pthread_mutex_destroy(&w.mu);
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+static void test_bad_conninfo(void **state)
+{
+	const bo_storage *vt = (const bo_storage *)1;
+	void *ud = (void *)1;
+	(void)state;
+
+	assert_int_equal(bo_postgres_storage(&vt, &ud, "host=/nonexistent-bo-dir port=1 connect_timeout=2"),
+			 BO_ESTORAGE);
+	assert_null(vt);
+	assert_null(ud);
+	assert_non_null(strstr(bo_last_error(), "postgres: connect: "));
+	assert_int_equal(bo_postgres_storage(&vt, &ud, "no_such_keyword=1"), BO_ESTORAGE);
+	assert_non_null(strstr(bo_last_error(), "no_such_keyword"));
+	assert_int_equal(bo_postgres_storage(&vt, &ud, NULL), BO_EINVALID);
+	assert_int_equal(bo_postgres_storage(NULL, &ud, ""), BO_EINVALID);
+	/* and through the store string */
+	{
+		bo_inventory *inv = (bo_inventory *)1;
+		assert_true(bo_store_available("postgres"));
+		assert_int_equal(bo_inventory_open_store(&inv, "postgres:host=/nonexistent-bo-dir port=1",
+							 NULL), BO_ESTORAGE);
+		assert_null(inv);
+		assert_non_null(strstr(bo_last_error(), "postgres"));
+	}
+	if (pgtest_base()) {
+		char ci[1200];
+		/* a schema that does not exist: no current schema */
+		snprintf(ci, sizeof(ci), "%s options='-c search_path=bo_no_such_schema'", pgtest_base());
+		if (strstr(pgtest_base(), "://") == NULL) {
+			assert_int_equal(bo_postgres_storage(&vt, &ud, ci), BO_ESTORAGE);
+			assert_non_null(strstr(bo_last_error(), "schema"));
+		}
+	}
+}
+
+static int teardown_all(void **state)
+{
+	(void)state;
+	pgtest_cleanup();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trips),
+		cmocka_unit_test(test_iteration_order),
+		cmocka_unit_test(test_queue_order),
+		cmocka_unit_test(test_supply_order),
+		cmocka_unit_test(test_savepoints),
+		cmocka_unit_test(test_rollback_leaves_nothing),
+		cmocka_unit_test(test_reopen),
+		cmocka_unit_test(test_foreign_schema),
+		cmocka_unit_test(test_two_connections),
+		cmocka_unit_test(test_bad_conninfo),
+	};
+	return cmocka_run_group_tests_name("postgres", tests, NULL, teardown_all);
+}
