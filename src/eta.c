@@ -39,6 +39,8 @@ static int load_supply(bo_txn *t, const bo_item_rec *item, supply_walk *w)
 	w->s = NULL;
 	w->cum = NULL;
 	w->n = 0;
+	if (item->incoming == 0)
+		return BO_OK; /* no supply records: nothing to read */
 	while ((rc = inv->st.supply_next(inv->sd, item->sku, w->n ? &w->s[w->n - 1] : NULL, &r)) == BO_OK) {
 		if (w->n == cap) {
 			size_t nc = cap ? cap * 2 : 8;

@@ -59,9 +59,7 @@ int bo__events_flush(bo_txn *t)
 		if ((rc = inv->st.outbox_append(inv->sd, &t->ev[i])) < 0)
 			return bo__storage_fail(rc, "outbox_append");
 	}
-	if ((rc = inv->st.meta_put(inv->sd, "event_seq", seq)) < 0)
-		return bo__storage_fail(rc, "meta_put");
-	return BO_OK;
+	return bo__meta_put(t, "event_seq", seq);
 }
 
 const char *bo_event_kind_name(int kind)

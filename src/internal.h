@@ -64,6 +64,17 @@ struct bo_txn {
 	size_t nbackordered; /* backordered events in ev */
 };
 
+/* Metadata cached while a batch holds the store's write lock: within one
+ * transaction nobody else can change it, so reads and writes stay in
+ * memory and dirty values are written once, when the batch commits. */
+#define BO_META_CACHE 8
+typedef struct bo_meta_entry {
+	char key[32];
+	int64_t v;
+	bool present;  /* false: the store has no value (readers get their default) */
+	bool dirty;
+} bo_meta_entry;
+
 struct bo_inventory {
 	bo_storage st;
 	void *sd;
@@ -81,6 +92,8 @@ struct bo_inventory {
 	bool in_txn;
 	bool batch;
 	bool batch_failed;
+	bo_meta_entry mc[BO_META_CACHE], mc_saved[BO_META_CACHE];
+	size_t nmc, nmc_saved;
 	bo_txn txn;
 };
 
@@ -104,6 +117,8 @@ BO_INTERNAL int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out);
 BO_INTERNAL int bo__next_line_seq(bo_txn *t, uint64_t *out);
 BO_INTERNAL int bo__next_sub_seq(bo_txn *t, uint64_t *out);
 BO_INTERNAL int bo__meta_get(bo_txn *t, const char *key, int64_t *v, int64_t dflt);
+BO_INTERNAL int bo__meta_put(bo_txn *t, const char *key, int64_t v);
+BO_INTERNAL int bo__meta_flush(bo_inventory *inv);
 BO_INTERNAL int bo__meta_get_inv(bo_inventory *inv, const char *key, int64_t *v, int64_t dflt);
 /* Storage call wrappers that map errors and set messages. */
 BO_INTERNAL int bo__st(int rc, const char *what);

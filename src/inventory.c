@@ -112,16 +112,6 @@ int64_t bo__clock_now(bo_inventory *inv)
 	return inv->clock(inv->clock_data);
 }
 
-int bo__meta_get_inv(bo_inventory *inv, const char *key, int64_t *v, int64_t dflt)
-{
-	int rc = inv->st.meta_get(inv->sd, key, v);
-	if (rc == BO_ENOTFOUND) {
-		*v = dflt;
-		return BO_OK;
-	}
-	return rc < 0 ? bo__storage_fail(rc, "meta_get") : BO_OK;
-}
-
 /* ---------------------------------------------------------------- */
 /* The call frame */
 
@@ -149,15 +139,14 @@ static void tx_rollback(bo_inventory *inv)
 
 static int frame(bo_txn *t, bo_op_fn fn, void *args, int64_t clock)
 {
-	bo_inventory *inv = t->inv;
 	int64_t stored, next_release;
 	int rc;
 
 	if ((rc = bo__meta_get(t, "now", &stored, INT64_MIN)) < 0)
 		return rc;
 	t->now = clock > stored ? clock : stored;
-	if (t->now != stored && (rc = inv->st.meta_put(inv->sd, "now", t->now)) < 0)
-		return bo__storage_fail(rc, "meta_put");
+	if (t->now != stored && (rc = bo__meta_put(t, "now", t->now)) < 0)
+		return rc;
 	if ((rc = bo__meta_get(t, "next_release", &next_release, INT64_MAX)) < 0)
 		return rc;
 	if (t->now >= next_release && (rc = bo__release_due(t)) < 0)
@@ -167,10 +156,10 @@ static int frame(bo_txn *t, bo_op_fn fn, void *args, int64_t clock)
 	for (size_t i = 0; i < t->nitems; i++)
 		if ((rc = bo__item_finish(t, &t->items[i])) < 0)
 			return rc;
-	if (t->line_seq_dirty && (rc = inv->st.meta_put(inv->sd, "line_seq", t->line_seq)) < 0)
-		return bo__storage_fail(rc, "meta_put");
-	if (t->sub_seq_dirty && (rc = inv->st.meta_put(inv->sd, "sub_seq", t->sub_seq)) < 0)
-		return bo__storage_fail(rc, "meta_put");
+	if (t->line_seq_dirty && (rc = bo__meta_put(t, "line_seq", t->line_seq)) < 0)
+		return rc;
+	if (t->sub_seq_dirty && (rc = bo__meta_put(t, "sub_seq", t->sub_seq)) < 0)
+		return rc;
 	return bo__events_flush(t);
 }
 
@@ -198,6 +187,10 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 	t->line_seq_dirty = t->sub_seq_dirty = false;
 	t->clock = clock;
 	inv->in_txn = true;
+	if (inv->batch) {
+		memcpy(inv->mc_saved, inv->mc, sizeof(inv->mc));
+		inv->nmc_saved = inv->nmc;
+	}
 	rc = tx_begin(inv);
 	if (rc == BO_OK) {
 		rc = frame(t, fn, args, clock);
@@ -205,6 +198,10 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 			rc = tx_commit(inv);
 		if (rc < 0)
 			tx_rollback(inv);
+	}
+	if (rc < 0 && inv->batch) {
+		memcpy(inv->mc, inv->mc_saved, sizeof(inv->mc));
+		inv->nmc = inv->nmc_saved;
 	}
 	inv->in_txn = false;
 	if (rc == BO_OK && !inv->batch && inv->auto_dispatch && inv->has_notifier && !inv->dispatching)
@@ -353,6 +350,7 @@ int bo_inventory_batch_begin(bo_inventory *inv)
 	}
 	inv->batch = true;
 	inv->batch_failed = false;
+	inv->nmc = 0;
 	BO_UNLOCK(inv);
 	return BO_OK;
 }
@@ -370,17 +368,18 @@ int bo_inventory_batch_end(bo_inventory *inv, int commit)
 	bo__error_reset_storage();
 	inv->batch = false;
 	if (commit && !inv->batch_failed) {
-		rc = inv->st.commit(inv->sd);
-		if (rc < 0) {
+		rc = bo__meta_flush(inv);
+		if (rc == BO_OK && (rc = inv->st.commit(inv->sd)) < 0)
 			rc = bo__storage_fail(rc, "commit");
+		if (rc < 0)
 			inv->st.rollback(inv->sd);
-		}
 	} else {
 		inv->st.rollback(inv->sd);
 		if (commit)
 			rc = bo__fail(BO_ESTORAGE, "the batch failed and was rolled back");
 	}
 	inv->batch_failed = false;
+	inv->nmc = 0;
 	if (rc == BO_OK && commit && inv->auto_dispatch && inv->has_notifier && !inv->dispatching)
 		bo__dispatch_locked(inv, NULL);
 	BO_UNLOCK(inv);

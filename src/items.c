@@ -80,8 +80,7 @@ int bo__release_due(bo_txn *t)
 	}
 	if (rc != BO_ENOTFOUND)
 		return bo__storage_fail(rc, "item_next");
-	rc = inv->st.meta_put(inv->sd, "next_release", next);
-	return rc < 0 ? bo__storage_fail(rc, "meta_put") : BO_OK;
+	return bo__meta_put(t, "next_release", next);
 }
 
 /* ---------------------------------------------------------------- */
@@ -134,8 +133,8 @@ static int op_item_set(bo_txn *t, void *p)
 		if (!it->rec.released) {
 			if ((rc = bo__meta_get(t, "next_release", &next, INT64_MAX)) < 0)
 				return rc;
-			if (s->release_at < next && (rc = t->inv->st.meta_put(t->inv->sd, "next_release", s->release_at)) < 0)
-				return bo__storage_fail(rc, "meta_put");
+			if (s->release_at < next && (rc = bo__meta_put(t, "next_release", s->release_at)) < 0)
+				return rc;
 		}
 	}
 	return BO_OK;

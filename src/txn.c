@@ -10,9 +10,79 @@ int bo__st(int rc, const char *what)
 	return bo__storage_fail(rc, what);
 }
 
+static bo_meta_entry *mc_find(bo_inventory *inv, const char *key)
+{
+	for (size_t i = 0; i < inv->nmc; i++)
+		if (strcmp(inv->mc[i].key, key) == 0)
+			return &inv->mc[i];
+	return NULL;
+}
+
+static bo_meta_entry *mc_add(bo_inventory *inv, const char *key, int64_t v, bool present, bool dirty)
+{
+	bo_meta_entry *e;
+	if (inv->nmc == BO_META_CACHE || strlen(key) >= sizeof(e->key))
+		return NULL;
+	e = &inv->mc[inv->nmc++];
+	strcpy(e->key, key);
+	e->v = v;
+	e->present = present;
+	e->dirty = dirty;
+	return e;
+}
+
+int bo__meta_get_inv(bo_inventory *inv, const char *key, int64_t *v, int64_t dflt)
+{
+	bo_meta_entry *e;
+	int rc;
+	if (inv->batch && (e = mc_find(inv, key))) {
+		*v = e->present ? e->v : dflt;
+		return BO_OK;
+	}
+	rc = inv->st.meta_get(inv->sd, key, v);
+	if (rc < 0 && rc != BO_ENOTFOUND)
+		return bo__storage_fail(rc, "meta_get");
+	if (inv->batch)
+		mc_add(inv, key, rc == BO_OK ? *v : 0, rc == BO_OK, false);
+	if (rc == BO_ENOTFOUND)
+		*v = dflt;
+	return BO_OK;
+}
+
 int bo__meta_get(bo_txn *t, const char *key, int64_t *v, int64_t dflt)
 {
 	return bo__meta_get_inv(t->inv, key, v, dflt);
+}
+
+int bo__meta_put(bo_txn *t, const char *key, int64_t v)
+{
+	bo_inventory *inv = t->inv;
+	bo_meta_entry *e;
+	int rc;
+	if (inv->batch) {
+		if ((e = mc_find(inv, key))) {
+			e->v = v;
+			e->present = e->dirty = true;
+			return BO_OK;
+		}
+		if (mc_add(inv, key, v, true, true))
+			return BO_OK;
+	}
+	rc = inv->st.meta_put(inv->sd, key, v);
+	return rc < 0 ? bo__storage_fail(rc, "meta_put") : BO_OK;
+}
+
+int bo__meta_flush(bo_inventory *inv)
+{
+	for (size_t i = 0; i < inv->nmc; i++) {
+		if (!inv->mc[i].dirty)
+			continue;
+		int rc = inv->st.meta_put(inv->sd, inv->mc[i].key, inv->mc[i].v);
+		if (rc < 0)
+			return bo__storage_fail(rc, "meta_put");
+		inv->mc[i].dirty = false;
+	}
+	return BO_OK;
 }
 
 static bo_item_slot *slot_push(bo_txn *t)
