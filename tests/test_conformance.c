@@ -846,7 +846,20 @@ static void test_reopen(void **state)
 	unlink(side);
 }
 
-int main(void)
+/* Arguments, if any, name the adapters to test (default: all in the table). */
+static int wanted(int argc, char **argv, const char *name)
+{
+	int i;
+
+	if (argc < 2)
+		return 1;
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	size_t a;
 	int failures = 0;
@@ -863,6 +876,8 @@ int main(void)
 			cmocka_unit_test_prestate(test_optional_callbacks_absent, ad),
 			cmocka_unit_test_prestate(test_reopen, ad),
 		};
+		if (!wanted(argc, argv, adapters[a].name))
+			continue;
 		if (!bo_store_available(adapters[a].name)) {
 			printf("# adapter %s not available in this build: skipped\n", adapters[a].name);
 			continue;

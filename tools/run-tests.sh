@@ -20,8 +20,14 @@
 # Each build that fails to compile counts as one failed test (whatever did
 # compile is still tested). Exit status: 0 when nothing failed, else 1.
 #
+# Before step 1, a throwaway PostgreSQL server is started on loopback in a
+# temporary directory (tools/pg-test-server.sh) and BO_TEST_PG is set to its
+# conninfo, so the PostgreSQL adapter's tests run (never skip) in both
+# builds; the server is stopped and its directory removed on exit.
+#
 # Environment: BO_SKIP_DEPS=1 skips apt-get; BO_JOBS=N limits parallelism
-# (default: all cores); BO_NO_VALGRIND=1 skips step 2.
+# (default: all cores); BO_NO_VALGRIND=1 skips step 2; BO_TEST_PG=CONNINFO
+# uses that server instead of starting one.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -35,7 +41,15 @@ extra_pass=0
 extra_fail=0
 logs=()
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+pg_conninfo=
+cleanup() {
+	if [ -n "$pg_conninfo" ]; then
+		bash tools/pg-test-server.sh stop "$pg_conninfo" || echo "run-tests: stopping the PostgreSQL test server failed" >&2
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 say() { printf '\n== %s\n' "$*" >&2; }
 check() {	# check NAME COMMAND...: one extra test
@@ -67,6 +81,25 @@ build() {
 	# (say, a doxygen warning) does not hide the results of all the others.
 	ninja -C "$dir" -j "$jobs" -k 0 >&2
 }
+
+# --- 0. a throwaway PostgreSQL server --------------------------------------
+# The PostgreSQL adapter's tests (suite "postgres", and the conformance
+# suite's postgres run) use the server BO_TEST_PG names. One server, on
+# loopback in a temporary directory, serves both builds; it is stopped and
+# removed on exit (trap above), whatever happens.
+if [ -n "${BO_TEST_PG:-}" ]; then
+	say "PostgreSQL: using BO_TEST_PG from the environment"
+else
+	say "PostgreSQL: starting a throwaway server (tools/pg-test-server.sh)"
+	if pg_conninfo=$(bash tools/pg-test-server.sh start); then
+		export BO_TEST_PG=$pg_conninfo
+		echo "run-tests: BO_TEST_PG=$BO_TEST_PG" >&2
+	else
+		pg_conninfo=
+		echo "run-tests: the PostgreSQL test server did not start (counted as one failure)" >&2
+		extra_fail=$((extra_fail + 1))
+	fi
+fi
 
 # --- 1. sanitizers --------------------------------------------------------
 say "build-test: ASan + UBSan, docs"
