@@ -206,3 +206,44 @@ out:
 	free(st.w.cum);
 	return rc;
 }
+
+/* A new waiting line that joins the back of its queue needs only its own
+ * ETA: nothing ahead of it moves. Computes it into l->eta and sets *done,
+ * or leaves *done false when the general refresh must run (the line is
+ * not at the back, the item's ETAs are already due for a refresh, or they
+ * depend on a clock reading other than this call's). Call after the
+ * item's counters include the line and before the line joins the queue. */
+int bo__eta_append(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done)
+{
+	bo_inventory *inv = t->inv;
+	bo_queue_entry tail;
+	eta_state st;
+	int rc;
+
+	*done = false;
+	if (it->eta_dirty)
+		return BO_OK;
+	rc = inv->st.queue_prev(inv->sd, BO_QUEUE_WAITING, it->rec.sku, NULL, &tail);
+	if (rc == BO_OK && bo_queue_key_cmp(&tail.key, &l->key) > 0)
+		return BO_OK;
+	if (rc < 0 && rc != BO_ENOTFOUND)
+		return bo__storage_fail(rc, "queue_prev");
+	memset(&st, 0, sizeof(st));
+	st.t = t;
+	st.item = &it->rec;
+	st.unalloc = it->rec.on_hand - it->rec.allocated;
+	st.beyond = it->rec.lead_time == BO_NO_TIME ? BO_NO_TIME
+		  : (bo__add_ok(t->now, it->rec.lead_time) ? t->now + it->rec.lead_time : INT64_MAX);
+	if ((rc = load_supply(t, &it->rec, &st.w)) < 0)
+		goto out;
+	if (it->rec.eta_time != t->now &&
+	    (it->rec.lead_time != BO_NO_TIME || (st.w.n > 0 && st.w.s[0].expected < t->now)))
+		goto out; /* lines ahead hold ETAs of another time: refresh them all */
+	st.cum = it->rec.backordered - l->backordered;
+	l->eta = eta_next(&st, l->backordered);
+	*done = true;
+out:
+	free(st.w.s);
+	free(st.w.cum);
+	return rc;
+}

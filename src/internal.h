@@ -151,6 +151,7 @@ BO_INTERNAL bool bo__in_preorder(const bo_txn *t, const bo_item_rec *item);
 /* ---- ETA (eta.c) ---- */
 BO_INTERNAL int bo__eta_refresh(bo_txn *t, bo_item_slot *it);
 BO_INTERNAL void bo__eta_mark(bo_item_slot *it, const bo_queue_key *from);
+BO_INTERNAL int bo__eta_append(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done);
 
 /* ---- items (items.c) ---- */
 BO_INTERNAL int bo__item_finish(bo_txn *t, bo_item_slot *it);

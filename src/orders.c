@@ -158,12 +158,16 @@ static int op_place(bo_txn *t, void *p)
 				return rc;
 		}
 		if (wait > 0) {
+			bool eta_done;
 			all_alloc = false;
+			if ((rc = bo__eta_append(t, it, &l, &eta_done)) < 0)
+				return rc;
 			if ((rc = bo__queue_add(t, BO_QUEUE_WAITING, &l)) < 0)
 				return rc;
-			if ((rc = bo__emit(t, BO_EVENT_BACKORDERED, o.id, l.sku, wait, BO_NO_TIME, NULL)) < 0)
+			if ((rc = bo__emit(t, BO_EVENT_BACKORDERED, o.id, l.sku, wait, l.eta, NULL)) < 0)
 				return rc;
-			bo__eta_mark(it, &l.key);
+			if (!eta_done)
+				bo__eta_mark(it, &l.key);
 		}
 		if ((rc = inv->st.line_put(inv->sd, &l)) < 0)
 			return bo__storage_fail(rc, "line_put");
