@@ -123,6 +123,11 @@ int bo__eta_refresh(bo_txn *t, bo_item_slot *it)
 	int rc;
 
 	it->eta_dirty = false;
+	/* Without supply and lead time every ETA is unknown; if this call did
+	 * not just take supply or lead time away, they are stored as unknown
+	 * already (the call that did refreshed them all). */
+	if (!it->supply_changed && it->rec.incoming == 0 && it->rec.lead_time == BO_NO_TIME)
+		return BO_OK;
 	memset(&st, 0, sizeof(st));
 	st.t = t;
 	st.item = &it->rec;

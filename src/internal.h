@@ -47,6 +47,7 @@ typedef struct bo_item_slot {
 	bool need_fill;      /* stock may be free: fill waiting lines at finish */
 	bool eta_dirty;      /* ETAs need a refresh at finish */
 	bool eta_partial;    /* only lines from eta_from onward */
+	bool supply_changed; /* this call changed supply, lead time or release time */
 	bo_queue_key eta_from;
 } bo_item_slot;
 

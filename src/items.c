@@ -116,6 +116,7 @@ static int op_item_set(bo_txn *t, void *p)
 		it->rec.preorder_max = s->preorder_max;
 	if (s->fields & BO_ITEM_LEAD_TIME) {
 		it->rec.lead_time = s->lead_time;
+		it->supply_changed = true;
 		bo__eta_mark(it, NULL);
 	}
 	if ((s->fields & BO_ITEM_POLICY) && strcmp(it->rec.policy, s->policy) != 0) {
@@ -129,6 +130,7 @@ static int op_item_set(bo_txn *t, void *p)
 		int64_t next;
 		it->rec.release_at = s->release_at;
 		it->rec.released = s->release_at == BO_NO_TIME || s->release_at <= t->now;
+		it->supply_changed = true;
 		bo__eta_mark(it, NULL);
 		if (!it->rec.released) {
 			if ((rc = bo__meta_get(t, "next_release", &next, INT64_MAX)) < 0)
@@ -192,6 +194,7 @@ static int op_receive(bo_txn *t, void *p)
 		if (rc < 0)
 			return bo__storage_fail(rc, "supply_get");
 		int64_t reduce = a->qty < s.qty ? a->qty : s.qty;
+		it->supply_changed = true;
 		s.qty -= reduce;
 		it->rec.incoming -= reduce;
 		rc = s.qty == 0 ? t->inv->st.supply_del(t->inv->sd, a->sku, a->id) : t->inv->st.supply_put(t->inv->sd, &s);
@@ -281,6 +284,7 @@ static int op_supply_set(bo_txn *t, void *p)
 		return bo__storage_fail(rc, "supply_put");
 	it->rec.incoming = incoming;
 	it->dirty = true;
+	it->supply_changed = true;
 	bo__eta_mark(it, NULL);
 	return BO_OK;
 }
@@ -317,6 +321,7 @@ static int op_supply_remove(bo_txn *t, void *p)
 		return bo__storage_fail(rc, "supply_del");
 	it->rec.incoming -= s.qty;
 	it->dirty = true;
+	it->supply_changed = true;
 	bo__eta_mark(it, NULL);
 	return BO_OK;
 }
