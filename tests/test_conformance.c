@@ -862,7 +862,7 @@ static int wanted(int argc, char **argv, const char *name)
 int main(int argc, char **argv)
 {
 	size_t a;
-	int failures = 0;
+	int failures = 0, ran = 0;
 
 	for (a = 0; a < sizeof(adapters) / sizeof(adapters[0]); a++) {
 		void *ad = (void *)&adapters[a];
@@ -888,6 +888,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 #endif
+		ran++;
 		snprintf(name, sizeof(name), "conformance/%s", adapters[a].name);
 		failures += _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]),
 						    NULL, NULL);
@@ -897,5 +898,8 @@ int main(int argc, char **argv)
 #ifdef BO_TEST_HAVE_POSTGRES
 	pgtest_cleanup();
 #endif
+	/* Every adapter asked for was unavailable: skipped (77 for meson), not passed. */
+	if (ran == 0 && failures == 0)
+		return 77;
 	return failures;
 }

@@ -743,5 +743,10 @@ int main(void)
 		cmocka_unit_test(test_two_connections),
 		cmocka_unit_test(test_bad_conninfo),
 	};
-	return cmocka_run_group_tests_name("postgres", tests, NULL, teardown_all);
+	int failures = cmocka_run_group_tests_name("postgres", tests, NULL, teardown_all);
+
+	/* Without a server most tests were skipped: tell meson (77 = skipped), never "passed". */
+	if (failures == 0 && !pgtest_base())
+		return 77;
+	return failures;
 }
