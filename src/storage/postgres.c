@@ -1337,10 +1337,12 @@ int bo_postgres_storage(const bo_storage **vtable, void **user_data, const char 
 	 * in the low half. Advisory locks are per database, so this names one
 	 * inventory exactly.
 	 */
-	if (query_text(s, "SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = current_schema()",
-		       "open: current schema", buf, sizeof(buf)) != BO_OK) {
-		bo_storage_error("postgres: open: no current schema (search_path names no"
-				 " existing schema?)");
+	if (query_text(s, "SELECT coalesce((SELECT oid::text FROM pg_catalog.pg_namespace"
+		       " WHERE nspname = current_schema()), 'none')",
+		       "open: current schema", buf, sizeof(buf)) != BO_OK)
+		goto fail;
+	if (strcmp(buf, "none") == 0) {
+		fail_msg("open", "no current schema (search_path names no existing schema)");
 		goto fail;
 	}
 	nsp = strtoull(buf, NULL, 10);
