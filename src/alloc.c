@@ -105,7 +105,7 @@ static int give(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t take)
 	if ((rc = bo__emit(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, take, BO_NO_TIME, NULL)) < 0)
 		return rc;
 	if (l->backordered == 0)
-		return bo__order_ready(t, l->order_id);
+		return bo__order_ready(t, l->order_id, l);
 	return BO_OK;
 }
 
@@ -268,7 +268,7 @@ int bo__take_back(bo_txn *t, bo_item_slot *it)
 			return rc;
 		if ((rc = bo__emit(t, BO_EVENT_BACKORDERED, l.order_id, l.sku, take, BO_NO_TIME, NULL)) < 0)
 			return rc;
-		if ((rc = bo__order_ready(t, l.order_id)) < 0)
+		if ((rc = bo__order_ready(t, l.order_id, &l)) < 0)
 			return rc;
 	}
 	bo__eta_mark(it, NULL);
@@ -340,7 +340,7 @@ int bo__rekey(bo_txn *t, bo_item_slot *it)
 	return rc;
 }
 
-int bo__order_ready(bo_txn *t, const char *order_id)
+int bo__order_ready(bo_txn *t, const char *order_id, const bo_line_rec *known)
 {
 	bo_inventory *inv = t->inv;
 	bo_order_rec o;
@@ -351,9 +351,11 @@ int bo__order_ready(bo_txn *t, const char *order_id)
 		return rc == BO_ENOTFOUND ? bo__fail(BO_ESTORAGE, "order '%s' is missing", order_id)
 					  : bo__storage_fail(rc, "order_get");
 	for (uint32_t i = 0; i < o.nlines && ready; i++) {
-		rc = inv->st.line_get(inv->sd, order_id, i, &l);
-		if (rc < 0)
+		if (known && known->index == i) {
+			l = *known; /* the caller holds the current version */
+		} else if ((rc = inv->st.line_get(inv->sd, order_id, i, &l)) < 0) {
 			return bo__storage_fail(rc, "line_get");
+		}
 		if (l.backordered > 0)
 			ready = false;
 		if (l.allocated > 0)

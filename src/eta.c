@@ -228,6 +228,11 @@ int bo__eta_append(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done)
 	*done = false;
 	if (it->eta_dirty)
 		return BO_OK;
+	if (!it->supply_changed && it->rec.incoming == 0 && it->rec.lead_time == BO_NO_TIME) {
+		l->eta = BO_NO_TIME; /* no supply, no lead time: unknown, wherever it queues */
+		*done = true;
+		return BO_OK;
+	}
 	rc = inv->st.queue_prev(inv->sd, BO_QUEUE_WAITING, it->rec.sku, NULL, &tail);
 	if (rc == BO_OK && bo_queue_key_cmp(&tail.key, &l->key) > 0)
 		return BO_OK;

@@ -145,7 +145,7 @@ BO_INTERNAL int bo__take_back(bo_txn *t, bo_item_slot *it);
 /* Re-key all queue entries of the item after a policy change. */
 BO_INTERNAL int bo__rekey(bo_txn *t, bo_item_slot *it);
 /* Recompute the order's ready flag; emit `ready` on a rise. */
-BO_INTERNAL int bo__order_ready(bo_txn *t, const char *order_id);
+BO_INTERNAL int bo__order_ready(bo_txn *t, const char *order_id, const bo_line_rec *known);
 /* Line changed allocation: maintain the allocated queue membership. */
 BO_INTERNAL bool bo__in_preorder(const bo_txn *t, const bo_item_rec *item);
 

@@ -319,7 +319,7 @@ static int op_cancel(bo_txn *t, void *p)
 		if (!any)
 			return bo__fail(BO_ESTATE, "order '%s' has nothing left to cancel", a->id);
 	}
-	return bo__order_ready(t, a->id);
+	return bo__order_ready(t, a->id, NULL);
 }
 
 static int check_line_args(bo_inventory *inv, const char *id, const char *sku, int64_t qty, bool need_sku)
@@ -366,7 +366,7 @@ static int op_modify(bo_txn *t, void *p)
 	if (a->qty < l.ordered) {
 		if ((rc = take_units(t, &l, l.ordered - a->qty, false)) < 0)
 			return rc;
-		return bo__order_ready(t, a->id);
+		return bo__order_ready(t, a->id, NULL);
 	}
 
 	/* Up: the added units join the back of the queue. */
@@ -410,7 +410,7 @@ static int op_modify(bo_txn *t, void *p)
 		return rc;
 	if (wait > 0 && (rc = bo__emit(t, BO_EVENT_BACKORDERED, a->id, a->sku, wait, BO_NO_TIME, NULL)) < 0)
 		return rc;
-	return bo__order_ready(t, a->id);
+	return bo__order_ready(t, a->id, NULL);
 }
 
 int bo_order_modify(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty)
@@ -503,7 +503,7 @@ static int op_ship(bo_txn *t, void *p)
 		if (!any)
 			return bo__fail(BO_ESTATE, "order '%s' has nothing allocated (and released) to ship", a->id);
 	}
-	return bo__order_ready(t, a->id);
+	return bo__order_ready(t, a->id, NULL);
 }
 
 int bo_order_ship(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty)
