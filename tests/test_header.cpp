@@ -4,6 +4,7 @@
 #include "backorder/storage.h"
 #include "backorder/memory.h"
 #include "backorder/sqlite.h"
+#include "backorder/postgres.h"
 
 #include <cstdio>
 #include <cstring>
