@@ -69,6 +69,8 @@ struct bo_txn {
  * transaction nobody else can change it, so reads and writes stay in
  * memory and dirty values are written once, when the batch commits. */
 #define BO_META_CACHE 8
+/* Items kept from call to call inside a batch (beyond this, start afresh). */
+#define BO_BATCH_ITEM_CACHE 64
 typedef struct bo_meta_entry {
 	char key[32];
 	int64_t v;

@@ -180,7 +180,18 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 	}
 	bo__error_reset_storage();
 	clock = bo__clock_now(inv);
-	t->nitems = 0;
+	/* Inside a batch the write lock is held from call to call, so items
+	 * read by earlier calls of the batch are still current (every change
+	 * goes through them and is written back at the end of each call):
+	 * keep them, and save the reads. Otherwise start afresh. */
+	if (inv->batch && t->nitems <= BO_BATCH_ITEM_CACHE) {
+		for (size_t i = 0; i < t->nitems; i++) {
+			bo_item_slot *it = &t->items[i];
+			it->dirty = it->need_fill = it->eta_dirty = it->eta_partial = it->supply_changed = false;
+		}
+	} else {
+		t->nitems = 0;
+	}
 	t->nev = 0;
 	t->nbackordered = 0;
 	t->event_seq_loaded = t->line_seq_loaded = t->sub_seq_loaded = false;
@@ -203,6 +214,8 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 		memcpy(inv->mc, inv->mc_saved, sizeof(inv->mc));
 		inv->nmc = inv->nmc_saved;
 	}
+	if (rc < 0)
+		t->nitems = 0; /* the cached items may hold the failed call's changes */
 	inv->in_txn = false;
 	if (rc == BO_OK && !inv->batch && inv->auto_dispatch && inv->has_notifier && !inv->dispatching)
 		bo__dispatch_locked(inv, NULL); /* a refusal leaves events pending */
@@ -351,6 +364,7 @@ int bo_inventory_batch_begin(bo_inventory *inv)
 	inv->batch = true;
 	inv->batch_failed = false;
 	inv->nmc = 0;
+	inv->txn.nitems = 0;
 	BO_UNLOCK(inv);
 	return BO_OK;
 }
@@ -380,6 +394,7 @@ int bo_inventory_batch_end(bo_inventory *inv, int commit)
 	}
 	inv->batch_failed = false;
 	inv->nmc = 0;
+	inv->txn.nitems = 0;
 	if (rc == BO_OK && commit && inv->auto_dispatch && inv->has_notifier && !inv->dispatching)
 		bo__dispatch_locked(inv, NULL);
 	BO_UNLOCK(inv);
