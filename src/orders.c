@@ -108,6 +108,8 @@ static int op_place(bo_txn *t, void *p)
 			return rc;
 		if ((rc = counters_fit(&it->rec, ls->qty, ls->qty - take, ls->unit_price)) < 0)
 			return rc;
+		if (take < ls->qty)
+			all_alloc = false;
 	}
 
 	memset(&o, 0, sizeof(o));
@@ -117,6 +119,7 @@ static int op_place(bo_txn *t, void *p)
 	o.due = a->o.due;
 	o.ship_mode = a->o.ship_mode;
 	o.nlines = (uint32_t)a->n;
+	o.ready = all_alloc; /* each line is checked above, so this holds */
 	if ((rc = inv->st.order_put(inv->sd, &o)) < 0)
 		return bo__storage_fail(rc, "order_put");
 	if ((rc = bo__emit(t, BO_EVENT_ACCEPTED, a->id, NULL, 0, BO_NO_TIME, NULL)) < 0)
@@ -159,7 +162,6 @@ static int op_place(bo_txn *t, void *p)
 		}
 		if (wait > 0) {
 			bool eta_done;
-			all_alloc = false;
 			if ((rc = bo__eta_append(t, it, &l, &eta_done)) < 0)
 				return rc;
 			if ((rc = bo__queue_add(t, BO_QUEUE_WAITING, &l)) < 0)
@@ -172,13 +174,7 @@ static int op_place(bo_txn *t, void *p)
 		if ((rc = inv->st.line_put(inv->sd, &l)) < 0)
 			return bo__storage_fail(rc, "line_put");
 	}
-	if (!all_alloc)
-		return BO_OK;
-	o.ready = 1;
-	if ((rc = bo__emit(t, BO_EVENT_READY, o.id, NULL, 0, BO_NO_TIME, NULL)) < 0)
-		return rc;
-	rc = inv->st.order_put(inv->sd, &o);
-	return rc < 0 ? bo__storage_fail(rc, "order_put") : BO_OK;
+	return all_alloc ? bo__emit(t, BO_EVENT_READY, o.id, NULL, 0, BO_NO_TIME, NULL) : BO_OK;
 }
 
 int bo_order_place(bo_inventory *inv, const char *order_id, const bo_order_options *opts,
