@@ -170,23 +170,42 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_ITEM_GET] = "SELECT " ITEM_COLS " FROM items WHERE sku = ?1",
-	[ST_ITEM_PUT] = "INSERT OR REPLACE INTO items (" ITEM_COLS ") VALUES"
+	[ST_ITEM_PUT] = "INSERT INTO items (" ITEM_COLS ") VALUES"
 		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-		" ?15, ?16, ?17, ?18, ?19, ?20)",
+		" ?15, ?16, ?17, ?18, ?19, ?20) ON CONFLICT (sku) DO UPDATE SET"
+		" policy = excluded.policy, on_hand = excluded.on_hand, allocated ="
+		" excluded.allocated, backordered = excluded.backordered, incoming ="
+		" excluded.incoming, backorder = excluded.backorder, released ="
+		" excluded.released, max_backorder = excluded.max_backorder,"
+		" lead_time = excluded.lead_time, release_at = excluded.release_at,"
+		" preorder_max = excluded.preorder_max, subscribers ="
+		" excluded.subscribers, demand = excluded.demand, filled_at_once ="
+		" excluded.filled_at_once, shipped = excluded.shipped, cancelled ="
+		" excluded.cancelled, revenue_held = excluded.revenue_held, created"
+		" = excluded.created, eta_time = excluded.eta_time",
 	[ST_ITEM_FIRST] = "SELECT " ITEM_COLS " FROM items ORDER BY sku LIMIT 1",
 	[ST_ITEM_NEXT] = "SELECT " ITEM_COLS " FROM items WHERE sku > ?1"
 		" ORDER BY sku LIMIT 1",
 	[ST_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders WHERE id = ?1",
-	[ST_ORDER_PUT] = "INSERT OR REPLACE INTO orders (" ORDER_COLS ") VALUES"
-		" (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_ORDER_PUT] = "INSERT INTO orders (" ORDER_COLS ") VALUES"
+		" (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO UPDATE SET"
+		" created = excluded.created, priority = excluded.priority, due ="
+		" excluded.due, ship_mode = excluded.ship_mode, ready ="
+		" excluded.ready, nlines = excluded.nlines",
 	[ST_ORDER_FIRST] = "SELECT " ORDER_COLS " FROM orders ORDER BY id LIMIT 1",
 	[ST_ORDER_NEXT] = "SELECT " ORDER_COLS " FROM orders WHERE id > ?1"
 		" ORDER BY id LIMIT 1",
 	[ST_LINE_GET] = "SELECT " LINE_COLS " FROM lines"
 		" WHERE order_id = ?1 AND idx = ?2",
-	[ST_LINE_PUT] = "INSERT OR REPLACE INTO lines (" LINE_COLS ") VALUES"
+	[ST_LINE_PUT] = "INSERT INTO lines (" LINE_COLS ") VALUES"
 		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-		" ?15, ?16)",
+		" ?15, ?16) ON CONFLICT (order_id, idx) DO UPDATE SET"
+		" sku = excluded.sku, placed = excluded.placed, ordered ="
+		" excluded.ordered, allocated = excluded.allocated, backordered ="
+		" excluded.backordered, shipped = excluded.shipped, cancelled ="
+		" excluded.cancelled, unit_price = excluded.unit_price, queue_time ="
+		" excluded.queue_time, eta = excluded.eta, k0 = excluded.k0, k1 ="
+		" excluded.k1, k2 = excluded.k2, seq = excluded.seq",
 	[ST_QUEUE_INSERT] = "INSERT INTO queues (queue, " QUEUE_COLS ") VALUES"
 		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_QUEUE_REMOVE] = "DELETE FROM queues WHERE queue = ?1 AND sku = ?2"
@@ -220,7 +239,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" ORDER BY seq LIMIT 1",
 	[ST_OUTBOX_ACK] = "DELETE FROM outbox WHERE seq <= ?1",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
-	[ST_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+	[ST_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+		" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 };
 
 /* What a callback is doing, for error messages. */
