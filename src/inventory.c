@@ -2,6 +2,7 @@
  * notifier and batches. */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -225,12 +226,23 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 
 /* ---------------------------------------------------------------- */
 
+/* A time as YYYY-MM-DDTHH:MM:SSZ, for messages. */
+static const char *fmt_time(char buf[32], int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (!gmtime_r(&tt, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "%lld", (long long)t);
+	return buf;
+}
+
 static int op_advance(bo_txn *t, void *args)
 {
+	char a[32], b[32];
 	(void)args;
 	if (t->clock < t->now)
-		return bo__fail(BO_EINVALID, "the clock (%lld) is earlier than the inventory's time (%lld)",
-				(long long)t->clock, (long long)t->now);
+		return bo__fail(BO_EINVALID, "the clock (%s) is earlier than the inventory's time (%s); time never goes back",
+				fmt_time(a, t->clock), fmt_time(b, t->now));
 	return BO_OK;
 }
 
