@@ -11,7 +11,8 @@
 #   2. build-valgrind: a plain build; every test whose program is a
 #      compiled (ELF) executable, and every example program, runs again
 #      under valgrind memcheck (leaks and errors fail the test). The Python
-#      and trace script tests are not repeated.
+#      and trace script tests are not repeated. The 4-thread test also
+#      runs under helgrind (data races fail it).
 #   3. Checks on the plain build, one test each: the shared library exports
 #      only bo_ symbols (nm -D); `meson install` into a temporary DESTDIR,
 #      then a small program compiles with `pkg-config --cflags --libs
@@ -169,6 +170,13 @@ for t in json.load(sys.stdin):
 			echo "run-tests: no compiled tests found for valgrind" >&2
 			extra_fail=$((extra_fail + 1))
 		fi
+		# Data races: the 4-thread test under helgrind.
+		say "build-valgrind: threads test under helgrind"
+		helgrind_threads() {
+			meson test -C build-valgrind --no-rebuild --setup helgrind \
+				--logbase helgrind threads >&2
+		}
+		check helgrind-threads helgrind_threads
 	fi
 fi
 
