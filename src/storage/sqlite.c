@@ -1316,16 +1316,22 @@ static int pragma_int(sqlite3 *db, const char *sql, int64_t *out)
 	return BO_OK;
 }
 
-/* Switch to WAL; an in-memory database keeps its "memory" journal. */
-static int set_wal(sqlite3 *db)
+/* Switch to WAL; an in-memory database keeps its "memory" journal.
+ * Several processes opening a new file at once race for the switch, which
+ * needs the file to themselves: SQLite answers SQLITE_BUSY there without
+ * always calling the busy handler (and, while another process is creating
+ * the WAL index, an I/O error on it), so retry within the busy timeout. */
+static int try_wal(sqlite3 *db, int *retry)
 {
 	sqlite3_stmt *st = NULL;
 	const unsigned char *mode;
 	int ok, rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return fail_db(db, "journal_mode");
-	rc = sqlite3_step(st);
+	*retry = 0;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
+		int primary = sqlite3_extended_errcode(db) & 0xff;
+		*retry = primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_IOERR;
 		fail_db(db, "journal_mode");
 		sqlite3_finalize(st);
 		return BO_ESTORAGE;
@@ -1338,6 +1344,16 @@ static int set_wal(sqlite3 *db)
 				 mode ? (const char *)mode : "unknown");
 	sqlite3_finalize(st);
 	return ok ? BO_OK : BO_ESTORAGE;
+}
+
+static int set_wal(sqlite3 *db, int busy_timeout_ms)
+{
+	int waited = 0, retry, rc;
+	while ((rc = try_wal(db, &retry)) != BO_OK && retry && waited < busy_timeout_ms) {
+		sqlite3_sleep(10);
+		waited += 10;
+	}
+	return rc;
 }
 
 /*
@@ -1448,7 +1464,7 @@ int bo_sqlite_storage(const bo_storage **vtable, void **user_data, const char *p
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, o.busy_timeout_ms);
-	if (set_wal(s->db) != BO_OK)
+	if (set_wal(s->db, o.busy_timeout_ms) != BO_OK)
 		goto fail;
 	if (exec_sql(s->db, o.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
 		     "synchronous") != BO_OK)
