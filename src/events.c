@@ -86,53 +86,81 @@ static int ack(bo_inventory *inv, uint64_t upto)
 	return BO_OK;
 }
 
-#define ACK_EVERY 512
+/* Events are read in chunks, each chunk in one short transaction that also
+ * removes the events delivered before it: with a file or a server store
+ * that is one lock round-trip per chunk rather than per event. The
+ * notifier runs outside any transaction, so it may call the inventory. */
+#define DISPATCH_CHUNK 256
+
+static int fetch(bo_inventory *inv, uint64_t ack_upto, uint64_t after, size_t *n)
+{
+	int rc = inv->st.begin(inv->sd);
+	*n = 0;
+	if (rc < 0)
+		return bo__storage_fail(rc, "begin");
+	if (ack_upto > 0 && (rc = inv->st.outbox_ack(inv->sd, ack_upto)) < 0) {
+		rc = bo__storage_fail(rc, "outbox_ack");
+		goto fail;
+	}
+	while (*n < DISPATCH_CHUNK) {
+		rc = inv->st.outbox_next(inv->sd, after, &inv->dbuf[*n]);
+		if (rc == BO_ENOTFOUND)
+			break;
+		if (rc < 0) {
+			rc = bo__storage_fail(rc, "outbox_next");
+			goto fail;
+		}
+		after = inv->dbuf[(*n)++].seq;
+	}
+	if ((rc = inv->st.commit(inv->sd)) < 0) {
+		rc = bo__storage_fail(rc, "commit");
+		goto fail;
+	}
+	return BO_OK;
+fail:
+	inv->st.rollback(inv->sd);
+	*n = 0;
+	return rc;
+}
 
 int bo__dispatch_locked(bo_inventory *inv, size_t *delivered)
 {
-	bo_event_rec rec;
 	uint64_t last = 0, acked = 0;
-	size_t n = 0;
+	size_t count = 0, n;
 	int rc = BO_OK;
 
 	if (!inv->has_notifier)
 		return BO_OK;
+	if (!inv->dbuf && !(inv->dbuf = malloc(DISPATCH_CHUNK * sizeof(*inv->dbuf))))
+		return bo__fail(BO_ESTORAGE, "out of memory");
 	inv->dispatching = true;
 	for (;;) {
-		bo_event ev;
-		rc = inv->st.outbox_next(inv->sd, last, &rec);
-		if (rc == BO_ENOTFOUND) {
-			rc = BO_OK;
+		if ((rc = fetch(inv, last > acked ? last : 0, last, &n)) < 0)
 			break;
-		}
-		if (rc < 0) {
-			rc = bo__storage_fail(rc, "outbox_next");
+		acked = last;
+		if (n == 0)
 			break;
-		}
-		ev.seq = rec.seq;
-		ev.kind = rec.kind;
-		ev.order_id = rec.order_id[0] ? rec.order_id : NULL;
-		ev.sku = rec.sku[0] ? rec.sku : NULL;
-		ev.qty = rec.qty;
-		ev.eta = rec.eta;
-		ev.customer = rec.customer[0] ? rec.customer : NULL;
-		ev.time = rec.time;
-		if (inv->notifier.deliver(inv->notifier_data, &ev) != 0) {
-			rc = bo__fail(BO_ESTATE, "the notifier refused event %llu; it stays pending",
-				      (unsigned long long)rec.seq);
-			break;
-		}
-		last = rec.seq;
-		n++;
-		if (n % ACK_EVERY == 0) {
-			int arc = ack(inv, last);
-			if (arc < 0) {
-				rc = arc;
-				break;
+		for (size_t i = 0; i < n; i++) {
+			const bo_event_rec *rec = &inv->dbuf[i];
+			bo_event ev;
+			ev.seq = rec->seq;
+			ev.kind = rec->kind;
+			ev.order_id = rec->order_id[0] ? rec->order_id : NULL;
+			ev.sku = rec->sku[0] ? rec->sku : NULL;
+			ev.qty = rec->qty;
+			ev.eta = rec->eta;
+			ev.customer = rec->customer[0] ? rec->customer : NULL;
+			ev.time = rec->time;
+			if (inv->notifier.deliver(inv->notifier_data, &ev) != 0) {
+				rc = bo__fail(BO_ESTATE, "the notifier refused event %llu; it stays pending",
+					      (unsigned long long)rec->seq);
+				goto done;
 			}
-			acked = last;
+			last = rec->seq;
+			count++;
 		}
 	}
+done:
 	if (last > acked) {
 		int arc = ack(inv, last);
 		if (arc < 0 && rc == BO_OK)
@@ -140,7 +168,7 @@ int bo__dispatch_locked(bo_inventory *inv, size_t *delivered)
 	}
 	inv->dispatching = false;
 	if (delivered)
-		*delivered = n;
+		*delivered = count;
 	return rc;
 }
 

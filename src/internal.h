@@ -95,6 +95,7 @@ struct bo_inventory {
 	bool in_txn;
 	bool batch;
 	bool batch_failed;
+	bo_event_rec *dbuf;  /* dispatch: a chunk of pending events */
 	bo_meta_entry mc[BO_META_CACHE], mc_saved[BO_META_CACHE];
 	size_t nmc, nmc_saved;
 	bo_txn txn;

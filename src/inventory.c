@@ -104,6 +104,7 @@ void bo_inventory_free(bo_inventory *inv)
 		inv->st.close(inv->sd);
 	free(inv->txn.ev);
 	free(inv->txn.items);
+	free(inv->dbuf);
 	pthread_mutex_destroy(&inv->lock);
 	free(inv);
 }
