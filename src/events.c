@@ -71,7 +71,7 @@ const char *bo_event_kind_name(int kind)
 	return names[kind];
 }
 
-static int ack(bo_inventory *inv, uint64_t upto)
+int bo__ack(bo_inventory *inv, uint64_t upto)
 {
 	int rc = inv->st.begin(inv->sd);
 	if (rc < 0)
@@ -123,9 +123,17 @@ fail:
 	return rc;
 }
 
-int bo__dispatch_locked(bo_inventory *inv, size_t *delivered)
+/*
+ * Deliver pending events. `eager`: remove the delivered events from the
+ * outbox before returning (bo_inventory_dispatch()). Otherwise (the
+ * dispatch after every call) the removal is left to the next call's own
+ * transaction, which saves a durable write per call; events delivered but
+ * not yet removed are remembered in inv->ack_pending and never handed out
+ * twice by this inventory (after a crash they are: at least once).
+ */
+int bo__dispatch_locked(bo_inventory *inv, size_t *delivered, bool eager)
 {
-	uint64_t last = 0, acked = 0;
+	uint64_t last = inv->ack_pending, acked = 0;
 	size_t count = 0, n;
 	int rc = BO_OK;
 
@@ -135,9 +143,11 @@ int bo__dispatch_locked(bo_inventory *inv, size_t *delivered)
 		return bo__fail(BO_ESTORAGE, "out of memory");
 	inv->dispatching = true;
 	for (;;) {
-		if ((rc = fetch(inv, last > acked ? last : 0, last, &n)) < 0)
+		uint64_t to_ack = eager && last > acked ? last : 0;
+		if ((rc = fetch(inv, to_ack, last, &n)) < 0)
 			break;
-		acked = last;
+		if (to_ack)
+			acked = to_ack;
 		if (n == 0)
 			break;
 		for (size_t i = 0; i < n; i++) {
@@ -161,11 +171,17 @@ int bo__dispatch_locked(bo_inventory *inv, size_t *delivered)
 		}
 	}
 done:
-	if (last > acked) {
-		int arc = ack(inv, last);
-		if (arc < 0 && rc == BO_OK)
+	if (eager && last > acked) {
+		int arc = bo__ack(inv, last);
+		if (arc == BO_OK)
+			acked = last;
+		else if (rc == BO_OK)
 			rc = arc;
 	}
+	if (eager && acked >= inv->ack_pending)
+		inv->ack_pending = 0;
+	if (!eager || acked < last)
+		inv->ack_pending = last > acked ? last : 0;
 	inv->dispatching = false;
 	if (delivered)
 		*delivered = count;
@@ -175,13 +191,14 @@ done:
 int bo_inventory_pending(size_t *out, bo_inventory *inv)
 {
 	bo_event_rec rec;
-	uint64_t last = 0;
+	uint64_t last;
 	size_t n = 0;
 	int rc;
 	if (!out || !inv)
 		return bo__fail(BO_EINVALID, "NULL argument");
 	*out = 0;
 	BO_LOCK(inv);
+	last = inv->ack_pending; /* delivered, removed by the next call */
 	bo__error_reset_storage();
 	while ((rc = inv->st.outbox_next(inv->sd, last, &rec)) == BO_OK) {
 		last = rec.seq;

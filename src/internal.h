@@ -63,6 +63,7 @@ struct bo_txn {
 	bo_item_slot *items;
 	size_t nitems, itemcap;
 	size_t nbackordered; /* backordered events in ev */
+	uint64_t acked;      /* this call removes delivered events up to here */
 };
 
 /* Metadata cached while a batch holds the store's write lock: within one
@@ -96,6 +97,8 @@ struct bo_inventory {
 	bool batch;
 	bool batch_failed;
 	bo_event_rec *dbuf;  /* dispatch: a chunk of pending events */
+	uint64_t ack_pending; /* events up to here were delivered; the next call removes them */
+	uint64_t batch_acked; /* the open batch removes delivered events up to here */
 	bo_meta_entry mc[BO_META_CACHE], mc_saved[BO_META_CACHE];
 	size_t nmc, nmc_saved;
 	bo_txn txn;
@@ -134,7 +137,8 @@ BO_INTERNAL int bo__emit(bo_txn *t, int kind, const char *order_id, const char *
 /* The pending backordered event of (order, sku) in this call, or NULL. */
 BO_INTERNAL bo_event_rec *bo__emitted_backordered(bo_txn *t, const char *order_id, const char *sku);
 BO_INTERNAL int bo__events_flush(bo_txn *t);
-BO_INTERNAL int bo__dispatch_locked(bo_inventory *inv, size_t *delivered);
+BO_INTERNAL int bo__dispatch_locked(bo_inventory *inv, size_t *delivered, bool eager);
+BO_INTERNAL int bo__ack(bo_inventory *inv, uint64_t upto);
 
 /* ---- allocation (alloc.c) ---- */
 BO_INTERNAL int bo__line_key(bo_txn *t, const bo_item_rec *item, const bo_order_rec *order,

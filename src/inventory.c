@@ -95,6 +95,8 @@ void bo_inventory_free(bo_inventory *inv)
 		return;
 	if (inv->batch)
 		inv->st.rollback(inv->sd);
+	if (inv->ack_pending)
+		bo__ack(inv, inv->ack_pending); /* best effort: else they are delivered again */
 	if (inv->has_notifier && inv->notifier.free)
 		inv->notifier.free(inv->notifier_data);
 	for (size_t i = 0; i < inv->npolicies; i++)
@@ -144,6 +146,14 @@ static int frame(bo_txn *t, bo_op_fn fn, void *args, int64_t clock)
 	int64_t stored, next_release;
 	int rc;
 
+	t->acked = 0;
+	if (!t->inv->batch && t->inv->ack_pending) {
+		/* Remove the events the last dispatch delivered, in this call's
+		 * transaction (see bo__dispatch_locked). */
+		if ((rc = t->inv->st.outbox_ack(t->inv->sd, t->inv->ack_pending)) < 0)
+			return bo__storage_fail(rc, "outbox_ack");
+		t->acked = t->inv->ack_pending;
+	}
 	if ((rc = bo__meta_get(t, "now", &stored, INT64_MIN)) < 0)
 		return rc;
 	t->now = clock > stored ? clock : stored;
@@ -219,8 +229,10 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 	if (rc < 0)
 		t->nitems = 0; /* the cached items may hold the failed call's changes */
 	inv->in_txn = false;
+	if (rc == BO_OK && t->acked && t->acked == inv->ack_pending)
+		inv->ack_pending = 0;
 	if (rc == BO_OK && !inv->batch && inv->auto_dispatch && inv->has_notifier && !inv->dispatching)
-		bo__dispatch_locked(inv, NULL); /* a refusal leaves events pending */
+		bo__dispatch_locked(inv, NULL, false); /* a refusal leaves events pending */
 	BO_UNLOCK(inv);
 	return rc;
 }
@@ -346,7 +358,7 @@ int bo_inventory_dispatch(bo_inventory *inv, size_t *delivered)
 		return bo__fail(BO_ESTATE, "cannot dispatch inside a transaction, a batch or a delivery");
 	}
 	bo__error_reset_storage();
-	rc = bo__dispatch_locked(inv, delivered);
+	rc = bo__dispatch_locked(inv, delivered, true);
 	BO_UNLOCK(inv);
 	return rc;
 }
@@ -373,6 +385,18 @@ int bo_inventory_batch_begin(bo_inventory *inv)
 	if (rc < 0) {
 		BO_UNLOCK(inv);
 		return bo__storage_fail(rc, "begin");
+	}
+	/* The batch's transaction also removes the events the last dispatch
+	 * delivered (see bo__dispatch_locked). */
+	inv->batch_acked = 0;
+	if (inv->ack_pending) {
+		rc = inv->st.outbox_ack(inv->sd, inv->ack_pending);
+		if (rc < 0) {
+			inv->st.rollback(inv->sd);
+			BO_UNLOCK(inv);
+			return bo__storage_fail(rc, "outbox_ack");
+		}
+		inv->batch_acked = inv->ack_pending;
 	}
 	inv->batch = true;
 	inv->batch_failed = false;
@@ -408,8 +432,10 @@ int bo_inventory_batch_end(bo_inventory *inv, int commit)
 	inv->batch_failed = false;
 	inv->nmc = 0;
 	inv->txn.nitems = 0;
+	if (rc == BO_OK && commit && inv->batch_acked && inv->batch_acked == inv->ack_pending)
+		inv->ack_pending = 0;
 	if (rc == BO_OK && commit && inv->auto_dispatch && inv->has_notifier && !inv->dispatching)
-		bo__dispatch_locked(inv, NULL);
+		bo__dispatch_locked(inv, NULL, false);
 	BO_UNLOCK(inv);
 	return rc;
 }
