@@ -120,6 +120,7 @@ enum {
 	ST_ROLLBACK,
 	ST_ITEM_GET,
 	ST_ITEM_PUT,
+	ST_ITEM_UPDATE,
 	ST_ITEM_FIRST,
 	ST_ITEM_NEXT,
 	ST_ORDER_GET,
@@ -183,6 +184,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" excluded.filled_at_once, shipped = excluded.shipped, cancelled ="
 		" excluded.cancelled, revenue_held = excluded.revenue_held, created"
 		" = excluded.created, eta_time = excluded.eta_time",
+	[ST_ITEM_UPDATE] = "UPDATE items SET"
+		" policy = ?2, on_hand = ?3, allocated = ?4, backordered = ?5,"
+		" incoming = ?6, backorder = ?7, released = ?8, max_backorder = ?9,"
+		" lead_time = ?10, release_at = ?11, preorder_max = ?12, subscribers"
+		" = ?13, demand = ?14, filled_at_once = ?15, shipped = ?16,"
+		" cancelled = ?17, revenue_held = ?18, created = ?19, eta_time = ?20"
+		" WHERE sku = ?1",
 	[ST_ITEM_FIRST] = "SELECT " ITEM_COLS " FROM items ORDER BY sku LIMIT 1",
 	[ST_ITEM_NEXT] = "SELECT " ITEM_COLS " FROM items WHERE sku > ?1"
 		" ORDER BY sku LIMIT 1",
@@ -246,7 +254,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 /* What a callback is doing, for error messages. */
 static const char *const stmt_what[ST_COUNT] = {
 	[ST_BEGIN] = "begin", [ST_COMMIT] = "commit", [ST_ROLLBACK] = "rollback",
-	[ST_ITEM_GET] = "item_get", [ST_ITEM_PUT] = "item_put",
+	[ST_ITEM_GET] = "item_get", [ST_ITEM_PUT] = "item_put", [ST_ITEM_UPDATE] = "item_put",
 	[ST_ITEM_FIRST] = "item_next", [ST_ITEM_NEXT] = "item_next",
 	[ST_ORDER_GET] = "order_get", [ST_ORDER_PUT] = "order_put",
 	[ST_ORDER_FIRST] = "order_next", [ST_ORDER_NEXT] = "order_next",
@@ -597,14 +605,10 @@ static int cb_item_get(void *ud, const char *sku, bo_item_rec *out, int for_upda
 	return item_query(s, ST_ITEM_GET, out);
 }
 
-static int cb_item_put(void *ud, const bo_item_rec *r)
+/* Bind an item record as ?1..?20 (the column order of ITEM_COLS). */
+static int bind_item(sqlite3_stmt *st, const bo_item_rec *r)
 {
-	bo_sqlite *s = ud;
-	sqlite3_stmt *st = s->st[ST_ITEM_PUT];
-	int rc;
-	if (!r)
-		return fail_msg("item_put", "no record");
-	rc = bind_id(st, 1, r->sku, BO_ID_MAX);
+	int rc = bind_id(st, 1, r->sku, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = bind_id(st, 2, r->policy, BO_NAME_MAX);
 	if (rc == SQLITE_OK)
@@ -643,8 +647,29 @@ static int cb_item_put(void *ud, const bo_item_rec *r)
 		rc = bind_i64(st, 19, r->created);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 20, r->eta_time);
+	return rc;
+}
+
+/* Items nearly always exist when they are written: update in place first
+ * (one index probe), insert only a new one. */
+static int cb_item_put(void *ud, const bo_item_rec *r)
+{
+	bo_sqlite *s = ud;
+	int rc;
+	if (!r)
+		return fail_msg("item_put", "no record");
+	rc = bind_item(s->st[ST_ITEM_UPDATE], r);
 	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+		sqlite3_clear_bindings(s->st[ST_ITEM_UPDATE]);
+		return fail_bind(s, ST_ITEM_UPDATE, rc);
+	}
+	if ((rc = run_done(s, ST_ITEM_UPDATE)) != BO_OK)
+		return rc;
+	if (sqlite3_changes(s->db) > 0)
+		return BO_OK;
+	rc = bind_item(s->st[ST_ITEM_PUT], r);
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s->st[ST_ITEM_PUT]);
 		return fail_bind(s, ST_ITEM_PUT, rc);
 	}
 	return run_done(s, ST_ITEM_PUT);
