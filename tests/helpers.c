@@ -296,3 +296,26 @@ int64_t th_range(th_rng *r, int64_t lo, int64_t hi)
 {
 	return lo + (int64_t)(th_rand(r) % (uint64_t)(hi - lo + 1));
 }
+
+int th_fixture_setup(void **state)
+{
+	th_fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->clk.now = T0;
+	f->inv = th_open(&f->clk, NULL, 1);
+	th_recorder_attach(f->inv, &f->rec);
+	*state = f;
+	return 0;
+}
+
+int th_fixture_teardown(void **state)
+{
+	th_fixture *f = *state;
+
+	th_close(f->inv);
+	th_recorder_fini(&f->rec);
+	free(f);
+	return 0;
+}

@@ -121,6 +121,18 @@ typedef struct th_recorder {
 void th_recorder_attach(bo_inventory *inv, th_recorder *rec);
 void th_recorder_clear(th_recorder *rec);
 void th_recorder_fini(th_recorder *rec);
+
+/* The fixture most suites share: an inventory on the memory store with a
+ * settable clock at T0 (auto-dispatch on) and a recorder of its events. */
+typedef struct th_fixture {
+	th_clock clk;
+	bo_inventory *inv;
+	th_recorder rec;
+} th_fixture;
+
+/* cmocka setup and teardown of a th_fixture in *state. */
+int th_fixture_setup(void **state);
+int th_fixture_teardown(void **state);
 /** Events of `kind` (0: any) for order (NULL: any) and sku (NULL: any). */
 size_t th_count(const th_recorder *rec, int kind, const char *order_id, const char *sku);
 /** Sum of qty over the same selection. */

@@ -4,34 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct fixture {
-	th_clock clk;
-	bo_inventory *inv;
-	th_recorder rec;
-} fixture;
-
-static int setup(void **state)
-{
-	fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	f->clk.now = T0;
-	f->inv = th_open(&f->clk, NULL, 1);
-	th_recorder_attach(f->inv, &f->rec);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	th_close(f->inv);
-	th_recorder_fini(&f->rec);
-	free(f);
-	return 0;
-}
+typedef th_fixture fixture;
 
 static int64_t eta_of(bo_inventory *inv, const char *order, const char *sku)
 {
@@ -259,12 +232,12 @@ static void test_modify_and_cancel_move_etas(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_unknown_and_lead_time, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_supply_coverage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_overdue_supply_is_now, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eta_follows_policy_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_preorder_eta_not_before_release, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modify_and_cancel_move_etas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_and_lead_time, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_supply_coverage, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_overdue_supply_is_now, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_eta_follows_policy_order, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_preorder_eta_not_before_release, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_modify_and_cancel_move_etas, th_fixture_setup, th_fixture_teardown),
 	};
 	return cmocka_run_group_tests_name("eta", tests, NULL, NULL);
 }

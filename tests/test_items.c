@@ -5,34 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct fixture {
-	th_clock clk;
-	bo_inventory *inv;
-	th_recorder rec;
-} fixture;
-
-static int setup(void **state)
-{
-	fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	f->clk.now = T0;
-	f->inv = th_open(&f->clk, NULL, 1);
-	th_recorder_attach(f->inv, &f->rec);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	th_close(f->inv);
-	th_recorder_fini(&f->rec);
-	free(f);
-	return 0;
-}
+typedef th_fixture fixture;
 
 static void test_defaults(void **state)
 {
@@ -592,22 +565,22 @@ static void test_bad_settings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_settings_only_named_fields, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreach_bytewise, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_receive_and_adjust, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_adjust_down_takes_back_from_last, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_supply_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deny_and_max_backorder, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_preorder, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_release_in_past_is_not_preorder, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_release_by_any_mutating_call, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clock_never_goes_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_subscribe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_insight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defaults, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_settings_only_named_fields, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_foreach_bytewise, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_receive_and_adjust, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_adjust_down_takes_back_from_last, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_supply_records, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_deny_and_max_backorder, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_preorder, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_release_in_past_is_not_preorder, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_release_by_any_mutating_call, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_clock_never_goes_back, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_subscribe, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_insight, th_fixture_setup, th_fixture_teardown),
 		cmocka_unit_test(test_default_policy),
 		cmocka_unit_test(test_system_clock_by_default),
-		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_settings, th_fixture_setup, th_fixture_teardown),
 	};
 	return cmocka_run_group_tests_name("items", tests, NULL, NULL);
 }

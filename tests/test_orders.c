@@ -5,34 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct fixture {
-	th_clock clk;
-	bo_inventory *inv;
-	th_recorder rec;
-} fixture;
-
-static int setup(void **state)
-{
-	fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	f->clk.now = T0;
-	f->inv = th_open(&f->clk, NULL, 1);
-	th_recorder_attach(f->inv, &f->rec);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	th_close(f->inv);
-	th_recorder_fini(&f->rec);
-	free(f);
-	return 0;
-}
+typedef th_fixture fixture;
 
 static char *snap(bo_inventory *inv)
 {
@@ -480,16 +453,16 @@ static void test_order_foreach(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_place_partial_backorder, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_place_multi_line_all_or_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_place_idempotent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modify, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ship, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ship_skips_unreleased, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancelled_order_retry_and_state, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_order_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_order_foreach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_place_partial_backorder, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_place_multi_line_all_or_nothing, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_place_idempotent, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cancel, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_modify, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_ship, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_ship_skips_unreleased, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cancelled_order_retry_and_state, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_order_get, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_order_foreach, th_fixture_setup, th_fixture_teardown),
 	};
 	return cmocka_run_group_tests_name("orders", tests, NULL, NULL);
 }
