@@ -112,8 +112,6 @@ struct bo_inventory {
  * commits or rolls back, unlocks, dispatches. */
 typedef int (*bo_op_fn)(bo_txn *t, void *args);
 BO_INTERNAL int bo__run(bo_inventory *inv, bo_op_fn fn, void *args);
-/* Same for reads: lock, run, unlock (no transaction). */
-BO_INTERNAL int bo__read(bo_inventory *inv, bo_op_fn fn, void *args);
 BO_INTERNAL int64_t bo__clock_now(bo_inventory *inv);
 BO_INTERNAL const bo_policy *bo__policy_find(const bo_inventory *inv, const char *name);
 
@@ -127,8 +125,6 @@ BO_INTERNAL int bo__meta_get(bo_txn *t, const char *key, int64_t *v, int64_t dfl
 BO_INTERNAL int bo__meta_put(bo_txn *t, const char *key, int64_t v);
 BO_INTERNAL int bo__meta_flush(bo_inventory *inv);
 BO_INTERNAL int bo__meta_get_inv(bo_inventory *inv, const char *key, int64_t *v, int64_t dflt);
-/* Storage call wrappers that map errors and set messages. */
-BO_INTERNAL int bo__st(int rc, const char *what);
 BO_INTERNAL int bo__line_find(bo_txn *t, const char *order_id, uint32_t nlines, const char *sku, bo_line_rec *out);
 
 /* ---- events (events.c) ---- */

@@ -3,13 +3,6 @@
 
 #include <stdlib.h>
 
-int bo__st(int rc, const char *what)
-{
-	if (rc >= 0 || rc == BO_ENOTFOUND)
-		return rc;
-	return bo__storage_fail(rc, what);
-}
-
 static bo_meta_entry *mc_find(bo_inventory *inv, const char *key)
 {
 	for (size_t i = 0; i < inv->nmc; i++)
