@@ -17,10 +17,17 @@
  * order, its line and its queue entry, update the item, append the events
  * (accepted, allocated, backordered, ready) to an outbox, keep the event and
  * queue sequence counters in a meta table; a restock walks the queue head
- * first. What the library does beyond that (ETA upkeep, insight counters,
- * idempotency checks, clock) is the price of its features.
+ * first. Like the library it keeps an index of each item's allocated lines
+ * in queue order (a partial index on lines): DESIGN's take-back ("allocations
+ * are taken back from the lines last in policy order") needs one, and without
+ * it the baseline would not be doing the same book-keeping. What the library
+ * does beyond that (ETA upkeep, insight counters, idempotency checks, clock)
+ * is the price of its features.
  *
- * Usage: bench_sqlite [-n OPS] [-d DIR] [-s SKUS]
+ * Usage: bench_sqlite [-n OPS] [-d DIR] [-s SKUS] [-p SIDE:SYNC:BATCH]
+ *
+ * -p runs one configuration once and prints its time, for profiling, e.g.
+ * `valgrind --tool=callgrind bench_sqlite -p lib:normal:1000`.
  */
 #include <backorder.h>
 #include <backorder/sqlite.h>
@@ -30,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -213,7 +221,9 @@ static const char base_schema[] =
 	"CREATE TABLE outbox (seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
 	" order_id TEXT NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL,"
 	" time INTEGER NOT NULL);"
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;";
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+	/* the allocated lines of an item in queue order, for take-back */
+	"CREATE INDEX lines_allocated ON lines (sku, queue_time, seq) WHERE allocated > 0;";
 
 typedef struct base {
 	sqlite3 *db;
@@ -495,14 +505,17 @@ int main(int argc, char **argv)
 	char lib_path[512], base_path[512];
 	static figures flib[MAX_SKUS], fbase[MAX_SKUS];
 	int opt, s, bi, r, k, mismatch = 0;
+	const char *one = NULL;
 
-	while ((opt = getopt(argc, argv, "n:d:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:s:p:")) != -1) {
 		switch (opt) {
 		case 'n': n = atol(optarg); break;
 		case 'd': dir = optarg; break;
 		case 's': nskus = atoi(optarg); break;
+		case 'p': one = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-n OPS] [-d DIR] [-s SKUS]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-n OPS] [-d DIR] [-s SKUS] [-p SIDE:SYNC:BATCH]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -515,6 +528,25 @@ int main(int argc, char **argv)
 	snprintf(lib_path, sizeof(lib_path), "%s/bench_sqlite_lib.db", dir);
 	snprintf(base_path, sizeof(base_path), "%s/bench_sqlite_base.db", dir);
 
+	if (one) {
+		char side[8], sync[8];
+		long batch;
+		double t;
+		if (sscanf(one, "%7[a-z]:%7[a-zA-Z]:%ld", side, sync, &batch) != 3 || batch < 1 ||
+		    (strcmp(side, "lib") && strcmp(side, "base")) ||
+		    (strcasecmp(sync, "full") && strcasecmp(sync, "normal"))) {
+			fprintf(stderr, "bench_sqlite: -p wants lib|base:full|normal:BATCH\n");
+			return 2;
+		}
+		if (!strcmp(side, "lib"))
+			t = run_library(lib_path, !strcasecmp(sync, "full"), n, batch, flib);
+		else
+			t = run_baseline(base_path, !strcasecmp(sync, "full"), n, batch, fbase);
+		printf("%s %s batch %ld: %.1f ms\n", side, sync, batch, t * 1e3);
+		remove_db(lib_path);
+		remove_db(base_path);
+		return 0;
+	}
 	printf("libbackorder %s, SQLite %s; %ld operations (3 of 4 single-line orders,"
 	       " 1 of 4 restocks), %d items; median of %d runs\n\n",
 	       bo_version(), sqlite3_libversion(), n, nskus, RUNS);

@@ -125,10 +125,12 @@ enum {
 	ST_ITEM_NEXT,
 	ST_ORDER_GET,
 	ST_ORDER_PUT,
+	ST_ORDER_UPDATE,
 	ST_ORDER_FIRST,
 	ST_ORDER_NEXT,
 	ST_LINE_GET,
 	ST_LINE_PUT,
+	ST_LINE_UPDATE,
 	ST_QUEUE_INSERT,
 	ST_QUEUE_REMOVE,
 	ST_QUEUE_HEAD,
@@ -200,6 +202,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" created = excluded.created, priority = excluded.priority, due ="
 		" excluded.due, ship_mode = excluded.ship_mode, ready ="
 		" excluded.ready, nlines = excluded.nlines",
+	[ST_ORDER_UPDATE] = "UPDATE orders SET created = ?2, priority = ?3,"
+		" due = ?4, ship_mode = ?5, ready = ?6, nlines = ?7 WHERE id = ?1",
 	[ST_ORDER_FIRST] = "SELECT " ORDER_COLS " FROM orders ORDER BY id LIMIT 1",
 	[ST_ORDER_NEXT] = "SELECT " ORDER_COLS " FROM orders WHERE id > ?1"
 		" ORDER BY id LIMIT 1",
@@ -214,6 +218,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" excluded.cancelled, unit_price = excluded.unit_price, queue_time ="
 		" excluded.queue_time, eta = excluded.eta, k0 = excluded.k0, k1 ="
 		" excluded.k1, k2 = excluded.k2, seq = excluded.seq",
+	[ST_LINE_UPDATE] = "UPDATE lines SET sku = ?3, placed = ?4,"
+		" ordered = ?5, allocated = ?6, backordered = ?7, shipped = ?8,"
+		" cancelled = ?9, unit_price = ?10, queue_time = ?11, eta = ?12,"
+		" k0 = ?13, k1 = ?14, k2 = ?15, seq = ?16"
+		" WHERE order_id = ?1 AND idx = ?2",
 	[ST_QUEUE_INSERT] = "INSERT INTO queues (queue, " QUEUE_COLS ") VALUES"
 		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_QUEUE_REMOVE] = "DELETE FROM queues WHERE queue = ?1 AND sku = ?2"
@@ -256,9 +265,9 @@ static const char *const stmt_what[ST_COUNT] = {
 	[ST_BEGIN] = "begin", [ST_COMMIT] = "commit", [ST_ROLLBACK] = "rollback",
 	[ST_ITEM_GET] = "item_get", [ST_ITEM_PUT] = "item_put", [ST_ITEM_UPDATE] = "item_put",
 	[ST_ITEM_FIRST] = "item_next", [ST_ITEM_NEXT] = "item_next",
-	[ST_ORDER_GET] = "order_get", [ST_ORDER_PUT] = "order_put",
+	[ST_ORDER_GET] = "order_get", [ST_ORDER_PUT] = "order_put", [ST_ORDER_UPDATE] = "order_put",
 	[ST_ORDER_FIRST] = "order_next", [ST_ORDER_NEXT] = "order_next",
-	[ST_LINE_GET] = "line_get", [ST_LINE_PUT] = "line_put",
+	[ST_LINE_GET] = "line_get", [ST_LINE_PUT] = "line_put", [ST_LINE_UPDATE] = "line_put",
 	[ST_QUEUE_INSERT] = "queue_insert", [ST_QUEUE_REMOVE] = "queue_remove",
 	[ST_QUEUE_HEAD] = "queue_next", [ST_QUEUE_NEXT] = "queue_next",
 	[ST_QUEUE_TAIL] = "queue_prev", [ST_QUEUE_PREV] = "queue_prev",
@@ -284,6 +293,14 @@ typedef struct bo_sqlite {
 	sp_stmts *sp;           /* sp[i] names sp(i + 1) */
 	size_t sp_cap;          /* statements prepared for this many depths */
 	size_t sp_depth;        /* savepoints open now */
+	/* The order and the line the last order_get / line_get found. The core
+	 * reads a row before it rewrites it, so a put of the same key tries an
+	 * UPDATE first (cheaper than an upsert's failed insert); a put of any
+	 * other key, nearly always a new row, goes straight to the upsert. Only
+	 * a hint: an UPDATE that changes nothing falls back to the upsert. */
+	char seen_order[BO_ID_MAX + 1];
+	char seen_line[BO_ID_MAX + 1];
+	uint32_t seen_line_idx;
 } bo_sqlite;
 
 /* ---------------------------------------------------------------- helpers */
@@ -723,17 +740,15 @@ static int cb_order_get(void *ud, const char *id, bo_order_rec *out, int for_upd
 	rc = bind_id(s->st[ST_ORDER_GET], 1, id, BO_ID_MAX);
 	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_ORDER_GET, rc);
-	return order_query(s, ST_ORDER_GET, out);
+	rc = order_query(s, ST_ORDER_GET, out);
+	if (rc == BO_OK)
+		memcpy(s->seen_order, out->id, sizeof(s->seen_order));
+	return rc;
 }
 
-static int cb_order_put(void *ud, const bo_order_rec *r)
+static int bind_order(sqlite3_stmt *st, const bo_order_rec *r)
 {
-	bo_sqlite *s = ud;
-	sqlite3_stmt *st = s->st[ST_ORDER_PUT];
-	int rc;
-	if (!r)
-		return fail_msg("order_put", "no record");
-	rc = bind_id(st, 1, r->id, BO_ID_MAX);
+	int rc = bind_id(st, 1, r->id, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 2, r->created);
 	if (rc == SQLITE_OK)
@@ -746,11 +761,40 @@ static int cb_order_put(void *ud, const bo_order_rec *r)
 		rc = bind_i64(st, 6, r->ready);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 7, r->nlines);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
-		return fail_bind(s, ST_ORDER_PUT, rc);
-	}
-	return run_done(s, ST_ORDER_PUT);
+	return rc;
+}
+
+/* Run `update` bound by `bind` if the hint says the row exists; when it
+ * changed no row, or without the hint, run the upsert `put`. */
+#define PUT_ROW(s, update, put, bind, r, seen)                                   \
+	do {                                                                     \
+		int rc_;                                                         \
+		if (seen) {                                                      \
+			rc_ = bind((s)->st[update], r);                          \
+			if (rc_ != SQLITE_OK) {                                  \
+				sqlite3_clear_bindings((s)->st[update]);         \
+				return fail_bind(s, update, rc_);                \
+			}                                                        \
+			if ((rc_ = run_done(s, update)) != BO_OK)                \
+				return rc_;                                      \
+			if (sqlite3_changes((s)->db) > 0)                        \
+				return BO_OK;                                    \
+		}                                                                \
+		rc_ = bind((s)->st[put], r);                                     \
+		if (rc_ != SQLITE_OK) {                                          \
+			sqlite3_clear_bindings((s)->st[put]);                    \
+			return fail_bind(s, put, rc_);                           \
+		}                                                                \
+		return run_done(s, put);                                         \
+	} while (0)
+
+static int cb_order_put(void *ud, const bo_order_rec *r)
+{
+	bo_sqlite *s = ud;
+	if (!r)
+		return fail_msg("order_put", "no record");
+	PUT_ROW(s, ST_ORDER_UPDATE, ST_ORDER_PUT, bind_order, r,
+		!strcmp(s->seen_order, r->id));
 }
 
 static int cb_order_next(void *ud, const char *after, bo_order_rec *out)
@@ -809,16 +853,17 @@ static int cb_line_get(void *ud, const char *order_id, uint32_t index, bo_line_r
 	rc = row_begin(s, ST_LINE_GET);
 	if (rc != BO_OK)
 		return rc;
-	return row_end(s, ST_LINE_GET, line_read(st, out));
+	rc = row_end(s, ST_LINE_GET, line_read(st, out));
+	if (rc == BO_OK) {
+		memcpy(s->seen_line, out->order_id, sizeof(s->seen_line));
+		s->seen_line_idx = out->index;
+	}
+	return rc;
 }
 
-static int cb_line_put(void *ud, const bo_line_rec *r)
+static int bind_line(sqlite3_stmt *st, const bo_line_rec *r)
 {
-	bo_sqlite *s = ud;
-	sqlite3_stmt *st = s->st[ST_LINE_PUT];
 	int rc;
-	if (!r)
-		return fail_msg("line_put", "no record");
 	rc = bind_id(st, 1, r->order_id, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 2, r->index);
@@ -850,11 +895,16 @@ static int cb_line_put(void *ud, const bo_line_rec *r)
 		rc = bind_i64(st, 15, r->key.k[2]);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 16, seq_to_db(r->key.seq));
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
-		return fail_bind(s, ST_LINE_PUT, rc);
-	}
-	return run_done(s, ST_LINE_PUT);
+	return rc;
+}
+
+static int cb_line_put(void *ud, const bo_line_rec *r)
+{
+	bo_sqlite *s = ud;
+	if (!r)
+		return fail_msg("line_put", "no record");
+	PUT_ROW(s, ST_LINE_UPDATE, ST_LINE_PUT, bind_line, r,
+		s->seen_line_idx == r->index && !strcmp(s->seen_line, r->order_id));
 }
 
 /* ----------------------------------------------------------------- queues */
