@@ -27,12 +27,22 @@ int bo_options_init(bo_options *opts, unsigned int version)
 /* Offsets of the required callbacks: everything up to meta_put. */
 #define REQUIRED_END offsetof(bo_storage, savepoint)
 
-static int check_storage(const bo_storage *st)
+/* `in` checked and copied into `st`: only the `size` bytes the adapter
+ * knows, the rest NULL. */
+static int check_storage(bo_storage *st, const bo_storage *in)
 {
 	void (*const *fp)(void);
-	if (st->version < 1 || st->version > BO_STORAGE_VERSION)
-		return bo__fail(BO_EINVALID, "storage version %u is not supported (1..%d)", st->version, BO_STORAGE_VERSION);
-	/* Every pointer between `version` and `savepoint` is required. */
+	if (in->version < 1 || in->version > BO_STORAGE_VERSION)
+		return bo__fail(BO_EINVALID, "storage version %u is not supported (1..%d)", in->version, BO_STORAGE_VERSION);
+	if (in->size < REQUIRED_END)
+		return bo__fail(BO_EINVALID, "storage vtable size %zu is too small: the required callbacks need %zu bytes",
+				in->size, (size_t)REQUIRED_END);
+	memset(st, 0, sizeof(*st));
+	/* Whole callbacks only: a size that ends inside one leaves it out. */
+	memcpy(st, in, in->size < sizeof(*st)
+		       ? REQUIRED_END + (in->size - REQUIRED_END) / sizeof(void (*)(void)) * sizeof(void (*)(void))
+		       : sizeof(*st));
+	/* Every pointer between `size` and `savepoint` is required. */
 	for (size_t off = offsetof(bo_storage, begin); off < REQUIRED_END; off += sizeof(void (*)(void))) {
 		fp = (void (*const *)(void))(const void *)((const char *)st + off);
 		if (!*fp)
@@ -48,6 +58,7 @@ int bo_inventory_open(bo_inventory **out, const bo_storage *storage, void *stora
 {
 	bo_inventory *inv;
 	bo_options o = BO_OPTIONS_INIT;
+	bo_storage vt;
 	pthread_mutexattr_t attr;
 	int rc;
 
@@ -56,7 +67,7 @@ int bo_inventory_open(bo_inventory **out, const bo_storage *storage, void *stora
 	*out = NULL;
 	if (!storage)
 		return bo__fail(BO_EINVALID, "storage vtable is NULL");
-	if ((rc = check_storage(storage)) < 0)
+	if ((rc = check_storage(&vt, storage)) < 0)
 		return rc;
 	if (opts) {
 		if (opts->version < 1 || opts->version > BO_OPTIONS_VERSION)
@@ -69,8 +80,7 @@ int bo_inventory_open(bo_inventory **out, const bo_storage *storage, void *stora
 	inv = calloc(1, sizeof(*inv));
 	if (!inv)
 		return bo__fail(BO_ESTORAGE, "out of memory");
-	/* Copy only what the adapter's version knows; the rest stays NULL. */
-	memcpy(&inv->st, storage, sizeof(bo_storage));
+	inv->st = vt;
 	inv->sd = storage_data;
 	inv->clock = o.clock ? o.clock : system_clock;
 	inv->clock_data = o.clock ? o.clock_data : NULL;

@@ -302,6 +302,7 @@ int failing_storage_new(failing_storage **out, const bo_storage *inner, void *in
 	fs->inner = inner;
 	fs->inner_data = inner_data;
 	fs->vt.version = BO_STORAGE_VERSION;
+	fs->vt.size = sizeof(bo_storage);
 	fs->vt.begin = w_begin;
 	fs->vt.commit = w_commit;
 	fs->vt.rollback = w_rollback;

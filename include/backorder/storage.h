@@ -31,12 +31,15 @@
  *   are unique within an item's queue. The core only ever reads a queue from
  *   one end or from a known key onwards, so adapters can keep it in an index.
  *
- * Versioning: `version` is the first field. This is version
- * #BO_STORAGE_VERSION; fields are only ever appended, and the library
- * accepts every version from 1 to the current one, copying only the part of
- * the table the adapter's version knows. Required callbacks that are NULL
- * make bo_inventory_open() fail with #BO_EINVALID; optional ones (marked so)
- * may be NULL and have a documented fallback.
+ * Versioning: `version` and `size` are the first fields. This is version
+ * #BO_STORAGE_VERSION; fields are only ever appended. The adapter sets
+ * `size` to `sizeof(bo_storage)` as it was compiled, and the library copies
+ * only that many bytes of the table (the callbacks it does not know stay
+ * NULL), so an adapter built against an older header keeps working. It
+ * accepts every version from 1 to the current one and any `size` that covers
+ * the required callbacks. Required callbacks that are NULL make
+ * bo_inventory_open() fail with #BO_EINVALID; optional ones (marked so) may
+ * be NULL and have a documented fallback.
  */
 #ifndef BACKORDER_STORAGE_H
 #define BACKORDER_STORAGE_H
@@ -164,6 +167,9 @@ typedef struct bo_event_rec {
 typedef struct bo_storage {
 	/** Version of this struct the adapter was built against: #BO_STORAGE_VERSION. */
 	unsigned int version;
+	/** `sizeof(bo_storage)` as the adapter was compiled: the library reads
+	 * only this many bytes of the table. */
+	size_t size;
 
 	/** Start a transaction. */
 	int (*begin)(void *user_data);

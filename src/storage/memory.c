@@ -1029,6 +1029,7 @@ static void mem_close(void *ud)
 
 static const bo_storage memory_vtable = {
 	.version = BO_STORAGE_VERSION,
+	.size = sizeof(bo_storage),
 	.begin = mem_begin,
 	.commit = mem_commit,
 	.rollback = mem_rollback,

@@ -1153,6 +1153,7 @@ static void cb_close(void *ud)
 
 static const bo_storage postgres_vtable = {
 	.version = BO_STORAGE_VERSION,
+	.size = sizeof(bo_storage),
 	.begin = cb_begin,
 	.commit = cb_commit,
 	.rollback = cb_rollback,

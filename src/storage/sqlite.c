@@ -1326,6 +1326,7 @@ static void cb_close(void *ud)
 
 static const bo_storage sqlite_vtable = {
 	.version = BO_STORAGE_VERSION,
+	.size = sizeof(bo_storage),
 	.begin = cb_begin,
 	.commit = cb_commit,
 	.rollback = cb_rollback,
