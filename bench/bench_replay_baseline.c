@@ -1048,6 +1048,16 @@ int main(int argc, char **argv)
 		return 2;
 	close(fd);
 
+	if (!generated) { /* count the lines of a given trace */
+		FILE *tf = fopen(trace, "r");
+		int ch;
+		nlines = 0;
+		if (tf) {
+			while ((ch = getc(tf)) != EOF)
+				nlines += ch == '\n';
+			fclose(tf);
+		}
+	}
 	printf("trace: %s (%ld lines%s)\n", trace, nlines, generated ? ", generated" : "");
 	/* interleave the runs so that both see the same machine load */
 	for (i = 0; i < 3; i++) {

@@ -266,8 +266,16 @@ static void report(replay *r, size_t lineno, int code, const char *msg)
 {
 	bar_erase();
 	fprintf(r->out, "error %zu %s: ", lineno, bo_status_name(code));
-	for (; *msg; msg++)
-		fputc(*msg == '\n' || *msg == '\r' ? ' ' : *msg, r->out);
+	/* one line per error: line breaks inside the message become spaces */
+	while (*msg) {
+		size_t n = strcspn(msg, "\r\n");
+		fwrite(msg, 1, n, r->out);
+		msg += n;
+		if (*msg) {
+			fputc(' ', r->out);
+			msg++;
+		}
+	}
 	fputc('\n', r->out);
 	r->failed = 1;
 }
