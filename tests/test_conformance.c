@@ -670,10 +670,14 @@ static int exec_op(bo_inventory *inv, const rop *o)
 static void test_random_fault_injection(void **state)
 {
 	const adapter *ad = *state;
-	int seed;
+	int seed, seeds = 3;
 	unsigned long injected = 0;
+	/* BO_CONFORMANCE_SEEDS=N runs N seeds instead of 3 (a longer soak) */
+	const char *env = getenv("BO_CONFORMANCE_SEEDS");
 
-	for (seed = 1; seed <= 3; seed++) {
+	if (env && atoi(env) > 0)
+		seeds = atoi(env);
+	for (seed = 1; seed <= seeds; seed++) {
 		harness h, ref;
 		th_rng rng = { (uint64_t)seed * 7919 };
 		int step, norders = 0, i;
