@@ -123,6 +123,30 @@ fail:
 	return rc;
 }
 
+/* Hand inv->dbuf[0..n) to the notifier in order; `*last` becomes the
+ * sequence number of the last one it accepted. */
+static int deliver(bo_inventory *inv, size_t n, uint64_t *last, size_t *count)
+{
+	for (size_t i = 0; i < n; i++) {
+		const bo_event_rec *rec = &inv->dbuf[i];
+		bo_event ev;
+		ev.seq = rec->seq;
+		ev.kind = rec->kind;
+		ev.order_id = rec->order_id[0] ? rec->order_id : NULL;
+		ev.sku = rec->sku[0] ? rec->sku : NULL;
+		ev.qty = rec->qty;
+		ev.eta = rec->eta;
+		ev.customer = rec->customer[0] ? rec->customer : NULL;
+		ev.time = rec->time;
+		if (inv->notifier.deliver(inv->notifier_data, &ev) != 0)
+			return bo__fail(BO_ESTATE, "the notifier refused event %llu; it stays pending",
+					(unsigned long long)rec->seq);
+		*last = rec->seq;
+		++*count;
+	}
+	return BO_OK;
+}
+
 /*
  * Deliver pending events. `eager`: remove the delivered events from the
  * outbox before returning (bo_inventory_dispatch()). Otherwise (the
@@ -150,27 +174,9 @@ int bo__dispatch_locked(bo_inventory *inv, size_t *delivered, bool eager)
 			acked = to_ack;
 		if (n == 0)
 			break;
-		for (size_t i = 0; i < n; i++) {
-			const bo_event_rec *rec = &inv->dbuf[i];
-			bo_event ev;
-			ev.seq = rec->seq;
-			ev.kind = rec->kind;
-			ev.order_id = rec->order_id[0] ? rec->order_id : NULL;
-			ev.sku = rec->sku[0] ? rec->sku : NULL;
-			ev.qty = rec->qty;
-			ev.eta = rec->eta;
-			ev.customer = rec->customer[0] ? rec->customer : NULL;
-			ev.time = rec->time;
-			if (inv->notifier.deliver(inv->notifier_data, &ev) != 0) {
-				rc = bo__fail(BO_ESTATE, "the notifier refused event %llu; it stays pending",
-					      (unsigned long long)rec->seq);
-				goto done;
-			}
-			last = rec->seq;
-			count++;
-		}
+		if ((rc = deliver(inv, n, &last, &count)) < 0)
+			break;
 	}
-done:
 	if (eager && last > acked) {
 		int arc = bo__ack(inv, last);
 		if (arc == BO_OK)
@@ -186,6 +192,61 @@ done:
 	if (delivered)
 		*delivered = count;
 	return rc;
+}
+
+/*
+ * The dispatch that follows a call, planned inside the call's transaction
+ * once its events are written: one look at the first pending event tells
+ *   - none pending: nothing to dispatch, no transaction after commit;
+ *   - the first pending is the call's own first event: the pending events
+ *     are exactly the call's (the transaction holds the write lock, so
+ *     nobody appends after them), and they are handed to the notifier from
+ *     memory after commit, without reading them back;
+ *   - older events are pending (a notifier refused one, or another process
+ *     wrote them): the full dispatch, oldest first.
+ * Order and at-least-once are as with the full dispatch.
+ */
+int bo__dispatch_plan(bo_txn *t, int *plan)
+{
+	bo_inventory *inv = t->inv;
+	bo_event_rec first;
+	int rc = inv->st.outbox_next(inv->sd, inv->ack_pending, &first);
+	*plan = BO_DISPATCH_FULL;
+	if (rc == BO_ENOTFOUND) {
+		*plan = BO_DISPATCH_NONE;
+		return BO_OK;
+	}
+	if (rc < 0)
+		return bo__storage_fail(rc, "outbox_next");
+	if (t->nev > 0 && t->nev <= DISPATCH_CHUNK && first.seq == t->ev[0].seq)
+		*plan = BO_DISPATCH_CALL;
+	return BO_OK;
+}
+
+/* After commit, with the lock held. Refusals leave events pending, as with
+ * bo__dispatch_locked(). */
+void bo__dispatch_after(bo_inventory *inv, int plan)
+{
+	bo_txn *t = &inv->txn;
+	uint64_t last = inv->ack_pending, commits;
+	size_t count = 0, n = t->nev;
+
+	if (plan == BO_DISPATCH_NONE)
+		return;
+	if (plan == BO_DISPATCH_FULL || (!inv->dbuf && !(inv->dbuf = malloc(DISPATCH_CHUNK * sizeof(*inv->dbuf))))) {
+		bo__dispatch_locked(inv, NULL, false);
+		return;
+	}
+	/* A copy: a notifier that calls the inventory reuses the call's buffer. */
+	memcpy(inv->dbuf, t->ev, n * sizeof(*inv->dbuf));
+	commits = inv->commits;
+	inv->dispatching = true;
+	int rc = deliver(inv, n, &last, &count);
+	inv->ack_pending = last;
+	inv->dispatching = false;
+	/* Calls the notifier made wrote events of their own: deliver them too. */
+	if (rc == BO_OK && inv->commits != commits)
+		bo__dispatch_locked(inv, NULL, false);
 }
 
 int bo_inventory_pending(size_t *out, bo_inventory *inv)

@@ -99,6 +99,7 @@ struct bo_inventory {
 	bo_event_rec *dbuf;  /* dispatch: a chunk of pending events */
 	uint64_t ack_pending; /* events up to here were delivered; the next call removes them */
 	uint64_t batch_acked; /* the open batch removes delivered events up to here */
+	uint64_t commits;     /* calls committed, to notice calls made by the notifier */
 	bo_meta_entry mc[BO_META_CACHE], mc_saved[BO_META_CACHE];
 	size_t nmc, nmc_saved;
 	bo_txn txn;
@@ -134,6 +135,11 @@ BO_INTERNAL int bo__emit(bo_txn *t, int kind, const char *order_id, const char *
 BO_INTERNAL bo_event_rec *bo__emitted_backordered(bo_txn *t, const char *order_id, const char *sku);
 BO_INTERNAL int bo__events_flush(bo_txn *t);
 BO_INTERNAL int bo__dispatch_locked(bo_inventory *inv, size_t *delivered, bool eager);
+
+/* How the dispatch after a call runs, decided inside its transaction. */
+enum { BO_DISPATCH_NONE, BO_DISPATCH_CALL, BO_DISPATCH_FULL };
+BO_INTERNAL int bo__dispatch_plan(bo_txn *t, int *plan);
+BO_INTERNAL void bo__dispatch_after(bo_inventory *inv, int plan);
 BO_INTERNAL int bo__ack(bo_inventory *inv, uint64_t upto);
 
 /* ---- allocation (alloc.c) ---- */

@@ -189,7 +189,8 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 {
 	bo_txn *t = &inv->txn;
 	int64_t clock;
-	int rc;
+	int rc, plan = BO_DISPATCH_NONE;
+	bool auto_dispatch;
 
 	BO_LOCK(inv);
 	if (inv->in_txn) {
@@ -224,9 +225,12 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 		memcpy(inv->mc_saved, inv->mc, sizeof(inv->mc));
 		inv->nmc_saved = inv->nmc;
 	}
+	auto_dispatch = !inv->batch && inv->auto_dispatch && inv->has_notifier && !inv->dispatching;
 	rc = tx_begin(inv);
 	if (rc == BO_OK) {
 		rc = frame(t, fn, args, clock);
+		if (rc == BO_OK && auto_dispatch)
+			rc = bo__dispatch_plan(t, &plan);
 		if (rc == BO_OK)
 			rc = tx_commit(inv);
 		if (rc < 0)
@@ -241,8 +245,10 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 	inv->in_txn = false;
 	if (rc == BO_OK && t->acked && t->acked == inv->ack_pending)
 		inv->ack_pending = 0;
-	if (rc == BO_OK && !inv->batch && inv->auto_dispatch && inv->has_notifier && !inv->dispatching)
-		bo__dispatch_locked(inv, NULL, false); /* a refusal leaves events pending */
+	if (rc == BO_OK)
+		inv->commits++;
+	if (rc == BO_OK && auto_dispatch)
+		bo__dispatch_after(inv, plan); /* a refusal leaves events pending */
 	BO_UNLOCK(inv);
 	return rc;
 }
