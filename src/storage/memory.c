@@ -152,13 +152,16 @@ static size_t undo_payload(const undo *u)
 	}
 }
 
-static int log_push(mem *m, const undo *u)
+/* Append an undo entry: `n` bytes of `payload` (what undo_payload() says
+ * an entry of `kind` holds) and its footer. Callers pass the old record in
+ * place, so nothing is copied twice. */
+static int log_add(mem *m, int kind, int existed, int q, const void *payload, size_t n)
 {
 	size_t pay, need;
 	undo_footer f;
 	if (!m->in_txn)
 		return BO_OK;
-	pay = (undo_payload(u) + 7) & ~(size_t)7;
+	pay = (n + 7) & ~(size_t)7;
 	need = pay + sizeof(f);
 	if (m->nlog + need > m->logcap) {
 		size_t cap = m->logcap ? m->logcap * 2 : 16384;
@@ -170,15 +173,21 @@ static int log_push(mem *m, const undo *u)
 		m->log = n;
 		m->logcap = cap;
 	}
-	memcpy(m->log + m->nlog, &u->u, undo_payload(u));
+	if (n)
+		memcpy(m->log + m->nlog, payload, n);
 	f.size = (uint32_t)pay;
-	f.kind = (uint8_t)u->kind;
-	f.existed = (uint8_t)u->existed;
-	f.q = (uint8_t)u->q;
+	f.kind = (uint8_t)kind;
+	f.existed = (uint8_t)existed;
+	f.q = (uint8_t)q;
 	f.pad = 0;
 	memcpy(m->log + m->nlog + pay, &f, sizeof(f));
 	m->nlog += need;
 	return BO_OK;
+}
+
+static int log_push(mem *m, const undo *u)
+{
+	return log_add(m, u->kind, u->existed, u->q, &u->u, undo_payload(u));
 }
 
 /* Forget the last entry (its change did not happen). */
@@ -591,13 +600,13 @@ static int mem_item_put(void *ud, const bo_item_rec *rec)
 {
 	mem *m = ud;
 	inode *n = ifind(m, rec->sku);
-	undo u = { .kind = U_ITEM, .existed = n != NULL };
 	int rc;
+	/* the old record, or for a new one its key (sku is the first field) */
 	if (n)
-		u.u.item = n->r;
+		rc = log_add(m, U_ITEM, 1, 0, &n->r, sizeof(n->r));
 	else
-		u.u.item = *rec;
-	if ((rc = log_push(m, &u)) < 0)
+		rc = log_add(m, U_ITEM, 0, 0, rec->sku, sizeof(rec->sku));
+	if (rc < 0)
 		return rc;
 	if ((rc = raw_item_put(m, rec)) < 0)
 		log_pop(m);
@@ -638,10 +647,12 @@ static int mem_order_put(void *ud, const bo_order_rec *rec)
 {
 	mem *m = ud;
 	onode *n = ofind(m, rec->id);
-	undo u = { .kind = U_ORDER, .existed = n != NULL };
 	int rc;
-	u.u.order = n ? n->r : *rec;
-	if ((rc = log_push(m, &u)) < 0)
+	if (n)
+		rc = log_add(m, U_ORDER, 1, 0, &n->r, sizeof(n->r));
+	else
+		rc = log_add(m, U_ORDER, 0, 0, rec->id, sizeof(rec->id));
+	if (rc < 0)
 		return rc;
 	if ((rc = raw_order_put(m, rec)) < 0)
 		log_pop(m);
@@ -681,8 +692,7 @@ static int mem_line_put(void *ud, const bo_line_rec *rec)
 {
 	mem *m = ud;
 	onode *n = ofind(m, rec->order_id);
-	undo u = { .kind = U_LINE };
-	int rc;
+	int rc, existed;
 	if (!n || rec->index > n->nl) {
 		bo_storage_error("memory store: line %u of unknown order '%s' or out of sequence", rec->index, rec->order_id);
 		return BO_ESTORAGE;
@@ -695,12 +705,15 @@ static int mem_line_put(void *ud, const bo_line_rec *rec)
 		n->lines = nl;
 		n->cap = cap;
 	}
-	u.existed = rec->index < n->nl;
-	u.u.line = u.existed ? n->lines[rec->index] : *rec;
-	if ((rc = log_push(m, &u)) < 0)
+	existed = rec->index < n->nl;
+	if (existed)
+		rc = log_add(m, U_LINE, 1, 0, &n->lines[rec->index], sizeof(*rec));
+	else
+		rc = log_add(m, U_LINE, 0, 0, rec->order_id, sizeof(rec->order_id));
+	if (rc < 0)
 		return rc;
 	n->lines[rec->index] = *rec;
-	if (!u.existed)
+	if (!existed)
 		n->nl++;
 	return BO_OK;
 }
@@ -708,12 +721,10 @@ static int mem_line_put(void *ud, const bo_line_rec *rec)
 static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
 {
 	mem *m = ud;
-	undo u = { .kind = U_QINS, .q = queue };
 	int rc = raw_qins(m, queue, entry);
 	if (rc < 0)
 		return rc;
-	u.u.qe = *entry;
-	if ((rc = log_push(m, &u)) < 0) {
+	if ((rc = log_add(m, U_QINS, 0, queue, entry, sizeof(*entry))) < 0) {
 		inode *it = NULL;
 		qnode *n = qfind(m, queue, entry->sku, &entry->key, &it);
 		if (n && it) {
@@ -731,12 +742,10 @@ static int mem_queue_remove(void *ud, int queue, const char *sku, const bo_queue
 	mem *m = ud;
 	inode *it;
 	qnode *n = qfind(m, queue, sku, key, &it);
-	undo u = { .kind = U_QDEL, .q = queue };
 	int rc;
 	if (!n)
 		return BO_ENOTFOUND;
-	u.u.qe = n->e;
-	if ((rc = log_push(m, &u)) < 0)
+	if ((rc = log_add(m, U_QDEL, 0, queue, &n->e, sizeof(n->e))) < 0)
 		return rc;
 	if (it->cur[queue] == n)
 		it->cur[queue] = NULL;
@@ -922,7 +931,6 @@ static int mem_sub_del(void *ud, const char *sku, uint64_t seq)
 static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 {
 	mem *m = ud;
-	undo u = { .kind = U_OUT_APPEND };
 	int rc;
 	if (m->len == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 256;
@@ -932,7 +940,7 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 		m->ev = n;
 		m->cap = cap;
 	}
-	if ((rc = log_push(m, &u)) < 0)
+	if ((rc = log_add(m, U_OUT_APPEND, 0, 0, NULL, 0)) < 0)
 		return rc;
 	m->ev[m->len++] = *ev;
 	return BO_OK;
@@ -963,10 +971,8 @@ static int mem_outbox_next(void *ud, uint64_t after, bo_event_rec *out)
 static int mem_outbox_ack(void *ud, uint64_t upto)
 {
 	mem *m = ud;
-	undo u = { .kind = U_OUT_ACK };
 	int rc;
-	u.u.head = m->head;
-	if ((rc = log_push(m, &u)) < 0)
+	if ((rc = log_add(m, U_OUT_ACK, 0, 0, &m->head, sizeof(m->head))) < 0)
 		return rc;
 	while (m->head < m->len && m->ev[m->head].seq <= upto)
 		m->head++;
@@ -987,15 +993,16 @@ static int mem_meta_put(void *ud, const char *key, int64_t value)
 {
 	mem *m = ud;
 	int i = meta_idx(m, key);
-	undo u = { .kind = U_META, .existed = i >= 0 };
+	meta_kv old;
+	size_t len = strlen(key);
 	int rc;
-	if (strlen(key) >= sizeof(u.u.meta.key)) {
+	if (len >= sizeof(old.key)) {
 		bo_storage_error("memory store: metadata key too long");
 		return BO_ESTORAGE;
 	}
-	strcpy(u.u.meta.key, key);
-	u.u.meta.v = i >= 0 ? m->meta[i].v : 0;
-	if ((rc = log_push(m, &u)) < 0)
+	memcpy(old.key, key, len + 1);
+	old.v = i >= 0 ? m->meta[i].v : 0;
+	if ((rc = log_add(m, U_META, i >= 0, 0, &old, sizeof(old))) < 0)
 		return rc;
 	if ((rc = raw_meta_put(m, key, value)) < 0)
 		log_pop(m);
