@@ -15,12 +15,18 @@
  *             the real program over the real library.
  *
  * and prints both medians and their ratio (the goal: backorder <= 1.5x).
- * It also counts the lines each one rejected: they should be close (the
- * baseline is fifo only and simpler in corner cases, so small differences
- * are expected), which tells that both did comparable work.
+ * It also counts the lines each one rejected. The baseline keeps DESIGN's
+ * fifo semantics (take-back from the lines last in fifo order, which wait
+ * again at their place; modify up moves a line to the back), so the counts
+ * are equal: both did the same work.
+ *
+ * --check turns it into a differential test (a meson test of the trace
+ * suite): one run of each, then the lines rejected and the final state (the
+ * --dump format of TRACE.md, ETAs included) must be identical.
  *
  * usage: bench_replay_baseline [--lines N] [--seed S] [--backorder PATH]
- *                              [--trace FILE] [--write FILE]
+ *                              [--trace FILE] [--write FILE] [--check]
+ *   --check        compare rejected lines and dumps; exit 1 if they differ
  *   --write FILE   only write the generated trace to FILE and exit
  *   --trace FILE   use FILE instead of generating one
  *   --backorder    the program (default: ../tools/backorder next to this
@@ -167,6 +173,7 @@ typedef struct bline {
 	int item;
 	int64_t ordered, allocated, waiting, shipped, cancelled;
 	int64_t eta;
+	uint64_t qpos;          /* place in fifo order: set when placed or moved back */
 	long prev, next;        /* waiting queue links (line handles), -1 = none */
 	long hprev, hnext;      /* links among the item's lines holding allocated units */
 	int queued;
@@ -188,7 +195,7 @@ typedef struct bitem {
 	char sku[ID_MAX + 1];
 	int64_t on_hand, allocated, waiting, lead;
 	long head, tail;        /* waiting queue */
-	long hhead, htail;      /* lines holding allocated units, oldest first */
+	long hhead, htail;      /* lines holding allocated units, in fifo order */
 	bsupply *sup;
 	int nsup, capsup;
 	int subscribers;
@@ -204,6 +211,7 @@ typedef struct book {
 	long *ihash, *ohash;    /* open addressing: index + 1, 0 = empty */
 	size_t ihcap, ohcap;
 	int64_t now;
+	uint64_t qseq;          /* last qpos handed out */
 	uint64_t events;
 	uint64_t errors;
 } book;
@@ -309,6 +317,35 @@ static void q_remove(book *b, bitem *it, long h)
 	l->queued = 0;
 }
 
+/* Insert line h into the waiting queue at its fifo place (from the head:
+ * lines taken back are old, so the walk is short). */
+static void q_insert(book *b, bitem *it, long h)
+{
+	bline *l = &b->lines[h];
+	long at = it->head;
+
+	while (at >= 0 && b->lines[at].qpos < l->qpos)
+		at = b->lines[at].next;
+	if (at < 0) {
+		l->prev = it->tail;
+		l->next = -1;
+		if (it->tail >= 0)
+			b->lines[it->tail].next = h;
+		else
+			it->head = h;
+		it->tail = h;
+	} else {
+		l->next = at;
+		l->prev = b->lines[at].prev;
+		if (l->prev >= 0)
+			b->lines[l->prev].next = h;
+		else
+			it->head = h;
+		b->lines[at].prev = h;
+	}
+	l->queued = 1;
+}
+
 static void q_append(book *b, bitem *it, long h)
 {
 	bline *l = &b->lines[h];
@@ -323,19 +360,29 @@ static void q_append(book *b, bitem *it, long h)
 	l->queued = 1;
 }
 
-/* Keep the item's list of lines holding allocated units in step with l->allocated. */
+/* Keep the item's list of lines holding allocated units in step with
+ * l->allocated, in fifo order (take-back starts from its tail: DESIGN
+ * takes allocations back from the lines last in policy order). New
+ * holders are mostly recent lines, so the walk starts at the tail. */
 static void holders_sync(book *b, bitem *it, long h)
 {
 	bline *l = &b->lines[h];
 
 	if (l->allocated > 0 && !l->holding) {
-		l->hprev = it->htail;
-		l->hnext = -1;
-		if (it->htail >= 0)
-			b->lines[it->htail].hnext = h;
+		long at = it->htail;
+
+		while (at >= 0 && b->lines[at].qpos > l->qpos)
+			at = b->lines[at].hprev;
+		l->hprev = at;
+		l->hnext = at >= 0 ? b->lines[at].hnext : it->hhead;
+		if (at >= 0)
+			b->lines[at].hnext = h;
 		else
 			it->hhead = h;
-		it->htail = h;
+		if (l->hnext >= 0)
+			b->lines[l->hnext].hprev = h;
+		else
+			it->htail = h;
 		l->holding = 1;
 	} else if (l->allocated == 0 && l->holding) {
 		if (l->hprev >= 0)
@@ -406,7 +453,8 @@ static void fill(book *b, bitem *it)
 	}
 }
 
-/* Take allocations back from the lines that got them last. */
+/* Take allocations back from the lines last in fifo order; they wait again
+ * at their place in the queue. */
 static void take_back(book *b, bitem *it)
 {
 	while (it->allocated > it->on_hand && it->htail >= 0) {
@@ -422,7 +470,7 @@ static void take_back(book *b, bitem *it)
 		it->waiting += give;
 		holders_sync(b, it, h);
 		if (!l->queued)
-			q_append(b, it, h);
+			q_insert(b, it, h);
 		b->events++;
 	}
 }
@@ -548,6 +596,7 @@ static int op_place(book *b, char **tok, int n)
 		l->item = (int)k[i];
 		l->ordered = q[i];
 		l->eta = NO_TIME;
+		l->qpos = ++b->qseq;
 		l->prev = l->next = -1;
 		l->hprev = l->hnext = -1;
 		if (it->head < 0) {
@@ -687,6 +736,8 @@ static int op_modify(book *b, char **tok, int n)
 	if (!ok || q < 1 || q < l->shipped + l->cancelled)
 		return 1;
 	cur = l->ordered;
+	if (q == cur)
+		return 0; /* changes nothing, so no ETA is refreshed either */
 	if (q < cur) {
 		d = cur - q;
 		int64_t w = d < l->waiting ? d : l->waiting;
@@ -704,6 +755,15 @@ static int op_modify(book *b, char **tok, int n)
 		l->waiting += d;
 		it->waiting += d;
 		q_remove(b, it, h);
+		/* to the back of the queue: a new fifo place, also among holders */
+		l->qpos = ++b->qseq;
+		if (l->holding) {
+			int64_t a = l->allocated;
+			l->allocated = 0;
+			holders_sync(b, it, h);
+			l->allocated = a;
+			holders_sync(b, it, h);
+		}
 		q_append(b, it, h);
 		b->events++;
 		fill(b, it);
@@ -870,10 +930,62 @@ static void book_free(book *b)
 	free(b->ohash);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void fmt_eta(char *out, const bline *l)
+{
+	if (l->waiting == 0 || l->eta == NO_TIME)
+		strcpy(out, "-");
+	else
+		fmt_time(out, l->eta);
+}
+
+/* The state in the format of `backorder replay --dump` (TRACE.md): items
+ * by SKU, then lines by order id and place in the order, bytewise. */
+static void book_dump(const book *b, FILE *out)
+{
+	const char **keys = malloc((size_t)(b->nitems > b->norders ? b->nitems : b->norders) * sizeof(*keys) + 1);
+	long i, j;
+
+	if (keys == NULL)
+		return;
+	for (i = 0; i < b->nitems; i++)
+		keys[i] = b->items[i].sku; /* sku is the first field: the struct is found back by pointer */
+	qsort(keys, (size_t)b->nitems, sizeof(*keys), cmp_str);
+	for (i = 0; i < b->nitems; i++) {
+		const bitem *it = (const bitem *)(const void *)keys[i];
+		int64_t incoming = 0;
+		for (j = 0; j < it->nsup; j++)
+			incoming += it->sup[j].qty;
+		fprintf(out, "item %s on_hand=%" PRId64 " allocated=%" PRId64 " available=%" PRId64
+			" backordered=%" PRId64 " incoming=%" PRId64 "\n", it->sku, it->on_hand, it->allocated,
+			it->on_hand - it->allocated, it->waiting, incoming);
+	}
+	for (i = 0; i < b->norders; i++)
+		keys[i] = b->orders[i].id;
+	qsort(keys, (size_t)b->norders, sizeof(*keys), cmp_str);
+	for (i = 0; i < b->norders; i++) {
+		const border *o = (const border *)(const void *)keys[i];
+		for (j = 0; j < o->nlines; j++) {
+			const bline *l = &b->lines[o->first + j];
+			char eta[24];
+			fmt_eta(eta, l);
+			fprintf(out, "line %s %s ordered=%" PRId64 " allocated=%" PRId64 " backordered=%" PRId64
+				" shipped=%" PRId64 " cancelled=%" PRId64 " eta=%s\n", o->id, b->items[l->item].sku,
+				l->ordered, l->allocated, l->waiting, l->shipped, l->cancelled, eta);
+		}
+	}
+	free(keys);
+}
+
 /* Replay `path` with the baseline; returns seconds, or < 0 on failure. */
 static FILE *baseline_errors; /* --errors FILE: line numbers the baseline rejected */
+static int baseline_errors_prefix; /* write them as "error N" */
 
-static double run_baseline(const char *path, uint64_t *errors, uint64_t *events)
+static double run_baseline(const char *path, uint64_t *errors, uint64_t *events, FILE *dump_out)
 {
 	uint64_t lineno = 0;
 	struct timespec t0, t1;
@@ -905,7 +1017,8 @@ static double run_baseline(const char *path, uint64_t *errors, uint64_t *events)
 		if (rc > 0) {
 			b.errors++;
 			if (baseline_errors)
-				fprintf(baseline_errors, "%" PRIu64 "\n", lineno);
+				fprintf(baseline_errors, "%s%" PRIu64 "\n", baseline_errors_prefix ? "error " : "",
+					lineno);
 		}
 	}
 	if (baseline_errors) {
@@ -916,6 +1029,8 @@ static double run_baseline(const char *path, uint64_t *errors, uint64_t *events)
 	free(line);
 	*errors = b.errors;
 	*events = b.events;
+	if (dump_out && rc >= 0)
+		book_dump(&b, dump_out);
 	book_free(&b);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc < 0)
@@ -925,7 +1040,7 @@ static double run_baseline(const char *path, uint64_t *errors, uint64_t *events)
 
 /* Run `backorder replay --store memory path` with stdout to `out_path`
  * (or /dev/null); returns seconds, or < 0 on failure. */
-static double run_program(const char *exe, const char *path, const char *out_path)
+static double run_program(const char *exe, const char *path, const char *out_path, int dump)
 {
 	struct timespec t0, t1;
 	pid_t pid;
@@ -943,7 +1058,10 @@ static double run_program(const char *exe, const char *path, const char *out_pat
 			_exit(127);
 		dup2(fd, 1);
 		dup2(nul, 2); /* no progress bar */
-		execl(exe, exe, "replay", "--store", "memory", path, (char *)NULL);
+		if (dump)
+			execl(exe, exe, "replay", "--store", "memory", "--dump", path, (char *)NULL);
+		else
+			execl(exe, exe, "replay", "--store", "memory", path, (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0)
@@ -985,6 +1103,127 @@ static uint64_t count_errors(const char *path)
 	return n;
 }
 
+/* Lines of `path` that start with `prefix` ("error " or the dump's), with
+ * "error N ..." cut to "error N": the codes and messages are the program's
+ * own, the line numbers are what both must agree on. */
+static char *collect(const char *path, int errors)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *buf = NULL;
+	size_t cap = 0, len = 0, bcap = 0;
+	ssize_t n;
+
+	if (f == NULL)
+		return NULL;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		int keep = errors ? strncmp(line, "error ", 6) == 0
+				  : strncmp(line, "item ", 5) == 0 || strncmp(line, "line ", 5) == 0;
+		if (!keep)
+			continue;
+		if (errors) {
+			char *sp = strchr(line + 6, ' ');
+			if (sp) {
+				*sp = '\n';
+				n = sp - line + 1;
+			}
+		}
+		if (len + (size_t)n + 1 > bcap) {
+			bcap = (len + (size_t)n + 1) * 2;
+			buf = realloc(buf, bcap);
+			if (buf == NULL)
+				break;
+		}
+		memcpy(buf + len, line, (size_t)n);
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	free(line);
+	fclose(f);
+	return buf ? buf : strdup("");
+}
+
+/* Print where two texts first differ, a line of each. */
+static void first_difference(const char *what, const char *a, const char *b)
+{
+	long ln = 1;
+	while (*a && *a == *b) {
+		ln += *a == '\n';
+		a++;
+		b++;
+	}
+	while (ln > 1 && a[-1] != '\n') {
+		a--;
+		b--;
+	}
+	printf("%s differ at line %ld:\n  baseline:  %.*s\n  backorder: %.*s\n", what, ln,
+	       (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
+}
+
+/*
+ * --check: replay the trace once with each and compare what TRACE.md makes
+ * observable: the lines rejected, and the state after the last line (the
+ * dump, ETAs included). The baseline is an independent fifo book-keeper,
+ * so agreement on a long random trace is a differential test of the
+ * library's semantics. Returns 0 when both agree.
+ */
+static int check(const char *exe, const char *trace)
+{
+	char berr_path[] = "/tmp/bench_check_err_XXXXXX", bdump_path[] = "/tmp/bench_check_dump_XXXXXX",
+	     out_path[] = "/tmp/bench_check_out_XXXXXX";
+	int fds[3] = { mkstemp(berr_path), mkstemp(bdump_path), mkstemp(out_path) }, rc = 2, i;
+	uint64_t berr = 0, bev = 0;
+	FILE *dump = NULL, *errs = NULL;
+	char *be = NULL, *bd = NULL, *pe = NULL, *pd = NULL;
+
+	for (i = 0; i < 3; i++)
+		if (fds[i] < 0)
+			goto out;
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
+	dump = fopen(bdump_path, "w");
+	errs = fopen(berr_path, "w");
+	if (dump == NULL || errs == NULL)
+		goto out;
+	/* the baseline's rejected lines, written as "error N" like the program's */
+	baseline_errors = errs;
+	baseline_errors_prefix = 1;
+	errs = NULL; /* run_baseline closes it */
+	if (run_baseline(trace, &berr, &bev, dump) < 0 || run_program(exe, trace, out_path, 1) < 0)
+		goto out;
+	fclose(dump);
+	dump = NULL;
+	be = collect(berr_path, 1);
+	bd = collect(bdump_path, 0);
+	pe = collect(out_path, 1);
+	pd = collect(out_path, 0);
+	if (!be || !bd || !pe || !pd)
+		goto out;
+	rc = 0;
+	if (strcmp(be, pe) != 0) {
+		first_difference("rejected lines", be, pe);
+		rc = 1;
+	}
+	if (strcmp(bd, pd) != 0) {
+		first_difference("dumps", bd, pd);
+		rc = 1;
+	}
+	printf("check: %" PRIu64 " lines rejected by the baseline; rejected lines %s, dumps (%zu bytes) %s\n", berr,
+	       strcmp(be, pe) == 0 ? "identical" : "DIFFER", strlen(pd), strcmp(bd, pd) == 0 ? "identical" : "DIFFER");
+out:
+	if (dump)
+		fclose(dump);
+	if (errs)
+		fclose(errs);
+	free(be);
+	free(bd);
+	free(pe);
+	free(pd);
+	unlink(berr_path);
+	unlink(bdump_path);
+	unlink(out_path);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	long nlines = 1000000;
@@ -992,7 +1231,7 @@ int main(int argc, char **argv)
 	const char *exe = getenv("BACKORDER"), *trace = NULL, *write_only = NULL;
 	char exe_buf[4096], trace_buf[] = "/tmp/bench_replay_XXXXXX", out_buf[] = "/tmp/bench_replay_out_XXXXXX";
 	double tb[3], tp[3], mb, mp;
-	int i, fd, generated = 0;
+	int i, fd, generated = 0, check_only = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--lines") == 0 && i + 1 < argc)
@@ -1005,6 +1244,8 @@ int main(int argc, char **argv)
 			trace = argv[++i];
 		else if (strcmp(argv[i], "--write") == 0 && i + 1 < argc)
 			write_only = argv[++i];
+		else if (strcmp(argv[i], "--check") == 0)
+			check_only = 1;
 		else if (strcmp(argv[i], "--errors") == 0 && i + 1 < argc) {
 			baseline_errors = fopen(argv[++i], "w");
 			if (baseline_errors == NULL) {
@@ -1013,7 +1254,7 @@ int main(int argc, char **argv)
 			}
 		}
 		else {
-			fprintf(stderr, "usage: %s [--lines N] [--seed S] [--backorder PATH] [--trace FILE] [--write FILE] [--errors FILE]\n",
+			fprintf(stderr, "usage: %s [--lines N] [--seed S] [--backorder PATH] [--trace FILE] [--write FILE] [--errors FILE] [--check]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1043,6 +1284,12 @@ int main(int argc, char **argv)
 		if (generate(trace, nlines, seed) != 0)
 			return 2;
 	}
+	if (check_only) {
+		int crc = check(exe, trace);
+		if (generated)
+			unlink(trace);
+		return crc;
+	}
 	fd = mkstemp(out_buf);
 	if (fd < 0)
 		return 2;
@@ -1061,8 +1308,8 @@ int main(int argc, char **argv)
 	printf("trace: %s (%ld lines%s)\n", trace, nlines, generated ? ", generated" : "");
 	/* interleave the runs so that both see the same machine load */
 	for (i = 0; i < 3; i++) {
-		tb[i] = run_baseline(trace, &berr, &bev);
-		tp[i] = run_program(exe, trace, i == 0 ? out_buf : NULL);
+		tb[i] = run_baseline(trace, &berr, &bev, NULL);
+		tp[i] = run_program(exe, trace, i == 0 ? out_buf : NULL, 0);
 		if (tb[i] < 0 || tp[i] < 0) {
 			fprintf(stderr, "bench: a run failed\n");
 			goto out;
