@@ -317,35 +317,6 @@ static void q_remove(book *b, bitem *it, long h)
 	l->queued = 0;
 }
 
-/* Insert line h into the waiting queue at its fifo place (from the head:
- * lines taken back are old, so the walk is short). */
-static void q_insert(book *b, bitem *it, long h)
-{
-	bline *l = &b->lines[h];
-	long at = it->head;
-
-	while (at >= 0 && b->lines[at].qpos < l->qpos)
-		at = b->lines[at].next;
-	if (at < 0) {
-		l->prev = it->tail;
-		l->next = -1;
-		if (it->tail >= 0)
-			b->lines[it->tail].next = h;
-		else
-			it->head = h;
-		it->tail = h;
-	} else {
-		l->next = at;
-		l->prev = b->lines[at].prev;
-		if (l->prev >= 0)
-			b->lines[l->prev].next = h;
-		else
-			it->head = h;
-		b->lines[at].prev = h;
-	}
-	l->queued = 1;
-}
-
 static void q_append(book *b, bitem *it, long h)
 {
 	bline *l = &b->lines[h];
@@ -357,6 +328,29 @@ static void q_append(book *b, bitem *it, long h)
 	else
 		it->head = h;
 	it->tail = h;
+	l->queued = 1;
+}
+
+/* Insert line h into the waiting queue at its fifo place (from the head:
+ * lines taken back are old, so the walk is short). */
+static void q_insert(book *b, bitem *it, long h)
+{
+	bline *l = &b->lines[h];
+	long at = it->head;
+
+	while (at >= 0 && b->lines[at].qpos < l->qpos)
+		at = b->lines[at].next;
+	if (at < 0) {
+		q_append(b, it, h);
+		return;
+	}
+	l->next = at;
+	l->prev = b->lines[at].prev;
+	if (l->prev >= 0)
+		b->lines[l->prev].next = h;
+	else
+		it->head = h;
+	b->lines[at].prev = h;
 	l->queued = 1;
 }
 
