@@ -380,8 +380,11 @@ static int bind_i64(sqlite3_stmt *st, int col, int64_t v)
 }
 
 /* Report a bind failure (an over-long or unterminated id, or worse). */
+/* A bind of statement `id` failed: drop its other bindings (they may point
+ * at the caller's buffers) and report. */
 static int fail_bind(bo_sqlite *s, int id, int rc)
 {
+	sqlite3_clear_bindings(s->st[id]);
 	if (rc == SQLITE_TOOBIG)
 		return fail_msg(stmt_what[id], "id missing, too long or not terminated");
 	return fail_db(s->db, stmt_what[id]);
@@ -623,8 +626,9 @@ static int cb_item_get(void *ud, const char *sku, bo_item_rec *out, int for_upda
 }
 
 /* Bind an item record as ?1..?20 (the column order of ITEM_COLS). */
-static int bind_item(sqlite3_stmt *st, const bo_item_rec *r)
+static int bind_item(sqlite3_stmt *st, const void *rec)
 {
+	const bo_item_rec *r = rec;
 	int rc = bind_id(st, 1, r->sku, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = bind_id(st, 2, r->policy, BO_NAME_MAX);
@@ -667,29 +671,36 @@ static int bind_item(sqlite3_stmt *st, const bo_item_rec *r)
 	return rc;
 }
 
-/* Items nearly always exist when they are written: update in place first
- * (one index probe), insert only a new one. */
+/*
+ * Write a row: when `exists` says it is there, an UPDATE first (one index
+ * probe); when that changed nothing, or without the hint, the upsert `put`.
+ * `bind` binds the record's columns to either statement.
+ */
+static int put_row(bo_sqlite *s, int update, int put, int (*bind)(sqlite3_stmt *, const void *), const void *r,
+		   int exists)
+{
+	int rc;
+	if (exists) {
+		if ((rc = bind(s->st[update], r)) != SQLITE_OK)
+			return fail_bind(s, update, rc);
+		if ((rc = run_done(s, update)) != BO_OK)
+			return rc;
+		if (sqlite3_changes(s->db) > 0)
+			return BO_OK;
+	}
+	if ((rc = bind(s->st[put], r)) != SQLITE_OK)
+		return fail_bind(s, put, rc);
+	return run_done(s, put);
+}
+
+/* Items nearly always exist when they are written: update in place first,
+ * insert only a new one. */
 static int cb_item_put(void *ud, const bo_item_rec *r)
 {
 	bo_sqlite *s = ud;
-	int rc;
 	if (!r)
 		return fail_msg("item_put", "no record");
-	rc = bind_item(s->st[ST_ITEM_UPDATE], r);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s->st[ST_ITEM_UPDATE]);
-		return fail_bind(s, ST_ITEM_UPDATE, rc);
-	}
-	if ((rc = run_done(s, ST_ITEM_UPDATE)) != BO_OK)
-		return rc;
-	if (sqlite3_changes(s->db) > 0)
-		return BO_OK;
-	rc = bind_item(s->st[ST_ITEM_PUT], r);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s->st[ST_ITEM_PUT]);
-		return fail_bind(s, ST_ITEM_PUT, rc);
-	}
-	return run_done(s, ST_ITEM_PUT);
+	return put_row(s, ST_ITEM_UPDATE, ST_ITEM_PUT, bind_item, r, 1);
 }
 
 static int cb_item_next(void *ud, const char *after, bo_item_rec *out)
@@ -746,8 +757,9 @@ static int cb_order_get(void *ud, const char *id, bo_order_rec *out, int for_upd
 	return rc;
 }
 
-static int bind_order(sqlite3_stmt *st, const bo_order_rec *r)
+static int bind_order(sqlite3_stmt *st, const void *rec)
 {
+	const bo_order_rec *r = rec;
 	int rc = bind_id(st, 1, r->id, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 2, r->created);
@@ -764,37 +776,12 @@ static int bind_order(sqlite3_stmt *st, const bo_order_rec *r)
 	return rc;
 }
 
-/* Run `update` bound by `bind` if the hint says the row exists; when it
- * changed no row, or without the hint, run the upsert `put`. */
-#define PUT_ROW(s, update, put, bind, r, seen)                                   \
-	do {                                                                     \
-		int rc_;                                                         \
-		if (seen) {                                                      \
-			rc_ = bind((s)->st[update], r);                          \
-			if (rc_ != SQLITE_OK) {                                  \
-				sqlite3_clear_bindings((s)->st[update]);         \
-				return fail_bind(s, update, rc_);                \
-			}                                                        \
-			if ((rc_ = run_done(s, update)) != BO_OK)                \
-				return rc_;                                      \
-			if (sqlite3_changes((s)->db) > 0)                        \
-				return BO_OK;                                    \
-		}                                                                \
-		rc_ = bind((s)->st[put], r);                                     \
-		if (rc_ != SQLITE_OK) {                                          \
-			sqlite3_clear_bindings((s)->st[put]);                    \
-			return fail_bind(s, put, rc_);                           \
-		}                                                                \
-		return run_done(s, put);                                         \
-	} while (0)
-
 static int cb_order_put(void *ud, const bo_order_rec *r)
 {
 	bo_sqlite *s = ud;
 	if (!r)
 		return fail_msg("order_put", "no record");
-	PUT_ROW(s, ST_ORDER_UPDATE, ST_ORDER_PUT, bind_order, r,
-		!strcmp(s->seen_order, r->id));
+	return put_row(s, ST_ORDER_UPDATE, ST_ORDER_PUT, bind_order, r, !strcmp(s->seen_order, r->id));
 }
 
 static int cb_order_next(void *ud, const char *after, bo_order_rec *out)
@@ -846,10 +833,8 @@ static int cb_line_get(void *ud, const char *order_id, uint32_t index, bo_line_r
 	rc = bind_id(st, 1, order_id, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 2, index);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_LINE_GET, rc);
-	}
 	rc = row_begin(s, ST_LINE_GET);
 	if (rc != BO_OK)
 		return rc;
@@ -861,8 +846,9 @@ static int cb_line_get(void *ud, const char *order_id, uint32_t index, bo_line_r
 	return rc;
 }
 
-static int bind_line(sqlite3_stmt *st, const bo_line_rec *r)
+static int bind_line(sqlite3_stmt *st, const void *rec)
 {
+	const bo_line_rec *r = rec;
 	int rc;
 	rc = bind_id(st, 1, r->order_id, BO_ID_MAX);
 	if (rc == SQLITE_OK)
@@ -903,8 +889,8 @@ static int cb_line_put(void *ud, const bo_line_rec *r)
 	bo_sqlite *s = ud;
 	if (!r)
 		return fail_msg("line_put", "no record");
-	PUT_ROW(s, ST_LINE_UPDATE, ST_LINE_PUT, bind_line, r,
-		s->seen_line_idx == r->index && !strcmp(s->seen_line, r->order_id));
+	return put_row(s, ST_LINE_UPDATE, ST_LINE_PUT, bind_line, r,
+		       s->seen_line_idx == r->index && !strcmp(s->seen_line, r->order_id));
 }
 
 /* ----------------------------------------------------------------- queues */
@@ -959,10 +945,8 @@ static int cb_queue_insert(void *ud, int queue, const bo_queue_entry *e)
 		rc = bind_i64(st, 7, e->key.k[2]);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 8, seq_to_db(e->key.seq));
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_QUEUE_INSERT, rc);
-	}
 	return run_done(s, ST_QUEUE_INSERT);
 }
 
@@ -976,10 +960,8 @@ static int cb_queue_remove(void *ud, int queue, const char *sku, const bo_queue_
 	if (!key)
 		return fail_msg("queue_remove", "no key");
 	rc = bind_qkey(st, queue, sku, key);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_QUEUE_REMOVE, rc);
-	}
 	rc = run_done(s, ST_QUEUE_REMOVE);
 	if (rc == BO_OK && sqlite3_changes(s->db) == 0)
 		return BO_ENOTFOUND;
@@ -1014,10 +996,8 @@ static int queue_step(bo_sqlite *s, int queue, const char *sku, const bo_queue_k
 	if (!out)
 		return fail_msg(what, "no output entry");
 	rc = bind_qkey(st, queue, sku, from);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, id, rc);
-	}
 	rc = row_begin(s, id);
 	if (rc != BO_OK)
 		return rc;
@@ -1059,10 +1039,8 @@ static int cb_supply_get(void *ud, const char *sku, const char *id, bo_supply_re
 	rc = bind_id(st, 1, sku, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = bind_id(st, 2, id, BO_ID_MAX);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_SUPPLY_GET, rc);
-	}
 	rc = row_begin(s, ST_SUPPLY_GET);
 	if (rc != BO_OK)
 		return rc;
@@ -1083,10 +1061,8 @@ static int cb_supply_put(void *ud, const bo_supply_rec *r)
 		rc = bind_i64(st, 3, r->qty);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 4, r->expected);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_SUPPLY_PUT, rc);
-	}
 	return run_done(s, ST_SUPPLY_PUT);
 }
 
@@ -1097,10 +1073,8 @@ static int cb_supply_del(void *ud, const char *sku, const char *id)
 	int rc = bind_id(st, 1, sku, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = bind_id(st, 2, id, BO_ID_MAX);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_SUPPLY_DEL, rc);
-	}
 	rc = run_done(s, ST_SUPPLY_DEL);
 	if (rc == BO_OK && sqlite3_changes(s->db) == 0)
 		return BO_ENOTFOUND;
@@ -1122,10 +1096,8 @@ static int cb_supply_next(void *ud, const char *sku, const bo_supply_rec *after,
 		if (rc == SQLITE_OK)
 			rc = bind_id(st, 3, after->id, BO_ID_MAX);
 	}
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, id, rc);
-	}
 	rc = row_begin(s, id);
 	if (rc != BO_OK)
 		return rc;
@@ -1146,10 +1118,8 @@ static int cb_sub_add(void *ud, const bo_sub_rec *r)
 		rc = bind_id(st, 2, r->customer, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 3, seq_to_db(r->seq));
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_SUB_ADD, rc);
-	}
 	return run_done(s, ST_SUB_ADD);
 }
 
@@ -1163,10 +1133,8 @@ static int cb_sub_next(void *ud, const char *sku, uint64_t after, bo_sub_rec *ou
 	rc = bind_id(st, 1, sku, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 2, seq_to_db(after));
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_SUB_NEXT, rc);
-	}
 	rc = row_begin(s, ST_SUB_NEXT);
 	if (rc != BO_OK)
 		return rc;
@@ -1184,10 +1152,8 @@ static int cb_sub_del(void *ud, const char *sku, uint64_t seq)
 	int rc = bind_id(st, 1, sku, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 2, seq_to_db(seq));
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_SUB_DEL, rc);
-	}
 	rc = run_done(s, ST_SUB_DEL);
 	if (rc == BO_OK && sqlite3_changes(s->db) == 0)
 		return BO_ENOTFOUND;
@@ -1218,10 +1184,8 @@ static int cb_outbox_append(void *ud, const bo_event_rec *ev)
 		rc = bind_i64(st, 7, ev->eta);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 8, ev->time);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_OUTBOX_APPEND, rc);
-	}
 	return run_done(s, ST_OUTBOX_APPEND);
 }
 
@@ -1233,10 +1197,8 @@ static int cb_outbox_next(void *ud, uint64_t after, bo_event_rec *out)
 	if (!out)
 		return fail_msg("outbox_next", "no output event");
 	rc = sqlite3_bind_int64(st, 1, seq_to_db(after));
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_OUTBOX_NEXT, rc);
-	}
 	rc = row_begin(s, ST_OUTBOX_NEXT);
 	if (rc != BO_OK)
 		return rc;
@@ -1257,10 +1219,8 @@ static int cb_outbox_ack(void *ud, uint64_t upto)
 	bo_sqlite *s = ud;
 	sqlite3_stmt *st = s->st[ST_OUTBOX_ACK];
 	int rc = sqlite3_bind_int64(st, 1, seq_to_db(upto));
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_OUTBOX_ACK, rc);
-	}
 	return run_done(s, ST_OUTBOX_ACK);
 }
 
@@ -1274,10 +1234,8 @@ static int cb_meta_get(void *ud, const char *key, int64_t *value)
 	if (!value)
 		return fail_msg("meta_get", "no output value");
 	rc = bind_id(st, 1, key, BO_META_KEY_MAX);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_META_GET, rc);
-	}
 	rc = row_begin(s, ST_META_GET);
 	if (rc != BO_OK)
 		return rc;
@@ -1292,10 +1250,8 @@ static int cb_meta_put(void *ud, const char *key, int64_t value)
 	int rc = bind_id(st, 1, key, BO_META_KEY_MAX);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 2, value);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_META_PUT, rc);
-	}
 	return run_done(s, ST_META_PUT);
 }
 
