@@ -225,9 +225,9 @@ static onode *ofind(mem *m, const char *id)
 /* ---------------------------------------------------------------- */
 /* Raw operations (no logging), used by both the API and undo. */
 
-static int raw_item_put(mem *m, const bo_item_rec *r)
+/* Write item `r`; `n` is its node, found by the caller, or NULL if new. */
+static int raw_item_put(mem *m, inode *n, const bo_item_rec *r)
 {
-	inode *n = ifind(m, r->sku);
 	if (n) {
 		n->r = *r;
 		return BO_OK;
@@ -267,9 +267,9 @@ static void free_item(inode *n)
 	free(n);
 }
 
-static int raw_order_put(mem *m, const bo_order_rec *r)
+/* Write order `r`; `n` is its node, found by the caller, or NULL if new. */
+static int raw_order_put(mem *m, onode *n, const bo_order_rec *r)
 {
-	onode *n = ofind(m, r->id);
 	if (n) {
 		n->r = *r;
 		return BO_OK;
@@ -395,7 +395,7 @@ static void undo_one(mem *m, const undo *u)
 	switch (u->kind) {
 	case U_ITEM:
 		if (u->existed) {
-			raw_item_put(m, &u->u.item);
+			raw_item_put(m, ifind(m, u->u.item.sku), &u->u.item);
 		} else {
 			inode *n = ifind(m, u->u.item.sku);
 			if (n) {
@@ -409,7 +409,7 @@ static void undo_one(mem *m, const undo *u)
 		break;
 	case U_ORDER:
 		if (u->existed) {
-			raw_order_put(m, &u->u.order);
+			raw_order_put(m, ofind(m, u->u.order.id), &u->u.order);
 		} else {
 			onode *n = ofind(m, u->u.order.id);
 			if (n) {
@@ -608,7 +608,7 @@ static int mem_item_put(void *ud, const bo_item_rec *rec)
 		rc = log_add(m, U_ITEM, 0, 0, rec->sku, sizeof(rec->sku));
 	if (rc < 0)
 		return rc;
-	if ((rc = raw_item_put(m, rec)) < 0)
+	if ((rc = raw_item_put(m, n, rec)) < 0)
 		log_pop(m);
 	return rc;
 }
@@ -654,7 +654,7 @@ static int mem_order_put(void *ud, const bo_order_rec *rec)
 		rc = log_add(m, U_ORDER, 0, 0, rec->id, sizeof(rec->id));
 	if (rc < 0)
 		return rc;
-	if ((rc = raw_order_put(m, rec)) < 0)
+	if ((rc = raw_order_put(m, n, rec)) < 0)
 		log_pop(m);
 	return rc;
 }
