@@ -177,15 +177,24 @@ int bo_item_set(bo_inventory *inv, const char *sku, const bo_item_settings *sett
 	return bo__run(inv, op_item_set, &a);
 }
 
+/* The item whose on_hand moves by `a->qty`, if the sum fits. */
+static int stock_item(bo_txn *t, const item_args *a, bo_item_slot **it)
+{
+	int rc;
+	if ((rc = bo__item(t, a->sku, it)) < 0)
+		return rc;
+	if (!bo__add_ok((*it)->rec.on_hand, a->qty))
+		return bo__fail(BO_EINVALID, "on_hand of '%s' would exceed 2^63-1", a->sku);
+	return BO_OK;
+}
+
 static int op_receive(bo_txn *t, void *p)
 {
 	item_args *a = p;
 	bo_item_slot *it;
 	int rc;
-	if ((rc = bo__item(t, a->sku, &it)) < 0)
+	if ((rc = stock_item(t, a, &it)) < 0)
 		return rc;
-	if (!bo__add_ok(it->rec.on_hand, a->qty))
-		return bo__fail(BO_EINVALID, "on_hand of '%s' would exceed 2^63-1", a->sku);
 	if (a->id) {
 		bo_supply_rec s;
 		rc = t->inv->st.supply_get(t->inv->sd, a->sku, a->id, &s);
@@ -228,10 +237,8 @@ static int op_adjust(bo_txn *t, void *p)
 	item_args *a = p;
 	bo_item_slot *it;
 	int rc;
-	if ((rc = bo__item(t, a->sku, &it)) < 0)
+	if ((rc = stock_item(t, a, &it)) < 0)
 		return rc;
-	if (!bo__add_ok(it->rec.on_hand, a->qty))
-		return bo__fail(BO_EINVALID, "on_hand of '%s' would exceed 2^63-1", a->sku);
 	if (it->rec.on_hand + a->qty < 0)
 		return bo__fail(BO_EINVALID, "adjusting '%s' by %lld would take on_hand (%lld) below 0", a->sku,
 				(long long)a->qty, (long long)it->rec.on_hand);
