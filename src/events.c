@@ -155,6 +155,12 @@ static int deliver(bo_inventory *inv, size_t n, uint64_t *last, size_t *count)
  * not yet removed are remembered in inv->ack_pending and never handed out
  * twice by this inventory (after a crash they are: at least once).
  */
+/* The buffer dispatch reads pending events into, allocated once. */
+static bool dbuf_ready(bo_inventory *inv)
+{
+	return inv->dbuf || (inv->dbuf = malloc(DISPATCH_CHUNK * sizeof(*inv->dbuf))) != NULL;
+}
+
 int bo__dispatch_locked(bo_inventory *inv, size_t *delivered, bool eager)
 {
 	uint64_t last = inv->ack_pending, acked = 0;
@@ -163,7 +169,7 @@ int bo__dispatch_locked(bo_inventory *inv, size_t *delivered, bool eager)
 
 	if (!inv->has_notifier)
 		return BO_OK;
-	if (!inv->dbuf && !(inv->dbuf = malloc(DISPATCH_CHUNK * sizeof(*inv->dbuf))))
+	if (!dbuf_ready(inv))
 		return bo__fail(BO_ESTORAGE, "out of memory");
 	inv->dispatching = true;
 	for (;;) {
@@ -233,7 +239,7 @@ void bo__dispatch_after(bo_inventory *inv, int plan)
 
 	if (plan == BO_DISPATCH_NONE)
 		return;
-	if (plan == BO_DISPATCH_FULL || (!inv->dbuf && !(inv->dbuf = malloc(DISPATCH_CHUNK * sizeof(*inv->dbuf))))) {
+	if (plan == BO_DISPATCH_FULL || !dbuf_ready(inv)) {
 		bo__dispatch_locked(inv, NULL, false);
 		return;
 	}
