@@ -941,7 +941,7 @@ static void fmt_eta(char *out, const bline *l)
  * by SKU, then lines by order id and place in the order, bytewise. */
 static void book_dump(const book *b, FILE *out)
 {
-	const char **keys = malloc((size_t)(b->nitems > b->norders ? b->nitems : b->norders) * sizeof(*keys) + 1);
+	const char **keys = malloc((size_t)((b->nitems > b->norders ? b->nitems : b->norders) + 1) * sizeof(*keys));
 	long i, j;
 
 	if (keys == NULL)
