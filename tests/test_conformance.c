@@ -18,6 +18,7 @@
 #include "snapshot.h"
 
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -780,6 +781,169 @@ static void test_optional_callbacks_absent(void **state)
 	th_close(inv);
 }
 
+/* The storage contract's ordered walks, straight on the vtable: ids inserted
+ * in any order walk back sorted (order_next, item_next), whether or not a
+ * walk ran in between and whatever a rollback took away; queue entries walk
+ * in key order both ways after inserts and removals anywhere. */
+static void walk_orders(const bo_storage *vt, void *ud, const char *const *want, size_t n)
+{
+	bo_order_rec r;
+	const char *after = NULL;
+	char last[BO_ID_MAX + 1];
+	size_t i = 0;
+
+	while (vt->order_next(ud, after, &r) == BO_OK) {
+		assert_true(i < n);
+		assert_string_equal(r.id, want[i]);
+		i++;
+		strcpy(last, r.id);
+		after = last;
+	}
+	assert_int_equal(i, n);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void test_ordered_walks(void **state)
+{
+	const adapter *ad = *state;
+	const bo_storage *vt = NULL;
+	void *ud = NULL;
+	enum { N = 300, NQ = 200 };
+	static char ids[2 * N][16];
+	const char *sorted[2 * N];
+	th_rng rng = { 7 };
+	bo_order_rec o;
+	bo_item_rec it;
+	bo_queue_entry e, got;
+	bo_queue_key keys[NQ];
+	bool live[NQ];
+	size_t i, n = 0, nlive;
+
+	assert_ok(ad->make(&vt, &ud));
+	/* Ids in shuffled order; a walk in the middle of the inserts. */
+	for (i = 0; i < 2 * N; i++)
+		snprintf(ids[i], sizeof(ids[i]), "W%05u", (unsigned)((i * 7919) % (2 * N)));
+	assert_ok(vt->begin(ud));
+	memset(&it, 0, sizeof(it));
+	strcpy(it.sku, "Q");
+	assert_ok(vt->item_put(ud, &it));
+	for (i = 0; i < N; i++) {
+		memset(&o, 0, sizeof(o));
+		strcpy(o.id, ids[i]);
+		assert_ok(vt->order_put(ud, &o));
+		sorted[n++] = ids[i];
+		if (i == N / 2) {
+			qsort(sorted, n, sizeof(sorted[0]), cmp_str);
+			walk_orders(vt, ud, sorted, n);
+		}
+	}
+	assert_ok(vt->commit(ud));
+	qsort(sorted, n, sizeof(sorted[0]), cmp_str);
+	walk_orders(vt, ud, sorted, n);
+
+	/* More ids, walked inside the transaction, then rolled back. */
+	assert_ok(vt->begin(ud));
+	for (i = N; i < 2 * N; i++) {
+		memset(&o, 0, sizeof(o));
+		strcpy(o.id, ids[i]);
+		assert_ok(vt->order_put(ud, &o));
+		if (i == N + N / 3)
+			assert_ok(vt->order_next(ud, NULL, &o));
+	}
+	assert_ok(vt->order_get(ud, ids[2 * N - 1], &o, 0));
+	assert_ok(vt->rollback(ud));
+	walk_orders(vt, ud, sorted, n);
+	for (i = 0; i < 2 * N; i++)
+		assert_rc(vt->order_get(ud, ids[i], &o, 0), i < N ? BO_OK : BO_ENOTFOUND);
+
+	/* Committed this time, with the first half still there. */
+	assert_ok(vt->begin(ud));
+	for (i = N; i < 2 * N; i++) {
+		memset(&o, 0, sizeof(o));
+		strcpy(o.id, ids[i]);
+		assert_ok(vt->order_put(ud, &o));
+		sorted[n++] = ids[i];
+	}
+	assert_ok(vt->commit(ud));
+	qsort(sorted, n, sizeof(sorted[0]), cmp_str);
+	walk_orders(vt, ud, sorted, n);
+	for (i = 0; i < 2 * N; i++)
+		assert_ok(vt->order_get(ud, ids[i], &o, 0));
+
+	/* A queue: random keys in, a third out, a rollback, then both walks. */
+	assert_ok(vt->begin(ud));
+	for (i = 0; i < NQ; i++) {
+		memset(&e, 0, sizeof(e));
+		strcpy(e.sku, "Q");
+		snprintf(e.order_id, sizeof(e.order_id), "W%05u", (unsigned)i);
+		e.key.k[0] = th_range(&rng, -3, 3);
+		e.key.k[1] = th_range(&rng, 0, 5);
+		e.key.seq = i + 1;
+		keys[i] = e.key;
+		live[i] = true;
+		assert_ok(vt->queue_insert(ud, 0, &e));
+	}
+	assert_ok(vt->commit(ud));
+	assert_ok(vt->begin(ud));
+	for (i = 0; i < NQ; i += 3)
+		assert_ok(vt->queue_remove(ud, 0, "Q", &keys[i]));
+	assert_ok(vt->rollback(ud)); /* all of them back */
+	assert_ok(vt->begin(ud));
+	for (i = 1; i < NQ; i += 3) {
+		assert_ok(vt->queue_remove(ud, 0, "Q", &keys[i]));
+		live[i] = false;
+	}
+	assert_rc(vt->queue_remove(ud, 0, "Q", &keys[1]), BO_ENOTFOUND);
+	assert_ok(vt->commit(ud));
+	for (i = 0, nlive = 0; i < NQ; i++)
+		nlive += live[i];
+	{
+		bo_queue_key prev;
+		size_t seen = 0;
+		const bo_queue_key *after = NULL;
+		while (vt->queue_next(ud, 0, "Q", after, &got) == BO_OK) {
+			assert_true(got.key.seq >= 1 && got.key.seq <= NQ);
+			assert_true(live[got.key.seq - 1]);
+			{
+				char want[16];
+				snprintf(want, sizeof(want), "W%05u", (unsigned)(got.key.seq - 1));
+				assert_string_equal(got.order_id, want);
+			}
+			if (seen) {
+				int c = got.key.k[0] != prev.k[0] ? (got.key.k[0] > prev.k[0] ? 1 : -1)
+				      : got.key.k[1] != prev.k[1] ? (got.key.k[1] > prev.k[1] ? 1 : -1)
+				      : (got.key.seq > prev.seq ? 1 : -1);
+				assert_int_equal(c, 1);
+			}
+			prev = got.key;
+			after = &prev;
+			seen++;
+		}
+		assert_int_equal(seen, nlive);
+		/* Backwards from the end gives the same entries in reverse. */
+		const bo_queue_key *before = NULL;
+		bo_queue_key nxt;
+		seen = 0;
+		while (vt->queue_prev(ud, 0, "Q", before, &got) == BO_OK) {
+			assert_true(live[got.key.seq - 1]);
+			if (seen)
+				assert_true(got.key.k[0] < nxt.k[0] ||
+					    (got.key.k[0] == nxt.k[0] &&
+					     (got.key.k[1] < nxt.k[1] ||
+					      (got.key.k[1] == nxt.k[1] && got.key.seq < nxt.seq))));
+			nxt = got.key;
+			before = &nxt;
+			seen++;
+		}
+		assert_int_equal(seen, nlive);
+	}
+	vt->close(ud);
+}
+
 /* A durable store keeps everything, pending events included, across a reopen. */
 static void test_reopen(void **state)
 {
@@ -879,6 +1043,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_random_fault_injection, ad),
 			cmocka_unit_test_prestate(test_optional_callbacks_absent, ad),
 			cmocka_unit_test_prestate(test_reopen, ad),
+			cmocka_unit_test_prestate(test_ordered_walks, ad),
 		};
 		if (!wanted(argc, argv, adapters[a].name))
 			continue;

@@ -1,29 +1,43 @@
 /* The in-memory storage adapter.
  *
- * Records live in red-black trees (libbsd's <bsd/sys/tree.h>, the BSD
- * header-only implementation used across the BSDs: well kept, no runtime
- * dependency) for ordered walks, with a uthash index (header-only, the
- * widely used C hash table) on items and orders for O(1) look-ups by id. Queues, supply and subscriptions hang off their item's node.
+ * Items and orders are found by id through an open-addressing hash index
+ * (kset below) that also keeps an id-ordered list for walks, sorted lazily:
+ * new ids are appended and sorted into place by the next walk. Queues are
+ * sorted vectors (qvec). Supply and subscriptions live in red-black trees
+ * (libbsd's <bsd/sys/tree.h>, the BSD header-only implementation used
+ * across the BSDs: well kept, no runtime dependency) on their item's node.
+ * uthash and a tree per table did the same job before; each look-up then
+ * walked scattered nodes, and on a million-line replay those cache misses
+ * were a quarter of the run (docs/PERFORMANCE.md).
  * Transactions keep an undo log; savepoints are marks in it.
  *
  * Sees only <backorder/storage.h>. */
+#define _GNU_SOURCE /* qsort_r: glibc, musl, and POSIX.1-2024 all take (cmp, arg) in this order */
 #include "backorder/memory.h"
 
 #ifndef __unused
 #define __unused __attribute__((unused)) /* tree.h expects BSD cdefs */
 #endif
 #include <bsd/sys/tree.h>
-#define HASH_FUNCTION HASH_FNV /* short ids: FNV-1a beats the default Jenkins hash */
-#include <uthash.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct qnode {
-	RB_ENTRY(qnode) rb;
-	bo_queue_entry e;
-} qnode;
-RB_HEAD(qtree, qnode);
+/* A queue is a sorted vector of (key, entry pointer) slots with room at
+ * both ends: the keys sit together, so a search touches a few cache lines
+ * instead of one scattered node per tree level, appends in key order (fifo
+ * allocation) and pops from the front (fills) move nothing, and a removal
+ * elsewhere moves the shorter side. */
+typedef struct qslot {
+	bo_queue_key key;
+	bo_queue_entry *e;
+} qslot;
+
+typedef struct qvec {
+	qslot *v;
+	size_t lo, hi, cap; /* live slots are v[lo..hi) */
+	size_t cur;         /* slot queue_next returned last: O(1) walks */
+} qvec;
 
 typedef struct snode {
 	RB_ENTRY(snode) rb;
@@ -38,24 +52,17 @@ typedef struct subnode {
 RB_HEAD(subtree, subnode);
 
 typedef struct inode {
-	RB_ENTRY(inode) rb;
 	bo_item_rec r;
-	struct qtree q[2];
+	qvec q[2];
 	struct stree sup;
 	struct subtree subs;
-	qnode *cur[2];  /* last node queue_next returned: O(1) walks */
-	UT_hash_handle hh;
 } inode;
-RB_HEAD(itree, inode);
 
 typedef struct onode {
-	RB_ENTRY(onode) rb;
 	bo_order_rec r;
 	bo_line_rec *lines;
 	uint32_t nl, cap;
-	UT_hash_handle hh;
 } onode;
-RB_HEAD(otree, onode);
 
 static inline int keycmp(const bo_queue_key *a, const bo_queue_key *b)
 {
@@ -64,7 +71,6 @@ static inline int keycmp(const bo_queue_key *a, const bo_queue_key *b)
 			return a->k[i] < b->k[i] ? -1 : 1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
-static int qcmp(const qnode *a, const qnode *b) { return keycmp(&a->e.key, &b->e.key); }
 static int scmp(const snode *a, const snode *b)
 {
 	if (a->r.expected != b->r.expected)
@@ -72,14 +78,197 @@ static int scmp(const snode *a, const snode *b)
 	return strcmp(a->r.id, b->r.id);
 }
 static int subcmp(const subnode *a, const subnode *b) { return a->r.seq < b->r.seq ? -1 : a->r.seq > b->r.seq; }
-static int icmp(const inode *a, const inode *b) { return strcmp(a->r.sku, b->r.sku); }
-static int ocmp(const onode *a, const onode *b) { return strcmp(a->r.id, b->r.id); }
 
-RB_GENERATE_STATIC(qtree, qnode, rb, qcmp)
 RB_GENERATE_STATIC(stree, snode, rb, scmp)
 RB_GENERATE_STATIC(subtree, subnode, rb, subcmp)
-RB_GENERATE_STATIC(itree, inode, rb, icmp)
-RB_GENERATE_STATIC(otree, onode, rb, ocmp)
+/* ---------------------------------------------------------------- */
+/* kset: nodes keyed by an id string at offset `koff` in the node. A
+ * linear-probing hash table of (hash, node) finds one with about one cache
+ * miss; `list` holds the nodes for ordered walks, list[0..nsorted) in id
+ * order and the rest in arrival order until a walk sorts them in. */
+typedef struct kslot {
+	uint64_t h; /* 0: empty */
+	void *node;
+} kslot;
+
+typedef struct kset {
+	kslot *t;
+	size_t tcap, n; /* tcap a power of two, or 0 */
+	void **list;
+	size_t nlist, listcap, nsorted;
+	size_t koff;
+} kset;
+
+#define KEY(ks, node) ((const char *)(node) + (ks)->koff)
+
+static uint64_t khash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (size_t i = 0; i < BO_ID_MAX && s[i]; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	h ^= h >> 29; /* the low bits pick the slot: fold the high ones in */
+	return h ? h : 1;
+}
+
+static void *ks_find(const kset *ks, const char *key)
+{
+	uint64_t h;
+	size_t mask, i;
+	if (!ks->tcap)
+		return NULL;
+	h = khash(key);
+	mask = ks->tcap - 1;
+	for (i = h & mask; ks->t[i].h; i = (i + 1) & mask)
+		if (ks->t[i].h == h && strncmp(KEY(ks, ks->t[i].node), key, BO_ID_MAX) == 0)
+			return ks->t[i].node;
+	return NULL;
+}
+
+static void ks_place(kslot *t, size_t mask, uint64_t h, void *node)
+{
+	size_t i = h & mask;
+	while (t[i].h)
+		i = (i + 1) & mask;
+	t[i].h = h;
+	t[i].node = node;
+}
+
+/* Make room for one more node; the only step of an add that can fail. */
+static bool ks_reserve(kset *ks)
+{
+	if ((ks->n + 1) * 4 > ks->tcap * 3) { /* keep the load under 3/4 */
+		size_t cap = ks->tcap ? ks->tcap * 2 : 64;
+		kslot *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return false;
+		for (size_t i = 0; i < ks->tcap; i++)
+			if (ks->t[i].h)
+				ks_place(t, cap - 1, ks->t[i].h, ks->t[i].node);
+		free(ks->t);
+		ks->t = t;
+		ks->tcap = cap;
+	}
+	if (ks->nlist == ks->listcap) {
+		size_t cap = ks->listcap ? ks->listcap * 2 : 64;
+		void **l = realloc(ks->list, cap * sizeof(*l));
+		if (!l)
+			return false;
+		ks->list = l;
+		ks->listcap = cap;
+	}
+	return true;
+}
+
+static void ks_add(kset *ks, void *node)
+{
+	ks_place(ks->t, ks->tcap - 1, khash(KEY(ks, node)), node);
+	ks->n++;
+	ks->list[ks->nlist++] = node;
+	/* Ids often arrive in order: keep the sorted prefix growing. */
+	if (ks->nsorted == ks->nlist - 1 &&
+	    (ks->nsorted == 0 || strcmp(KEY(ks, ks->list[ks->nsorted - 1]), KEY(ks, node)) < 0))
+		ks->nsorted++;
+}
+
+/* Index in list[0..nsorted) of the first node whose id is >= key. */
+static size_t ks_lower(const kset *ks, const char *key)
+{
+	size_t lo = 0, hi = ks->nsorted;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(KEY(ks, ks->list[mid]), key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void ks_del(kset *ks, void *node)
+{
+	uint64_t h = khash(KEY(ks, node));
+	size_t mask = ks->tcap - 1, i, j;
+	for (i = h & mask; ks->t[i].node != node; i = (i + 1) & mask)
+		if (!ks->t[i].h)
+			return; /* not indexed */
+	/* Backward-shift deletion keeps every probe chain unbroken. */
+	for (j = (i + 1) & mask; ks->t[j].h; j = (j + 1) & mask) {
+		size_t home = ks->t[j].h & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			ks->t[i] = ks->t[j];
+			i = j;
+		}
+	}
+	ks->t[i].h = 0;
+	ks->t[i].node = NULL;
+	ks->n--;
+	/* Undo removes what was added last: look at the tail first. */
+	for (j = ks->nlist; j > ks->nsorted; j--)
+		if (ks->list[j - 1] == node) {
+			memmove(&ks->list[j - 1], &ks->list[j], (ks->nlist - j) * sizeof(void *));
+			ks->nlist--;
+			return;
+		}
+	j = ks_lower(ks, KEY(ks, node));
+	if (j < ks->nsorted && ks->list[j] == node) {
+		memmove(&ks->list[j], &ks->list[j + 1], (ks->nlist - j - 1) * sizeof(void *));
+		ks->nlist--;
+		ks->nsorted--;
+	}
+}
+
+static int ks_cmp(const void *a, const void *b, void *koff)
+{
+	size_t k = *(const size_t *)koff;
+	return strcmp((const char *)*(void *const *)a + k, (const char *)*(void *const *)b + k);
+}
+
+/* Sort the tail into the list before an ordered walk. */
+static void ks_sort(kset *ks)
+{
+	size_t n = ks->nlist, k = ks->nsorted, a = 0, b = k, o = 0;
+	void **m;
+	if (k == n)
+		return;
+	qsort_r(ks->list + k, n - k, sizeof(void *), ks_cmp, &ks->koff);
+	if (k == 0 || strcmp(KEY(ks, ks->list[k - 1]), KEY(ks, ks->list[k])) < 0) {
+		ks->nsorted = n;
+		return;
+	}
+	if (!(m = malloc(n * sizeof(*m)))) { /* no room to merge: sort in place */
+		qsort_r(ks->list, n, sizeof(void *), ks_cmp, &ks->koff);
+		ks->nsorted = n;
+		return;
+	}
+	while (a < k && b < n)
+		m[o++] = strcmp(KEY(ks, ks->list[a]), KEY(ks, ks->list[b])) < 0 ? ks->list[a++] : ks->list[b++];
+	while (a < k)
+		m[o++] = ks->list[a++];
+	while (b < n)
+		m[o++] = ks->list[b++];
+	memcpy(ks->list, m, n * sizeof(*m));
+	free(m);
+	ks->nsorted = n;
+}
+
+/* The first node whose id sorts after `after` (or the first, for NULL). */
+static void *ks_next(kset *ks, const char *after)
+{
+	size_t i;
+	ks_sort(ks);
+	if (!after)
+		return ks->nlist ? ks->list[0] : NULL;
+	i = ks_lower(ks, after);
+	if (i < ks->nlist && strncmp(KEY(ks, ks->list[i]), after, BO_ID_MAX) == 0)
+		i++;
+	return i < ks->nlist ? ks->list[i] : NULL;
+}
+
+static void ks_free(kset *ks)
+{
+	free(ks->t);
+	free(ks->list);
+}
 
 enum { U_ITEM, U_ORDER, U_LINE, U_QINS, U_QDEL, U_SUP, U_SUB_ADD, U_SUB_DEL, U_OUT_APPEND, U_OUT_ACK, U_META };
 
@@ -109,10 +298,7 @@ typedef struct undo {
 } undo;
 
 typedef struct mem {
-	struct itree items;
-	struct otree orders;
-	inode *ihash;
-	onode *ohash;
+	kset items, orders;
 	inode *li;  /* last item found: consecutive calls mostly name the same one */
 	onode *lo;  /* last order found */
 	bo_event_rec *ev;
@@ -205,7 +391,7 @@ static inode *ifind(mem *m, const char *sku)
 	inode *n;
 	if (m->li && strcmp(m->li->r.sku, sku) == 0)
 		return m->li;
-	HASH_FIND(hh, m->ihash, sku, strnlen(sku, BO_ID_MAX), n);
+	n = ks_find(&m->items, sku);
 	if (n)
 		m->li = n;
 	return n;
@@ -216,7 +402,7 @@ static onode *ofind(mem *m, const char *id)
 	onode *n;
 	if (m->lo && strcmp(m->lo->r.id, id) == 0)
 		return m->lo;
-	HASH_FIND(hh, m->ohash, id, strnlen(id, BO_ID_MAX), n);
+	n = ks_find(&m->orders, id);
 	if (n)
 		m->lo = n;
 	return n;
@@ -232,27 +418,21 @@ static int raw_item_put(mem *m, inode *n, const bo_item_rec *r)
 		n->r = *r;
 		return BO_OK;
 	}
-	n = calloc(1, sizeof(*n));
-	if (!n)
+	if (!ks_reserve(&m->items) || !(n = calloc(1, sizeof(*n))))
 		return OOM();
 	n->r = *r;
-	RB_INIT(&n->q[0]);
-	RB_INIT(&n->q[1]);
 	RB_INIT(&n->sup);
 	RB_INIT(&n->subs);
-	RB_INSERT(itree, &m->items, n);
-	HASH_ADD(hh, m->ihash, r.sku, strlen(n->r.sku), n);
+	ks_add(&m->items, n);
 	return BO_OK;
 }
 
 static void free_item(inode *n)
 {
 	for (int q = 0; q < 2; q++) {
-		qnode *x, *y;
-		RB_FOREACH_SAFE(x, qtree, &n->q[q], y) {
-			RB_REMOVE(qtree, &n->q[q], x);
-			free(x);
-		}
+		for (size_t i = n->q[q].lo; i < n->q[q].hi; i++)
+			free(n->q[q].v[i].e);
+		free(n->q[q].v);
 	}
 	snode *s, *s2;
 	RB_FOREACH_SAFE(s, stree, &n->sup, s2) {
@@ -274,44 +454,139 @@ static int raw_order_put(mem *m, onode *n, const bo_order_rec *r)
 		n->r = *r;
 		return BO_OK;
 	}
-	n = calloc(1, sizeof(*n));
-	if (!n)
+	if (!ks_reserve(&m->orders) || !(n = calloc(1, sizeof(*n))))
 		return OOM();
 	n->r = *r;
-	RB_INSERT(otree, &m->orders, n);
-	HASH_ADD(hh, m->ohash, r.id, strlen(n->r.id), n);
+	ks_add(&m->orders, n);
 	return BO_OK;
+}
+
+/* First slot whose key is >= `key` (hi when none). */
+static size_t qv_lower(const qvec *qv, const bo_queue_key *key)
+{
+	size_t lo = qv->lo, hi = qv->hi;
+	/* Keys mostly arrive in order: check the end first. */
+	if (lo == hi || keycmp(&qv->v[hi - 1].key, key) < 0)
+		return hi;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (keycmp(&qv->v[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Slot holding exactly `key`, or SIZE_MAX. */
+static size_t qv_find(const qvec *qv, const bo_queue_key *key)
+{
+	size_t i = qv_lower(qv, key);
+	return i < qv->hi && keycmp(&qv->v[i].key, key) == 0 ? i : SIZE_MAX;
+}
+
+/* Open a free slot at position `i` (lo <= i <= hi); returns its index. */
+static size_t qv_open(qvec *qv, size_t i, bool *ok)
+{
+	size_t n = qv->hi - qv->lo;
+	*ok = true;
+	if (qv->lo > 0 && (i - qv->lo <= qv->hi - i || qv->hi == qv->cap)) {
+		memmove(&qv->v[qv->lo - 1], &qv->v[qv->lo], (i - qv->lo) * sizeof(qslot));
+		qv->lo--;
+		return i - 1;
+	}
+	if (qv->hi == qv->cap) {
+		/* Full at the back and no room at the front: grow, and leave
+		 * an eighth of the new room at the front for pushes there. */
+		size_t cap = qv->cap ? qv->cap * 2 : 8, front = (cap - n) / 8;
+		qslot *v = malloc(cap * sizeof(*v));
+		if (!v) {
+			*ok = false;
+			return 0;
+		}
+		if (n)
+			memcpy(v + front, qv->v + qv->lo, n * sizeof(*v));
+		free(qv->v);
+		i = i - qv->lo + front;
+		qv->v = v;
+		qv->cap = cap;
+		qv->lo = front;
+		qv->hi = front + n;
+		if (qv->lo > 0 && i - qv->lo <= qv->hi - i) {
+			memmove(&qv->v[qv->lo - 1], &qv->v[qv->lo], (i - qv->lo) * sizeof(qslot));
+			qv->lo--;
+			return i - 1;
+		}
+	}
+	memmove(&qv->v[i + 1], &qv->v[i], (qv->hi - i) * sizeof(qslot));
+	qv->hi++;
+	return i;
+}
+
+/* Close slot `i`, moving the shorter side. */
+static void qv_close(qvec *qv, size_t i)
+{
+	if (i - qv->lo < qv->hi - 1 - i) {
+		memmove(&qv->v[qv->lo + 1], &qv->v[qv->lo], (i - qv->lo) * sizeof(qslot));
+		qv->lo++;
+	} else {
+		memmove(&qv->v[i], &qv->v[i + 1], (qv->hi - 1 - i) * sizeof(qslot));
+		qv->hi--;
+	}
+	if (qv->lo == qv->hi)
+		qv->lo = qv->hi = 0;
 }
 
 static int raw_qins(mem *m, int q, const bo_queue_entry *e)
 {
 	inode *it = ifind(m, e->sku);
-	qnode *n;
+	bo_queue_entry *n;
+	qvec *qv;
+	size_t i;
+	bool ok;
 	if (!it || q < 0 || q > 1) {
 		bo_storage_error("memory store: queue insert for unknown item '%s'", e->sku);
 		return BO_ESTORAGE;
 	}
-	n = malloc(sizeof(*n));
-	if (!n)
-		return OOM();
-	n->e = *e;
-	if (RB_INSERT(qtree, &it->q[q], n)) {
-		free(n);
+	qv = &it->q[q];
+	i = qv_lower(qv, &e->key);
+	if (i < qv->hi && keycmp(&qv->v[i].key, &e->key) == 0) {
 		bo_storage_error("memory store: duplicate queue key");
 		return BO_ESTORAGE;
 	}
+	if (!(n = malloc(sizeof(*n))))
+		return OOM();
+	i = qv_open(qv, i, &ok);
+	if (!ok) {
+		free(n);
+		return OOM();
+	}
+	*n = *e;
+	qv->v[i].key = e->key;
+	qv->v[i].e = n;
 	return BO_OK;
 }
 
-static qnode *qfind(mem *m, int q, const char *sku, const bo_queue_key *key, inode **itp)
+/* Remove the entry with `key` from queue `q` of `it` (unlogged). */
+static bool raw_qdel(inode *it, int q, const bo_queue_key *key)
+{
+	qvec *qv = &it->q[q];
+	size_t i = qv_find(qv, key);
+	if (i == SIZE_MAX)
+		return false;
+	free(qv->v[i].e);
+	qv_close(qv, i);
+	return true;
+}
+
+static qvec *qv_of(mem *m, int q, const char *sku, inode **itp)
 {
 	inode *it = ifind(m, sku);
-	qnode k;
 	if (!it || q < 0 || q > 1)
 		return NULL;
-	*itp = it;
-	k.e.key = *key;
-	return RB_FIND(qtree, &it->q[q], &k);
+	if (itp)
+		*itp = it;
+	return &it->q[q];
 }
 
 static snode *sfind(inode *it, const char *id)
@@ -399,8 +674,7 @@ static void undo_one(mem *m, const undo *u)
 		} else {
 			inode *n = ifind(m, u->u.item.sku);
 			if (n) {
-				RB_REMOVE(itree, &m->items, n);
-				HASH_DELETE(hh, m->ihash, n);
+				ks_del(&m->items, n);
 				if (m->li == n)
 					m->li = NULL;
 				free_item(n);
@@ -413,8 +687,7 @@ static void undo_one(mem *m, const undo *u)
 		} else {
 			onode *n = ofind(m, u->u.order.id);
 			if (n) {
-				RB_REMOVE(otree, &m->orders, n);
-				HASH_DELETE(hh, m->ohash, n);
+				ks_del(&m->orders, n);
 				if (m->lo == n)
 					m->lo = NULL;
 				free(n->lines);
@@ -433,14 +706,9 @@ static void undo_one(mem *m, const undo *u)
 		break;
 	}
 	case U_QINS: {
-		inode *it;
-		qnode *n = qfind(m, u->q, u->u.qe.sku, &u->u.qe.key, &it);
-		if (n) {
-			if (it->cur[u->q] == n)
-				it->cur[u->q] = NULL;
-			RB_REMOVE(qtree, &it->q[u->q], n);
-			free(n);
-		}
+		inode *it = NULL;
+		if (qv_of(m, u->q, u->u.qe.sku, &it))
+			raw_qdel(it, u->q, &u->u.qe.key);
 		break;
 	}
 	case U_QDEL:
@@ -616,17 +884,7 @@ static int mem_item_put(void *ud, const bo_item_rec *rec)
 static int mem_item_next(void *ud, const char *after, bo_item_rec *out)
 {
 	mem *m = ud;
-	inode *n;
-	if (!after) {
-		n = RB_MIN(itree, &m->items);
-	} else {
-		inode k;
-		memcpy(k.r.sku, after, strnlen(after, BO_ID_MAX) + 1);
-		k.r.sku[BO_ID_MAX] = '\0';
-		n = RB_NFIND(itree, &m->items, &k);
-		if (n && strcmp(n->r.sku, k.r.sku) == 0)
-			n = RB_NEXT(itree, &m->items, n);
-	}
+	inode *n = ks_next(&m->items, after);
 	if (!n)
 		return BO_ENOTFOUND;
 	*out = n->r;
@@ -662,17 +920,7 @@ static int mem_order_put(void *ud, const bo_order_rec *rec)
 static int mem_order_next(void *ud, const char *after, bo_order_rec *out)
 {
 	mem *m = ud;
-	onode *n;
-	if (!after) {
-		n = RB_MIN(otree, &m->orders);
-	} else {
-		onode k;
-		memcpy(k.r.id, after, strnlen(after, BO_ID_MAX) + 1);
-		k.r.id[BO_ID_MAX] = '\0';
-		n = RB_NFIND(otree, &m->orders, &k);
-		if (n && strcmp(n->r.id, k.r.id) == 0)
-			n = RB_NEXT(otree, &m->orders, n);
-	}
+	onode *n = ks_next(&m->orders, after);
 	if (!n)
 		return BO_ENOTFOUND;
 	*out = n->r;
@@ -726,13 +974,8 @@ static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
 		return rc;
 	if ((rc = log_add(m, U_QINS, 0, queue, entry, sizeof(*entry))) < 0) {
 		inode *it = NULL;
-		qnode *n = qfind(m, queue, entry->sku, &entry->key, &it);
-		if (n && it) {
-			if (it->cur[queue] == n)
-				it->cur[queue] = NULL;
-			RB_REMOVE(qtree, &it->q[queue], n);
-			free(n);
-		}
+		if (qv_of(m, queue, entry->sku, &it))
+			raw_qdel(it, queue, &entry->key);
 	}
 	return rc;
 }
@@ -740,61 +983,50 @@ static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
 static int mem_queue_remove(void *ud, int queue, const char *sku, const bo_queue_key *key)
 {
 	mem *m = ud;
-	inode *it;
-	qnode *n = qfind(m, queue, sku, key, &it);
+	qvec *qv = qv_of(m, queue, sku, NULL);
+	size_t i;
 	int rc;
-	if (!n)
+	if (!qv || (i = qv_find(qv, key)) == SIZE_MAX)
 		return BO_ENOTFOUND;
-	if ((rc = log_add(m, U_QDEL, 0, queue, &n->e, sizeof(n->e))) < 0)
+	if ((rc = log_add(m, U_QDEL, 0, queue, qv->v[i].e, sizeof(bo_queue_entry))) < 0)
 		return rc;
-	if (it->cur[queue] == n)
-		it->cur[queue] = NULL;
-	RB_REMOVE(qtree, &it->q[queue], n);
-	free(n);
+	free(qv->v[i].e);
+	qv_close(qv, i);
 	return BO_OK;
 }
 
 static int mem_queue_next(void *ud, int queue, const char *sku, const bo_queue_key *after, bo_queue_entry *out)
 {
-	inode *it = ifind(ud, sku);
-	qnode *n;
-	if (!it || queue < 0 || queue > 1)
+	qvec *qv = qv_of(ud, queue, sku, NULL);
+	size_t i;
+	if (!qv)
 		return BO_ENOTFOUND;
 	if (!after) {
-		n = RB_MIN(qtree, &it->q[queue]);
-	} else if (it->cur[queue] && keycmp(&it->cur[queue]->e.key, after) == 0) {
-		n = RB_NEXT(qtree, &it->q[queue], it->cur[queue]);
+		i = qv->lo;
+	} else if (qv->cur >= qv->lo && qv->cur < qv->hi && keycmp(&qv->v[qv->cur].key, after) == 0) {
+		i = qv->cur + 1;
 	} else {
-		qnode k;
-		k.e.key = *after;
-		n = RB_NFIND(qtree, &it->q[queue], &k);
-		if (n && keycmp(&n->e.key, after) == 0)
-			n = RB_NEXT(qtree, &it->q[queue], n);
+		i = qv_lower(qv, after);
+		if (i < qv->hi && keycmp(&qv->v[i].key, after) == 0)
+			i++;
 	}
-	it->cur[queue] = n;
-	if (!n)
+	if (i >= qv->hi)
 		return BO_ENOTFOUND;
-	*out = n->e;
+	qv->cur = i;
+	*out = *qv->v[i].e;
 	return BO_OK;
 }
 
 static int mem_queue_prev(void *ud, int queue, const char *sku, const bo_queue_key *before, bo_queue_entry *out)
 {
-	inode *it = ifind(ud, sku);
-	qnode *n;
-	if (!it || queue < 0 || queue > 1)
+	qvec *qv = qv_of(ud, queue, sku, NULL);
+	size_t i;
+	if (!qv)
 		return BO_ENOTFOUND;
-	if (!before) {
-		n = RB_MAX(qtree, &it->q[queue]);
-	} else {
-		qnode k;
-		k.e.key = *before;
-		n = RB_NFIND(qtree, &it->q[queue], &k);
-		n = n ? RB_PREV(qtree, &it->q[queue], n) : RB_MAX(qtree, &it->q[queue]);
-	}
-	if (!n)
+	i = before ? qv_lower(qv, before) : qv->hi;
+	if (i == qv->lo)
 		return BO_ENOTFOUND;
-	*out = n->e;
+	*out = *qv->v[i - 1].e;
 	return BO_OK;
 }
 
@@ -1012,21 +1244,17 @@ static int mem_meta_put(void *ud, const char *key, int64_t value)
 static void mem_close(void *ud)
 {
 	mem *m = ud;
-	inode *i, *i2;
-	onode *o, *o2;
 	if (!m)
 		return;
-	HASH_CLEAR(hh, m->ihash);
-	HASH_CLEAR(hh, m->ohash);
-	RB_FOREACH_SAFE(i, itree, &m->items, i2) {
-		RB_REMOVE(itree, &m->items, i);
-		free_item(i);
-	}
-	RB_FOREACH_SAFE(o, otree, &m->orders, o2) {
-		RB_REMOVE(otree, &m->orders, o);
+	for (size_t i = 0; i < m->items.nlist; i++)
+		free_item(m->items.list[i]);
+	for (size_t i = 0; i < m->orders.nlist; i++) {
+		onode *o = m->orders.list[i];
 		free(o->lines);
 		free(o);
 	}
+	ks_free(&m->items);
+	ks_free(&m->orders);
 	free(m->ev);
 	free(m->meta);
 	free(m->log);
@@ -1080,8 +1308,8 @@ int bo_memory_storage(const bo_storage **vtable, void **user_data)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return OOM();
-	RB_INIT(&m->items);
-	RB_INIT(&m->orders);
+	m->items.koff = offsetof(inode, r.sku);
+	m->orders.koff = offsetof(onode, r.id);
 	*vtable = &memory_vtable;
 	*user_data = m;
 	return BO_OK;
