@@ -32,28 +32,29 @@ static int load_supply(bo_txn *t, const bo_item_rec *item, supply_walk *w)
 {
 	bo_inventory *inv = t->inv;
 	bo_supply_rec r;
-	size_t cap = 0;
 	int64_t run = item->on_hand - item->allocated;
 	int rc;
 
-	w->s = NULL;
-	w->cum = NULL;
+	/* The buffers belong to the inventory and outlive the call, so a
+	 * call does not allocate them again. */
+	w->s = inv->sw_s;
+	w->cum = inv->sw_cum;
 	w->n = 0;
 	if (item->incoming == 0)
 		return BO_OK; /* no supply records: nothing to read */
 	while ((rc = inv->st.supply_next(inv->sd, item->sku, w->n ? &w->s[w->n - 1] : NULL, &r)) == BO_OK) {
-		if (w->n == cap) {
-			size_t nc = cap ? cap * 2 : 8;
-			bo_supply_rec *ns = realloc(w->s, nc * sizeof(*ns));
+		if (w->n == inv->sw_cap) {
+			size_t nc = inv->sw_cap ? inv->sw_cap * 2 : 8;
+			bo_supply_rec *ns = realloc(inv->sw_s, nc * sizeof(*ns));
 			int64_t *ncum;
 			if (!ns)
 				return bo__fail(BO_ESTORAGE, "out of memory");
-			w->s = ns;
-			ncum = realloc(w->cum, nc * sizeof(*ncum));
+			w->s = inv->sw_s = ns;
+			ncum = realloc(inv->sw_cum, nc * sizeof(*ncum));
 			if (!ncum)
 				return bo__fail(BO_ESTORAGE, "out of memory");
-			w->cum = ncum;
-			cap = nc;
+			w->cum = inv->sw_cum = ncum;
+			inv->sw_cap = nc;
 		}
 		run = bo__add_ok(run, r.qty) ? run + r.qty : INT64_MAX;
 		w->s[w->n] = r;
@@ -207,8 +208,6 @@ int bo__eta_refresh(bo_txn *t, bo_item_slot *it)
 	rc = rc == BO_ENOTFOUND ? BO_OK : bo__storage_fail(rc, "queue_next");
 out:
 	free(tail);
-	free(st.w.s);
-	free(st.w.cum);
 	return rc;
 }
 
@@ -253,7 +252,5 @@ int bo__eta_append(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done)
 	l->eta = eta_next(&st, l->backordered);
 	*done = true;
 out:
-	free(st.w.s);
-	free(st.w.cum);
 	return rc;
 }

@@ -97,6 +97,9 @@ struct bo_inventory {
 	bool batch;
 	bool batch_failed;
 	bo_event_rec *dbuf;  /* dispatch: a chunk of pending events */
+	bo_supply_rec *sw_s;  /* ETA: an item's supply, kept from call to call */
+	int64_t *sw_cum;
+	size_t sw_cap;
 	uint64_t ack_pending; /* events up to here were delivered; the next call removes them */
 	uint64_t batch_acked; /* the open batch removes delivered events up to here */
 	uint64_t commits;     /* calls committed, to notice calls made by the notifier */

@@ -117,6 +117,8 @@ void bo_inventory_free(bo_inventory *inv)
 	free(inv->txn.ev);
 	free(inv->txn.items);
 	free(inv->dbuf);
+	free(inv->sw_s);
+	free(inv->sw_cum);
 	pthread_mutex_destroy(&inv->lock);
 	free(inv);
 }

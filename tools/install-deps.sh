@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
 	meson ninja-build gcc g++ pkg-config
-	libcmocka-dev libsqlite3-dev libbsd-dev uthash-dev
+	libcmocka-dev libsqlite3-dev libbsd-dev
 	doxygen valgrind python3 clang
 	libpq-dev postgresql
 )

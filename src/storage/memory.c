@@ -424,6 +424,7 @@ static int raw_item_put(mem *m, inode *n, const bo_item_rec *r)
 	RB_INIT(&n->sup);
 	RB_INIT(&n->subs);
 	ks_add(&m->items, n);
+	m->li = n;
 	return BO_OK;
 }
 
@@ -456,8 +457,18 @@ static int raw_order_put(mem *m, onode *n, const bo_order_rec *r)
 	}
 	if (!ks_reserve(&m->orders) || !(n = calloc(1, sizeof(*n))))
 		return OOM();
+	/* The record says how many lines will follow: room for them now,
+	 * not a realloc per line. */
+	if (r->nlines > 0 && r->nlines <= 64) {
+		if (!(n->lines = malloc(r->nlines * sizeof(*n->lines)))) {
+			free(n);
+			return OOM();
+		}
+		n->cap = r->nlines;
+	}
 	n->r = *r;
 	ks_add(&m->orders, n);
+	m->lo = n; /* its lines come next */
 	return BO_OK;
 }
 
