@@ -6,7 +6,7 @@
 static bo_meta_entry *mc_find(bo_inventory *inv, const char *key)
 {
 	for (size_t i = 0; i < inv->nmc; i++)
-		if (strcmp(inv->mc[i].key, key) == 0)
+		if (inv->mc[i].key[0] == key[0] && strcmp(inv->mc[i].key, key) == 0)
 			return &inv->mc[i];
 	return NULL;
 }

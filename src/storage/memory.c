@@ -103,10 +103,23 @@ typedef struct kset {
 
 static uint64_t khash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (size_t i = 0; i < BO_ID_MAX && s[i]; i++)
+	size_t n = strnlen(s, BO_ID_MAX), i = 0;
+	uint64_t h = 1469598103934665603ULL ^ n, w;
+	/* Eight bytes a step (FNV-style), then the tail. */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 1099511628211ULL;
+		h ^= h >> 32;
+	}
+	for (; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	h ^= h >> 29; /* the low bits pick the slot: fold the high ones in */
+	/* The low bits pick the slot, and ids differ in their last digits:
+	 * mix every bit into them (murmur3's 64-bit finaliser). */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return h ? h : 1;
 }
 
@@ -642,8 +655,8 @@ static void raw_sup_del(mem *m, const char *sku, const char *id)
 
 static int meta_idx(mem *m, const char *key)
 {
-	for (size_t i = 0; i < m->nmeta; i++)
-		if (strcmp(m->meta[i].key, key) == 0)
+	for (size_t i = 0; i < m->nmeta; i++) /* a handful of keys: first byte, then the rest */
+		if (m->meta[i].key[0] == key[0] && strcmp(m->meta[i].key, key) == 0)
 			return (int)i;
 	return -1;
 }
