@@ -812,7 +812,7 @@ static void test_ordered_walks(void **state)
 	const adapter *ad = *state;
 	const bo_storage *vt = NULL;
 	void *ud = NULL;
-	enum { N = 300, NQ = 200 };
+	enum { N = 300, NQ = 1200 }; /* NQ: several of the memory store's 256-slot chunks */
 	static char ids[2 * N][16];
 	const char *sorted[2 * N];
 	th_rng rng = { 7 };
@@ -941,6 +941,29 @@ static void test_ordered_walks(void **state)
 		}
 		assert_int_equal(seen, nlive);
 	}
+	/* Emptied from the middle outwards, then reused. */
+	assert_ok(vt->begin(ud));
+	for (i = NQ / 2; i < NQ; i++)
+		if (live[i])
+			assert_ok(vt->queue_remove(ud, 0, "Q", &keys[i]));
+	for (i = NQ / 2; i-- > 0;)
+		if (live[i])
+			assert_ok(vt->queue_remove(ud, 0, "Q", &keys[i]));
+	assert_rc(vt->queue_next(ud, 0, "Q", NULL, &got), BO_ENOTFOUND);
+	assert_rc(vt->queue_prev(ud, 0, "Q", NULL, &got), BO_ENOTFOUND);
+	assert_ok(vt->commit(ud));
+	assert_ok(vt->begin(ud));
+	memset(&e, 0, sizeof(e));
+	strcpy(e.sku, "Q");
+	strcpy(e.order_id, "W00000");
+	e.key.seq = 1;
+	assert_ok(vt->queue_insert(ud, 0, &e));
+	assert_ok(vt->commit(ud));
+	assert_ok(vt->queue_next(ud, 0, "Q", NULL, &got));
+	assert_int_equal(got.key.seq, 1);
+	assert_rc(vt->queue_next(ud, 0, "Q", &got.key, &got), BO_ENOTFOUND);
+	assert_ok(vt->queue_prev(ud, 0, "Q", NULL, &got));
+	assert_int_equal(got.key.seq, 1);
 	vt->close(ud);
 }
 

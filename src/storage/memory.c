@@ -23,20 +23,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A queue is a sorted vector of (key, entry pointer) slots with room at
- * both ends: the keys sit together, so a search touches a few cache lines
- * instead of one scattered node per tree level, appends in key order (fifo
- * allocation) and pops from the front (fills) move nothing, and a removal
- * elsewhere moves the shorter side. */
+/* A queue is a sorted sequence of (key, entry pointer) slots, held in
+ * chunks of at most QCHUNK slots, each with room at both ends. The keys sit
+ * together, so a search reads a few cache lines instead of one scattered
+ * node per tree level; appends in key order (fifo allocation) and pops from
+ * the front (fills) move nothing; any other insert or removal moves at most
+ * half a chunk. A chunk grows by doubling up to QCHUNK and then splits, so
+ * a queue of a few lines costs a few slots, and one of a million lines
+ * costs no more per change than one of a thousand. */
 typedef struct qslot {
 	bo_queue_key key;
 	bo_queue_entry *e;
 } qslot;
 
+#define QCHUNK 256
+
+typedef struct qchunk {
+	uint32_t lo, hi, cap; /* live slots are s[lo..hi) */
+	qslot s[];
+} qchunk;
+
+typedef struct qpos {
+	size_t k; /* chunk */
+	size_t i; /* slot in the chunk */
+} qpos;
+
 typedef struct qvec {
-	qslot *v;
-	size_t lo, hi, cap; /* live slots are v[lo..hi) */
-	size_t cur;         /* slot queue_next returned last: O(1) walks */
+	qchunk **c;
+	size_t nc, capc;
+	qpos cur; /* slot queue_next returned last: O(1) walks */
 } qvec;
 
 typedef struct snode {
@@ -444,9 +459,13 @@ static int raw_item_put(mem *m, inode *n, const bo_item_rec *r)
 static void free_item(inode *n)
 {
 	for (int q = 0; q < 2; q++) {
-		for (size_t i = n->q[q].lo; i < n->q[q].hi; i++)
-			free(n->q[q].v[i].e);
-		free(n->q[q].v);
+		for (size_t k = 0; k < n->q[q].nc; k++) {
+			qchunk *c = n->q[q].c[k];
+			for (size_t i = c->lo; i < c->hi; i++)
+				free(c->s[i].e);
+			free(c);
+		}
+		free(n->q[q].c);
 	}
 	snode *s, *s2;
 	RB_FOREACH_SAFE(s, stree, &n->sup, s2) {
@@ -485,80 +504,193 @@ static int raw_order_put(mem *m, onode *n, const bo_order_rec *r)
 	return BO_OK;
 }
 
-/* First slot whose key is >= `key` (hi when none). */
-static size_t qv_lower(const qvec *qv, const bo_queue_key *key)
+static const bo_queue_key *last_key(const qchunk *c) { return &c->s[c->hi - 1].key; }
+
+/* Position of the first slot whose key is >= `key`; when there is none,
+ * the end of the last chunk ({0, 0} for an empty queue). */
+static qpos qv_lower(const qvec *qv, const bo_queue_key *key)
 {
-	size_t lo = qv->lo, hi = qv->hi;
-	/* Keys mostly arrive in order: check the end first. */
-	if (lo == hi || keycmp(&qv->v[hi - 1].key, key) < 0)
-		return hi;
-	while (lo < hi) {
+	qpos p = { 0, 0 };
+	size_t lo = 0, hi;
+	const qchunk *c;
+	if (qv->nc == 0)
+		return p;
+	/* Keys mostly arrive in order: check the end first. (Only a lone
+	 * chunk can be empty.) */
+	c = qv->c[qv->nc - 1];
+	if (c->lo == c->hi || keycmp(last_key(c), key) < 0) {
+		p.k = qv->nc - 1;
+		p.i = c->hi;
+		return p;
+	}
+	hi = qv->nc - 1;
+	while (lo < hi) { /* first chunk whose last key is >= key */
 		size_t mid = lo + (hi - lo) / 2;
-		if (keycmp(&qv->v[mid].key, key) < 0)
+		if (keycmp(last_key(qv->c[mid]), key) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo;
+	c = qv->c[lo];
+	p.k = lo;
+	{
+		size_t a = c->lo, b = c->hi;
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+			if (keycmp(&c->s[mid].key, key) < 0)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		p.i = a;
+	}
+	return p;
 }
 
-/* Slot holding exactly `key`, or SIZE_MAX. */
-static size_t qv_find(const qvec *qv, const bo_queue_key *key)
+static bool qv_valid(const qvec *qv, qpos p)
 {
-	size_t i = qv_lower(qv, key);
-	return i < qv->hi && keycmp(&qv->v[i].key, key) == 0 ? i : SIZE_MAX;
+	return p.k < qv->nc && p.i >= qv->c[p.k]->lo && p.i < qv->c[p.k]->hi;
 }
 
-/* Open a free slot at position `i` (lo <= i <= hi); returns its index. */
-static size_t qv_open(qvec *qv, size_t i, bool *ok)
+static qslot *qv_at(const qvec *qv, qpos p) { return &qv->c[p.k]->s[p.i]; }
+
+/* The slot holding exactly `key`; false if there is none. */
+static bool qv_find(const qvec *qv, const bo_queue_key *key, qpos *out)
 {
-	size_t n = qv->hi - qv->lo;
-	*ok = true;
-	if (qv->lo > 0 && (i - qv->lo <= qv->hi - i || qv->hi == qv->cap)) {
-		memmove(&qv->v[qv->lo - 1], &qv->v[qv->lo], (i - qv->lo) * sizeof(qslot));
-		qv->lo--;
+	qpos p = qv_lower(qv, key);
+	if (!qv_valid(qv, p) || keycmp(&qv_at(qv, p)->key, key) != 0)
+		return false;
+	*out = p;
+	return true;
+}
+
+static qchunk *chunk_new(uint32_t cap, uint32_t at)
+{
+	qchunk *c = malloc(sizeof(*c) + cap * sizeof(qslot));
+	if (c) {
+		c->cap = cap;
+		c->lo = c->hi = at;
+	}
+	return c;
+}
+
+/* Put chunk `c` into the chunk list at index k. */
+static bool chunks_insert(qvec *qv, size_t k, qchunk *c)
+{
+	if (qv->nc == qv->capc) {
+		size_t cap = qv->capc ? qv->capc * 2 : 1;
+		qchunk **n = realloc(qv->c, cap * sizeof(*n));
+		if (!n)
+			return false;
+		qv->c = n;
+		qv->capc = cap;
+	}
+	memmove(&qv->c[k + 1], &qv->c[k], (qv->nc - k) * sizeof(*qv->c));
+	qv->c[k] = c;
+	qv->nc++;
+	return true;
+}
+
+/* Open a free slot in chunk `c` at index i (lo <= i <= hi, c not full);
+ * returns its index. */
+static size_t chunk_open(qchunk *c, size_t i)
+{
+	if (c->lo > 0 && (i - c->lo <= c->hi - i || c->hi == c->cap)) {
+		memmove(&c->s[c->lo - 1], &c->s[c->lo], (i - c->lo) * sizeof(qslot));
+		c->lo--;
 		return i - 1;
 	}
-	if (qv->hi == qv->cap) {
-		/* Full at the back and no room at the front: grow, and leave
-		 * an eighth of the new room at the front for pushes there. */
-		size_t cap = qv->cap ? qv->cap * 2 : 8, front = (cap - n) / 8;
-		qslot *v = malloc(cap * sizeof(*v));
-		if (!v) {
-			*ok = false;
-			return 0;
-		}
-		if (n)
-			memcpy(v + front, qv->v + qv->lo, n * sizeof(*v));
-		free(qv->v);
-		i = i - qv->lo + front;
-		qv->v = v;
-		qv->cap = cap;
-		qv->lo = front;
-		qv->hi = front + n;
-		if (qv->lo > 0 && i - qv->lo <= qv->hi - i) {
-			memmove(&qv->v[qv->lo - 1], &qv->v[qv->lo], (i - qv->lo) * sizeof(qslot));
-			qv->lo--;
-			return i - 1;
-		}
-	}
-	memmove(&qv->v[i + 1], &qv->v[i], (qv->hi - i) * sizeof(qslot));
-	qv->hi++;
+	memmove(&c->s[i + 1], &c->s[i], (c->hi - i) * sizeof(qslot));
+	c->hi++;
 	return i;
 }
 
-/* Close slot `i`, moving the shorter side. */
-static void qv_close(qvec *qv, size_t i)
+/* Open a free slot at position p (from qv_lower); false when out of
+ * memory, with nothing changed. */
+static bool qv_open(qvec *qv, qpos *p)
 {
-	if (i - qv->lo < qv->hi - 1 - i) {
-		memmove(&qv->v[qv->lo + 1], &qv->v[qv->lo], (i - qv->lo) * sizeof(qslot));
-		qv->lo++;
-	} else {
-		memmove(&qv->v[i], &qv->v[i + 1], (qv->hi - 1 - i) * sizeof(qslot));
-		qv->hi--;
+	qchunk *c;
+	uint32_t n;
+	if (qv->nc == 0) {
+		if (!(c = chunk_new(8, 1)) || !chunks_insert(qv, 0, c)) {
+			free(c);
+			return false;
+		}
+		p->k = 0;
+		p->i = 1;
 	}
-	if (qv->lo == qv->hi)
-		qv->lo = qv->hi = 0;
+	c = qv->c[p->k];
+	n = c->hi - c->lo;
+	if (n == c->cap && c->cap < QCHUNK) {
+		/* Full: double it, with an eighth of the new room in front. */
+		uint32_t cap = c->cap * 2, front = (cap - n) / 8;
+		qchunk *g = chunk_new(cap, front);
+		if (!g)
+			return false;
+		memcpy(g->s + front, c->s + c->lo, n * sizeof(qslot));
+		g->hi = front + n;
+		p->i = p->i - c->lo + front;
+		free(c);
+		qv->c[p->k] = c = g;
+	} else if (n == c->cap) {
+		/* Full at QCHUNK: past either end, start a chunk there;
+		 * elsewhere, move the upper half to a chunk of its own. */
+		qchunk *b;
+		if (p->i == c->hi) {
+			if (!(b = chunk_new(QCHUNK, 0)) || !chunks_insert(qv, p->k + 1, b)) {
+				free(b);
+				return false;
+			}
+			p->k++;
+			p->i = 0;
+			c = b;
+		} else if (p->i == c->lo) {
+			if (!(b = chunk_new(QCHUNK, QCHUNK)) || !chunks_insert(qv, p->k, b)) {
+				free(b);
+				return false;
+			}
+			p->i = QCHUNK;
+			c = b;
+		} else {
+			uint32_t half = n / 2;
+			if (!(b = chunk_new(QCHUNK, 0)) || !chunks_insert(qv, p->k + 1, b)) {
+				free(b);
+				return false;
+			}
+			memcpy(b->s, c->s + c->lo + half, (n - half) * sizeof(qslot));
+			b->hi = n - half;
+			c->hi = c->lo + half;
+			if (p->i >= c->hi) {
+				p->i -= c->hi;
+				p->k++;
+				c = b;
+			}
+		}
+	}
+	p->i = chunk_open(c, p->i);
+	return true;
+}
+
+/* Close the slot at p, moving the shorter side; an emptied chunk goes. */
+static void qv_close(qvec *qv, qpos p)
+{
+	qchunk *c = qv->c[p.k];
+	if (p.i - c->lo < c->hi - 1 - p.i) {
+		memmove(&c->s[c->lo + 1], &c->s[c->lo], (p.i - c->lo) * sizeof(qslot));
+		c->lo++;
+	} else {
+		memmove(&c->s[p.i], &c->s[p.i + 1], (c->hi - 1 - p.i) * sizeof(qslot));
+		c->hi--;
+	}
+	if (c->lo == c->hi) {
+		if (qv->nc == 1) {
+			c->lo = c->hi = c->cap / 8 ? c->cap / 8 : 1; /* keep the last one */
+			return;
+		}
+		free(c);
+		memmove(&qv->c[p.k], &qv->c[p.k + 1], (qv->nc - p.k - 1) * sizeof(*qv->c));
+		qv->nc--;
+	}
 }
 
 static int raw_qins(mem *m, int q, const bo_queue_entry *e)
@@ -566,28 +698,26 @@ static int raw_qins(mem *m, int q, const bo_queue_entry *e)
 	inode *it = ifind(m, e->sku);
 	bo_queue_entry *n;
 	qvec *qv;
-	size_t i;
-	bool ok;
+	qpos p;
 	if (!it || q < 0 || q > 1) {
 		bo_storage_error("memory store: queue insert for unknown item '%s'", e->sku);
 		return BO_ESTORAGE;
 	}
 	qv = &it->q[q];
-	i = qv_lower(qv, &e->key);
-	if (i < qv->hi && keycmp(&qv->v[i].key, &e->key) == 0) {
+	p = qv_lower(qv, &e->key);
+	if (qv_valid(qv, p) && keycmp(&qv_at(qv, p)->key, &e->key) == 0) {
 		bo_storage_error("memory store: duplicate queue key");
 		return BO_ESTORAGE;
 	}
 	if (!(n = malloc(sizeof(*n))))
 		return OOM();
-	i = qv_open(qv, i, &ok);
-	if (!ok) {
+	if (!qv_open(qv, &p)) {
 		free(n);
 		return OOM();
 	}
 	*n = *e;
-	qv->v[i].key = e->key;
-	qv->v[i].e = n;
+	qv_at(qv, p)->key = e->key;
+	qv_at(qv, p)->e = n;
 	return BO_OK;
 }
 
@@ -595,11 +725,11 @@ static int raw_qins(mem *m, int q, const bo_queue_entry *e)
 static bool raw_qdel(inode *it, int q, const bo_queue_key *key)
 {
 	qvec *qv = &it->q[q];
-	size_t i = qv_find(qv, key);
-	if (i == SIZE_MAX)
+	qpos p;
+	if (!qv_find(qv, key, &p))
 		return false;
-	free(qv->v[i].e);
-	qv_close(qv, i);
+	free(qv_at(qv, p)->e);
+	qv_close(qv, p);
 	return true;
 }
 
@@ -1008,49 +1138,82 @@ static int mem_queue_remove(void *ud, int queue, const char *sku, const bo_queue
 {
 	mem *m = ud;
 	qvec *qv = qv_of(m, queue, sku, NULL);
-	size_t i;
+	qpos p;
 	int rc;
-	if (!qv || (i = qv_find(qv, key)) == SIZE_MAX)
+	if (!qv || !qv_find(qv, key, &p))
 		return BO_ENOTFOUND;
-	if ((rc = log_add(m, U_QDEL, 0, queue, qv->v[i].e, sizeof(bo_queue_entry))) < 0)
+	if ((rc = log_add(m, U_QDEL, 0, queue, qv_at(qv, p)->e, sizeof(bo_queue_entry))) < 0)
 		return rc;
-	free(qv->v[i].e);
-	qv_close(qv, i);
+	free(qv_at(qv, p)->e);
+	qv_close(qv, p);
 	return BO_OK;
+}
+
+/* The position after p, if any. */
+static bool qv_step(const qvec *qv, qpos *p)
+{
+	if (p->i + 1 < qv->c[p->k]->hi) {
+		p->i++;
+		return true;
+	}
+	if (p->k + 1 >= qv->nc)
+		return false;
+	p->k++;
+	p->i = qv->c[p->k]->lo;
+	return true;
 }
 
 static int mem_queue_next(void *ud, int queue, const char *sku, const bo_queue_key *after, bo_queue_entry *out)
 {
 	qvec *qv = qv_of(ud, queue, sku, NULL);
-	size_t i;
-	if (!qv)
+	qpos p;
+	if (!qv || qv->nc == 0)
 		return BO_ENOTFOUND;
 	if (!after) {
-		i = qv->lo;
-	} else if (qv->cur >= qv->lo && qv->cur < qv->hi && keycmp(&qv->v[qv->cur].key, after) == 0) {
-		i = qv->cur + 1;
+		p.k = 0;
+		p.i = qv->c[0]->lo;
+		if (!qv_valid(qv, p))
+			return BO_ENOTFOUND;
+	} else if (qv_valid(qv, qv->cur) && keycmp(&qv_at(qv, qv->cur)->key, after) == 0) {
+		p = qv->cur;
+		if (!qv_step(qv, &p))
+			return BO_ENOTFOUND;
 	} else {
-		i = qv_lower(qv, after);
-		if (i < qv->hi && keycmp(&qv->v[i].key, after) == 0)
-			i++;
+		p = qv_lower(qv, after);
+		if (!qv_valid(qv, p))
+			return BO_ENOTFOUND;
+		if (keycmp(&qv_at(qv, p)->key, after) == 0 && !qv_step(qv, &p))
+			return BO_ENOTFOUND;
 	}
-	if (i >= qv->hi)
-		return BO_ENOTFOUND;
-	qv->cur = i;
-	*out = *qv->v[i].e;
+	qv->cur = p;
+	*out = *qv_at(qv, p)->e;
 	return BO_OK;
 }
 
 static int mem_queue_prev(void *ud, int queue, const char *sku, const bo_queue_key *before, bo_queue_entry *out)
 {
 	qvec *qv = qv_of(ud, queue, sku, NULL);
-	size_t i;
-	if (!qv)
+	qpos p;
+	if (!qv || qv->nc == 0)
 		return BO_ENOTFOUND;
-	i = before ? qv_lower(qv, before) : qv->hi;
-	if (i == qv->lo)
+	if (before) {
+		p = qv_lower(qv, before);
+	} else {
+		p.k = qv->nc - 1;
+		p.i = qv->c[p.k]->hi;
+	}
+	/* the slot before p */
+	if (p.i > qv->c[p.k]->lo) {
+		p.i--;
+	} else {
+		if (p.k == 0)
+			return BO_ENOTFOUND;
+		p.k--;
+		p.i = qv->c[p.k]->hi - 1;
+	}
+	if (!qv_valid(qv, p))
 		return BO_ENOTFOUND;
-	*out = *qv->v[i - 1].e;
+	*out = *qv_at(qv, p)->e;
 	return BO_OK;
 }
 
