@@ -8,7 +8,10 @@
  *    cost per operation can be seen as the book grows;
  * 2. restock: one receive that fills all N waiting lines (fills/s), on a
  *    new inventory and again once its buffers are warm;
- * 3. placement with stock: N single-line orders that are allocated at once.
+ * 3. placement with stock: N single-line orders that are allocated at once;
+ * 4. cancels from the middle of the queue: N/100 of the N waiting lines,
+ *    spread over the whole queue, cancelled one call each, before the warm
+ *    fill (which then fills the rest).
  * Each phase runs 3 times on a fresh inventory; the median is quoted.
  */
 #include <backorder.h>
@@ -63,11 +66,13 @@ static int cmpd(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
-	double place[3], fill[3], warm[3], alloc[3], chunk[3][CHUNKS];
+	double place[3], fill[3], warm[3], alloc[3], canc[3], chunk[3][CHUNKS];
+	long ncancel;
 	char id[32];
 
 	if (n < CHUNKS)
 		n = CHUNKS;
+	ncancel = n / 100 ? n / 100 : 1;
 	for (int r = 0; r < 3; r++) {
 		size_t events = 0;
 		bo_inventory *inv = open_inv(&events);
@@ -101,12 +106,22 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
+		/* Cancels spread over the queue (7919 is prime, so the
+		 * indices are distinct whenever it does not divide n). */
+		t0 = now_s();
+		for (long k = 0, done = 0; done < ncancel && k < n; k++) {
+			long i = (long)(((unsigned long)k * 7919u + 13u) % (unsigned long)n);
+			snprintf(id, sizeof(id), "w%ld", i);
+			if (bo_order_cancel(inv, id, NULL, BO_ALL) == BO_OK)
+				done++;
+		}
+		canc[r] = (double)ncancel / (now_s() - t0);
 		t0 = now_s();
 		if (bo_item_receive(inv, "SKU", n, NULL) < 0) {
 			fprintf(stderr, "receive: %s\n", bo_last_error());
 			return 1;
 		}
-		warm[r] = (double)n / (now_s() - t0);
+		warm[r] = (double)(n - ncancel) / (now_s() - t0);
 		if (bo_inventory_check(inv) < 0) {
 			fprintf(stderr, "check: %s\n", bo_last_error());
 			return 1;
@@ -130,11 +145,13 @@ int main(int argc, char **argv)
 	qsort(fill, 3, sizeof(double), cmpd);
 	qsort(warm, 3, sizeof(double), cmpd);
 	qsort(alloc, 3, sizeof(double), cmpd);
+	qsort(canc, 3, sizeof(double), cmpd);
 	printf("memory store, N = %ld, median of 3 runs\n", n);
 	printf("  placements, every line waits : %12.0f /s\n", place[1]);
 	printf("  placements, allocated at once: %12.0f /s\n", alloc[1]);
 	printf("  restock fill of N waiting    : %12.0f lines/s (first fill of a new inventory)\n", fill[1]);
 	printf("  restock fill, warm buffers   : %12.0f lines/s (second fill, same inventory)\n", warm[1]);
+	printf("  cancels, middle of the queue : %12.0f /s (%ld of N waiting lines)\n", canc[1], ncancel);
 	printf("  placement rate as the book grows (run 1, per %ld orders):\n", n / CHUNKS);
 	for (int c = 0; c < CHUNKS; c++)
 		printf("    book %8ld .. %8ld: %12.0f /s  (%.2fx of first chunk)\n", c * (n / CHUNKS),
