@@ -33,7 +33,9 @@
  * costs no more per change than one of a thousand. */
 typedef struct qslot {
 	bo_queue_key key;
-	bo_queue_entry *e;
+	void *ref;      /* the entry's order: its onode, or (owned) a copy of its id */
+	uint32_t index; /* the line's index in the order */
+	uint32_t owned; /* 1 when ref is a malloc'd id (the order was not stored) */
 } qslot;
 
 #define QCHUNK 256
@@ -462,7 +464,8 @@ static void free_item(inode *n)
 		for (size_t k = 0; k < n->q[q].nc; k++) {
 			qchunk *c = n->q[q].c[k];
 			for (size_t i = c->lo; i < c->hi; i++)
-				free(c->s[i].e);
+				if (c->s[i].owned)
+					free(c->s[i].ref);
 			free(c);
 		}
 		free(n->q[q].c);
@@ -693,12 +696,32 @@ static void qv_close(qvec *qv, qpos p)
 	}
 }
 
+/* Write the entry of slot `sl` in item `it`'s queue to `out`. A slot keeps
+ * no copy of the SKU (its item's) and, when the order is stored, none of
+ * the order id either: a queue change allocates nothing. */
+static void slot_entry(const inode *it, const qslot *sl, bo_queue_entry *out)
+{
+	const char *id = sl->owned ? (const char *)sl->ref : ((const onode *)sl->ref)->r.id;
+	memcpy(out->sku, it->r.sku, strnlen(it->r.sku, BO_ID_MAX) + 1);
+	memcpy(out->order_id, id, strnlen(id, BO_ID_MAX) + 1);
+	out->index = sl->index;
+	out->reserved = 0;
+	out->key = sl->key;
+}
+
+static void slot_free(qslot *sl)
+{
+	if (sl->owned)
+		free(sl->ref);
+}
+
 static int raw_qins(mem *m, int q, const bo_queue_entry *e)
 {
 	inode *it = ifind(m, e->sku);
-	bo_queue_entry *n;
+	onode *o;
 	qvec *qv;
 	qpos p;
+	void *ref;
 	if (!it || q < 0 || q > 1) {
 		bo_storage_error("memory store: queue insert for unknown item '%s'", e->sku);
 		return BO_ESTORAGE;
@@ -709,15 +732,26 @@ static int raw_qins(mem *m, int q, const bo_queue_entry *e)
 		bo_storage_error("memory store: duplicate queue key");
 		return BO_ESTORAGE;
 	}
-	if (!(n = malloc(sizeof(*n))))
-		return OOM();
+	/* Orders are never deleted except by undoing their creation, which
+	 * undoes every later change first: a slot may point at its node. */
+	if ((o = ofind(m, e->order_id))) {
+		ref = o;
+	} else {
+		size_t n = strnlen(e->order_id, BO_ID_MAX);
+		if (!(ref = malloc(n + 1)))
+			return OOM();
+		memcpy(ref, e->order_id, n);
+		((char *)ref)[n] = '\0';
+	}
 	if (!qv_open(qv, &p)) {
-		free(n);
+		if (!o)
+			free(ref);
 		return OOM();
 	}
-	*n = *e;
 	qv_at(qv, p)->key = e->key;
-	qv_at(qv, p)->e = n;
+	qv_at(qv, p)->ref = ref;
+	qv_at(qv, p)->index = e->index;
+	qv_at(qv, p)->owned = o == NULL;
 	return BO_OK;
 }
 
@@ -728,7 +762,7 @@ static bool raw_qdel(inode *it, int q, const bo_queue_key *key)
 	qpos p;
 	if (!qv_find(qv, key, &p))
 		return false;
-	free(qv_at(qv, p)->e);
+	slot_free(qv_at(qv, p));
 	qv_close(qv, p);
 	return true;
 }
@@ -1137,14 +1171,17 @@ static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
 static int mem_queue_remove(void *ud, int queue, const char *sku, const bo_queue_key *key)
 {
 	mem *m = ud;
-	qvec *qv = qv_of(m, queue, sku, NULL);
+	inode *it = NULL;
+	qvec *qv = qv_of(m, queue, sku, &it);
+	bo_queue_entry old;
 	qpos p;
 	int rc;
 	if (!qv || !qv_find(qv, key, &p))
 		return BO_ENOTFOUND;
-	if ((rc = log_add(m, U_QDEL, 0, queue, qv_at(qv, p)->e, sizeof(bo_queue_entry))) < 0)
+	slot_entry(it, qv_at(qv, p), &old);
+	if ((rc = log_add(m, U_QDEL, 0, queue, &old, sizeof(old))) < 0)
 		return rc;
-	free(qv_at(qv, p)->e);
+	slot_free(qv_at(qv, p));
 	qv_close(qv, p);
 	return BO_OK;
 }
@@ -1165,7 +1202,8 @@ static bool qv_step(const qvec *qv, qpos *p)
 
 static int mem_queue_next(void *ud, int queue, const char *sku, const bo_queue_key *after, bo_queue_entry *out)
 {
-	qvec *qv = qv_of(ud, queue, sku, NULL);
+	inode *it = NULL;
+	qvec *qv = qv_of(ud, queue, sku, &it);
 	qpos p;
 	if (!qv || qv->nc == 0)
 		return BO_ENOTFOUND;
@@ -1186,13 +1224,14 @@ static int mem_queue_next(void *ud, int queue, const char *sku, const bo_queue_k
 			return BO_ENOTFOUND;
 	}
 	qv->cur = p;
-	*out = *qv_at(qv, p)->e;
+	slot_entry(it, qv_at(qv, p), out);
 	return BO_OK;
 }
 
 static int mem_queue_prev(void *ud, int queue, const char *sku, const bo_queue_key *before, bo_queue_entry *out)
 {
-	qvec *qv = qv_of(ud, queue, sku, NULL);
+	inode *it = NULL;
+	qvec *qv = qv_of(ud, queue, sku, &it);
 	qpos p;
 	if (!qv || qv->nc == 0)
 		return BO_ENOTFOUND;
@@ -1213,7 +1252,7 @@ static int mem_queue_prev(void *ud, int queue, const char *sku, const bo_queue_k
 	}
 	if (!qv_valid(qv, p))
 		return BO_ENOTFOUND;
-	*out = *qv_at(qv, p)->e;
+	slot_entry(it, qv_at(qv, p), out);
 	return BO_OK;
 }
 
