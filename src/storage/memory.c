@@ -20,6 +20,7 @@
 #endif
 #include <bsd/sys/tree.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,9 +78,24 @@ typedef struct inode {
 
 typedef struct onode {
 	bo_order_rec r;
-	bo_line_rec *lines;
+	unsigned char *lines; /* LTAIL bytes a line: the record without its order id */
 	uint32_t nl, cap;
 } onode;
+
+/* A stored line is its record from `sku` on: the order id is the node's. */
+#define LOFF offsetof(bo_line_rec, sku)
+#define LTAIL (sizeof(bo_line_rec) - LOFF)
+
+static void line_out(const onode *n, uint32_t i, bo_line_rec *out)
+{
+	memcpy(out->order_id, n->r.id, strnlen(n->r.id, BO_ID_MAX) + 1);
+	memcpy((unsigned char *)out + LOFF, n->lines + (size_t)i * LTAIL, LTAIL);
+}
+
+static void line_in(onode *n, uint32_t i, const bo_line_rec *rec)
+{
+	memcpy(n->lines + (size_t)i * LTAIL, (const unsigned char *)rec + LOFF, LTAIL);
+}
 
 static inline int keycmp(const bo_queue_key *a, const bo_queue_key *b)
 {
@@ -495,7 +511,7 @@ static int raw_order_put(mem *m, onode *n, const bo_order_rec *r)
 	/* The record says how many lines will follow: room for them now,
 	 * not a realloc per line. */
 	if (r->nlines > 0 && r->nlines <= 64) {
-		if (!(n->lines = malloc(r->nlines * sizeof(*n->lines)))) {
+		if (!(n->lines = malloc(r->nlines * LTAIL))) {
 			free(n);
 			return OOM();
 		}
@@ -888,7 +904,7 @@ static void undo_one(mem *m, const undo *u)
 		if (!n)
 			break;
 		if (u->existed)
-			n->lines[u->u.line.index] = u->u.line;
+			line_in(n, u->u.line.index, &u->u.line);
 		else if (n->nl > 0)
 			n->nl--;
 		break;
@@ -1120,7 +1136,7 @@ static int mem_line_get(void *ud, const char *order_id, uint32_t index, bo_line_
 	onode *n = ofind(ud, order_id);
 	if (!n || index >= n->nl)
 		return BO_ENOTFOUND;
-	*out = n->lines[index];
+	line_out(n, index, out);
 	return BO_OK;
 }
 
@@ -1135,20 +1151,22 @@ static int mem_line_put(void *ud, const bo_line_rec *rec)
 	}
 	if (rec->index == n->nl && n->nl == n->cap) {
 		uint32_t cap = n->cap ? n->cap * 2 : 1;
-		bo_line_rec *nl = realloc(n->lines, cap * sizeof(*nl));
+		unsigned char *nl = realloc(n->lines, cap * LTAIL);
 		if (!nl)
 			return OOM();
 		n->lines = nl;
 		n->cap = cap;
 	}
 	existed = rec->index < n->nl;
-	if (existed)
-		rc = log_add(m, U_LINE, 1, 0, &n->lines[rec->index], sizeof(*rec));
-	else
+	if (existed) {
+		bo_line_rec old;
+		line_out(n, rec->index, &old);
+		rc = log_add(m, U_LINE, 1, 0, &old, sizeof(old));
+	} else
 		rc = log_add(m, U_LINE, 0, 0, rec->order_id, sizeof(rec->order_id));
 	if (rc < 0)
 		return rc;
-	n->lines[rec->index] = *rec;
+	line_in(n, rec->index, rec);
 	if (!existed)
 		n->nl++;
 	return BO_OK;
