@@ -964,6 +964,46 @@ static void test_ordered_walks(void **state)
 	assert_rc(vt->queue_next(ud, 0, "Q", &got.key, &got), BO_ENOTFOUND);
 	assert_ok(vt->queue_prev(ud, 0, "Q", NULL, &got));
 	assert_int_equal(got.key.seq, 1);
+
+	/* Lines beyond the count the order was created with, then rolled back. */
+	{
+		bo_line_rec l, r;
+		assert_ok(vt->begin(ud));
+		memset(&o, 0, sizeof(o));
+		strcpy(o.id, "LINES");
+		o.nlines = 1;
+		assert_ok(vt->order_put(ud, &o));
+		for (i = 0; i < 5; i++) {
+			memset(&l, 0, sizeof(l));
+			strcpy(l.order_id, "LINES");
+			snprintf(l.sku, sizeof(l.sku), "S%u", (unsigned)i);
+			l.index = (uint32_t)i;
+			l.ordered = (int64_t)i + 10;
+			assert_ok(vt->line_put(ud, &l));
+		}
+		assert_ok(vt->commit(ud));
+		assert_ok(vt->begin(ud));
+		memset(&l, 0, sizeof(l));
+		strcpy(l.order_id, "LINES");
+		strcpy(l.sku, "S5");
+		l.index = 5;
+		assert_ok(vt->line_put(ud, &l));
+		l.index = 2;
+		strcpy(l.sku, "S2");
+		l.ordered = 99;
+		assert_ok(vt->line_put(ud, &l));
+		assert_ok(vt->rollback(ud));
+		for (i = 0; i < 5; i++) {
+			char want[16];
+			snprintf(want, sizeof(want), "S%u", (unsigned)i);
+			assert_ok(vt->line_get(ud, "LINES", (uint32_t)i, &r));
+			assert_string_equal(r.order_id, "LINES");
+			assert_string_equal(r.sku, want);
+			assert_int_equal(r.index, i);
+			assert_int_equal(r.ordered, (int64_t)i + 10);
+		}
+		assert_rc(vt->line_get(ud, "LINES", 5, &r), BO_ENOTFOUND);
+	}
 	vt->close(ud);
 }
 

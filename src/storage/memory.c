@@ -80,6 +80,7 @@ typedef struct onode {
 	bo_order_rec r;
 	unsigned char *lines; /* LTAIL bytes a line: the record without its order id */
 	uint32_t nl, cap;
+	unsigned char in[];   /* the lines the order was created with, in the same allocation */
 } onode;
 
 /* A stored line is its record from `sku` on: the order id is the node's. */
@@ -502,21 +503,19 @@ static void free_item(inode *n)
 /* Write order `r`; `n` is its node, found by the caller, or NULL if new. */
 static int raw_order_put(mem *m, onode *n, const bo_order_rec *r)
 {
+	uint32_t cap;
 	if (n) {
 		n->r = *r;
 		return BO_OK;
 	}
-	if (!ks_reserve(&m->orders) || !(n = calloc(1, sizeof(*n))))
+	/* The record says how many lines will follow: room for them in the
+	 * node's own allocation, not a realloc per line. */
+	cap = r->nlines <= 64 ? r->nlines : 0;
+	if (!ks_reserve(&m->orders) || !(n = malloc(sizeof(*n) + cap * LTAIL)))
 		return OOM();
-	/* The record says how many lines will follow: room for them now,
-	 * not a realloc per line. */
-	if (r->nlines > 0 && r->nlines <= 64) {
-		if (!(n->lines = malloc(r->nlines * LTAIL))) {
-			free(n);
-			return OOM();
-		}
-		n->cap = r->nlines;
-	}
+	n->lines = cap ? n->in : NULL;
+	n->nl = 0;
+	n->cap = cap;
 	n->r = *r;
 	ks_add(&m->orders, n);
 	m->lo = n; /* its lines come next */
@@ -894,7 +893,8 @@ static void undo_one(mem *m, const undo *u)
 				ks_del(&m->orders, n);
 				if (m->lo == n)
 					m->lo = NULL;
-				free(n->lines);
+				if (n->lines != n->in)
+					free(n->lines);
 				free(n);
 			}
 		}
@@ -1151,7 +1151,13 @@ static int mem_line_put(void *ud, const bo_line_rec *rec)
 	}
 	if (rec->index == n->nl && n->nl == n->cap) {
 		uint32_t cap = n->cap ? n->cap * 2 : 1;
-		unsigned char *nl = realloc(n->lines, cap * LTAIL);
+		unsigned char *nl;
+		if (n->lines == n->in) { /* outgrows the node: move to an array of its own */
+			if ((nl = malloc(cap * LTAIL)) != NULL)
+				memcpy(nl, n->in, (size_t)n->nl * LTAIL);
+		} else {
+			nl = realloc(n->lines, cap * LTAIL);
+		}
 		if (!nl)
 			return OOM();
 		n->lines = nl;
@@ -1502,7 +1508,8 @@ static void mem_close(void *ud)
 		free_item(m->items.list[i]);
 	for (size_t i = 0; i < m->orders.nlist; i++) {
 		onode *o = m->orders.list[i];
-		free(o->lines);
+		if (o->lines != o->in)
+			free(o->lines);
 		free(o);
 	}
 	ks_free(&m->items);
