@@ -965,6 +965,59 @@ static void test_ordered_walks(void **state)
 	assert_ok(vt->queue_prev(ud, 0, "Q", NULL, &got));
 	assert_int_equal(got.key.seq, 1);
 
+	/* A fifo-like queue: one set of policy words, sequences with holes.
+	 * Every key that is in must be found, every key that is not must not. */
+	{
+		enum { NF = 700 };
+		static bool in[3 * NF + 1];
+		bo_item_rec it2;
+		size_t k;
+		memset(&it2, 0, sizeof(it2));
+		strcpy(it2.sku, "F");
+		memset(in, 0, sizeof(in));
+		assert_ok(vt->begin(ud));
+		assert_ok(vt->item_put(ud, &it2));
+		for (k = 1; k <= 3 * NF; k++) {
+			if (th_range(&rng, 0, 2) == 0)
+				continue; /* a hole */
+			memset(&e, 0, sizeof(e));
+			strcpy(e.sku, "F");
+			strcpy(e.order_id, "W00001");
+			e.key.k[0] = 5;
+			e.key.seq = k;
+			assert_ok(vt->queue_insert(ud, 1, &e));
+			in[k] = true;
+		}
+		assert_ok(vt->commit(ud));
+		assert_ok(vt->begin(ud));
+		for (k = 1; k <= 3 * NF; k++) {
+			bo_queue_key q = { { 5, 0, 0 }, k };
+			if (th_range(&rng, 0, 3) != 0)
+				continue;
+			assert_rc(vt->queue_remove(ud, 1, "F", &q), in[k] ? BO_OK : BO_ENOTFOUND);
+			in[k] = false;
+		}
+		assert_ok(vt->commit(ud));
+		for (k = 1; k <= 3 * NF; k++) {
+			/* The entry after k - 1 is k exactly when k is in. */
+			bo_queue_key before = { { 5, 0, 0 }, k - 1 };
+			int rc = vt->queue_next(ud, 1, "F", &before, &got);
+			if (in[k]) {
+				assert_ok(rc);
+				assert_int_equal(got.key.seq, k);
+			} else {
+				assert_true(rc == BO_ENOTFOUND || got.key.seq > k);
+			}
+		}
+		assert_ok(vt->begin(ud));
+		for (k = 1; k <= 3 * NF; k++) {
+			bo_queue_key q = { { 5, 0, 0 }, k };
+			assert_rc(vt->queue_remove(ud, 1, "F", &q), in[k] ? BO_OK : BO_ENOTFOUND);
+		}
+		assert_rc(vt->queue_next(ud, 1, "F", NULL, &got), BO_ENOTFOUND);
+		assert_ok(vt->rollback(ud));
+	}
+
 	/* Lines beyond the count the order was created with, then rolled back. */
 	{
 		bo_line_rec l, r;

@@ -524,6 +524,54 @@ static int raw_order_put(mem *m, onode *n, const bo_order_rec *r)
 
 static const bo_queue_key *last_key(const qchunk *c) { return &c->s[c->hi - 1].key; }
 
+static bool same_words(const bo_queue_key *a, const bo_queue_key *b)
+{
+	for (int i = 0; i < BO_KEY_WORDS; i++)
+		if (a->k[i] != b->k[i])
+			return false;
+	return true;
+}
+
+/* First slot of chunk `c` (not empty) whose key is >= `key`, where the
+ * chunk's last key is >= `key`. Under fifo, and wherever a run of keys
+ * shares its policy words, the slots are ordered by sequence numbers that
+ * were handed out in order: a guess by interpolation, then a gallop from
+ * it, finds the slot in two or three probes instead of eight. */
+static size_t chunk_lower(const qchunk *c, const bo_queue_key *key)
+{
+	size_t a = c->lo, b = c->hi;
+	const bo_queue_key *first = &c->s[a].key, *last = &c->s[b - 1].key;
+	if (b - a > 8 && same_words(first, last) && same_words(first, key) && key->seq > first->seq &&
+	    key->seq <= last->seq) {
+		size_t g = a + (size_t)((double)(key->seq - first->seq) / (double)(last->seq - first->seq) *
+					(double)(b - 1 - a));
+		size_t step = 1;
+		if (g >= b)
+			g = b - 1;
+		if (c->s[g].key.seq < key->seq) { /* the answer is right of g */
+			size_t lo = g + 1;
+			while (lo + step < b && c->s[lo + step - 1].key.seq < key->seq)
+				step *= 2;
+			a = lo;
+			b = lo + step < b ? lo + step : b;
+		} else { /* at g or left of it */
+			size_t hi = g;
+			while (hi >= a + step && c->s[hi - step].key.seq >= key->seq)
+				step *= 2;
+			b = hi + 1;
+			a = hi >= a + step ? hi - step : a;
+		}
+	}
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (keycmp(&c->s[mid].key, key) < 0)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a;
+}
+
 /* Position of the first slot whose key is >= `key`; when there is none,
  * the end of the last chunk ({0, 0} for an empty queue). */
 static qpos qv_lower(const qvec *qv, const bo_queue_key *key)
@@ -551,17 +599,7 @@ static qpos qv_lower(const qvec *qv, const bo_queue_key *key)
 	}
 	c = qv->c[lo];
 	p.k = lo;
-	{
-		size_t a = c->lo, b = c->hi;
-		while (a < b) {
-			size_t mid = a + (b - a) / 2;
-			if (keycmp(&c->s[mid].key, key) < 0)
-				a = mid + 1;
-			else
-				b = mid;
-		}
-		p.i = a;
-	}
+	p.i = chunk_lower(c, key);
 	return p;
 }
 
