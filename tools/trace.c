@@ -32,7 +32,9 @@ typedef struct token {
 
 static int is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+	/* ' ', or \t \n \v \f \r (9..13); one compare for the usual byte */
+	unsigned char u = (unsigned char)c;
+	return u <= ' ' && (u == ' ' || (u >= '\t' && u <= '\r'));
 }
 
 /* Next token, or 0 at the end of the line (or at a comment). */
