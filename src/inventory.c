@@ -116,6 +116,7 @@ void bo_inventory_free(bo_inventory *inv)
 		inv->st.close(inv->sd);
 	free(inv->txn.ev);
 	free(inv->txn.items);
+	free(inv->txn.touch);
 	free(inv->dbuf);
 	free(inv->sw_s);
 	free(inv->sw_cum);
@@ -177,9 +178,15 @@ static int frame(bo_txn *t, bo_op_fn fn, void *args, int64_t clock)
 		return rc;
 	if ((rc = fn(t, args)) < 0)
 		return rc;
-	for (size_t i = 0; i < t->nitems; i++)
-		if ((rc = bo__item_finish(t, &t->items[i])) < 0)
-			return rc;
+	if (t->inv->batch) {
+		for (size_t i = 0; i < t->ntouch; i++) /* finishing may touch more */
+			if ((rc = bo__item_finish(t, &t->items[t->touch[i]])) < 0)
+				return rc;
+	} else {
+		for (size_t i = 0; i < t->nitems; i++)
+			if ((rc = bo__item_finish(t, &t->items[i])) < 0)
+				return rc;
+	}
 	if (t->line_seq_dirty && (rc = bo__meta_put(t, "line_seq", t->line_seq)) < 0)
 		return rc;
 	if (t->sub_seq_dirty && (rc = bo__meta_put(t, "sub_seq", t->sub_seq)) < 0)
@@ -210,13 +217,18 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 	 * goes through them and is written back at the end of each call):
 	 * keep them, and save the reads. Otherwise start afresh. */
 	if (inv->batch && t->nitems <= BO_BATCH_ITEM_CACHE) {
-		for (size_t i = 0; i < t->nitems; i++) {
-			bo_item_slot *it = &t->items[i];
-			it->dirty = it->need_fill = it->eta_dirty = it->eta_partial = it->supply_changed = false;
+		/* Only the slots the last call touched can hold its flags. */
+		for (size_t i = 0; i < t->ntouch; i++) {
+			if (t->touch[i] < t->nitems) {
+				bo_item_slot *it = &t->items[t->touch[i]];
+				it->dirty = it->need_fill = it->eta_dirty = it->eta_partial = it->supply_changed = false;
+				it->touched = false;
+			}
 		}
 	} else {
 		t->nitems = 0;
 	}
+	t->ntouch = 0;
 	t->nev = 0;
 	t->nbackordered = 0;
 	t->event_seq_loaded = t->line_seq_loaded = t->sub_seq_loaded = false;

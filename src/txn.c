@@ -83,8 +83,12 @@ static bo_item_slot *slot_push(bo_txn *t)
 	bo_item_slot *s;
 	if (t->nitems == t->itemcap) {
 		size_t cap = t->itemcap ? t->itemcap * 2 : 8;
-		bo_item_slot *n = realloc(t->items, cap * sizeof(*n));
-		if (!n)
+		uint32_t *tn = realloc(t->touch, cap * sizeof(*tn));
+		bo_item_slot *n;
+		if (!tn)
+			return NULL;
+		t->touch = tn;
+		if (!(n = realloc(t->items, cap * sizeof(*n))))
 			return NULL;
 		t->items = n;
 		t->itemcap = cap;
@@ -94,14 +98,43 @@ static bo_item_slot *slot_push(bo_txn *t)
 	return s;
 }
 
+static uint64_t sku_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* In a batch: note that the running call uses slot `s` (once). */
+static void touch(bo_txn *t, bo_item_slot *s)
+{
+	if (t->inv->batch && !s->touched) {
+		s->touched = true;
+		t->touch[t->ntouch++] = (uint32_t)(s - t->items);
+	}
+}
+
 int bo__item(bo_txn *t, const char *sku, bo_item_slot **out)
 {
 	bo_item_slot *s = NULL;
+	uint64_t h = 0;
 	int rc;
-	for (size_t i = 0; i < t->nitems; i++) {
-		if (strcmp(t->items[i].rec.sku, sku) == 0) {
-			*out = &t->items[i];
-			return BO_OK;
+	if (!t->inv->batch) { /* a call touches one item or two */
+		for (size_t i = 0; i < t->nitems; i++) {
+			if (strcmp(t->items[i].rec.sku, sku) == 0) {
+				*out = &t->items[i];
+				return BO_OK;
+			}
+		}
+	} else { /* a batch keeps up to BO_BATCH_ITEM_CACHE */
+		h = sku_hash(sku);
+		for (size_t i = 0; i < t->nitems; i++) {
+			if (t->items[i].h == h && strcmp(t->items[i].rec.sku, sku) == 0) {
+				*out = &t->items[i];
+				touch(t, *out);
+				return BO_OK;
+			}
 		}
 	}
 	if (!(s = slot_push(t)))
@@ -113,6 +146,8 @@ int bo__item(bo_txn *t, const char *sku, bo_item_slot **out)
 			return bo__fail(BO_ENOTFOUND, "no item '%s'", sku);
 		return bo__storage_fail(rc, "item_get");
 	}
+	s->h = h;
+	touch(t, s);
 	*out = s;
 	return BO_OK;
 }
@@ -133,6 +168,9 @@ int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out)
 	s->rec.created = t->now;
 	s->rec.eta_time = BO_NO_TIME;
 	s->dirty = true;
+	if (t->inv->batch)
+		s->h = sku_hash(s->rec.sku);
+	touch(t, s);
 	*out = s;
 	return BO_OK;
 }
