@@ -115,6 +115,25 @@ static int subcmp(const subnode *a, const subnode *b) { return a->r.seq < b->r.s
 
 RB_GENERATE_STATIC(stree, snode, rb, scmp)
 RB_GENERATE_STATIC(subtree, subnode, rb, subcmp)
+/* Room for element n of the array *pp (of *cap elements of `elem` bytes):
+ * doubled when full, `first` elements at first. False when out of memory,
+ * with the array as it was. (pp is a T **, read and written through
+ * memcpy so that any T will do.) */
+static bool grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem)
+{
+	void *p, *q;
+	size_t c;
+	if (n < *cap)
+		return true;
+	c = *cap ? *cap * 2 : first;
+	memcpy(&p, pp, sizeof(p));
+	if (!(q = realloc(p, c * elem)))
+		return false;
+	memcpy(pp, &q, sizeof(q));
+	*cap = c;
+	return true;
+}
+
 /* ---------------------------------------------------------------- */
 /* kset: nodes keyed by an id string at offset `koff` in the node. A
  * linear-probing hash table of (hash, node) finds one with about one cache
@@ -127,7 +146,7 @@ typedef struct kslot {
 
 typedef struct kset {
 	kslot *t;
-	size_t tcap, n; /* tcap a power of two, or 0 */
+	size_t tcap; /* a power of two, or 0; nlist of its slots are used */
 	void **list;
 	size_t nlist, listcap, nsorted;
 	size_t koff;
@@ -183,7 +202,7 @@ static void ks_place(kslot *t, size_t mask, uint64_t h, void *node)
 /* Make room for one more node; the only step of an add that can fail. */
 static bool ks_reserve(kset *ks)
 {
-	if ((ks->n + 1) * 4 > ks->tcap * 3) { /* keep the load under 3/4 */
+	if ((ks->nlist + 1) * 4 > ks->tcap * 3) { /* keep the load under 3/4 */
 		size_t cap = ks->tcap ? ks->tcap * 2 : 64;
 		kslot *t = calloc(cap, sizeof(*t));
 		if (!t)
@@ -195,21 +214,12 @@ static bool ks_reserve(kset *ks)
 		ks->t = t;
 		ks->tcap = cap;
 	}
-	if (ks->nlist == ks->listcap) {
-		size_t cap = ks->listcap ? ks->listcap * 2 : 64;
-		void **l = realloc(ks->list, cap * sizeof(*l));
-		if (!l)
-			return false;
-		ks->list = l;
-		ks->listcap = cap;
-	}
-	return true;
+	return grow(&ks->list, ks->nlist, &ks->listcap, 64, sizeof(*ks->list));
 }
 
 static void ks_add(kset *ks, void *node)
 {
 	ks_place(ks->t, ks->tcap - 1, khash(KEY(ks, node)), node);
-	ks->n++;
 	ks->list[ks->nlist++] = node;
 	/* Ids often arrive in order: keep the sorted prefix growing. */
 	if (ks->nsorted == ks->nlist - 1 &&
@@ -248,7 +258,6 @@ static void ks_del(kset *ks, void *node)
 	}
 	ks->t[i].h = 0;
 	ks->t[i].node = NULL;
-	ks->n--;
 	/* Undo removes what was added last: look at the tail first. */
 	for (j = ks->nlist; j > ks->nsorted; j--)
 		if (ks->list[j - 1] == node) {
@@ -633,14 +642,8 @@ static qchunk *chunk_new(uint32_t cap, uint32_t at)
 /* Put chunk `c` into the chunk list at index k. */
 static bool chunks_insert(qvec *qv, size_t k, qchunk *c)
 {
-	if (qv->nc == qv->capc) {
-		size_t cap = qv->capc ? qv->capc * 2 : 1;
-		qchunk **n = realloc(qv->c, cap * sizeof(*n));
-		if (!n)
-			return false;
-		qv->c = n;
-		qv->capc = cap;
-	}
+	if (!grow(&qv->c, qv->nc, &qv->capc, 1, sizeof(*qv->c)))
+		return false;
 	memmove(&qv->c[k + 1], &qv->c[k], (qv->nc - k) * sizeof(*qv->c));
 	qv->c[k] = c;
 	qv->nc++;
@@ -1062,14 +1065,8 @@ static int mem_rollback(void *ud)
 static int mem_savepoint(void *ud)
 {
 	mem *m = ud;
-	if (m->nmarks == m->markcap) {
-		size_t cap = m->markcap ? m->markcap * 2 : 8;
-		size_t *n = realloc(m->marks, cap * sizeof(*n));
-		if (!n)
-			return OOM();
-		m->marks = n;
-		m->markcap = cap;
-	}
+	if (!grow(&m->marks, m->nmarks, &m->markcap, 8, sizeof(*m->marks)))
+		return OOM();
 	m->marks[m->nmarks++] = m->nlog;
 	return BO_OK;
 }
@@ -1452,14 +1449,8 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 {
 	mem *m = ud;
 	int rc;
-	if (m->len == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 256;
-		bo_event_rec *n = realloc(m->ev, cap * sizeof(*n));
-		if (!n)
-			return OOM();
-		m->ev = n;
-		m->cap = cap;
-	}
+	if (!grow(&m->ev, m->len, &m->cap, 256, sizeof(*m->ev)))
+		return OOM();
 	if ((rc = log_add(m, U_OUT_APPEND, 0, 0, NULL, 0)) < 0)
 		return rc;
 	m->ev[m->len++] = *ev;
