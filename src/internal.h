@@ -44,7 +44,7 @@ typedef struct bo_txn bo_txn;
 typedef struct bo_item_slot {
 	bo_item_rec rec;
 	uint64_t h;          /* batches: hash of rec.sku, for look-ups among many slots */
-	bool touched;        /* batches: used by the running call (in bo_txn.touch) */
+	bool touched;        /* used by the running call (listed in bo_txn.touch) */
 	bool dirty;          /* write back at finish */
 	bool need_fill;      /* stock may be free: fill waiting lines at finish */
 	bool eta_dirty;      /* ETAs need a refresh at finish */
@@ -64,9 +64,9 @@ struct bo_txn {
 	size_t nev, evcap;
 	bo_item_slot *items;
 	size_t nitems, itemcap;
-	/* Batches keep items from call to call; a call finishes only those it
-	 * touched, in the order it touched them (as a call outside a batch,
-	 * which starts with none, does). Indices into items; capacity itemcap. */
+	/* The slots the running call touched, in the order it touched them: the
+	 * ones it finishes. Outside a batch that is every slot; a batch keeps
+	 * items from call to call. Indices into items; capacity itemcap. */
 	uint32_t *touch;
 	size_t ntouch;
 	size_t nbackordered; /* backordered events in ev */

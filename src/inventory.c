@@ -178,15 +178,9 @@ static int frame(bo_txn *t, bo_op_fn fn, void *args, int64_t clock)
 		return rc;
 	if ((rc = fn(t, args)) < 0)
 		return rc;
-	if (t->inv->batch) {
-		for (size_t i = 0; i < t->ntouch; i++) /* finishing may touch more */
-			if ((rc = bo__item_finish(t, &t->items[t->touch[i]])) < 0)
-				return rc;
-	} else {
-		for (size_t i = 0; i < t->nitems; i++)
-			if ((rc = bo__item_finish(t, &t->items[i])) < 0)
-				return rc;
-	}
+	for (size_t i = 0; i < t->ntouch; i++) /* finishing may touch more */
+		if ((rc = bo__item_finish(t, &t->items[t->touch[i]])) < 0)
+			return rc;
 	if (t->line_seq_dirty && (rc = bo__meta_put(t, "line_seq", t->line_seq)) < 0)
 		return rc;
 	if (t->sub_seq_dirty && (rc = bo__meta_put(t, "sub_seq", t->sub_seq)) < 0)

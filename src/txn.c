@@ -106,10 +106,10 @@ static uint64_t sku_hash(const char *s)
 	return h;
 }
 
-/* In a batch: note that the running call uses slot `s` (once). */
+/* Note that the running call uses slot `s` (once). */
 static void touch(bo_txn *t, bo_item_slot *s)
 {
-	if (t->inv->batch && !s->touched) {
+	if (!s->touched) {
 		s->touched = true;
 		t->touch[t->ntouch++] = (uint32_t)(s - t->items);
 	}
