@@ -1511,18 +1511,14 @@ static int mem_meta_put(void *ud, const char *key, int64_t value)
 		bo_storage_error("memory store: metadata key too long");
 		return BO_ESTORAGE;
 	}
+	memcpy(old.key, key, len + 1);
+	old.v = i >= 0 ? m->meta[i].v : 0;
+	if ((rc = log_add(m, U_META, i >= 0, 0, &old, sizeof(old))) < 0)
+		return rc;
 	if (i >= 0) { /* the common case: an existing key, found once */
-		memcpy(old.key, key, len + 1);
-		old.v = m->meta[i].v;
-		if ((rc = log_add(m, U_META, 1, 0, &old, sizeof(old))) < 0)
-			return rc;
 		m->meta[i].v = value;
 		return BO_OK;
 	}
-	memcpy(old.key, key, len + 1);
-	old.v = 0;
-	if ((rc = log_add(m, U_META, 0, 0, &old, sizeof(old))) < 0)
-		return rc;
 	if ((rc = raw_meta_put(m, key, value)) < 0)
 		log_pop(m);
 	return rc;
