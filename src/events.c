@@ -147,6 +147,12 @@ static int deliver(bo_inventory *inv, size_t n, uint64_t *last, size_t *count)
 	return BO_OK;
 }
 
+/* The buffer dispatch reads pending events into, allocated once. */
+static bool dbuf_ready(bo_inventory *inv)
+{
+	return inv->dbuf || (inv->dbuf = malloc(DISPATCH_CHUNK * sizeof(*inv->dbuf))) != NULL;
+}
+
 /*
  * Deliver pending events. `eager`: remove the delivered events from the
  * outbox before returning (bo_inventory_dispatch()). Otherwise (the
@@ -155,12 +161,6 @@ static int deliver(bo_inventory *inv, size_t n, uint64_t *last, size_t *count)
  * not yet removed are remembered in inv->ack_pending and never handed out
  * twice by this inventory (after a crash they are: at least once).
  */
-/* The buffer dispatch reads pending events into, allocated once. */
-static bool dbuf_ready(bo_inventory *inv)
-{
-	return inv->dbuf || (inv->dbuf = malloc(DISPATCH_CHUNK * sizeof(*inv->dbuf))) != NULL;
-}
-
 int bo__dispatch_locked(bo_inventory *inv, size_t *delivered, bool eager)
 {
 	uint64_t last = inv->ack_pending, acked = 0;
