@@ -379,9 +379,9 @@ static int bind_i64(sqlite3_stmt *st, int col, int64_t v)
 	return sqlite3_bind_int64(st, col, (sqlite3_int64)v);
 }
 
-/* Report a bind failure (an over-long or unterminated id, or worse). */
-/* A bind of statement `id` failed: drop its other bindings (they may point
- * at the caller's buffers) and report. */
+/* A bind of statement `id` failed (an over-long or unterminated id, or
+ * worse): drop its other bindings (they may point at the caller's
+ * buffers) and report. */
 static int fail_bind(bo_sqlite *s, int id, int rc)
 {
 	sqlite3_clear_bindings(s->st[id]);
