@@ -356,7 +356,19 @@ static int replay_line(replay *r, trace_cmd *cmd, char *line, size_t len, size_t
 		r->in_batch++;
 		r->batch_last = lineno;
 	}
-	if (rc == BO_OK) {
+	if (rc == BO_OK && cmd->op == TRACE_AT && cmd->time < r->clock) {
+		/* The library checks `at` against the time its store has seen;
+		 * a new store has seen none, and its clock still starts at
+		 * 2026-01-01T00:00:00Z (TRACE.md), so the program checks too. */
+		char a[TRACE_TIME_LEN], b[TRACE_TIME_LEN], msg[160];
+
+		trace_format_time(a, cmd->time);
+		trace_format_time(b, r->clock);
+		snprintf(msg, sizeof(msg), "the clock (%s) is earlier than the inventory's time (%s); time never goes back",
+			 a, b);
+		rc = BO_EINVALID;
+		report(r, lineno, rc, msg);
+	} else if (rc == BO_OK) {
 		rc = run_cmd(r, cmd);
 		if (rc != BO_OK)
 			report(r, lineno, rc, bo_last_error());
