@@ -23,6 +23,17 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 /* A queue is a sorted sequence of (key, entry pointer) slots, held in
  * chunks of at most QCHUNK slots, each with room at both ends. The keys sit
@@ -89,6 +100,7 @@ typedef struct onode {
 	bo_order_rec r;
 	unsigned char *lines; /* LTAIL bytes a line: the record without its order id */
 	uint32_t nl, cap;
+	uint32_t incap;       /* lines `in` has room for */
 	unsigned char in[];   /* the lines the order was created with, in the same allocation */
 } onode;
 
@@ -141,6 +153,128 @@ static bool grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem)
 	memcpy(pp, &q, sizeof(q));
 	*cap = c;
 	return true;
+}
+
+/* ---------------------------------------------------------------- */
+/* Arena: order nodes are allocated from blocks and live until the store
+ * closes (or until the creation that made them is undone, which undoes
+ * every later change first, so a bump pointer can step back). Blocks grow
+ * from 64 KiB by doubling; from 2 MiB on they are mapped on 2 MiB
+ * boundaries and marked for transparent huge pages. A large book is then
+ * read through one TLB entry per 2 MiB instead of one per 4 KiB: on a
+ * 1,000,000-line replay, whose look-ups land on random orders, TLB misses
+ * and page faults on 4 KiB pages were a fifth of the time. Without huge
+ * pages (or where madvise refuses) the blocks are ordinary memory. */
+#define ARENA_FIRST ((size_t)64 << 10)
+#define ARENA_HUGE ((size_t)2 << 20)
+#define ARENA_MAX ((size_t)32 << 20)
+
+typedef struct ablock {
+	void *base;  /* what to free or unmap */
+	size_t size; /* bytes at base; mapped when >= ARENA_HUGE */
+} ablock;
+
+typedef struct arena {
+	unsigned char *cur; /* the current block's free tail */
+	size_t left;
+	ablock *b;
+	size_t nb, capb;
+	size_t next; /* size of the next block */
+} arena;
+
+static bool grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem);
+
+/* A block of `size` bytes (a multiple of ARENA_HUGE when >= it). */
+static void *block_new(size_t size, void **base)
+{
+	unsigned char *p, *al;
+	size_t lead;
+	if (size < ARENA_HUGE)
+		return *base = malloc(size);
+	p = mmap(NULL, size + ARENA_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return *base = NULL;
+	/* Keep the 2 MiB-aligned part; give back the rest. */
+	al = (unsigned char *)(((uintptr_t)p + ARENA_HUGE - 1) & ~(uintptr_t)(ARENA_HUGE - 1));
+	lead = (size_t)(al - p);
+	if (lead)
+		munmap(p, lead);
+	if (ARENA_HUGE - lead)
+		munmap(al + size, ARENA_HUGE - lead);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(al, size, MADV_HUGEPAGE); /* a hint: refusal is fine */
+#endif
+	return *base = al;
+}
+
+static void block_free(ablock *b)
+{
+	UNPOISON(b->base, b->size); /* the next owner of these addresses starts clean */
+	if (b->size >= ARENA_HUGE)
+		munmap(b->base, b->size);
+	else
+		free(b->base);
+}
+
+/* Zeroed memory for a large table: from ARENA_HUGE on, its own huge-page
+ * mapping (fresh mappings read as zeros); below, calloc(). */
+static size_t big_size(size_t n) { return (n + ARENA_HUGE - 1) & ~(ARENA_HUGE - 1); }
+
+static void *big_calloc(size_t n)
+{
+	void *base;
+	return n < ARENA_HUGE ? calloc(1, n) : block_new(big_size(n), &base);
+}
+
+static void big_free(void *p, size_t n)
+{
+	ablock b = { p, n < ARENA_HUGE ? n : big_size(n) };
+	if (p)
+		block_free(&b);
+}
+
+static void *arena_alloc(arena *a, size_t n)
+{
+	unsigned char *p;
+	n = (n + 15) & ~(size_t)15;
+	if (n > a->left) {
+		size_t size = a->next ? a->next : ARENA_FIRST;
+		void *base;
+		while (size < n)
+			size *= 2;
+		if (!grow(&a->b, a->nb, &a->capb, 8, sizeof(*a->b)) || !(p = block_new(size, &base)))
+			return NULL;
+		a->b[a->nb].base = base;
+		a->b[a->nb].size = size;
+		a->nb++;
+		a->next = size < ARENA_MAX ? size * 2 : size;
+		a->cur = p;
+		a->left = size;
+		POISON(p, size);
+	}
+	p = a->cur;
+	a->cur += n;
+	a->left -= n;
+	UNPOISON(p, n);
+	return p;
+}
+
+/* Give back `p` (of n bytes) if it was the last allocation. */
+static void arena_unalloc(arena *a, void *p, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	if ((unsigned char *)p + n == a->cur) {
+		a->cur = p;
+		a->left += n;
+		POISON(p, n);
+	}
+}
+
+static void arena_free(arena *a)
+{
+	for (size_t i = 0; i < a->nb; i++)
+		block_free(&a->b[i]);
+	free(a->b);
 }
 
 /* ---------------------------------------------------------------- */
@@ -213,13 +347,13 @@ static bool ks_reserve(kset *ks)
 {
 	if ((ks->nlist + 1) * 4 > ks->tcap * 3) { /* keep the load under 3/4 */
 		size_t cap = ks->tcap ? ks->tcap * 2 : 64;
-		kslot *t = calloc(cap, sizeof(*t));
+		kslot *t = big_calloc(cap * sizeof(*t));
 		if (!t)
 			return false;
 		for (size_t i = 0; i < ks->tcap; i++)
 			if (ks->t[i].h)
 				ks_place(t, cap - 1, ks->t[i].h, ks->t[i].node);
-		free(ks->t);
+		big_free(ks->t, ks->tcap * sizeof(*t));
 		ks->t = t;
 		ks->tcap = cap;
 	}
@@ -331,7 +465,7 @@ static void *ks_next(kset *ks, const char *after)
 
 static void ks_free(kset *ks)
 {
-	free(ks->t);
+	big_free(ks->t, ks->tcap * sizeof(*ks->t));
 	free(ks->list);
 }
 
@@ -364,6 +498,7 @@ typedef struct undo {
 
 typedef struct mem {
 	kset items, orders;
+	arena onodes; /* the order nodes */
 	inode *li;  /* last item found: consecutive calls mostly name the same one */
 	onode *lo;  /* last order found */
 	bo_event_rec *ev;
@@ -529,11 +664,11 @@ static int raw_order_put(mem *m, onode *n, const bo_order_rec *r)
 	/* The record says how many lines will follow: room for them in the
 	 * node's own allocation, not a realloc per line. */
 	cap = r->nlines <= 64 ? r->nlines : 0;
-	if (!ks_reserve(&m->orders) || !(n = malloc(sizeof(*n) + cap * LTAIL)))
+	if (!ks_reserve(&m->orders) || !(n = arena_alloc(&m->onodes, sizeof(*n) + cap * LTAIL)))
 		return OOM();
 	n->lines = cap ? n->in : NULL;
 	n->nl = 0;
-	n->cap = cap;
+	n->cap = n->incap = cap;
 	n->r = *r;
 	ks_add(&m->orders, n);
 	m->lo = n; /* its lines come next */
@@ -969,7 +1104,7 @@ static void undo_one(mem *m, const undo *u)
 					m->lo = NULL;
 				if (n->lines != n->in)
 					free(n->lines);
-				free(n);
+				arena_unalloc(&m->onodes, n, sizeof(*n) + n->incap * LTAIL);
 			}
 		}
 		break;
@@ -1570,8 +1705,8 @@ static void mem_close(void *ud)
 		onode *o = m->orders.list[i];
 		if (o->lines != o->in)
 			free(o->lines);
-		free(o);
 	}
+	arena_free(&m->onodes);
 	ks_free(&m->items);
 	ks_free(&m->orders);
 	free(m->ev);
