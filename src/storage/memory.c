@@ -804,6 +804,24 @@ static bool chunks_insert(qvec *qv, size_t k, qchunk *c)
  * returns its index. */
 static size_t chunk_open(qchunk *c, size_t i)
 {
+	/* An append with no room behind but room in front (the fifo steady
+	 * state: fills pop the front, placements push the back) would move
+	 * the whole chunk one slot per append: move it to the front once.
+	 * Likewise a prepend with no room in front. */
+	if (i == c->hi && c->hi == c->cap && c->lo > 0) {
+		size_t n = c->hi - c->lo;
+		memmove(&c->s[0], &c->s[c->lo], n * sizeof(qslot));
+		c->lo = 0;
+		c->hi = (uint32_t)n + 1;
+		return n;
+	}
+	if (i == c->lo && c->lo == 0 && c->hi < c->cap) {
+		size_t n = c->hi;
+		memmove(&c->s[c->cap - n], &c->s[0], n * sizeof(qslot));
+		c->hi = c->cap;
+		c->lo = c->cap - (uint32_t)n - 1;
+		return c->lo;
+	}
 	if (c->lo > 0 && (i - c->lo <= c->hi - i || c->hi == c->cap)) {
 		memmove(&c->s[c->lo - 1], &c->s[c->lo], (i - c->lo) * sizeof(qslot));
 		c->lo--;
