@@ -110,7 +110,7 @@ typedef struct onode {
 
 static void line_out(const onode *n, uint32_t i, bo_line_rec *out)
 {
-	memcpy(out->order_id, n->r.id, strnlen(n->r.id, BO_ID_MAX) + 1);
+	memcpy(out->order_id, n->r.id, sizeof(out->order_id)); /* fixed size: no strnlen() */
 	memcpy((unsigned char *)out + LOFF, n->lines + (size_t)i * LTAIL, LTAIL);
 }
 
@@ -931,9 +931,15 @@ static void qv_close(qvec *qv, qpos p)
  * the order id either: a queue change allocates nothing. */
 static void slot_entry(const inode *it, const qslot *sl, bo_queue_entry *out)
 {
-	const char *id = sl->owned ? (const char *)sl->ref : ((const onode *)sl->ref)->r.id;
-	memcpy(out->sku, it->r.sku, strnlen(it->r.sku, BO_ID_MAX) + 1);
-	memcpy(out->order_id, id, strnlen(id, BO_ID_MAX) + 1);
+	/* Whole arrays where the source is one (a fixed-size copy is a few
+	 * moves; strnlen() first was a call and a loop). */
+	memcpy(out->sku, it->r.sku, sizeof(out->sku));
+	if (sl->owned) {
+		const char *id = sl->ref;
+		memcpy(out->order_id, id, strnlen(id, BO_ID_MAX) + 1);
+	} else {
+		memcpy(out->order_id, ((const onode *)sl->ref)->r.id, sizeof(out->order_id));
+	}
 	out->index = sl->index;
 	out->reserved = 0;
 	out->key = sl->key;
