@@ -3,18 +3,19 @@
 
 int bo__check_id(const char *id, const char *what)
 {
+	const unsigned char *p = (const unsigned char *)id;
 	size_t n = 0;
 	if (!id)
 		return bo__fail(BO_EINVALID, "%s is NULL", what);
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++, n++) {
-		if (n >= BO_ID_MAX)
-			return bo__fail(BO_EINVALID, "%s is longer than %d bytes", what, BO_ID_MAX);
-		if (*p <= 0x20 || *p == 0x7f)
-			return bo__fail(BO_EINVALID, "%s contains white space or a control character", what);
-	}
-	if (n == 0)
-		return bo__fail(BO_EINVALID, "%s is empty", what);
-	return BO_OK;
+	/* Two compares a byte; the reason is sorted out only when the scan
+	 * stops on something other than the end. */
+	while (n < BO_ID_MAX && p[n] > 0x20 && p[n] != 0x7f)
+		n++;
+	if (p[n] == '\0')
+		return n ? BO_OK : bo__fail(BO_EINVALID, "%s is empty", what);
+	if (n == BO_ID_MAX)
+		return bo__fail(BO_EINVALID, "%s is longer than %d bytes", what, BO_ID_MAX);
+	return bo__fail(BO_EINVALID, "%s contains white space or a control character", what);
 }
 
 int bo__check_name(const char *name, const char *what)

@@ -30,12 +30,26 @@ typedef struct token {
 	size_t len;
 } token;
 
-static int is_space(char c)
-{
-	/* ' ', or \t \n \v \f \r (9..13); one compare for the usual byte */
-	unsigned char u = (unsigned char)c;
-	return u <= ' ' && (u == ' ' || (u >= '\t' && u <= '\r'));
-}
+/* Byte classes, one table look-up a byte: white space (' ', \t \n \v
+ * \f \r) and the bytes an id may hold (printable ASCII but ' ', ':'
+ * and '='). */
+enum { C_SPACE = 1, C_ID = 2 };
+
+#define R4(x) x, x, x, x
+#define R16(x) R4(x), R4(x), R4(x), R4(x)
+static const unsigned char byte_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, 0, 0, /* 0x00 */
+	R16(0),                                                                      /* 0x10 */
+	C_SPACE, R4(C_ID), R4(C_ID), R4(C_ID), C_ID, C_ID, C_ID,                     /* 0x20 */
+	R4(C_ID), R4(C_ID), C_ID, C_ID, 0 /* : */, C_ID, C_ID, 0 /* = */, C_ID, C_ID, /* 0x30 */
+	R16(C_ID), R16(C_ID), R16(C_ID),                                             /* 0x40 */
+	R4(C_ID), R4(C_ID), R4(C_ID), C_ID, C_ID, C_ID, 0 /* 0x7f */,                /* 0x70 */
+	R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0),              /* 0x80 */
+};
+#undef R16
+#undef R4
+
+static int is_space(char c) { return byte_class[(unsigned char)c] & C_SPACE; }
 
 /* Next token, or 0 at the end of the line (or at a comment). */
 static int next_token(token *out, parser *p)
@@ -47,6 +61,8 @@ static int next_token(token *out, parser *p)
 		s++;
 	if (s >= p->end || *s == '#') {
 		p->pos = p->end;
+		out->s = p->end; /* an empty token, never read: it keeps the compiler sure of that */
+		out->len = 0;
 		return 0;
 	}
 	e = s;
@@ -93,12 +109,9 @@ int trace_id_valid(const char *s, size_t len)
 
 	if (len < 1 || len > BO_ID_MAX)
 		return 0;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c <= ' ' || c > '~' || c == ':' || c == '=')
+	for (i = 0; i < len; i++)
+		if (!(byte_class[(unsigned char)s[i]] & C_ID))
 			return 0;
-	}
 	return 1;
 }
 
