@@ -52,14 +52,14 @@ int bo__events_flush(bo_txn *t)
 	int rc;
 	if (t->nev == 0)
 		return BO_OK;
-	if ((rc = bo__meta_get(t, "event_seq", &seq, 0)) < 0)
+	if ((rc = bo__meta_get(t, BO_MK_EVENT_SEQ, &seq, 0)) < 0)
 		return rc;
 	for (size_t i = 0; i < t->nev; i++) {
 		t->ev[i].seq = (uint64_t)++seq;
 		if ((rc = inv->st.outbox_append(inv->sd, &t->ev[i])) < 0)
 			return bo__storage_fail(rc, "outbox_append");
 	}
-	return bo__meta_put(t, "event_seq", seq);
+	return bo__meta_put(t, BO_MK_EVENT_SEQ, seq);
 }
 
 const char *bo_event_kind_name(int kind)

@@ -73,15 +73,25 @@ struct bo_txn {
 	uint64_t acked;      /* this call removes delivered events up to here */
 };
 
-/* Metadata cached while a batch holds the store's write lock: within one
+/* The metadata the core keeps in the store's metadata area. */
+typedef enum bo_meta_key {
+	BO_MK_NOW,          /* "now": the latest clock time a call ran at */
+	BO_MK_NEXT_RELEASE, /* "next_release": earliest pending preorder release */
+	BO_MK_LINE_SEQ,     /* "line_seq": last queue sequence handed out */
+	BO_MK_SUB_SEQ,      /* "sub_seq": last subscription sequence */
+	BO_MK_EVENT_SEQ,    /* "event_seq": last event sequence */
+	BO_MK_COUNT
+} bo_meta_key;
+
+/* Metadata cached while a batch holds the store's write lock (within one
  * transaction nobody else can change it, so reads and writes stay in
- * memory and dirty values are written once, when the batch commits. */
-#define BO_META_CACHE 8
+ * memory and dirty values are written once, when the batch commits), and
+ * from call to call when the inventory owns its store (written through). */
 /* Items kept from call to call inside a batch (beyond this, start afresh). */
 #define BO_BATCH_ITEM_CACHE 64
 typedef struct bo_meta_entry {
-	char key[32];
 	int64_t v;
+	bool cached;   /* v and present hold the store's value */
 	bool present;  /* false: the store has no value (readers get their default) */
 	bool dirty;
 } bo_meta_entry;
@@ -103,6 +113,9 @@ struct bo_inventory {
 	bool in_txn;
 	bool batch;
 	bool batch_failed;
+	bool exclusive;      /* the inventory owns its store (bo_inventory_open_store("memory")):
+			      * no one else reads or writes it, so metadata stays cached
+			      * from call to call (written through) */
 	bo_event_rec *dbuf;  /* dispatch: a chunk of pending events */
 	bo_supply_rec *sw_s;  /* ETA: an item's supply, kept from call to call */
 	int64_t *sw_cum;
@@ -110,10 +123,12 @@ struct bo_inventory {
 	uint64_t ack_pending; /* events up to here were delivered; the next call removes them */
 	uint64_t batch_acked; /* the open batch removes delivered events up to here */
 	uint64_t commits;     /* calls committed, to notice calls made by the notifier */
-	bo_meta_entry mc[BO_META_CACHE], mc_saved[BO_META_CACHE];
-	size_t nmc, nmc_saved;
+	bo_meta_entry mc[BO_MK_COUNT], mc_saved[BO_MK_COUNT];
 	bo_txn txn;
 };
+
+/* Mark the store as the inventory's alone (see `exclusive`). */
+BO_INTERNAL void bo__inventory_own_store(bo_inventory *inv);
 
 #define BO_LOCK(inv) pthread_mutex_lock(&(inv)->lock)
 #define BO_UNLOCK(inv) pthread_mutex_unlock(&(inv)->lock)
@@ -132,10 +147,11 @@ BO_INTERNAL int bo__item(bo_txn *t, const char *sku, bo_item_slot **out);
 BO_INTERNAL int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out);
 BO_INTERNAL int bo__next_line_seq(bo_txn *t, uint64_t *out);
 BO_INTERNAL int bo__next_sub_seq(bo_txn *t, uint64_t *out);
-BO_INTERNAL int bo__meta_get(bo_txn *t, const char *key, int64_t *v, int64_t dflt);
-BO_INTERNAL int bo__meta_put(bo_txn *t, const char *key, int64_t v);
+BO_INTERNAL int bo__meta_get(bo_txn *t, bo_meta_key key, int64_t *v, int64_t dflt);
+BO_INTERNAL int bo__meta_put(bo_txn *t, bo_meta_key key, int64_t v);
 BO_INTERNAL int bo__meta_flush(bo_inventory *inv);
-BO_INTERNAL int bo__meta_get_inv(bo_inventory *inv, const char *key, int64_t *v, int64_t dflt);
+BO_INTERNAL int bo__meta_get_inv(bo_inventory *inv, bo_meta_key key, int64_t *v, int64_t dflt);
+BO_INTERNAL void bo__meta_uncache(bo_inventory *inv);
 BO_INTERNAL int bo__line_find(bo_txn *t, const char *order_id, uint32_t nlines, const char *sku, bo_line_rec *out);
 
 /* ---- events (events.c) ---- */

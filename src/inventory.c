@@ -124,6 +124,11 @@ void bo_inventory_free(bo_inventory *inv)
 	free(inv);
 }
 
+void bo__inventory_own_store(bo_inventory *inv)
+{
+	inv->exclusive = true;
+}
+
 int64_t bo__clock_now(bo_inventory *inv)
 {
 	return inv->clock(inv->clock_data);
@@ -167,12 +172,12 @@ static int frame(bo_txn *t, bo_op_fn fn, void *args, int64_t clock)
 			return bo__storage_fail(rc, "outbox_ack");
 		t->acked = t->inv->ack_pending;
 	}
-	if ((rc = bo__meta_get(t, "now", &stored, INT64_MIN)) < 0)
+	if ((rc = bo__meta_get(t, BO_MK_NOW, &stored, INT64_MIN)) < 0)
 		return rc;
 	t->now = clock > stored ? clock : stored;
-	if (t->now != stored && (rc = bo__meta_put(t, "now", t->now)) < 0)
+	if (t->now != stored && (rc = bo__meta_put(t, BO_MK_NOW, t->now)) < 0)
 		return rc;
-	if ((rc = bo__meta_get(t, "next_release", &next_release, INT64_MAX)) < 0)
+	if ((rc = bo__meta_get(t, BO_MK_NEXT_RELEASE, &next_release, INT64_MAX)) < 0)
 		return rc;
 	if (t->now >= next_release && (rc = bo__release_due(t)) < 0)
 		return rc;
@@ -181,9 +186,9 @@ static int frame(bo_txn *t, bo_op_fn fn, void *args, int64_t clock)
 	for (size_t i = 0; i < t->ntouch; i++) /* finishing may touch more */
 		if ((rc = bo__item_finish(t, &t->items[t->touch[i]])) < 0)
 			return rc;
-	if (t->line_seq_dirty && (rc = bo__meta_put(t, "line_seq", t->line_seq)) < 0)
+	if (t->line_seq_dirty && (rc = bo__meta_put(t, BO_MK_LINE_SEQ, t->line_seq)) < 0)
 		return rc;
-	if (t->sub_seq_dirty && (rc = bo__meta_put(t, "sub_seq", t->sub_seq)) < 0)
+	if (t->sub_seq_dirty && (rc = bo__meta_put(t, BO_MK_SUB_SEQ, t->sub_seq)) < 0)
 		return rc;
 	return bo__events_flush(t);
 }
@@ -231,7 +236,6 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 	inv->in_txn = true;
 	if (inv->batch) {
 		memcpy(inv->mc_saved, inv->mc, sizeof(inv->mc));
-		inv->nmc_saved = inv->nmc;
 	}
 	auto_dispatch = !inv->batch && inv->auto_dispatch && inv->has_notifier && !inv->dispatching;
 	rc = tx_begin(inv);
@@ -246,7 +250,8 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 	}
 	if (rc < 0 && inv->batch) {
 		memcpy(inv->mc, inv->mc_saved, sizeof(inv->mc));
-		inv->nmc = inv->nmc_saved;
+	} else if (rc < 0) {
+		bo__meta_uncache(inv); /* the rollback may have undone cached writes */
 	}
 	if (rc < 0)
 		t->nitems = 0; /* the cached items may hold the failed call's changes */
@@ -297,7 +302,7 @@ int bo_inventory_now(int64_t *out, bo_inventory *inv)
 		return bo__fail(BO_EINVALID, "NULL argument");
 	BO_LOCK(inv);
 	bo__error_reset_storage();
-	rc = bo__meta_get_inv(inv, "now", out, 0);
+	rc = bo__meta_get_inv(inv, BO_MK_NOW, out, 0);
 	BO_UNLOCK(inv);
 	return rc;
 }
@@ -424,7 +429,7 @@ int bo_inventory_batch_begin(bo_inventory *inv)
 	}
 	inv->batch = true;
 	inv->batch_failed = false;
-	inv->nmc = 0;
+	bo__meta_uncache(inv);
 	inv->txn.nitems = 0;
 	BO_UNLOCK(inv);
 	return BO_OK;
@@ -454,7 +459,7 @@ int bo_inventory_batch_end(bo_inventory *inv, int commit)
 			rc = bo__fail(BO_ESTORAGE, "the batch failed and was rolled back");
 	}
 	inv->batch_failed = false;
-	inv->nmc = 0;
+	bo__meta_uncache(inv);
 	inv->txn.nitems = 0;
 	if (rc == BO_OK && commit && inv->batch_acked && inv->batch_acked == inv->ack_pending)
 		inv->ack_pending = 0;

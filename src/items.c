@@ -80,7 +80,7 @@ int bo__release_due(bo_txn *t)
 	}
 	if (rc != BO_ENOTFOUND)
 		return bo__storage_fail(rc, "item_next");
-	return bo__meta_put(t, "next_release", next);
+	return bo__meta_put(t, BO_MK_NEXT_RELEASE, next);
 }
 
 /* ---------------------------------------------------------------- */
@@ -133,9 +133,9 @@ static int op_item_set(bo_txn *t, void *p)
 		it->supply_changed = true;
 		bo__eta_mark(it, NULL);
 		if (!it->rec.released) {
-			if ((rc = bo__meta_get(t, "next_release", &next, INT64_MAX)) < 0)
+			if ((rc = bo__meta_get(t, BO_MK_NEXT_RELEASE, &next, INT64_MAX)) < 0)
 				return rc;
-			if (s->release_at < next && (rc = bo__meta_put(t, "next_release", s->release_at)) < 0)
+			if (s->release_at < next && (rc = bo__meta_put(t, BO_MK_NEXT_RELEASE, s->release_at)) < 0)
 				return rc;
 		}
 	}

@@ -54,7 +54,7 @@ int bo_item_status_get(bo_item_status *out, bo_inventory *inv, const char *sku)
 		return rc;
 	BO_LOCK(inv);
 	bo__error_reset_storage();
-	if ((rc = item_read(inv, sku, &r)) < 0 || (rc = bo__meta_get_inv(inv, "now", &now, 0)) < 0)
+	if ((rc = item_read(inv, sku, &r)) < 0 || (rc = bo__meta_get_inv(inv, BO_MK_NOW, &now, 0)) < 0)
 		goto out;
 	fill_status(out, &r, now);
 	for (rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, sku, NULL, &e); rc == BO_OK;
@@ -84,7 +84,7 @@ int bo_item_foreach(bo_inventory *inv, bo_item_cb cb, void *user_data)
 		return bo__fail(BO_EINVALID, "NULL argument");
 	BO_LOCK(inv);
 	bo__error_reset_storage();
-	if ((rc = bo__meta_get_inv(inv, "now", &now, 0)) < 0)
+	if ((rc = bo__meta_get_inv(inv, BO_MK_NOW, &now, 0)) < 0)
 		goto out;
 	while ((rc = inv->st.item_next(inv->sd, after[0] ? after : NULL, &r)) == BO_OK) {
 		memcpy(after, r.sku, sizeof(after));

@@ -2,6 +2,7 @@
  * between the bundled adapters and bo_inventory_open(). Not part of the
  * core: the core never includes an adapter. */
 #include "backorder.h"
+#include "internal.h"
 #include "backorder/memory.h"
 #ifdef BO_HAVE_SQLITE
 #include "backorder/sqlite.h"
@@ -76,5 +77,8 @@ int bo_inventory_open_store(bo_inventory **out, const char *store, const bo_opti
 	rc = bo_inventory_open(out, vt, ud, opts);
 	if (rc < 0 && vt->close)
 		vt->close(ud);
+	/* A memory store made here is this inventory's alone. */
+	if (rc == BO_OK && strcmp(store, "memory") == 0)
+		bo__inventory_own_store(*out);
 	return rc;
 }

@@ -3,77 +3,74 @@
 
 #include <stdlib.h>
 
-static bo_meta_entry *mc_find(bo_inventory *inv, const char *key)
+static const char *const meta_names[BO_MK_COUNT] = { "now", "next_release", "line_seq", "sub_seq", "event_seq" };
+
+/* Is metadata cached? Inside a batch (which holds the write lock), and
+ * always for a store the inventory owns. */
+static bool mc_on(const bo_inventory *inv) { return inv->batch || inv->exclusive; }
+
+void bo__meta_uncache(bo_inventory *inv)
 {
-	for (size_t i = 0; i < inv->nmc; i++)
-		if (inv->mc[i].key[0] == key[0] && strcmp(inv->mc[i].key, key) == 0)
-			return &inv->mc[i];
-	return NULL;
+	for (int k = 0; k < BO_MK_COUNT; k++)
+		inv->mc[k].cached = inv->mc[k].dirty = false;
 }
 
-static bo_meta_entry *mc_add(bo_inventory *inv, const char *key, int64_t v, bool present, bool dirty)
+int bo__meta_get_inv(bo_inventory *inv, bo_meta_key key, int64_t *v, int64_t dflt)
 {
-	bo_meta_entry *e;
-	if (inv->nmc == BO_META_CACHE || strlen(key) >= sizeof(e->key))
-		return NULL;
-	e = &inv->mc[inv->nmc++];
-	strcpy(e->key, key);
-	e->v = v;
-	e->present = present;
-	e->dirty = dirty;
-	return e;
-}
-
-int bo__meta_get_inv(bo_inventory *inv, const char *key, int64_t *v, int64_t dflt)
-{
-	bo_meta_entry *e;
+	bo_meta_entry *e = &inv->mc[key];
 	int rc;
-	if (inv->batch && (e = mc_find(inv, key))) {
+	if (e->cached && mc_on(inv)) {
 		*v = e->present ? e->v : dflt;
 		return BO_OK;
 	}
-	rc = inv->st.meta_get(inv->sd, key, v);
+	rc = inv->st.meta_get(inv->sd, meta_names[key], v);
 	if (rc < 0 && rc != BO_ENOTFOUND)
 		return bo__storage_fail(rc, "meta_get");
-	if (inv->batch)
-		mc_add(inv, key, rc == BO_OK ? *v : 0, rc == BO_OK, false);
+	if (mc_on(inv)) {
+		e->v = rc == BO_OK ? *v : 0;
+		e->present = rc == BO_OK;
+		e->cached = true;
+		e->dirty = false;
+	}
 	if (rc == BO_ENOTFOUND)
 		*v = dflt;
 	return BO_OK;
 }
 
-int bo__meta_get(bo_txn *t, const char *key, int64_t *v, int64_t dflt)
+int bo__meta_get(bo_txn *t, bo_meta_key key, int64_t *v, int64_t dflt)
 {
 	return bo__meta_get_inv(t->inv, key, v, dflt);
 }
 
-int bo__meta_put(bo_txn *t, const char *key, int64_t v)
+int bo__meta_put(bo_txn *t, bo_meta_key key, int64_t v)
 {
 	bo_inventory *inv = t->inv;
-	bo_meta_entry *e;
+	bo_meta_entry *e = &inv->mc[key];
 	int rc;
-	if (inv->batch) {
-		if ((e = mc_find(inv, key))) {
-			e->v = v;
-			e->present = e->dirty = true;
-			return BO_OK;
-		}
-		if (mc_add(inv, key, v, true, true))
-			return BO_OK;
+	if (inv->batch) { /* written when the batch commits */
+		e->v = v;
+		e->present = e->cached = e->dirty = true;
+		return BO_OK;
 	}
-	rc = inv->st.meta_put(inv->sd, key, v);
-	return rc < 0 ? bo__storage_fail(rc, "meta_put") : BO_OK;
+	rc = inv->st.meta_put(inv->sd, meta_names[key], v);
+	if (rc < 0)
+		return bo__storage_fail(rc, "meta_put");
+	if (inv->exclusive) { /* written through: the store stays current */
+		e->v = v;
+		e->present = e->cached = true;
+	}
+	return BO_OK;
 }
 
 int bo__meta_flush(bo_inventory *inv)
 {
-	for (size_t i = 0; i < inv->nmc; i++) {
-		if (!inv->mc[i].dirty)
+	for (int k = 0; k < BO_MK_COUNT; k++) {
+		if (!inv->mc[k].dirty)
 			continue;
-		int rc = inv->st.meta_put(inv->sd, inv->mc[i].key, inv->mc[i].v);
+		int rc = inv->st.meta_put(inv->sd, meta_names[k], inv->mc[k].v);
 		if (rc < 0)
 			return bo__storage_fail(rc, "meta_put");
-		inv->mc[i].dirty = false;
+		inv->mc[k].dirty = false;
 	}
 	return BO_OK;
 }
@@ -175,7 +172,7 @@ int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out)
 	return BO_OK;
 }
 
-static int next_seq(bo_txn *t, const char *key, int64_t *cur, bool *loaded, bool *dirty, uint64_t *out)
+static int next_seq(bo_txn *t, bo_meta_key key, int64_t *cur, bool *loaded, bool *dirty, uint64_t *out)
 {
 	int rc;
 	if (!*loaded) {
@@ -191,12 +188,12 @@ static int next_seq(bo_txn *t, const char *key, int64_t *cur, bool *loaded, bool
 
 int bo__next_line_seq(bo_txn *t, uint64_t *out)
 {
-	return next_seq(t, "line_seq", &t->line_seq, &t->line_seq_loaded, &t->line_seq_dirty, out);
+	return next_seq(t, BO_MK_LINE_SEQ, &t->line_seq, &t->line_seq_loaded, &t->line_seq_dirty, out);
 }
 
 int bo__next_sub_seq(bo_txn *t, uint64_t *out)
 {
-	return next_seq(t, "sub_seq", &t->sub_seq, &t->sub_seq_loaded, &t->sub_seq_dirty, out);
+	return next_seq(t, BO_MK_SUB_SEQ, &t->sub_seq, &t->sub_seq_loaded, &t->sub_seq_dirty, out);
 }
 
 int bo__line_find(bo_txn *t, const char *order_id, uint32_t nlines, const char *sku, bo_line_rec *out)

@@ -529,6 +529,37 @@ static void test_system_clock_by_default(void **state)
 	bo_inventory_free(inv);
 }
 
+static int64_t read_clock(void *user_data) { return *(const int64_t *)user_data; }
+
+/* An inventory that owns its store caches the metadata ("now", sequence
+ * counters) from call to call. A failed call is rolled back, cache and
+ * all: the time it ran at is not kept. */
+static void test_owned_store_failed_call_keeps_clock(void **state)
+{
+	bo_inventory *inv = NULL;
+	bo_options opts = BO_OPTIONS_INIT;
+	int64_t clock = T0, now = 0;
+	bo_order *o = NULL;
+
+	(void)state;
+	opts.clock = read_clock;
+	opts.clock_data = &clock;
+	assert_ok(bo_inventory_open_store(&inv, "memory", &opts));
+	assert_ok(bo_item_set(inv, "a", NULL));
+	clock = T0 + 2 * DAY;
+	assert_rc(bo_order_cancel(inv, "nosuch", NULL, BO_ALL), BO_ENOTFOUND);
+	assert_ok(bo_inventory_now(&now, inv));
+	assert_int_equal(now, T0);
+	clock = T0 + DAY;
+	assert_ok(th_place(inv, "o", "a", 1, 0, BO_NO_TIME));
+	assert_ok(bo_order_get(&o, inv, "o"));
+	assert_int_equal(bo_order_created(o), T0 + DAY);
+	bo_order_free(o);
+	assert_ok(bo_inventory_now(&now, inv));
+	assert_int_equal(now, T0 + DAY);
+	bo_inventory_free(inv);
+}
+
 static void test_bad_settings(void **state)
 {
 	fixture *f = *state;
@@ -580,6 +611,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_insight, th_fixture_setup, th_fixture_teardown),
 		cmocka_unit_test(test_default_policy),
 		cmocka_unit_test(test_system_clock_by_default),
+		cmocka_unit_test(test_owned_store_failed_call_keeps_clock),
 		cmocka_unit_test_setup_teardown(test_bad_settings, th_fixture_setup, th_fixture_teardown),
 	};
 	return cmocka_run_group_tests_name("items", tests, NULL, NULL);
