@@ -52,22 +52,20 @@ typedef struct qslot {
 
 #define QCHUNK 256
 
-typedef struct qchunk {
-	uint32_t lo, hi, cap; /* live slots are s[lo..hi) */
-	qslot s[];
-} qchunk;
-
 typedef struct qpos {
 	size_t k; /* chunk */
 	size_t i; /* slot in the chunk */
 } qpos;
 
-/* A chunk and a copy of its last key: a search picks its chunk from this
- * array alone, without touching the chunks it passes over (on a large
- * book each of those was a cache miss or two). */
+/* A chunk: its slots, its bounds and a copy of its last key. The queue
+ * keeps its chunks' descriptors in one array, so a search picks its chunk,
+ * and an append finds its place, without touching any chunk's memory but
+ * the slots it reads or writes (on a large book each chunk header was a
+ * cache miss). */
 typedef struct qdir {
-	qchunk *c;
-	bo_queue_key last; /* c's last key; meaningless while c is empty */
+	qslot *s;
+	uint32_t lo, hi, cap; /* live slots are s[lo..hi) */
+	bo_queue_key last;    /* s[hi - 1].key; meaningless while the chunk is empty */
 } qdir;
 
 typedef struct qvec {
@@ -632,11 +630,11 @@ static void free_item(inode *n)
 {
 	for (int q = 0; q < 2; q++) {
 		for (size_t k = 0; k < n->q[q].nc; k++) {
-			qchunk *c = n->q[q].d[k].c;
+			qdir *c = &n->q[q].d[k];
 			for (size_t i = c->lo; i < c->hi; i++)
 				if (c->s[i].owned)
 					free(c->s[i].ref);
-			free(c);
+			free(c->s);
 		}
 		free(n->q[q].d);
 	}
@@ -679,9 +677,9 @@ static int raw_order_put(mem *m, onode *n, const bo_order_rec *r)
  * have moved it. */
 static void dir_sync(qvec *qv, size_t k)
 {
-	const qchunk *c = qv->d[k].c;
+	qdir *c = &qv->d[k];
 	if (c->lo < c->hi)
-		qv->d[k].last = c->s[c->hi - 1].key;
+		c->last = c->s[c->hi - 1].key;
 }
 
 static bool same_words(const bo_queue_key *a, const bo_queue_key *b)
@@ -697,7 +695,7 @@ static bool same_words(const bo_queue_key *a, const bo_queue_key *b)
  * shares its policy words, the slots are ordered by sequence numbers that
  * were handed out in order: a guess by interpolation, then a gallop from
  * it, finds the slot in two or three probes instead of eight. */
-static size_t chunk_lower(const qchunk *c, const bo_queue_key *key)
+static size_t chunk_lower(const qdir *c, const bo_queue_key *key)
 {
 	size_t a = c->lo, b = c->hi;
 	const bo_queue_key *first = &c->s[a].key, *last = &c->s[b - 1].key;
@@ -738,14 +736,14 @@ static qpos qv_lower(const qvec *qv, const bo_queue_key *key)
 {
 	qpos p = { 0, 0 };
 	size_t lo = 0, hi;
-	const qchunk *c;
+	const qdir *c;
 	if (qv->nc == 0)
 		return p;
 	/* Keys mostly arrive in order: check the end first. (Only a lone
 	 * chunk can be empty.) */
 	if (qv->n == 0 || keycmp(&qv->d[qv->nc - 1].last, key) < 0) {
 		p.k = qv->nc - 1;
-		p.i = qv->d[p.k].c->hi;
+		p.i = qv->d[p.k].hi;
 		return p;
 	}
 	hi = qv->nc - 1;
@@ -756,7 +754,7 @@ static qpos qv_lower(const qvec *qv, const bo_queue_key *key)
 		else
 			hi = mid;
 	}
-	c = qv->d[lo].c;
+	c = &qv->d[lo];
 	p.k = lo;
 	p.i = chunk_lower(c, key);
 	return p;
@@ -764,10 +762,10 @@ static qpos qv_lower(const qvec *qv, const bo_queue_key *key)
 
 static bool qv_valid(const qvec *qv, qpos p)
 {
-	return p.k < qv->nc && p.i >= qv->d[p.k].c->lo && p.i < qv->d[p.k].c->hi;
+	return p.k < qv->nc && p.i >= qv->d[p.k].lo && p.i < qv->d[p.k].hi;
 }
 
-static qslot *qv_at(const qvec *qv, qpos p) { return &qv->d[p.k].c->s[p.i]; }
+static qslot *qv_at(const qvec *qv, qpos p) { return &qv->d[p.k].s[p.i]; }
 
 /* The slot holding exactly `key`; false if there is none. */
 static bool qv_find(const qvec *qv, const bo_queue_key *key, qpos *out)
@@ -779,30 +777,32 @@ static bool qv_find(const qvec *qv, const bo_queue_key *key, qpos *out)
 	return true;
 }
 
-static qchunk *chunk_new(uint32_t cap, uint32_t at)
+/* A new empty chunk of `cap` slots whose first slot will go at `at`. */
+static bool chunk_alloc(qdir *c, uint32_t cap, uint32_t at)
 {
-	qchunk *c = malloc(sizeof(*c) + cap * sizeof(qslot));
-	if (c) {
-		c->cap = cap;
-		c->lo = c->hi = at;
-	}
-	return c;
+	memset(c, 0, sizeof(*c));
+	if (!(c->s = malloc(cap * sizeof(qslot))))
+		return false;
+	c->cap = cap;
+	c->lo = c->hi = at;
+	return true;
 }
 
-/* Put chunk `c` into the chunk list at index k. */
-static bool chunks_insert(qvec *qv, size_t k, qchunk *c)
+/* Put chunk `c` into the chunk list at index k (this moves the
+ * descriptors from k on: pointers to them go stale). */
+static bool chunks_insert(qvec *qv, size_t k, const qdir *c)
 {
 	if (!grow(&qv->d, qv->nc, &qv->capc, 1, sizeof(*qv->d)))
 		return false;
 	memmove(&qv->d[k + 1], &qv->d[k], (qv->nc - k) * sizeof(*qv->d));
-	qv->d[k].c = c;
+	qv->d[k] = *c;
 	qv->nc++;
 	return true;
 }
 
 /* Open a free slot in chunk `c` at index i (lo <= i <= hi, c not full);
  * returns its index. */
-static size_t chunk_open(qchunk *c, size_t i)
+static size_t chunk_open(qdir *c, size_t i)
 {
 	/* An append with no room behind but room in front (the fifo steady
 	 * state: fills pop the front, placements push the back) would move
@@ -836,74 +836,81 @@ static size_t chunk_open(qchunk *c, size_t i)
  * memory, with nothing changed. */
 static bool qv_open(qvec *qv, qpos *p)
 {
-	qchunk *c;
+	qdir *c, b;
 	uint32_t n;
 	if (qv->nc == 0) {
-		if (!(c = chunk_new(8, 1)) || !chunks_insert(qv, 0, c)) {
-			free(c);
+		if (!chunk_alloc(&b, 8, 1))
+			return false;
+		if (!chunks_insert(qv, 0, &b)) {
+			free(b.s);
 			return false;
 		}
 		p->k = 0;
 		p->i = 1;
 	}
-	c = qv->d[p->k].c;
+	c = &qv->d[p->k];
 	n = c->hi - c->lo;
 	if (n == c->cap && c->cap < QCHUNK) {
 		/* Full: double it, with an eighth of the new room in front. */
 		uint32_t cap = c->cap * 2, front = (cap - n) / 8;
-		qchunk *g = chunk_new(cap, front);
+		qslot *g = malloc(cap * sizeof(qslot));
 		if (!g)
 			return false;
-		memcpy(g->s + front, c->s + c->lo, n * sizeof(qslot));
-		g->hi = front + n;
+		memcpy(g + front, c->s + c->lo, n * sizeof(qslot));
+		free(c->s);
 		p->i = p->i - c->lo + front;
-		free(c);
-		qv->d[p->k].c = c = g;
+		c->s = g;
+		c->cap = cap;
+		c->lo = front;
+		c->hi = front + n;
 	} else if (n == c->cap) {
 		/* Full at QCHUNK: past either end, start a chunk there;
 		 * elsewhere, move the upper half to a chunk of its own. */
-		qchunk *b;
 		if (p->i == c->hi) {
-			if (!(b = chunk_new(QCHUNK, 0)) || !chunks_insert(qv, p->k + 1, b)) {
-				free(b);
+			if (!chunk_alloc(&b, QCHUNK, 0))
+				return false;
+			if (!chunks_insert(qv, p->k + 1, &b)) {
+				free(b.s);
 				return false;
 			}
 			p->k++;
 			p->i = 0;
-			c = b;
 		} else if (p->i == c->lo) {
-			if (!(b = chunk_new(QCHUNK, QCHUNK)) || !chunks_insert(qv, p->k, b)) {
-				free(b);
+			if (!chunk_alloc(&b, QCHUNK, QCHUNK))
+				return false;
+			if (!chunks_insert(qv, p->k, &b)) {
+				free(b.s);
 				return false;
 			}
 			p->i = QCHUNK;
-			c = b;
 		} else {
 			uint32_t half = n / 2;
-			if (!(b = chunk_new(QCHUNK, 0)) || !chunks_insert(qv, p->k + 1, b)) {
-				free(b);
+			if (!chunk_alloc(&b, QCHUNK, 0))
+				return false;
+			memcpy(b.s, c->s + c->lo + half, (n - half) * sizeof(qslot));
+			b.hi = n - half;
+			b.last = c->last; /* the upper half ends where c did */
+			if (!chunks_insert(qv, p->k + 1, &b)) {
+				free(b.s);
 				return false;
 			}
-			memcpy(b->s, c->s + c->lo + half, (n - half) * sizeof(qslot));
-			b->hi = n - half;
+			c = &qv->d[p->k]; /* the insert moved the descriptors */
 			c->hi = c->lo + half;
 			dir_sync(qv, p->k);
-			dir_sync(qv, p->k + 1);
 			if (p->i >= c->hi) {
 				p->i -= c->hi;
 				p->k++;
-				c = b;
 			}
 		}
 	}
-	p->i = chunk_open(c, p->i);
+	p->i = chunk_open(&qv->d[p->k], p->i);
 	return true;
 }
 
 /* Close the slot at p, moving the shorter side; an emptied chunk goes. */
 static void qv_close(qvec *qv, qpos p)
 {
-	qchunk *c = qv->d[p.k].c;
+	qdir *c = &qv->d[p.k];
 	bool was_last = p.i == c->hi - 1;
 	qv->n--;
 	if (p.i - c->lo < c->hi - 1 - p.i) {
@@ -918,7 +925,7 @@ static void qv_close(qvec *qv, qpos p)
 			c->lo = c->hi = c->cap / 8 ? c->cap / 8 : 1; /* keep the last one */
 			return;
 		}
-		free(c);
+		free(c->s);
 		memmove(&qv->d[p.k], &qv->d[p.k + 1], (qv->nc - p.k - 1) * sizeof(*qv->d));
 		qv->nc--;
 	} else if (was_last) {
@@ -998,7 +1005,7 @@ static int raw_qins(mem *m, int q, const bo_queue_entry *e)
 	qv_at(qv, p)->index = e->index;
 	qv_at(qv, p)->owned = o == NULL;
 	qv->n++;
-	if (p.i == qv->d[p.k].c->hi - 1)
+	if (p.i == qv->d[p.k].hi - 1)
 		dir_sync(qv, p.k);
 	return BO_OK;
 }
@@ -1440,14 +1447,14 @@ static int mem_queue_remove(void *ud, int queue, const char *sku, const bo_queue
 /* The position after p, if any. */
 static bool qv_step(const qvec *qv, qpos *p)
 {
-	if (p->i + 1 < qv->d[p->k].c->hi) {
+	if (p->i + 1 < qv->d[p->k].hi) {
 		p->i++;
 		return true;
 	}
 	if (p->k + 1 >= qv->nc)
 		return false;
 	p->k++;
-	p->i = qv->d[p->k].c->lo;
+	p->i = qv->d[p->k].lo;
 	return true;
 }
 
@@ -1460,7 +1467,7 @@ static int mem_queue_next(void *ud, int queue, const char *sku, const bo_queue_k
 		return BO_ENOTFOUND;
 	if (!after) {
 		p.k = 0;
-		p.i = qv->d[0].c->lo;
+		p.i = qv->d[0].lo;
 		if (!qv_valid(qv, p))
 			return BO_ENOTFOUND;
 	} else if (qv_valid(qv, qv->cur) && keycmp(&qv_at(qv, qv->cur)->key, after) == 0) {
@@ -1491,16 +1498,16 @@ static int mem_queue_prev(void *ud, int queue, const char *sku, const bo_queue_k
 		p = qv_lower(qv, before);
 	} else {
 		p.k = qv->nc - 1;
-		p.i = qv->d[p.k].c->hi;
+		p.i = qv->d[p.k].hi;
 	}
 	/* the slot before p */
-	if (p.i > qv->d[p.k].c->lo) {
+	if (p.i > qv->d[p.k].lo) {
 		p.i--;
 	} else {
 		if (p.k == 0)
 			return BO_ENOTFOUND;
 		p.k--;
-		p.i = qv->d[p.k].c->hi - 1;
+		p.i = qv->d[p.k].hi - 1;
 	}
 	if (!qv_valid(qv, p))
 		return BO_ENOTFOUND;
