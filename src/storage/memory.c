@@ -69,10 +69,12 @@ typedef struct qdir {
 } qdir;
 
 typedef struct qvec {
-	qdir *d;
+	qdir *d;   /* &d0 while the queue has room for one chunk */
 	size_t nc, capc;
 	size_t n;  /* live slots in all chunks */
 	qpos cur; /* slot queue_next returned last: O(1) walks */
+	qdir d0;  /* the first chunk's descriptor, in the item's own node:
+		   * most queues are one chunk, found without a miss */
 } qvec;
 
 typedef struct snode {
@@ -636,7 +638,8 @@ static void free_item(inode *n)
 					free(c->s[i].ref);
 			free(c->s);
 		}
-		free(n->q[q].d);
+		if (n->q[q].d != &n->q[q].d0)
+			free(n->q[q].d);
 	}
 	snode *s, *s2;
 	RB_FOREACH_SAFE(s, stree, &n->sup, s2) {
@@ -792,8 +795,19 @@ static bool chunk_alloc(qdir *c, uint32_t cap, uint32_t at)
  * descriptors from k on: pointers to them go stale). */
 static bool chunks_insert(qvec *qv, size_t k, const qdir *c)
 {
-	if (!grow(&qv->d, qv->nc, &qv->capc, 1, sizeof(*qv->d)))
-		return false;
+	if (qv->capc == 0) {
+		qv->d = &qv->d0;
+		qv->capc = 1;
+	} else if (qv->nc == qv->capc) {
+		size_t cap = qv->capc * 2;
+		qdir *d = qv->d == &qv->d0 ? malloc(cap * sizeof(*d)) : realloc(qv->d, cap * sizeof(*d));
+		if (!d)
+			return false;
+		if (qv->d == &qv->d0)
+			d[0] = qv->d0;
+		qv->d = d;
+		qv->capc = cap;
+	}
 	memmove(&qv->d[k + 1], &qv->d[k], (qv->nc - k) * sizeof(*qv->d));
 	qv->d[k] = *c;
 	qv->nc++;
