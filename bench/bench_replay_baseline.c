@@ -5,7 +5,8 @@
  * The program generates a large, realistic trace (a shop with many SKUs:
  * orders of one to three lines, restocks, shipments, cancellations,
  * modifications, purchase orders, count corrections, subscriptions and a
- * clock that moves on), then times, three times each:
+ * clock that moves on), then times, --runs times each (3 by default),
+ * one of each in turn:
  *
  *   baseline  a minimal C book-keeper written for this trace alone: its own
  *             parser, open-addressing hash tables, FIFO queues as linked
@@ -14,7 +15,10 @@
  *   backorder `backorder replay --store memory FILE` (output to /dev/null),
  *             the real program over the real library.
  *
- * and prints both medians and their ratio (the goal: backorder <= 1.5x).
+ * and prints both medians and their ratio (the goal: backorder <= 1.5x),
+ * and the median of the ratios of each pair of runs (taken back to back,
+ * they saw the same machine load; on a shared, noisy machine that figure
+ * moves least).
  * It also counts the lines each one rejected. The baseline keeps DESIGN's
  * fifo semantics (take-back from the lines last in fifo order, which wait
  * again at their place; modify up moves a line to the back), so the counts
@@ -25,13 +29,14 @@
  * --dump format of TRACE.md, ETAs included) must be identical.
  *
  * usage: bench_replay_baseline [--lines N] [--seed S] [--backorder PATH]
- *                              [--trace FILE] [--write FILE] [--check]
+ *                              [--trace FILE] [--write FILE] [--check] [--runs N]
  *   --check        compare rejected lines and dumps; exit 1 if they differ
  *   --write FILE   only write the generated trace to FILE and exit
  *   --trace FILE   use FILE instead of generating one
  *   --backorder    the program (default: ../tools/backorder next to this
  *                  program, or $BACKORDER)
  *   --errors FILE  write the line numbers the baseline rejected (first run)
+ *   --runs N       time N runs of each (1..99, default 3)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -1075,10 +1080,11 @@ static int dbl_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median3(double v[3])
+/* The median of v[0..n) (sorts v). */
+static double median(double *v, int n)
 {
-	qsort(v, 3, sizeof(double), dbl_cmp);
-	return v[1];
+	qsort(v, (size_t)n, sizeof(double), dbl_cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static uint64_t count_errors(const char *path)
@@ -1224,8 +1230,8 @@ int main(int argc, char **argv)
 	uint64_t seed = 42, berr = 0, bev = 0;
 	const char *exe = getenv("BACKORDER"), *trace = NULL, *write_only = NULL;
 	char exe_buf[4096], trace_buf[] = "/tmp/bench_replay_XXXXXX", out_buf[] = "/tmp/bench_replay_out_XXXXXX";
-	double tb[3], tp[3], mb, mp;
-	int i, fd, generated = 0, check_only = 0;
+	double tb[99], tp[99], pr[99], mb, mp, mr;
+	int i, fd, generated = 0, check_only = 0, runs = 3;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--lines") == 0 && i + 1 < argc)
@@ -1240,6 +1246,8 @@ int main(int argc, char **argv)
 			write_only = argv[++i];
 		else if (strcmp(argv[i], "--check") == 0)
 			check_only = 1;
+		else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc && atoi(argv[i + 1]) >= 1 && atoi(argv[i + 1]) <= 99)
+			runs = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--errors") == 0 && i + 1 < argc) {
 			baseline_errors = fopen(argv[++i], "w");
 			if (baseline_errors == NULL) {
@@ -1248,7 +1256,7 @@ int main(int argc, char **argv)
 			}
 		}
 		else {
-			fprintf(stderr, "usage: %s [--lines N] [--seed S] [--backorder PATH] [--trace FILE] [--write FILE] [--errors FILE] [--check]\n",
+			fprintf(stderr, "usage: %s [--lines N] [--seed S] [--backorder PATH] [--trace FILE] [--write FILE] [--errors FILE] [--check] [--runs N]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1301,19 +1309,22 @@ int main(int argc, char **argv)
 	}
 	printf("trace: %s (%ld lines%s)\n", trace, nlines, generated ? ", generated" : "");
 	/* interleave the runs so that both see the same machine load */
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < runs; i++) {
 		tb[i] = run_baseline(trace, &berr, &bev, NULL);
 		tp[i] = run_program(exe, trace, i == 0 ? out_buf : NULL, 0);
 		if (tb[i] < 0 || tp[i] < 0) {
 			fprintf(stderr, "bench: a run failed\n");
 			goto out;
 		}
+		pr[i] = tp[i] / tb[i];
 	}
-	mb = median3(tb);
-	mp = median3(tp);
+	mb = median(tb, runs);
+	mp = median(tp, runs);
+	mr = median(pr, runs);
 	printf("baseline (hand-written C, fifo, no storage): median %.3f s  (%.0f lines/s)\n", mb, (double)nlines / mb);
 	printf("backorder replay --store memory:             median %.3f s  (%.0f lines/s)\n", mp, (double)nlines / mp);
-	printf("ratio backorder/baseline: %.2fx (goal <= 1.50x)\n", mp / mb);
+	printf("ratio backorder/baseline: %.2fx (goal <= 1.50x); median of the %d paired ratios: %.2fx\n", mp / mb,
+	       runs, mr);
 	printf("failed lines: baseline %" PRIu64 ", backorder %" PRIu64 "; baseline events+eta changes %" PRIu64 "\n",
 	       berr, count_errors(out_buf), bev);
 out:
