@@ -112,8 +112,8 @@ typedef struct bo_order bo_order;
  */
 typedef int64_t (*bo_clock_cb)(void *user_data);
 
-/** @brief Current version of ::bo_options. */
-#define BO_OPTIONS_VERSION 1
+/** @brief Current version of ::bo_options (2 added `exclusive`). */
+#define BO_OPTIONS_VERSION 2
 
 /** @brief Options for bo_inventory_open(). Initialise with #BO_OPTIONS_INIT. */
 typedef struct bo_options {
@@ -122,10 +122,19 @@ typedef struct bo_options {
 	void *clock_data;           /**< Passed to `clock`. */
 	const char *default_policy; /**< Policy name for new items; NULL = "fifo". */
 	int auto_dispatch;          /**< Non-zero: dispatch events after every committed call (default 1). */
+	/** Version 2. Non-zero: the caller promises that this inventory is the
+	 * store's only user (no other handle, thread-independent copy or
+	 * process reads or writes it). The library then keeps the store's
+	 * metadata (clock, sequence counters) cached from call to call,
+	 * writing changes through, and trusts that no one else appends
+	 * events. Default 0; bo_inventory_open_store() sets it for `memory`,
+	 * whose store no one else can reach. A store shared while this is set
+	 * can hand out a sequence number twice. */
+	int exclusive;
 } bo_options;
 
 /** @brief Static initialiser for ::bo_options with the defaults. */
-#define BO_OPTIONS_INIT { BO_OPTIONS_VERSION, NULL, NULL, NULL, 1 }
+#define BO_OPTIONS_INIT { BO_OPTIONS_VERSION, NULL, NULL, NULL, 1, 0 }
 
 /**
  * @brief Initialise `opts` with the defaults.
@@ -158,7 +167,8 @@ BO_EXPORT int bo_inventory_open(bo_inventory **out, const bo_storage *storage,
  * `store` is "memory", "sqlite:PATH" or "postgres:CONNINFO" (the adapters
  * compiled into this build; see bo_store_available()). This is the
  * convenience front door used by the `backorder` program and the Python
- * bindings.
+ * bindings. A `memory` store made here belongs to the new inventory alone,
+ * so the inventory opens it as `exclusive` (see ::bo_options).
  *
  * @param out receives the new inventory
  * @param store the store string

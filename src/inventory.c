@@ -12,6 +12,14 @@ static int64_t system_clock(void *user_data)
 	return (int64_t)time(NULL);
 }
 
+/* Bytes of a bo_options of `version` (1: up to auto_dispatch). A caller
+ * built against an older header has a smaller struct: never read or
+ * write past it. */
+static size_t options_size(unsigned int version)
+{
+	return version >= 2 ? sizeof(bo_options) : offsetof(bo_options, exclusive);
+}
+
 int bo_options_init(bo_options *opts, unsigned int version)
 {
 	bo_options def = BO_OPTIONS_INIT;
@@ -19,8 +27,8 @@ int bo_options_init(bo_options *opts, unsigned int version)
 		return bo__fail(BO_EINVALID, "opts is NULL");
 	if (version < 1 || version > BO_OPTIONS_VERSION)
 		return bo__fail(BO_EINVALID, "options version %u is not supported", version);
-	*opts = def;
-	opts->version = version;
+	def.version = version;
+	memcpy(opts, &def, options_size(version));
 	return BO_OK;
 }
 
@@ -72,7 +80,7 @@ int bo_inventory_open(bo_inventory **out, const bo_storage *storage, void *stora
 	if (opts) {
 		if (opts->version < 1 || opts->version > BO_OPTIONS_VERSION)
 			return bo__fail(BO_EINVALID, "options version %u is not supported", opts->version);
-		o = *opts;
+		memcpy(&o, opts, options_size(opts->version));
 	}
 	if (o.default_policy && !bo__policy_find(&(bo_inventory){ 0 }, o.default_policy))
 		return bo__fail(BO_EINVALID, "unknown default policy '%.40s'", o.default_policy);
@@ -86,6 +94,7 @@ int bo_inventory_open(bo_inventory **out, const bo_storage *storage, void *stora
 	inv->clock_data = o.clock ? o.clock_data : NULL;
 	strcpy(inv->default_policy, o.default_policy ? o.default_policy : "fifo");
 	inv->auto_dispatch = o.auto_dispatch != 0;
+	inv->exclusive = o.exclusive != 0;
 	inv->txn.inv = inv;
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);

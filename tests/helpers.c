@@ -71,6 +71,9 @@ bo_inventory *th_open_with(const bo_storage *vt, void *ud, th_clock *clk,
 	opts.clock_data = clk;
 	opts.default_policy = default_policy;
 	opts.auto_dispatch = auto_dispatch;
+	/* BO_TEST_EXCLUSIVE=1 runs a suite with every inventory as its
+	 * store's only user (metadata cached from call to call). */
+	opts.exclusive = getenv("BO_TEST_EXCLUSIVE") != NULL;
 	assert_ok(bo_inventory_open(&inv, vt, ud, &opts));
 	assert_non_null(inv);
 	{

@@ -2,6 +2,7 @@
 #include "helpers.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const int all_codes[] = {
@@ -101,9 +102,41 @@ static void test_options_init(void **state)
 	assert_null(o.clock_data);
 	assert_null(o.default_policy);
 	assert_int_equal(o.auto_dispatch, 1);
+	assert_int_equal(o.exclusive, 0);
 	assert_rc(bo_options_init(NULL, BO_OPTIONS_VERSION), BO_EINVALID);
 	assert_rc(bo_options_init(&o, 0), BO_EINVALID);
 	assert_rc(bo_options_init(&o, BO_OPTIONS_VERSION + 1), BO_EINVALID);
+}
+
+/* A caller built against version 1 of bo_options has a struct that ends
+ * at auto_dispatch: the library neither writes nor reads past it (ASan
+ * reports either on the exact-size allocation). */
+static void test_options_version_1(void **state)
+{
+	size_t v1 = offsetof(bo_options, exclusive);
+	unsigned char *buf = malloc(v1);
+	bo_options *o = (bo_options *)buf, seen;
+	const bo_storage *vt = NULL;
+	void *ud = NULL;
+	bo_inventory *inv = NULL;
+	int64_t now = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_ok(bo_options_init(o, 1));
+	memset(&seen, 0, sizeof(seen));
+	memcpy(&seen, buf, v1); /* read back only what a version 1 caller has */
+	assert_int_equal(seen.version, 1);
+	assert_int_equal(seen.auto_dispatch, 1);
+	assert_ok(bo_memory_storage(&vt, &ud));
+	assert_ok(bo_inventory_open(&inv, vt, ud, o));
+	assert_ok(bo_item_set(inv, "a", NULL));
+	assert_ok(bo_inventory_now(&now, inv));
+	bo_inventory_free(inv);
+	assert_ok(bo_inventory_open_store(&inv, "memory", o));
+	assert_ok(bo_item_set(inv, "a", NULL));
+	bo_inventory_free(inv);
+	free(buf);
 }
 
 static void test_last_error_lifecycle(void **state)
@@ -221,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_event_kind_names),
 		cmocka_unit_test(test_version_and_sizes),
 		cmocka_unit_test(test_options_init),
+		cmocka_unit_test(test_options_version_1),
 		cmocka_unit_test(test_last_error_lifecycle),
 		cmocka_unit_test(test_last_error_names_cause),
 		cmocka_unit_test(test_storage_error_sets_message),
