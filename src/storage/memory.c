@@ -158,14 +158,17 @@ static bool grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem)
 /* ---------------------------------------------------------------- */
 /* Arena: order nodes are allocated from blocks and live until the store
  * closes (or until the creation that made them is undone, which undoes
- * every later change first, so a bump pointer can step back). Blocks grow
- * from 64 KiB by doubling; from 2 MiB on they are mapped on 2 MiB
+ * every later change first, so a bump pointer can step back). Blocks start
+ * at 2 MiB and grow by doubling to 32 MiB; they are mapped on 2 MiB
  * boundaries and marked for transparent huge pages. A large book is then
  * read through one TLB entry per 2 MiB instead of one per 4 KiB: on a
  * 1,000,000-line replay, whose look-ups land on random orders, TLB misses
- * and page faults on 4 KiB pages were a fifth of the time. Without huge
+ * and page faults on 4 KiB pages were a fifth of the time; on a VM a page
+ * fault is dear, and even a 50,000-line replay spent a tenth of its time
+ * in them. The first block is only address space until it is written (one
+ * huge page, 2 MiB of memory, where the kernel grants them). Without huge
  * pages (or where madvise refuses) the blocks are ordinary memory. */
-#define ARENA_FIRST ((size_t)64 << 10)
+#define ARENA_FIRST ((size_t)2 << 20)
 #define ARENA_HUGE ((size_t)2 << 20)
 #define ARENA_MAX ((size_t)32 << 20)
 
@@ -184,13 +187,11 @@ typedef struct arena {
 
 static bool grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem);
 
-/* A block of `size` bytes (a multiple of ARENA_HUGE when >= it). */
+/* A block of `size` bytes, a multiple of ARENA_HUGE. */
 static void *block_new(size_t size, void **base)
 {
 	unsigned char *p, *al;
 	size_t lead;
-	if (size < ARENA_HUGE)
-		return *base = malloc(size);
 	p = mmap(NULL, size + ARENA_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return *base = NULL;
@@ -222,8 +223,17 @@ static size_t big_size(size_t n) { return (n + ARENA_HUGE - 1) & ~(ARENA_HUGE - 
 
 static void *big_calloc(size_t n)
 {
-	void *base;
-	return n < ARENA_HUGE ? calloc(1, n) : block_new(big_size(n), &base);
+	void *base, *p;
+	if (n < ARENA_HUGE)
+		return calloc(1, n);
+	p = block_new(big_size(n), &base);
+#ifdef MADV_POPULATE_WRITE
+	/* A table is written all over as soon as it is made (the rehash):
+	 * fault it in with one call instead of a fault per page. */
+	if (p)
+		(void)madvise(p, big_size(n), MADV_POPULATE_WRITE);
+#endif
+	return p;
 }
 
 static void big_free(void *p, size_t n)
