@@ -217,28 +217,29 @@ static void block_free(ablock *b)
 		free(b->base);
 }
 
-/* Zeroed memory for a large table: from ARENA_HUGE on, its own huge-page
- * mapping (fresh mappings read as zeros); below, calloc(). */
+/* Zeroed memory for a table: from BIG_MIN bytes on, a huge-page mapping
+ * of its own (fresh mappings read as zeros); below, calloc(). */
+#define BIG_MIN ((size_t)128 << 10)
 static size_t big_size(size_t n) { return (n + ARENA_HUGE - 1) & ~(ARENA_HUGE - 1); }
 
 static void *big_calloc(size_t n)
 {
 	void *base, *p;
-	if (n < ARENA_HUGE)
+	if (n < BIG_MIN)
 		return calloc(1, n);
 	p = block_new(big_size(n), &base);
 #ifdef MADV_POPULATE_WRITE
 	/* A table is written all over as soon as it is made (the rehash):
 	 * fault it in with one call instead of a fault per page. */
 	if (p)
-		(void)madvise(p, big_size(n), MADV_POPULATE_WRITE);
+		(void)madvise(p, (n + 4095) & ~(size_t)4095, MADV_POPULATE_WRITE);
 #endif
 	return p;
 }
 
 static void big_free(void *p, size_t n)
 {
-	ablock b = { p, n < ARENA_HUGE ? n : big_size(n) };
+	ablock b = { p, n < BIG_MIN ? n : big_size(n) };
 	if (p)
 		block_free(&b);
 }
