@@ -68,7 +68,10 @@ typedef struct qdir {
 	bo_queue_key last;    /* s[hi - 1].key; meaningless while the chunk is empty */
 } qdir;
 
+struct slab;
+
 typedef struct qvec {
+	struct slab *slab; /* where its chunks' slots come from (the store's) */
 	qdir *d;   /* &d0 while the queue has room for one chunk */
 	size_t nc, capc;
 	size_t n;  /* live slots in all chunks */
@@ -286,6 +289,47 @@ static void arena_free(arena *a)
 	for (size_t i = 0; i < a->nb; i++)
 		block_free(&a->b[i]);
 	free(a->b);
+}
+
+/* Slab: the slot arrays of queue chunks, in sizes 8 << c slots for c in
+ * 0..SLAB_CLASSES-1 (a chunk doubles from 8 slots up to QCHUNK), carved
+ * from an arena (huge pages) and kept on a free list per size when a
+ * chunk grows or goes. */
+#define SLAB_CLASSES 6
+
+typedef struct slab {
+	arena a;
+	void *free[SLAB_CLASSES];
+} slab;
+
+static int slab_class(uint32_t cap)
+{
+	int c = 0;
+	while ((8u << c) < cap)
+		c++;
+	return c;
+}
+
+static void *slab_alloc(slab *sl, uint32_t cap, size_t elem)
+{
+	int c = slab_class(cap);
+	void *p = sl->free[c];
+	if (p) {
+		UNPOISON(p, (size_t)cap * elem);
+		memcpy(&sl->free[c], p, sizeof(void *));
+		return p;
+	}
+	return arena_alloc(&sl->a, (size_t)cap * elem);
+}
+
+static void slab_free(slab *sl, void *p, uint32_t cap, size_t elem)
+{
+	int c = slab_class(cap);
+	if (!p)
+		return;
+	memcpy(p, &sl->free[c], sizeof(void *));
+	sl->free[c] = p;
+	POISON((unsigned char *)p + sizeof(void *), (size_t)cap * elem - sizeof(void *));
 }
 
 /* ---------------------------------------------------------------- */
@@ -510,6 +554,7 @@ typedef struct undo {
 typedef struct mem {
 	kset items, orders;
 	arena onodes; /* the order nodes */
+	slab qslots;  /* the queues' slot arrays */
 	inode *li;  /* last item found: consecutive calls mostly name the same one */
 	onode *lo;  /* last order found */
 	bo_event_rec *ev;
@@ -633,6 +678,7 @@ static int raw_item_put(mem *m, inode *n, const bo_item_rec *r)
 		return OOM();
 	n->r = *r;
 	RB_INIT(&n->sup);
+	n->q[0].slab = n->q[1].slab = &m->qslots;
 	RB_INIT(&n->subs);
 	ks_add(&m->items, n);
 	m->li = n;
@@ -647,7 +693,7 @@ static void free_item(inode *n)
 			for (size_t i = c->lo; i < c->hi; i++)
 				if (c->s[i].owned)
 					free(c->s[i].ref);
-			free(c->s);
+			slab_free(n->q[q].slab, c->s, c->cap, sizeof(qslot));
 		}
 		if (n->q[q].d != &n->q[q].d0)
 			free(n->q[q].d);
@@ -792,10 +838,10 @@ static bool qv_find(const qvec *qv, const bo_queue_key *key, qpos *out)
 }
 
 /* A new empty chunk of `cap` slots whose first slot will go at `at`. */
-static bool chunk_alloc(qdir *c, uint32_t cap, uint32_t at)
+static bool chunk_alloc(qvec *qv, qdir *c, uint32_t cap, uint32_t at)
 {
 	memset(c, 0, sizeof(*c));
-	if (!(c->s = malloc(cap * sizeof(qslot))))
+	if (!(c->s = slab_alloc(qv->slab, cap, sizeof(qslot))))
 		return false;
 	c->cap = cap;
 	c->lo = c->hi = at;
@@ -864,10 +910,10 @@ static bool qv_open(qvec *qv, qpos *p)
 	qdir *c, b;
 	uint32_t n;
 	if (qv->nc == 0) {
-		if (!chunk_alloc(&b, 8, 1))
+		if (!chunk_alloc(qv, &b, 8, 1))
 			return false;
 		if (!chunks_insert(qv, 0, &b)) {
-			free(b.s);
+			slab_free(qv->slab, b.s, b.cap, sizeof(qslot));
 			return false;
 		}
 		p->k = 0;
@@ -878,11 +924,11 @@ static bool qv_open(qvec *qv, qpos *p)
 	if (n == c->cap && c->cap < QCHUNK) {
 		/* Full: double it, with an eighth of the new room in front. */
 		uint32_t cap = c->cap * 2, front = (cap - n) / 8;
-		qslot *g = malloc(cap * sizeof(qslot));
+		qslot *g = slab_alloc(qv->slab, cap, sizeof(qslot));
 		if (!g)
 			return false;
 		memcpy(g + front, c->s + c->lo, n * sizeof(qslot));
-		free(c->s);
+		slab_free(qv->slab, c->s, c->cap, sizeof(qslot));
 		p->i = p->i - c->lo + front;
 		c->s = g;
 		c->cap = cap;
@@ -892,31 +938,31 @@ static bool qv_open(qvec *qv, qpos *p)
 		/* Full at QCHUNK: past either end, start a chunk there;
 		 * elsewhere, move the upper half to a chunk of its own. */
 		if (p->i == c->hi) {
-			if (!chunk_alloc(&b, QCHUNK, 0))
+			if (!chunk_alloc(qv, &b, QCHUNK, 0))
 				return false;
 			if (!chunks_insert(qv, p->k + 1, &b)) {
-				free(b.s);
+				slab_free(qv->slab, b.s, b.cap, sizeof(qslot));
 				return false;
 			}
 			p->k++;
 			p->i = 0;
 		} else if (p->i == c->lo) {
-			if (!chunk_alloc(&b, QCHUNK, QCHUNK))
+			if (!chunk_alloc(qv, &b, QCHUNK, QCHUNK))
 				return false;
 			if (!chunks_insert(qv, p->k, &b)) {
-				free(b.s);
+				slab_free(qv->slab, b.s, b.cap, sizeof(qslot));
 				return false;
 			}
 			p->i = QCHUNK;
 		} else {
 			uint32_t half = n / 2;
-			if (!chunk_alloc(&b, QCHUNK, 0))
+			if (!chunk_alloc(qv, &b, QCHUNK, 0))
 				return false;
 			memcpy(b.s, c->s + c->lo + half, (n - half) * sizeof(qslot));
 			b.hi = n - half;
 			b.last = c->last; /* the upper half ends where c did */
 			if (!chunks_insert(qv, p->k + 1, &b)) {
-				free(b.s);
+				slab_free(qv->slab, b.s, b.cap, sizeof(qslot));
 				return false;
 			}
 			c = &qv->d[p->k]; /* the insert moved the descriptors */
@@ -950,7 +996,7 @@ static void qv_close(qvec *qv, qpos p)
 			c->lo = c->hi = c->cap / 8 ? c->cap / 8 : 1; /* keep the last one */
 			return;
 		}
-		free(c->s);
+		slab_free(qv->slab, c->s, c->cap, sizeof(qslot));
 		memmove(&qv->d[p.k], &qv->d[p.k + 1], (qv->nc - p.k - 1) * sizeof(*qv->d));
 		qv->nc--;
 	} else if (was_last) {
@@ -1763,6 +1809,7 @@ static void mem_close(void *ud)
 			free(o->lines);
 	}
 	arena_free(&m->onodes);
+	arena_free(&m->qslots.a);
 	ks_free(&m->items);
 	ks_free(&m->orders);
 	free(m->ev);
