@@ -1045,6 +1045,14 @@ static void test_ordered_walks(void **state)
 		strcpy(l.sku, "S2");
 		l.ordered = 99;
 		assert_ok(vt->line_put(ud, &l));
+		/* a line that changes its SKU, twice, to a new one and back */
+		l.index = 3;
+		strcpy(l.sku, "S-NEW");
+		assert_ok(vt->line_put(ud, &l));
+		assert_ok(vt->line_get(ud, "LINES", 3, &r));
+		assert_string_equal(r.sku, "S-NEW");
+		strcpy(l.sku, "S1");
+		assert_ok(vt->line_put(ud, &l));
 		assert_ok(vt->rollback(ud));
 		for (i = 0; i < 5; i++) {
 			char want[16];
