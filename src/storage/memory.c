@@ -178,17 +178,19 @@ static bool grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem)
 /* ---------------------------------------------------------------- */
 /* Arena: order nodes are allocated from blocks and live until the store
  * closes (or until the creation that made them is undone, which undoes
- * every later change first, so a bump pointer can step back). Blocks start
- * at 2 MiB and grow by doubling to 32 MiB; they are mapped on 2 MiB
- * boundaries and marked for transparent huge pages. A large book is then
- * read through one TLB entry per 2 MiB instead of one per 4 KiB: on a
- * 1,000,000-line replay, whose look-ups land on random orders, TLB misses
- * and page faults on 4 KiB pages were a fifth of the time; on a VM a page
- * fault is dear, and even a 50,000-line replay spent a tenth of its time
- * in them. The first block is only address space until it is written (one
- * huge page, 2 MiB of memory, where the kernel grants them). Without huge
- * pages (or where madvise refuses) the blocks are ordinary memory. */
-#define ARENA_FIRST ((size_t)2 << 20)
+ * every later change first, so a bump pointer can step back). The first
+ * block is 64 KiB from malloc(), so a small store stays small and cheap
+ * (mapping a huge page for a store of one order made opening and closing
+ * it cost 230 us on a VM, where every mmap and munmap is dear). The next
+ * blocks are 2 MiB, doubling to 32 MiB, mapped on 2 MiB boundaries and
+ * marked for transparent huge pages. A large book is then read through one
+ * TLB entry per 2 MiB instead of one per 4 KiB, and grows with a page
+ * fault per 2 MiB: on a 1,000,000-line replay, whose look-ups land on
+ * random orders, TLB misses and 4 KiB page faults were a fifth of the
+ * time, and even a 50,000-line replay spent a tenth of its time in page
+ * faults. Without huge pages (or where madvise refuses) the blocks are
+ * ordinary memory. */
+#define ARENA_FIRST ((size_t)64 << 10)
 #define ARENA_HUGE ((size_t)2 << 20)
 #define ARENA_MAX ((size_t)32 << 20)
 
@@ -207,11 +209,14 @@ typedef struct arena {
 
 static bool grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem);
 
-/* A block of `size` bytes, a multiple of ARENA_HUGE. */
+/* A block of `size` bytes: malloc'd below ARENA_HUGE, else a mapping (size
+ * a multiple of ARENA_HUGE) on huge pages. */
 static void *block_new(size_t size, void **base)
 {
 	unsigned char *p, *al;
 	size_t lead;
+	if (size < ARENA_HUGE)
+		return *base = malloc(size);
 	p = mmap(NULL, size + ARENA_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return *base = NULL;
@@ -278,7 +283,8 @@ static void *arena_alloc(arena *a, size_t n)
 		a->b[a->nb].base = base;
 		a->b[a->nb].size = size;
 		a->nb++;
-		a->next = size < ARENA_MAX ? size * 2 : size;
+		/* after the small first block, straight to huge pages */
+		a->next = size < ARENA_HUGE ? ARENA_HUGE : size < ARENA_MAX ? size * 2 : size;
 		a->cur = p;
 		a->left = size;
 		POISON(p, size);
