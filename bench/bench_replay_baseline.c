@@ -37,6 +37,11 @@
  *                  program, or $BACKORDER)
  *   --errors FILE  write the line numbers the baseline rejected (first run)
  *   --runs N       time N runs of each (1..99, default 3)
+ *   --in-process   time the baseline inside this process, as releases up to
+ *                  2026-11-30 did: from the second run on it reuses the heap
+ *                  the first one freed, and pays fewer page faults than a
+ *                  program of its own. By default each run is a child
+ *                  process, timed from fork to exit like `backorder`.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -1037,6 +1042,45 @@ static double run_baseline(const char *path, uint64_t *errors, uint64_t *events,
 	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
+/* The baseline in a child process of its own, as `backorder` runs: it
+ * starts on a fresh heap and pays for the memory it touches, instead of
+ * reusing what earlier runs in this process freed. Timed from fork to
+ * exit, like run_program(). */
+static double run_baseline_child(const char *path, uint64_t *errors, uint64_t *events)
+{
+	struct timespec t0, t1;
+	uint64_t r[2];
+	int fd[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe(fd) != 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		uint64_t w[2] = { 0, 0 };
+		close(fd[0]);
+		if (run_baseline(path, &w[0], &w[1], NULL) < 0)
+			_exit(1);
+		_exit(write(fd[1], w, sizeof(w)) == (ssize_t)sizeof(w) ? 0 : 1);
+	}
+	close(fd[1]);
+	n = read(fd[0], r, sizeof(r));
+	close(fd[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || n != (ssize_t)sizeof(r))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*errors = r[0];
+	*events = r[1];
+	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
 /* Run `backorder replay --store memory path` with stdout to `out_path`
  * (or /dev/null); returns seconds, or < 0 on failure. */
 static double run_program(const char *exe, const char *path, const char *out_path, int dump)
@@ -1231,7 +1275,7 @@ int main(int argc, char **argv)
 	const char *exe = getenv("BACKORDER"), *trace = NULL, *write_only = NULL;
 	char exe_buf[4096], trace_buf[] = "/tmp/bench_replay_XXXXXX", out_buf[] = "/tmp/bench_replay_out_XXXXXX";
 	double tb[99], tp[99], pr[99], mb, mp, mr;
-	int i, fd, generated = 0, check_only = 0, runs = 3;
+	int i, fd, generated = 0, check_only = 0, runs = 3, inprocess = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--lines") == 0 && i + 1 < argc)
@@ -1246,6 +1290,8 @@ int main(int argc, char **argv)
 			write_only = argv[++i];
 		else if (strcmp(argv[i], "--check") == 0)
 			check_only = 1;
+		else if (strcmp(argv[i], "--in-process") == 0)
+			inprocess = 1;
 		else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc && atoi(argv[i + 1]) >= 1 && atoi(argv[i + 1]) <= 99)
 			runs = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--errors") == 0 && i + 1 < argc) {
@@ -1256,7 +1302,7 @@ int main(int argc, char **argv)
 			}
 		}
 		else {
-			fprintf(stderr, "usage: %s [--lines N] [--seed S] [--backorder PATH] [--trace FILE] [--write FILE] [--errors FILE] [--check] [--runs N]\n",
+			fprintf(stderr, "usage: %s [--lines N] [--seed S] [--backorder PATH] [--trace FILE] [--write FILE] [--errors FILE] [--check] [--runs N] [--in-process]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1310,7 +1356,11 @@ int main(int argc, char **argv)
 	printf("trace: %s (%ld lines%s)\n", trace, nlines, generated ? ", generated" : "");
 	/* interleave the runs so that both see the same machine load */
 	for (i = 0; i < runs; i++) {
-		tb[i] = run_baseline(trace, &berr, &bev, NULL);
+		tb[i] = inprocess ? run_baseline(trace, &berr, &bev, NULL) : run_baseline_child(trace, &berr, &bev);
+		if (baseline_errors) { /* the first run (a child) wrote them */
+			fclose(baseline_errors);
+			baseline_errors = NULL;
+		}
 		tp[i] = run_program(exe, trace, i == 0 ? out_buf : NULL, 0);
 		if (tb[i] < 0 || tp[i] < 0) {
 			fprintf(stderr, "bench: a run failed\n");
