@@ -8,7 +8,9 @@
  * across the BSDs: well kept, no runtime dependency) on their item's node.
  * uthash and a tree per table did the same job before; each look-up then
  * walked scattered nodes, and on a million-line replay those cache misses
- * were a quarter of the run (docs/PERFORMANCE.md).
+ * were a quarter of the run (docs/PERFORMANCE.md). Order nodes and queue
+ * slot arrays come from arenas on huge pages (see "Arena" below), and a
+ * line points at its SKU, interned once per store.
  * Transactions keep an undo log; savepoints are marks in it.
  *
  * Sees only <backorder/storage.h>. */
