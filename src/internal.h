@@ -113,9 +113,8 @@ struct bo_inventory {
 	bool in_txn;
 	bool batch;
 	bool batch_failed;
-	bool exclusive;      /* the inventory owns its store (bo_inventory_open_store("memory")):
-			      * no one else reads or writes it, so metadata stays cached
-			      * from call to call (written through) */
+	bool exclusive;      /* bo_options.exclusive: no one else reads or writes the store,
+			      * so metadata stays cached from call to call (written through) */
 	bo_event_rec *dbuf;  /* dispatch: a chunk of pending events */
 	bo_supply_rec *sw_s;  /* ETA: an item's supply, kept from call to call */
 	int64_t *sw_cum;
@@ -126,9 +125,6 @@ struct bo_inventory {
 	bo_meta_entry mc[BO_MK_COUNT], mc_saved[BO_MK_COUNT];
 	bo_txn txn;
 };
-
-/* Mark the store as the inventory's alone (see `exclusive`). */
-BO_INTERNAL void bo__inventory_own_store(bo_inventory *inv);
 
 #define BO_LOCK(inv) pthread_mutex_lock(&(inv)->lock)
 #define BO_UNLOCK(inv) pthread_mutex_unlock(&(inv)->lock)

@@ -133,11 +133,6 @@ void bo_inventory_free(bo_inventory *inv)
 	free(inv);
 }
 
-void bo__inventory_own_store(bo_inventory *inv)
-{
-	inv->exclusive = true;
-}
-
 int64_t bo__clock_now(bo_inventory *inv)
 {
 	return inv->clock(inv->clock_data);

@@ -2,7 +2,6 @@
  * between the bundled adapters and bo_inventory_open(). Not part of the
  * core: the core never includes an adapter. */
 #include "backorder.h"
-#include "internal.h"
 #include "backorder/memory.h"
 #ifdef BO_HAVE_SQLITE
 #include "backorder/sqlite.h"
@@ -36,6 +35,7 @@ int bo_inventory_open_store(bo_inventory **out, const char *store, const bo_opti
 {
 	const bo_storage *vt = NULL;
 	void *ud = NULL;
+	bo_options own;
 	int rc;
 	if (!out)
 		return bo__fail(BO_EINVALID, "out is NULL");
@@ -74,11 +74,24 @@ int bo_inventory_open_store(bo_inventory **out, const char *store, const bo_opti
 	}
 	if (rc < 0)
 		return rc;
+	/* A memory store made here is this inventory's alone: open it as
+	 * exclusive. The caller's options are copied field by field, since a
+	 * caller built with version 1 has no room for the flag (a version this
+	 * library does not know is passed on for bo_inventory_open() to
+	 * refuse). */
+	if (strcmp(store, "memory") == 0 && (!opts || (opts->version >= 1 && opts->version <= BO_OPTIONS_VERSION))) {
+		bo_options_init(&own, BO_OPTIONS_VERSION);
+		if (opts) {
+			own.clock = opts->clock;
+			own.clock_data = opts->clock_data;
+			own.default_policy = opts->default_policy;
+			own.auto_dispatch = opts->auto_dispatch;
+		}
+		own.exclusive = 1;
+		opts = &own;
+	}
 	rc = bo_inventory_open(out, vt, ud, opts);
 	if (rc < 0 && vt->close)
 		vt->close(ud);
-	/* A memory store made here is this inventory's alone. */
-	if (rc == BO_OK && strcmp(store, "memory") == 0)
-		bo__inventory_own_store(*out);
 	return rc;
 }
