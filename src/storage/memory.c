@@ -209,8 +209,6 @@ typedef struct arena {
 	size_t next; /* size of the next block */
 } arena;
 
-static bool grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem);
-
 /* A block of `size` bytes: malloc'd below ARENA_HUGE, else a mapping (size
  * a multiple of ARENA_HUGE) on huge pages. */
 static void *block_new(size_t size, void **base)
@@ -731,8 +729,8 @@ static int raw_item_put(mem *m, inode *n, const bo_item_rec *r)
 	if (!ks_reserve(&m->items) || !(n = calloc(1, sizeof(*n))))
 		return OOM();
 	n->r = *r;
-	RB_INIT(&n->sup);
 	n->q[0].slab = n->q[1].slab = &m->qslots;
+	RB_INIT(&n->sup);
 	RB_INIT(&n->subs);
 	ks_add(&m->items, n);
 	m->li = n;
@@ -925,6 +923,15 @@ static bool chunks_insert(qvec *qv, size_t k, const qdir *c)
 	return true;
 }
 
+/* Put new chunk `b` into the list at k, or give its slots back. */
+static bool chunk_place(qvec *qv, size_t k, qdir *b)
+{
+	if (chunks_insert(qv, k, b))
+		return true;
+	slab_free(qv->slab, b->s, b->cap, sizeof(qslot));
+	return false;
+}
+
 /* Open a free slot in chunk `c` at index i (lo <= i <= hi, c not full);
  * returns its index. */
 static size_t chunk_open(qdir *c, size_t i)
@@ -964,12 +971,8 @@ static bool qv_open(qvec *qv, qpos *p)
 	qdir *c, b;
 	uint32_t n;
 	if (qv->nc == 0) {
-		if (!chunk_alloc(qv, &b, 8, 1))
+		if (!chunk_alloc(qv, &b, 8, 1) || !chunk_place(qv, 0, &b))
 			return false;
-		if (!chunks_insert(qv, 0, &b)) {
-			slab_free(qv->slab, b.s, b.cap, sizeof(qslot));
-			return false;
-		}
 		p->k = 0;
 		p->i = 1;
 	}
@@ -992,21 +995,13 @@ static bool qv_open(qvec *qv, qpos *p)
 		/* Full at QCHUNK: past either end, start a chunk there;
 		 * elsewhere, move the upper half to a chunk of its own. */
 		if (p->i == c->hi) {
-			if (!chunk_alloc(qv, &b, QCHUNK, 0))
+			if (!chunk_alloc(qv, &b, QCHUNK, 0) || !chunk_place(qv, p->k + 1, &b))
 				return false;
-			if (!chunks_insert(qv, p->k + 1, &b)) {
-				slab_free(qv->slab, b.s, b.cap, sizeof(qslot));
-				return false;
-			}
 			p->k++;
 			p->i = 0;
 		} else if (p->i == c->lo) {
-			if (!chunk_alloc(qv, &b, QCHUNK, QCHUNK))
+			if (!chunk_alloc(qv, &b, QCHUNK, QCHUNK) || !chunk_place(qv, p->k, &b))
 				return false;
-			if (!chunks_insert(qv, p->k, &b)) {
-				slab_free(qv->slab, b.s, b.cap, sizeof(qslot));
-				return false;
-			}
 			p->i = QCHUNK;
 		} else {
 			uint32_t half = n / 2;
@@ -1015,10 +1010,8 @@ static bool qv_open(qvec *qv, qpos *p)
 			memcpy(b.s, c->s + c->lo + half, (n - half) * sizeof(qslot));
 			b.hi = n - half;
 			b.last = c->last; /* the upper half ends where c did */
-			if (!chunks_insert(qv, p->k + 1, &b)) {
-				slab_free(qv->slab, b.s, b.cap, sizeof(qslot));
+			if (!chunk_place(qv, p->k + 1, &b))
 				return false;
-			}
 			c = &qv->d[p->k]; /* the insert moved the descriptors */
 			c->hi = c->lo + half;
 			dir_sync(qv, p->k);
@@ -1135,6 +1128,13 @@ static int raw_qins(mem *m, int q, const bo_queue_entry *e)
 	return BO_OK;
 }
 
+/* Remove the entry at p (unlogged). */
+static void qv_remove(qvec *qv, qpos p)
+{
+	slot_free(qv_at(qv, p));
+	qv_close(qv, p);
+}
+
 /* Remove the entry with `key` from queue `q` of `it` (unlogged). */
 static bool raw_qdel(inode *it, int q, const bo_queue_key *key)
 {
@@ -1142,8 +1142,7 @@ static bool raw_qdel(inode *it, int q, const bo_queue_key *key)
 	qpos p;
 	if (!qv_find(qv, key, &p))
 		return false;
-	slot_free(qv_at(qv, p));
-	qv_close(qv, p);
+	qv_remove(qv, p);
 	return true;
 }
 
@@ -1570,8 +1569,7 @@ static int mem_queue_remove(void *ud, int queue, const char *sku, const bo_queue
 	slot_entry(it, qv_at(qv, p), &old);
 	if ((rc = log_add(m, U_QDEL, 0, queue, &old, sizeof(old))) < 0)
 		return rc;
-	slot_free(qv_at(qv, p));
-	qv_close(qv, p);
+	qv_remove(qv, p);
 	return BO_OK;
 }
 
