@@ -453,6 +453,7 @@ typedef struct bo_item_status {
 	int64_t revenue_held;           /**< Waiting units x unit price (lines with a price), minor units. */
 	int64_t oldest_wait;            /**< Queue time of the longest-waiting line, or #BO_NO_TIME (bo_item_status_get() only). */
 	int64_t subscribers;            /**< Pending back-in-stock subscriptions. */
+	int64_t late_lines;             /**< Waiting lines whose promised ETA has passed (bo_item_status_get() only; 0 in bo_item_foreach()). */
 } bo_item_status;
 
 /** @brief sizeof(::bo_item_status) as built, for FFI users. @return the size in bytes */
@@ -490,8 +491,9 @@ typedef struct bo_waiting_line {
 	int64_t position;       /**< 1 for the head of the queue. */
 	int64_t units_ahead;    /**< Waiting units of the lines ahead in ETA order. */
 	int64_t backordered;    /**< This line's waiting units. */
-	int64_t eta;            /**< ETA or #BO_NO_TIME. */
+	int64_t eta;            /**< The promised ETA or #BO_NO_TIME. */
 	int64_t queue_time;     /**< When it joined the queue. */
+	int late;               /**< 1 when the promised ETA has passed (the clock, or the inventory's time if later). */
 } bo_waiting_line;
 
 /** @brief Callback of bo_item_waiting_foreach(): 0 to go on, non-zero to stop. */
@@ -630,8 +632,9 @@ typedef struct bo_line_status {
 	int64_t shipped;            /**< Shipped. */
 	int64_t cancelled;          /**< Cancelled. */
 	int64_t unit_price;         /**< Or #BO_NO_PRICE. */
-	int64_t eta;                /**< ETA of the waiting units, or #BO_NO_TIME (none waiting, or unknown). */
+	int64_t eta;                /**< ETA promised for the waiting units, or #BO_NO_TIME (none waiting, or unknown). */
 	int64_t queue_time;         /**< When it joined its queue. */
+	int late;                   /**< 1 when units wait and their promised ETA is before the time the snapshot was taken (the clock, or the inventory's time if later). */
 } bo_line_status;
 
 /** @brief sizeof(::bo_line_status) as built, for FFI users. @return the size in bytes */
@@ -793,6 +796,11 @@ BO_EXPORT int bo_inventory_batch_end(bo_inventory *inv, int commit);
 /**
  * @brief Check the invariants of DESIGN §3 over the whole store (slow: reads
  *        everything). For tests and operators.
+ *
+ * Also checks the ETA promises of DESIGN §6: every waiting line holds the
+ * basis its cover by supply gives today (recomputed from scratch), and an
+ * ETA that basis can give; lines that wait for nothing hold no promise
+ * (not checked with a version 1 storage adapter, which keeps no basis).
  * @param inv the inventory
  * @return #BO_OK; #BO_ESTATE with a message naming the first broken
  *         invariant; #BO_ESTORAGE.

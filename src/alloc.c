@@ -63,7 +63,7 @@ int bo__queue_del(bo_txn *t, int queue, const bo_line_rec *line)
 
 static int line_load(bo_txn *t, const bo_queue_entry *e, bo_line_rec *l)
 {
-	int rc = t->inv->st.line_get(t->inv->sd, e->order_id, e->index, l);
+	int rc = bo__line_get(t->inv, e->order_id, e->index, l);
 	if (rc == BO_ENOTFOUND)
 		return bo__fail(BO_ESTORAGE, "queue of '%s' names a missing line", e->sku);
 	return rc < 0 ? bo__storage_fail(rc, "line_get") : BO_OK;
@@ -98,7 +98,7 @@ static int give(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t take)
 	if (l->backordered == 0) {
 		if ((rc = bo__queue_del(t, BO_QUEUE_WAITING, l)) < 0)
 			return rc;
-		l->eta = BO_NO_TIME;
+		bo__eta_clear(l);
 	}
 	if ((rc = line_store(t, l)) < 0)
 		return rc;
@@ -264,14 +264,20 @@ int bo__take_back(bo_txn *t, bo_item_slot *it)
 			return rc;
 		if (!was_waiting && (rc = bo__queue_add(t, BO_QUEUE_WAITING, &l)) < 0)
 			return rc;
+		/* A line that waits again is settled at the end of the call; one
+		 * that waited already keeps its place, and its promise unless
+		 * the walk finds its basis changed. */
+		if (!was_waiting && (rc = bo__eta_pending(t, it, &l)) < 0)
+			return rc;
 		if ((rc = line_store(t, &l)) < 0)
 			return rc;
-		if ((rc = bo__emit(t, BO_EVENT_BACKORDERED, l.order_id, l.sku, take, BO_NO_TIME, NULL)) < 0)
+		if ((rc = bo__emit(t, BO_EVENT_BACKORDERED, l.order_id, l.sku, take, was_waiting ? l.eta : BO_NO_TIME,
+				   NULL)) < 0)
 			return rc;
 		if ((rc = bo__order_ready(t, l.order_id, &l)) < 0)
 			return rc;
 	}
-	bo__eta_mark(it, NULL);
+	bo__eta_touch(it);
 	return BO_OK;
 }
 
@@ -336,7 +342,7 @@ int bo__rekey(bo_txn *t, bo_item_slot *it)
 	int rc = rekey_queue(t, it, BO_QUEUE_WAITING);
 	if (rc == BO_OK)
 		rc = rekey_queue(t, it, BO_QUEUE_ALLOCATED);
-	bo__eta_mark(it, NULL);
+	bo__eta_all(it);
 	return rc;
 }
 
@@ -353,7 +359,7 @@ int bo__order_ready(bo_txn *t, const char *order_id, const bo_line_rec *known)
 	for (uint32_t i = 0; i < o.nlines && ready; i++) {
 		if (known && known->index == i) {
 			l = *known; /* the caller holds the current version */
-		} else if ((rc = inv->st.line_get(inv->sd, order_id, i, &l)) < 0) {
+		} else if ((rc = bo__line_get(inv, order_id, i, &l)) < 0) {
 			return bo__storage_fail(rc, "line_get");
 		}
 		if (l.backordered > 0)

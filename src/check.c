@@ -14,6 +14,88 @@ static int cmp_sku(const void *a, const void *b)
 	return strcmp(((const sums *)a)->sku, ((const sums *)b)->sku);
 }
 
+/* DESIGN §6 from scratch: walk the item's waiting lines and its supply,
+ * and check that each line holds the basis its cover gives today (no stale
+ * basis) and an ETA that basis can give. Written apart from eta.c, which
+ * works incrementally, so that each checks the other. */
+static int check_promises(bo_inventory *inv, const bo_item_rec *it)
+{
+	bo_supply_rec *sp = NULL, cur;
+	size_t ns = 0, cap = 0, j = 0;
+	int64_t run = it->on_hand - it->allocated, demand = 0;
+	const bo_queue_key *ap = NULL;
+	bo_queue_key k;
+	bo_queue_entry e;
+	bo_line_rec l;
+	int rc;
+
+	if (run < 0)
+		run = 0;
+	while ((rc = inv->st.supply_next(inv->sd, it->sku, ns ? &sp[ns - 1] : NULL, &cur)) == BO_OK) {
+		if (ns == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			bo_supply_rec *n = realloc(sp, nc * sizeof(*n));
+			if (!n) {
+				rc = bo__fail(BO_ESTORAGE, "out of memory");
+				goto out;
+			}
+			sp = n;
+			cap = nc;
+		}
+		sp[ns++] = cur;
+	}
+	if (rc != BO_ENOTFOUND) {
+		rc = bo__storage_fail(rc, "supply_next");
+		goto out;
+	}
+	while ((rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, it->sku, ap, &e)) == BO_OK) {
+		int32_t kind;
+		int64_t base = 0, cum = run;
+		bool ok;
+		k = e.key;
+		ap = &k;
+		if ((rc = bo__line_get(inv, e.order_id, e.index, &l)) < 0) {
+			rc = bo__storage_fail(rc, "line_get");
+			goto out;
+		}
+		demand = bo__add_ok(demand, l.backordered) ? demand + l.backordered : INT64_MAX;
+		for (j = 0; j < ns; j++) {
+			cum = bo__add_ok(cum, sp[j].qty) ? cum + sp[j].qty : INT64_MAX;
+			if (cum >= demand)
+				break;
+		}
+		if (j < ns) {
+			kind = BO_BASIS_SUPPLY;
+			base = sp[j].expected;
+		} else if (it->lead_time != BO_NO_TIME) {
+			kind = BO_BASIS_LEAD;
+			base = it->lead_time;
+		} else {
+			kind = BO_BASIS_UNKNOWN;
+		}
+		if (l.eta_basis != kind || l.eta_base != base || l.eta_release != it->release_at) {
+			rc = bo__fail(BO_ESTATE, "line '%s' of order '%s' holds ETA basis %d/%lld/%lld; its cover gives %d/%lld/%lld",
+				      l.sku, l.order_id, (int)l.eta_basis, (long long)l.eta_base,
+				      (long long)l.eta_release, (int)kind, (long long)base, (long long)it->release_at);
+			goto out;
+		}
+		if (kind == BO_BASIS_UNKNOWN)
+			ok = l.eta == BO_NO_TIME;
+		else
+			ok = l.eta != BO_NO_TIME && (kind != BO_BASIS_SUPPLY || l.eta >= base) &&
+			     (it->release_at == BO_NO_TIME || l.eta >= it->release_at);
+		if (!ok) {
+			rc = bo__fail(BO_ESTATE, "line '%s' of order '%s' holds ETA %lld, which basis %d/%lld cannot give",
+				      l.sku, l.order_id, (long long)l.eta, (int)kind, (long long)base);
+			goto out;
+		}
+	}
+	rc = rc == BO_ENOTFOUND ? BO_OK : bo__storage_fail(rc, "queue_next");
+out:
+	free(sp);
+	return rc;
+}
+
 static int check_locked(bo_inventory *inv)
 {
 	bo_order_rec o;
@@ -28,8 +110,14 @@ static int check_locked(bo_inventory *inv)
 	while ((rc = inv->st.order_next(inv->sd, after[0] ? after : NULL, &o)) == BO_OK) {
 		memcpy(after, o.id, sizeof(after));
 		for (uint32_t i = 0; i < o.nlines; i++) {
-			if ((rc = inv->st.line_get(inv->sd, o.id, i, &l)) < 0) {
+			if ((rc = bo__line_get(inv, o.id, i, &l)) < 0) {
 				rc = bo__storage_fail(rc, "line_get");
+				goto out;
+			}
+			if (inv->st.version >= 2 && l.backordered == 0 &&
+			    (l.eta != BO_NO_TIME || l.eta_basis != BO_BASIS_NONE)) {
+				rc = bo__fail(BO_ESTATE, "line '%s' of order '%s' waits for nothing but holds a promise",
+					      l.sku, o.id);
 				goto out;
 			}
 			if (l.allocated < 0 || l.backordered < 0 || l.shipped < 0 || l.cancelled < 0 ||
@@ -131,6 +219,8 @@ static int check_locked(bo_inventory *inv)
 				      (long long)it.incoming, (long long)incoming);
 			goto out;
 		}
+		if (inv->st.version >= 2 && it.backordered > 0 && (rc = check_promises(inv, &it)) < 0)
+			goto out;
 	}
 	rc = rc == BO_ENOTFOUND ? BO_OK : bo__storage_fail(rc, "item_next");
 out:

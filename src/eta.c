@@ -1,25 +1,66 @@
-/* ETA (DESIGN §6): walk the waiting lines in queue order summing their
- * units, and the supply in expected-time order summing quantities plus
- * unallocated stock; a line's ETA is the time of the first supply record
- * that covers the demand up to and including it. */
+/* ETA promises (DESIGN §6).
+ *
+ * Cover: walk an item's waiting lines in queue order summing their waiting
+ * units (D), and its supply records in expected-time order summing their
+ * quantities after the unallocated stock (S). A line is covered by the
+ * first record at which S reaches D up to and including the line; a line
+ * no record covers is uncovered. Its basis is the record's expected time,
+ * or the lead time (or nothing), plus the item's release time; a line keeps
+ * its ETA while the basis stays the same, and gets a new promise made at
+ * the call's time when it changes.
+ *
+ * What a call reads. Covered lines form a prefix of the queue: D grows
+ * along it. So at the end of a call that changed an item's demand or
+ * supply, the walk goes from the head through the lines covered now, and
+ * on through lines whose stored basis says they were covered before, and
+ * stops at the first line that is uncovered and was uncovered before with
+ * the same basis: every line after it was uncovered before (their stored
+ * bases were exact at the end of the last call, and this call kept the
+ * order of the lines it did not move) and is uncovered now. Lines this
+ * call added or moved are listed as pending and settled one by one. When
+ * the item had no supply and no free stock before the call and has none
+ * after it, no line can be covered and nothing is walked at all. A change
+ * of lead time, release time or policy changes the basis of every line:
+ * then every line is walked. */
 #include "internal.h"
 
 #include <stdlib.h>
 
-void bo__eta_mark(bo_item_slot *it, const bo_queue_key *from)
+/* Supply plus unallocated stock: what can cover waiting lines. */
+int64_t bo__eta_supply(const bo_item_rec *r)
 {
-	if (!from) {
-		it->eta_dirty = true;
-		it->eta_partial = false;
-		return;
+	int64_t free_units = r->on_hand - r->allocated;
+	int64_t s = free_units > 0 ? free_units : 0;
+	return bo__add_ok(s, r->incoming) ? s + r->incoming : INT64_MAX;
+}
+
+void bo__eta_touch(bo_item_slot *it)
+{
+	it->eta_dirty = true;
+}
+
+void bo__eta_all(bo_item_slot *it)
+{
+	it->eta_dirty = true;
+	it->eta_all = true;
+}
+
+int bo__eta_pending(bo_txn *t, bo_item_slot *it, const bo_line_rec *l)
+{
+	if (t->npend == t->pendcap) {
+		size_t nc = t->pendcap ? t->pendcap * 2 : 16;
+		bo_eta_pend *np = realloc(t->pend, nc * sizeof(*np));
+		if (!np)
+			return bo__fail(BO_ESTORAGE, "out of memory");
+		t->pend = np;
+		t->pendcap = nc;
 	}
-	if (!it->eta_dirty) {
-		it->eta_dirty = true;
-		it->eta_partial = true;
-		it->eta_from = *from;
-	} else if (it->eta_partial && bo_queue_key_cmp(from, &it->eta_from) < 0) {
-		it->eta_from = *from;
-	}
+	memcpy(t->pend[t->npend].order_id, l->order_id, sizeof(l->order_id));
+	t->pend[t->npend].index = l->index;
+	t->pend[t->npend].slot = (uint32_t)(it - t->items);
+	t->npend++;
+	it->eta_dirty = true;
+	return BO_OK;
 }
 
 typedef struct supply_walk {
@@ -35,6 +76,8 @@ static int load_supply(bo_txn *t, const bo_item_rec *item, supply_walk *w)
 	int64_t run = item->on_hand - item->allocated;
 	int rc;
 
+	if (run < 0)
+		run = 0;
 	/* The buffers belong to the inventory and outlive the call, so a
 	 * call does not allocate them again. */
 	w->s = inv->sw_s;
@@ -66,191 +109,228 @@ static int load_supply(bo_txn *t, const bo_item_rec *item, supply_walk *w)
 	return BO_OK;
 }
 
-typedef struct eta_state {
-	bo_txn *t;
-	const bo_item_rec *item;
-	supply_walk w;
-	size_t j;
-	int64_t cum;        /* demand so far, including the current line */
-	int64_t unalloc;
-	int64_t beyond;     /* ETA when no supply covers the line */
-} eta_state;
+typedef struct basis {
+	int32_t kind;
+	int64_t base;
+} basis;
 
-static int64_t eta_next(eta_state *st, int64_t units)
+/* The basis of a line with no record under it. */
+static basis uncovered(const bo_item_rec *item)
+{
+	basis b;
+	if (item->lead_time == BO_NO_TIME) {
+		b.kind = BO_BASIS_UNKNOWN;
+		b.base = 0;
+	} else {
+		b.kind = BO_BASIS_LEAD;
+		b.base = item->lead_time;
+	}
+	return b;
+}
+
+/* The basis of a line whose demand up to and including it is `d`; `*j`
+ * is where the search starts (lines come in queue order, so it only moves
+ * forward). */
+static basis cover(const bo_item_rec *item, const supply_walk *w, size_t *j, int64_t d)
+{
+	basis b;
+	while (*j < w->n && w->cum[*j] < d)
+		(*j)++;
+	if (*j < w->n) {
+		b.kind = BO_BASIS_SUPPLY;
+		b.base = w->s[*j].expected;
+		return b;
+	}
+	return uncovered(item);
+}
+
+static int64_t promise(const bo_txn *t, const bo_item_rec *item, basis b)
 {
 	int64_t eta;
-	st->cum = bo__add_ok(st->cum, units) ? st->cum + units : INT64_MAX;
-	if (st->unalloc >= st->cum) {
-		eta = st->t->now;
-	} else {
-		while (st->j < st->w.n && st->w.cum[st->j] < st->cum)
-			st->j++;
-		if (st->j < st->w.n)
-			eta = st->w.s[st->j].expected > st->t->now ? st->w.s[st->j].expected : st->t->now;
-		else
-			eta = st->beyond;
+	switch (b.kind) {
+	case BO_BASIS_SUPPLY:
+		eta = b.base > t->now ? b.base : t->now;
+		break;
+	case BO_BASIS_LEAD:
+		eta = bo__add_ok(t->now, b.base) ? t->now + b.base : INT64_MAX;
+		break;
+	default:
+		return BO_NO_TIME;
 	}
-	if (eta != BO_NO_TIME && st->item->release_at != BO_NO_TIME && eta < st->item->release_at)
-		eta = st->item->release_at;
+	if (item->release_at != BO_NO_TIME && eta < item->release_at)
+		eta = item->release_at;
 	return eta;
 }
 
-static int apply(eta_state *st, bo_line_rec *l)
+static bool same_basis(const bo_line_rec *l, const bo_item_rec *item, basis b)
 {
-	bo_txn *t = st->t;
-	int64_t eta = eta_next(st, l->backordered);
-	bo_event_rec *ev = bo__emitted_backordered(t, l->order_id, l->sku);
+	return l->eta_basis == b.kind && l->eta_base == b.base && l->eta_release == item->release_at;
+}
+
+/* Give line `l` basis `b`: a new promise if the basis changed (an
+ * `eta_changed` event if the date moved, or the date on the line's
+ * `backordered` event of this call). *wrote tells whether `l` changed;
+ * the caller stores it, or bo__eta_promise_new does. */
+static int settle(bo_txn *t, const bo_item_rec *item, bo_line_rec *l, basis b, bool *wrote)
+{
+	bo_event_rec *ev = t->nbackordered ? bo__emitted_backordered(t, l->order_id, l->sku) : NULL;
+	int64_t eta;
 	int rc;
+
+	*wrote = false;
+	if (same_basis(l, item, b)) {
+		if (ev)
+			ev->eta = l->eta;
+		return BO_OK;
+	}
+	eta = promise(t, item, b);
 	if (ev)
 		ev->eta = eta;
-	if (eta == l->eta)
-		return BO_OK;
-	if (!ev && (rc = bo__emit(t, BO_EVENT_ETA_CHANGED, l->order_id, l->sku, l->backordered, eta, NULL)) < 0)
+	else if (eta != l->eta &&
+		 (rc = bo__emit(t, BO_EVENT_ETA_CHANGED, l->order_id, l->sku, l->backordered, eta, NULL)) < 0)
 		return rc;
 	l->eta = eta;
-	rc = t->inv->st.line_put(t->inv->sd, l);
+	l->eta_basis = b.kind;
+	l->eta_base = b.base;
+	l->eta_release = item->release_at;
+	*wrote = true;
+	return BO_OK;
+}
+
+static int store_line(bo_txn *t, const bo_line_rec *l)
+{
+	int rc = t->inv->st.line_put(t->inv->sd, l);
 	return rc < 0 ? bo__storage_fail(rc, "line_put") : BO_OK;
 }
 
-int bo__eta_refresh(bo_txn *t, bo_item_slot *it)
-{
-	bo_inventory *inv = t->inv;
-	eta_state st;
-	bo_queue_entry e;
-	bo_line_rec l, *tail = NULL;
-	size_t ntail = 0, tcap = 0;
-	bo_queue_key after;
-	const bo_queue_key *ap = NULL;
-	int rc;
-
-	it->eta_dirty = false;
-	/* Without supply and lead time every ETA is unknown; if this call did
-	 * not just take supply or lead time away, they are stored as unknown
-	 * already (the call that did refreshed them all). */
-	if (!it->supply_changed && it->rec.incoming == 0 && it->rec.lead_time == BO_NO_TIME)
-		return BO_OK;
-	memset(&st, 0, sizeof(st));
-	st.t = t;
-	st.item = &it->rec;
-	st.unalloc = it->rec.on_hand - it->rec.allocated;
-	st.beyond = it->rec.lead_time == BO_NO_TIME ? BO_NO_TIME
-		  : (bo__add_ok(t->now, it->rec.lead_time) ? t->now + it->rec.lead_time : INT64_MAX);
-	if (it->rec.backordered == 0) {
-		it->rec.eta_time = t->now;
-		it->dirty = true;
-		return BO_OK;
-	}
-	if ((rc = load_supply(t, &it->rec, &st.w)) < 0)
-		goto out;
-
-	/* Lines ahead of eta_from keep their ETA if they were computed at
-	 * this very time (eta_time), or if no ETA depends on the clock: no
-	 * lead time and no overdue supply (both count from now). */
-	if (it->eta_partial && it->rec.eta_time != t->now &&
-	    (it->rec.lead_time != BO_NO_TIME || (st.w.n > 0 && st.w.s[0].expected < t->now)))
-		it->eta_partial = false;
-	if (!it->eta_partial) {
-		it->rec.eta_time = t->now;
-		it->dirty = true;
-	}
-	if (it->eta_partial) {
-		/* Lines ahead of eta_from are unchanged; collect the tail to
-		 * learn the demand ahead of it. */
-		int64_t tail_units = 0;
-		after = it->eta_from;
-		if (after.seq > 0) {
-			after.seq--;
-			ap = &after;
-		} /* seq 0 never occurs: sequences start at 1 */
-		while ((rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, it->rec.sku, ap, &e)) == BO_OK) {
-			if (ntail == tcap) {
-				size_t nc = tcap ? tcap * 2 : 16;
-				bo_line_rec *nt = realloc(tail, nc * sizeof(*nt));
-				if (!nt) {
-					rc = bo__fail(BO_ESTORAGE, "out of memory");
-					goto out;
-				}
-				tail = nt;
-				tcap = nc;
-			}
-			rc = inv->st.line_get(inv->sd, e.order_id, e.index, &tail[ntail]);
-			if (rc < 0) {
-				rc = bo__storage_fail(rc, "line_get");
-				goto out;
-			}
-			tail_units += tail[ntail].backordered;
-			ntail++;
-			after = e.key;
-			ap = &after;
-		}
-		if (rc != BO_ENOTFOUND) {
-			rc = bo__storage_fail(rc, "queue_next");
-			goto out;
-		}
-		st.cum = it->rec.backordered - tail_units;
-		rc = BO_OK;
-		for (size_t i = 0; i < ntail && rc == BO_OK; i++)
-			rc = apply(&st, &tail[i]);
-		goto out;
-	}
-
-	while ((rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, it->rec.sku, ap, &e)) == BO_OK) {
-		rc = inv->st.line_get(inv->sd, e.order_id, e.index, &l);
-		if (rc < 0) {
-			rc = bo__storage_fail(rc, "line_get");
-			goto out;
-		}
-		if ((rc = apply(&st, &l)) < 0)
-			goto out;
-		after = e.key;
-		ap = &after;
-	}
-	rc = rc == BO_ENOTFOUND ? BO_OK : bo__storage_fail(rc, "queue_next");
-out:
-	free(tail);
-	return rc;
-}
-
-/* A new waiting line that joins the back of its queue needs only its own
- * ETA: nothing ahead of it moves. Computes it into l->eta and sets *done,
- * or leaves *done false when the general refresh must run (the line is
- * not at the back, the item's ETAs are already due for a refresh, or they
- * depend on a clock reading other than this call's). Call after the
- * item's counters include the line and before the line joins the queue. */
-int bo__eta_append(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done)
+/* A new waiting line whose place can be settled at once: nothing else of
+ * the item changed in this call, and either no line can be covered (no
+ * supply, no free stock) or it joins the back of the queue, so the demand
+ * ahead of it is the item's backordered units before it. Sets the line's
+ * promise and *done; else leaves *done false (the caller lists it as
+ * pending). Call after the item's counters include the line and before
+ * the line is stored or joins the queue. */
+int bo__eta_promise_new(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done)
 {
 	bo_inventory *inv = t->inv;
 	bo_queue_entry tail;
-	eta_state st;
+	supply_walk w;
+	size_t j = 0;
+	basis b;
 	int rc;
 
 	*done = false;
 	if (it->eta_dirty)
 		return BO_OK;
-	if (!it->supply_changed && it->rec.incoming == 0 && it->rec.lead_time == BO_NO_TIME) {
-		l->eta = BO_NO_TIME; /* no supply, no lead time: unknown, wherever it queues */
-		*done = true;
-		return BO_OK;
+	if (bo__eta_supply(&it->rec) == 0) {
+		b = uncovered(&it->rec);
+	} else {
+		rc = inv->st.queue_prev(inv->sd, BO_QUEUE_WAITING, it->rec.sku, NULL, &tail);
+		if (rc == BO_OK && bo_queue_key_cmp(&tail.key, &l->key) > 0)
+			return BO_OK; /* it queues ahead of others: they may move */
+		if (rc < 0 && rc != BO_ENOTFOUND)
+			return bo__storage_fail(rc, "queue_prev");
+		if ((rc = load_supply(t, &it->rec, &w)) < 0)
+			return rc;
+		b = cover(&it->rec, &w, &j, it->rec.backordered); /* includes the line */
 	}
-	rc = inv->st.queue_prev(inv->sd, BO_QUEUE_WAITING, it->rec.sku, NULL, &tail);
-	if (rc == BO_OK && bo_queue_key_cmp(&tail.key, &l->key) > 0)
-		return BO_OK;
-	if (rc < 0 && rc != BO_ENOTFOUND)
-		return bo__storage_fail(rc, "queue_prev");
-	memset(&st, 0, sizeof(st));
-	st.t = t;
-	st.item = &it->rec;
-	st.unalloc = it->rec.on_hand - it->rec.allocated;
-	st.beyond = it->rec.lead_time == BO_NO_TIME ? BO_NO_TIME
-		  : (bo__add_ok(t->now, it->rec.lead_time) ? t->now + it->rec.lead_time : INT64_MAX);
-	if ((rc = load_supply(t, &it->rec, &st.w)) < 0)
-		goto out;
-	if (it->rec.eta_time != t->now &&
-	    (it->rec.lead_time != BO_NO_TIME || (st.w.n > 0 && st.w.s[0].expected < t->now)))
-		goto out; /* lines ahead hold ETAs of another time: refresh them all */
-	st.cum = it->rec.backordered - l->backordered;
-	l->eta = eta_next(&st, l->backordered);
+	l->eta = promise(t, &it->rec, b);
+	l->eta_basis = b.kind;
+	l->eta_base = b.base;
+	l->eta_release = it->rec.release_at;
 	*done = true;
-out:
-	return rc;
+	return BO_OK;
+}
+
+/* Settle the pending lines of slot `it` that the walk did not reach: all
+ * of them are uncovered (they sort after an uncovered line, or no line
+ * can be covered). `stop` is the key the walk stopped at (NULL: it walked
+ * every line, or did not walk). */
+static int settle_pending(bo_txn *t, bo_item_slot *it, const bo_queue_key *stop, bool walked_all)
+{
+	bo_inventory *inv = t->inv;
+	uint32_t slot = (uint32_t)(it - t->items);
+	basis b = uncovered(&it->rec);
+	bo_line_rec l;
+	bool wrote;
+	int rc;
+
+	for (size_t i = 0; i < t->npend; i++) {
+		bo_eta_pend *p = &t->pend[i];
+		if (p->slot != slot)
+			continue;
+		p->slot = UINT32_MAX; /* settled once, even if listed twice */
+		if (walked_all)
+			continue;
+		if ((rc = bo__line_get(inv, p->order_id, p->index, &l)) < 0)
+			return rc == BO_ENOTFOUND ? bo__fail(BO_ESTORAGE, "line %u of order '%s' is missing",
+							      p->index, p->order_id)
+						  : bo__storage_fail(rc, "line_get");
+		if (l.backordered == 0 || strcmp(l.sku, it->rec.sku) != 0)
+			continue;
+		if (stop && bo_queue_key_cmp(&l.key, stop) <= 0)
+			continue; /* the walk settled it */
+		if ((rc = settle(t, &it->rec, &l, b, &wrote)) < 0)
+			return rc;
+		if (wrote && (rc = store_line(t, &l)) < 0)
+			return rc;
+	}
+	return BO_OK;
+}
+
+int bo__eta_refresh(bo_txn *t, bo_item_slot *it)
+{
+	bo_inventory *inv = t->inv;
+	supply_walk w;
+	bo_queue_entry e;
+	bo_line_rec l;
+	bo_queue_key after;
+	const bo_queue_key *ap = NULL;
+	int64_t supply, demand = 0;
+	size_t j = 0;
+	bool all = it->eta_all, wrote;
+	int rc;
+
+	it->eta_dirty = false;
+	it->eta_all = false;
+	supply = bo__eta_supply(&it->rec);
+	if (!all && supply == 0 && it->supply0 == 0) /* nothing was or is covered */
+		return settle_pending(t, it, NULL, false);
+	if ((rc = load_supply(t, &it->rec, &w)) < 0)
+		return rc;
+	while ((rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, it->rec.sku, ap, &e)) == BO_OK) {
+		bool was_uncovered, now_covered;
+		basis b;
+		if ((rc = bo__line_get(inv, e.order_id, e.index, &l)) < 0)
+			return rc == BO_ENOTFOUND ? bo__fail(BO_ESTORAGE, "queue of '%s' names a missing line", e.sku)
+						  : bo__storage_fail(rc, "line_get");
+		demand = bo__add_ok(demand, l.backordered) ? demand + l.backordered : INT64_MAX;
+		b = cover(&it->rec, &w, &j, demand);
+		now_covered = b.kind == BO_BASIS_SUPPLY;
+		was_uncovered = l.eta_basis == BO_BASIS_UNKNOWN || l.eta_basis == BO_BASIS_LEAD;
+		if (!all && !now_covered && was_uncovered && same_basis(&l, &it->rec, b)) {
+			/* The first line uncovered before and after: the rest are too. */
+			if ((rc = settle(t, &it->rec, &l, b, &wrote)) < 0) /* its backordered event, if any */
+				return rc;
+			return settle_pending(t, it, &e.key, false);
+		}
+		if ((rc = settle(t, &it->rec, &l, b, &wrote)) < 0)
+			return rc;
+		if (wrote && (rc = store_line(t, &l)) < 0)
+			return rc;
+		after = e.key;
+		ap = &after;
+	}
+	if (rc != BO_ENOTFOUND)
+		return bo__storage_fail(rc, "queue_next");
+	return settle_pending(t, it, NULL, true);
+}
+
+/* A line that stops waiting holds no promise. */
+void bo__eta_clear(bo_line_rec *l)
+{
+	l->eta = BO_NO_TIME;
+	l->eta_basis = BO_BASIS_NONE;
+	l->eta_base = 0;
+	l->eta_release = BO_NO_TIME;
 }

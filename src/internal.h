@@ -47,11 +47,19 @@ typedef struct bo_item_slot {
 	bool touched;        /* used by the running call (listed in bo_txn.touch) */
 	bool dirty;          /* write back at finish */
 	bool need_fill;      /* stock may be free: fill waiting lines at finish */
-	bool eta_dirty;      /* ETAs need a refresh at finish */
-	bool eta_partial;    /* only lines from eta_from onward */
+	bool eta_dirty;      /* demand or supply changed: settle ETAs at finish */
+	bool eta_all;        /* every line's basis changed (lead time, release time, policy) */
 	bool supply_changed; /* this call changed supply, lead time or release time */
-	bo_queue_key eta_from;
+	int64_t supply0;     /* bo__eta_supply() when the call first touched the item */
 } bo_item_slot;
+
+/* A line this call added to its queue or moved in it: its promise is
+ * settled at the end of the call (eta.c). */
+typedef struct bo_eta_pend {
+	char order_id[BO_ID_MAX + 1];
+	uint32_t index;
+	uint32_t slot;       /* index into bo_txn.items; UINT32_MAX once settled */
+} bo_eta_pend;
 
 struct bo_txn {
 	bo_inventory *inv;
@@ -71,6 +79,8 @@ struct bo_txn {
 	size_t ntouch;
 	size_t nbackordered; /* backordered events in ev */
 	uint64_t acked;      /* this call removes delivered events up to here */
+	bo_eta_pend *pend;   /* lines whose promise is settled at the end of the call */
+	size_t npend, pendcap;
 };
 
 /* The metadata the core keeps in the store's metadata area. */
@@ -148,6 +158,9 @@ BO_INTERNAL int bo__meta_put(bo_txn *t, bo_meta_key key, int64_t v);
 BO_INTERNAL int bo__meta_flush(bo_inventory *inv);
 BO_INTERNAL int bo__meta_get_inv(bo_inventory *inv, bo_meta_key key, int64_t *v, int64_t dflt);
 BO_INTERNAL void bo__meta_uncache(bo_inventory *inv);
+/* line_get through the vtable; with a version 1 adapter the fields it does
+ * not know are cleared (no stored ETA basis). */
+BO_INTERNAL int bo__line_get(bo_inventory *inv, const char *order_id, uint32_t index, bo_line_rec *out);
 BO_INTERNAL int bo__line_find(bo_txn *t, const char *order_id, uint32_t nlines, const char *sku, bo_line_rec *out);
 
 /* ---- events (events.c) ---- */
@@ -181,9 +194,20 @@ BO_INTERNAL int bo__order_ready(bo_txn *t, const char *order_id, const bo_line_r
 BO_INTERNAL bool bo__in_preorder(const bo_txn *t, const bo_item_rec *item);
 
 /* ---- ETA (eta.c) ---- */
+/* Settle the promises of the item's waiting lines at the end of a call. */
 BO_INTERNAL int bo__eta_refresh(bo_txn *t, bo_item_slot *it);
-BO_INTERNAL void bo__eta_mark(bo_item_slot *it, const bo_queue_key *from);
-BO_INTERNAL int bo__eta_append(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done);
+/* The item's demand or supply changed in this call. */
+BO_INTERNAL void bo__eta_touch(bo_item_slot *it);
+/* Every line's basis changed (lead time, release time, policy). */
+BO_INTERNAL void bo__eta_all(bo_item_slot *it);
+/* Line `l` joined the item's waiting queue or moved in it in this call. */
+BO_INTERNAL int bo__eta_pending(bo_txn *t, bo_item_slot *it, const bo_line_rec *l);
+/* Promise a new waiting line at once when that is safe (see eta.c). */
+BO_INTERNAL int bo__eta_promise_new(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done);
+/* A line that stops waiting drops its promise. */
+BO_INTERNAL void bo__eta_clear(bo_line_rec *l);
+/* Free stock plus incoming supply: what can cover waiting lines. */
+BO_INTERNAL int64_t bo__eta_supply(const bo_item_rec *r);
 
 /* ---- items (items.c) ---- */
 BO_INTERNAL int bo__item_finish(bo_txn *t, bo_item_slot *it);

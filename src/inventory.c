@@ -126,6 +126,7 @@ void bo_inventory_free(bo_inventory *inv)
 	free(inv->txn.ev);
 	free(inv->txn.items);
 	free(inv->txn.touch);
+	free(inv->txn.pend);
 	free(inv->dbuf);
 	free(inv->sw_s);
 	free(inv->sw_cum);
@@ -224,7 +225,7 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 		for (size_t i = 0; i < t->ntouch; i++) {
 			if (t->touch[i] < t->nitems) {
 				bo_item_slot *it = &t->items[t->touch[i]];
-				it->dirty = it->need_fill = it->eta_dirty = it->eta_partial = it->supply_changed = false;
+				it->dirty = it->need_fill = it->eta_dirty = it->eta_all = it->supply_changed = false;
 				it->touched = false;
 			}
 		}
@@ -232,6 +233,7 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 		t->nitems = 0;
 	}
 	t->ntouch = 0;
+	t->npend = 0;
 	t->nev = 0;
 	t->nbackordered = 0;
 	t->event_seq_loaded = t->line_seq_loaded = t->sub_seq_loaded = false;

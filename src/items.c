@@ -32,7 +32,7 @@ int bo__item_finish(bo_txn *t, bo_item_slot *it)
 		if (it->rec.backordered > 0 && it->rec.on_hand > it->rec.allocated) {
 			if ((rc = bo__fill(t, it)) < 0)
 				return rc;
-			bo__eta_mark(it, NULL);
+			bo__eta_touch(it);
 		}
 	}
 	if (it->eta_dirty && (rc = bo__eta_refresh(t, it)) < 0)
@@ -71,9 +71,8 @@ int bo__release_due(bo_txn *t)
 		bo_item_slot *it;
 		if ((rc = bo__item(t, r.sku, &it)) < 0)
 			return rc;
-		it->rec.released = 1;
+		it->rec.released = 1; /* the release time is part of every basis; passing it changes none */
 		it->dirty = true;
-		bo__eta_mark(it, NULL);
 		if ((rc = bo__emit(t, BO_EVENT_RELEASED, NULL, r.sku, it->rec.allocated + it->rec.backordered,
 				   BO_NO_TIME, NULL)) < 0)
 			return rc;
@@ -114,10 +113,10 @@ static int op_item_set(bo_txn *t, void *p)
 		it->rec.max_backorder = s->max_backorder;
 	if (s->fields & BO_ITEM_PREORDER_MAX)
 		it->rec.preorder_max = s->preorder_max;
-	if (s->fields & BO_ITEM_LEAD_TIME) {
+	if ((s->fields & BO_ITEM_LEAD_TIME) && it->rec.lead_time != s->lead_time) {
 		it->rec.lead_time = s->lead_time;
 		it->supply_changed = true;
-		bo__eta_mark(it, NULL);
+		bo__eta_all(it); /* the basis of every uncovered line */
 	}
 	if ((s->fields & BO_ITEM_POLICY) && strcmp(it->rec.policy, s->policy) != 0) {
 		if (!bo__policy_find(t->inv, s->policy))
@@ -126,12 +125,12 @@ static int op_item_set(bo_txn *t, void *p)
 		if ((rc = bo__rekey(t, it)) < 0)
 			return rc;
 	}
-	if (s->fields & BO_ITEM_RELEASE_AT) {
+	if ((s->fields & BO_ITEM_RELEASE_AT) && it->rec.release_at != s->release_at) {
 		int64_t next;
 		it->rec.release_at = s->release_at;
 		it->rec.released = s->release_at == BO_NO_TIME || s->release_at <= t->now;
 		it->supply_changed = true;
-		bo__eta_mark(it, NULL);
+		bo__eta_all(it); /* part of every line's basis */
 		if (!it->rec.released) {
 			if ((rc = bo__meta_get(t, BO_MK_NEXT_RELEASE, &next, INT64_MAX)) < 0)
 				return rc;
@@ -213,7 +212,7 @@ static int op_receive(bo_txn *t, void *p)
 	it->rec.on_hand += a->qty;
 	it->dirty = true;
 	it->need_fill = true;
-	bo__eta_mark(it, NULL);
+	bo__eta_touch(it);
 	return BO_OK;
 }
 
@@ -244,7 +243,7 @@ static int op_adjust(bo_txn *t, void *p)
 				(long long)a->qty, (long long)it->rec.on_hand);
 	it->rec.on_hand += a->qty;
 	it->dirty = true;
-	bo__eta_mark(it, NULL);
+	bo__eta_touch(it);
 	if (a->qty > 0)
 		it->need_fill = true;
 	else if (it->rec.on_hand < it->rec.allocated)
@@ -292,7 +291,7 @@ static int op_supply_set(bo_txn *t, void *p)
 	it->rec.incoming = incoming;
 	it->dirty = true;
 	it->supply_changed = true;
-	bo__eta_mark(it, NULL);
+	bo__eta_touch(it);
 	return BO_OK;
 }
 
@@ -329,7 +328,7 @@ static int op_supply_remove(bo_txn *t, void *p)
 	it->rec.incoming -= s.qty;
 	it->dirty = true;
 	it->supply_changed = true;
-	bo__eta_mark(it, NULL);
+	bo__eta_touch(it);
 	return BO_OK;
 }
 

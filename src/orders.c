@@ -67,7 +67,7 @@ static int same_request(bo_txn *t, const place_args *a, const bo_order_rec *o)
 	if (o->nlines != a->n || o->priority != a->o.priority || o->due != a->o.due || o->ship_mode != a->o.ship_mode)
 		return 0;
 	for (uint32_t i = 0; i < o->nlines; i++) {
-		int rc = t->inv->st.line_get(t->inv->sd, o->id, i, &l);
+		int rc = bo__line_get(t->inv, o->id, i, &l);
 		if (rc < 0)
 			return bo__storage_fail(rc, "line_get");
 		if (strcmp(l.sku, a->lines[i].sku) != 0 || l.placed != a->lines[i].qty ||
@@ -142,7 +142,7 @@ static int op_place(bo_txn *t, void *p)
 		l.backordered = wait;
 		l.unit_price = ls->unit_price;
 		l.queue_time = t->now;
-		l.eta = BO_NO_TIME;
+		bo__eta_clear(&l);
 		if ((rc = bo__next_line_seq(t, &l.key.seq)) < 0)
 			return rc;
 		if ((rc = bo__line_key(t, &it->rec, &o, &l, &l.key)) < 0)
@@ -162,14 +162,14 @@ static int op_place(bo_txn *t, void *p)
 		}
 		if (wait > 0) {
 			bool eta_done;
-			if ((rc = bo__eta_append(t, it, &l, &eta_done)) < 0)
+			if ((rc = bo__eta_promise_new(t, it, &l, &eta_done)) < 0)
 				return rc;
 			if ((rc = bo__queue_add(t, BO_QUEUE_WAITING, &l)) < 0)
 				return rc;
 			if ((rc = bo__emit(t, BO_EVENT_BACKORDERED, o.id, l.sku, wait, l.eta, NULL)) < 0)
 				return rc;
-			if (!eta_done)
-				bo__eta_mark(it, &l.key);
+			if (!eta_done && (rc = bo__eta_pending(t, it, &l)) < 0)
+				return rc;
 		}
 		if ((rc = inv->st.line_put(inv->sd, &l)) < 0)
 			return bo__storage_fail(rc, "line_put");
@@ -255,7 +255,7 @@ static int take_units(bo_txn *t, bo_line_rec *l, int64_t q, bool cancel)
 		if (l->backordered == 0) {
 			if ((rc = bo__queue_del(t, BO_QUEUE_WAITING, l)) < 0)
 				return rc;
-			l->eta = BO_NO_TIME;
+			bo__eta_clear(l);
 		}
 	}
 	if (from_alloc > 0) {
@@ -272,7 +272,7 @@ static int take_units(bo_txn *t, bo_line_rec *l, int64_t q, bool cancel)
 		l->ordered -= q;
 	}
 	it->dirty = true;
-	bo__eta_mark(it, NULL);
+	bo__eta_touch(it);
 	if ((rc = put_line(t, l)) < 0)
 		return rc;
 	if (cancel)
@@ -302,7 +302,7 @@ static int op_cancel(bo_txn *t, void *p)
 	} else {
 		bool any = false;
 		for (uint32_t i = 0; i < o.nlines; i++) {
-			rc = t->inv->st.line_get(t->inv->sd, a->id, i, &l);
+			rc = bo__line_get(t->inv, a->id, i, &l);
 			if (rc < 0)
 				return bo__storage_fail(rc, "line_get");
 			int64_t left = l.allocated + l.backordered;
@@ -395,8 +395,12 @@ static int op_modify(bo_txn *t, void *p)
 	if (l.unit_price != BO_NO_PRICE)
 		it->rec.revenue_held += wait * l.unit_price;
 	it->dirty = true;
-	bo__eta_mark(it, NULL);
+	bo__eta_touch(it);
 	if (l.backordered > 0 && (rc = bo__queue_add(t, BO_QUEUE_WAITING, &l)) < 0)
+		return rc;
+	/* It moved to the back: settled at the end of the call (it keeps its
+	 * promise if its basis is the same there). */
+	if (l.backordered > 0 && (rc = bo__eta_pending(t, it, &l)) < 0)
 		return rc;
 	if (l.allocated > 0 && (rc = bo__queue_add(t, BO_QUEUE_ALLOCATED, &l)) < 0)
 		return rc;
@@ -448,7 +452,7 @@ static int op_ship(bo_txn *t, void *p)
 	if (o.ship_mode == BO_SHIP_COMPLETE) {
 		bool any = false;
 		for (uint32_t i = 0; i < o.nlines; i++) {
-			rc = t->inv->st.line_get(t->inv->sd, a->id, i, &l);
+			rc = bo__line_get(t->inv, a->id, i, &l);
 			if (rc < 0)
 				return bo__storage_fail(rc, "line_get");
 			if (l.backordered > 0)
@@ -483,7 +487,7 @@ static int op_ship(bo_txn *t, void *p)
 	} else {
 		bool any = false;
 		for (uint32_t i = 0; i < o.nlines; i++) {
-			rc = t->inv->st.line_get(t->inv->sd, a->id, i, &l);
+			rc = bo__line_get(t->inv, a->id, i, &l);
 			if (rc < 0)
 				return bo__storage_fail(rc, "line_get");
 			if (l.allocated == 0)

@@ -6,7 +6,24 @@
 struct bo_order {
 	bo_order_rec rec;
 	bo_line_rec *lines;
+	int64_t now;    /* the time the snapshot was taken at: lines promised before it are late */
 };
+
+/* The time a query judges lateness by: the clock, or the inventory's time
+ * if a call already ran later than the clock reads. */
+static int query_now(bo_inventory *inv, int64_t *now)
+{
+	int64_t clock = bo__clock_now(inv);
+	int rc = bo__meta_get_inv(inv, BO_MK_NOW, now, 0);
+	if (rc == BO_OK && clock > *now)
+		*now = clock;
+	return rc;
+}
+
+static bool is_late(const bo_line_rec *l, int64_t now)
+{
+	return l->backordered > 0 && l->eta != BO_NO_TIME && l->eta < now;
+}
 
 static void fill_status(bo_item_status *out, const bo_item_rec *r, int64_t now)
 {
@@ -54,7 +71,7 @@ int bo_item_status_get(bo_item_status *out, bo_inventory *inv, const char *sku)
 		return rc;
 	BO_LOCK(inv);
 	bo__error_reset_storage();
-	if ((rc = item_read(inv, sku, &r)) < 0 || (rc = bo__meta_get_inv(inv, BO_MK_NOW, &now, 0)) < 0)
+	if ((rc = item_read(inv, sku, &r)) < 0 || (rc = query_now(inv, &now)) < 0)
 		goto out;
 	fill_status(out, &r, now);
 	for (rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, sku, NULL, &e); rc == BO_OK;
@@ -62,10 +79,11 @@ int bo_item_status_get(bo_item_status *out, bo_inventory *inv, const char *sku)
 		bo_line_rec l;
 		after = e.key;
 		out->waiting_lines++;
-		if ((rc = inv->st.line_get(inv->sd, e.order_id, e.index, &l)) < 0)
+		if ((rc = bo__line_get(inv, e.order_id, e.index, &l)) < 0)
 			break;
 		if (out->oldest_wait == BO_NO_TIME || l.queue_time < out->oldest_wait)
 			out->oldest_wait = l.queue_time;
+		out->late_lines += is_late(&l, now);
 	}
 	rc = rc == BO_ENOTFOUND ? BO_OK : bo__storage_fail(rc, "queue_next");
 out:
@@ -104,7 +122,7 @@ int bo_item_waiting_foreach(bo_inventory *inv, const char *sku, bo_waiting_cb cb
 	bo_queue_entry e;
 	bo_queue_key after;
 	bo_waiting_line w;
-	int64_t ahead = 0, pos = 0;
+	int64_t ahead = 0, pos = 0, now;
 	int rc;
 	if (!inv || !cb)
 		return bo__fail(BO_EINVALID, "NULL argument");
@@ -112,13 +130,13 @@ int bo_item_waiting_foreach(bo_inventory *inv, const char *sku, bo_waiting_cb cb
 		return rc;
 	BO_LOCK(inv);
 	bo__error_reset_storage();
-	if ((rc = item_read(inv, sku, &r)) < 0)
+	if ((rc = item_read(inv, sku, &r)) < 0 || (rc = query_now(inv, &now)) < 0)
 		goto out;
 	for (rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, sku, NULL, &e); rc == BO_OK;
 	     rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, sku, &after, &e)) {
 		bo_line_rec l;
 		after = e.key;
-		if ((rc = inv->st.line_get(inv->sd, e.order_id, e.index, &l)) < 0)
+		if ((rc = bo__line_get(inv, e.order_id, e.index, &l)) < 0)
 			break;
 		w.order_id = l.order_id;
 		w.sku = l.sku;
@@ -127,6 +145,7 @@ int bo_item_waiting_foreach(bo_inventory *inv, const char *sku, bo_waiting_cb cb
 		w.backordered = l.backordered;
 		w.eta = l.eta;
 		w.queue_time = l.queue_time;
+		w.late = is_late(&l, now);
 		ahead += l.backordered;
 		if ((rc = cb(user_data, &w)) != 0)
 			goto out;
@@ -168,10 +187,15 @@ out:
 
 static int snapshot(bo_inventory *inv, const bo_order_rec *o, bo_order **out)
 {
+	int rc;
 	bo_order *s = calloc(1, sizeof(*s));
 	if (!s)
 		return bo__fail(BO_ESTORAGE, "out of memory");
 	s->rec = *o;
+	if ((rc = query_now(inv, &s->now)) < 0) {
+		free(s);
+		return rc;
+	}
 	if (o->nlines) {
 		s->lines = calloc(o->nlines, sizeof(*s->lines));
 		if (!s->lines) {
@@ -180,7 +204,7 @@ static int snapshot(bo_inventory *inv, const bo_order_rec *o, bo_order **out)
 		}
 	}
 	for (uint32_t i = 0; i < o->nlines; i++) {
-		int rc = inv->st.line_get(inv->sd, o->id, i, &s->lines[i]);
+		rc = bo__line_get(inv, o->id, i, &s->lines[i]);
 		if (rc < 0) {
 			bo_order_free(s);
 			return bo__storage_fail(rc, "line_get");
@@ -247,6 +271,7 @@ int bo_order_line(bo_line_status *out, const bo_order *order, size_t index)
 	out->unit_price = l->unit_price;
 	out->eta = l->backordered > 0 ? l->eta : BO_NO_TIME;
 	out->queue_time = l->queue_time;
+	out->late = is_late(l, order->now);
 	return BO_OK;
 }
 

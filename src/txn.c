@@ -108,6 +108,7 @@ static void touch(bo_txn *t, bo_item_slot *s)
 {
 	if (!s->touched) {
 		s->touched = true;
+		s->supply0 = bo__eta_supply(&s->rec);
 		t->touch[t->ntouch++] = (uint32_t)(s - t->items);
 	}
 }
@@ -196,10 +197,21 @@ int bo__next_sub_seq(bo_txn *t, uint64_t *out)
 	return next_seq(t, BO_MK_SUB_SEQ, &t->sub_seq, &t->sub_seq_loaded, &t->sub_seq_dirty, out);
 }
 
+int bo__line_get(bo_inventory *inv, const char *order_id, uint32_t index, bo_line_rec *out)
+{
+	if (inv->st.version < 2) {
+		out->eta_basis = BO_BASIS_NONE;
+		out->reserved2 = 0;
+		out->eta_base = 0;
+		out->eta_release = BO_NO_TIME;
+	}
+	return inv->st.line_get(inv->sd, order_id, index, out);
+}
+
 int bo__line_find(bo_txn *t, const char *order_id, uint32_t nlines, const char *sku, bo_line_rec *out)
 {
 	for (uint32_t i = 0; i < nlines; i++) {
-		int rc = t->inv->st.line_get(t->inv->sd, order_id, i, out);
+		int rc = bo__line_get(t->inv, order_id, i, out);
 		if (rc < 0)
 			return rc == BO_ENOTFOUND ? bo__fail(BO_ESTORAGE, "line %u of order '%s' is missing", i, order_id)
 						  : bo__storage_fail(rc, "line_get");

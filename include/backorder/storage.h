@@ -31,6 +31,14 @@
  *   are unique within an item's queue. The core only ever reads a queue from
  *   one end or from a known key onwards, so adapters can keep it in an index.
  *
+ * Line records: version 2 appended the ETA basis (`eta_basis`, `eta_base`,
+ * `eta_release`) to ::bo_line_rec; a version 2 adapter stores those fields
+ * and returns them from `line_get`. With a version 1 adapter the core reads
+ * and writes only the version 1 part of a line (it passes buffers of the
+ * full size and clears the rest), so such an adapter keeps working, but its
+ * lines have no stored basis: a line's ETA is then promised afresh each time
+ * the core looks at it (DESIGN §6 needs the basis to keep a promise).
+ *
  * Versioning: `version` and `size` are the first fields. This is version
  * #BO_STORAGE_VERSION; fields are only ever appended. The adapter sets
  * `size` to `sizeof(bo_storage)` as it was compiled, and the library copies
@@ -51,7 +59,20 @@ extern "C" {
 #endif
 
 /** @brief The current version of ::bo_storage. */
-#define BO_STORAGE_VERSION 1
+#define BO_STORAGE_VERSION 2
+
+/**
+ * @brief What a waiting line's ETA was promised on (::bo_line_rec.eta_basis).
+ *
+ * DESIGN §6: a line keeps its ETA while the basis it was made on stays the
+ * same. Values are only ever appended.
+ */
+typedef enum bo_eta_basis {
+	BO_BASIS_NONE = 0,    /**< No promise stored: a line not waiting, a new line, or a version 1 adapter. */
+	BO_BASIS_UNKNOWN = 1, /**< Uncovered by supply and the item has no lead time: the ETA is unknown. */
+	BO_BASIS_LEAD = 2,    /**< Uncovered by supply; promised at now + lead time (eta_base holds the lead time). */
+	BO_BASIS_SUPPLY = 3   /**< Covered by a supply record (eta_base holds its expected time). */
+} bo_eta_basis;
 
 /** @brief An item record: an SKU's stock, settings and counters. */
 typedef struct bo_item_rec {
@@ -74,7 +95,7 @@ typedef struct bo_item_rec {
 	int64_t cancelled;              /**< Insight: units ever cancelled. */
 	int64_t revenue_held;           /**< Insight: sum of waiting units x unit price, minor units. */
 	int64_t created;                /**< Time the item was created. */
-	int64_t eta_time;               /**< Clock time of the last full ETA refresh of the item's lines, or #BO_NO_TIME. */
+	int64_t eta_time;               /**< Unused since storage version 2 (ETAs are promises kept per line); adapters store it as given. */
 } bo_item_rec;
 
 /** @brief An order record (its lines are separate ::bo_line_rec records). */
@@ -109,8 +130,13 @@ typedef struct bo_line_rec {
 	int64_t cancelled;              /**< Units cancelled. */
 	int64_t unit_price;             /**< Minor currency units, or #BO_NO_PRICE. */
 	int64_t queue_time;             /**< Time the line joined its queue. */
-	int64_t eta;                    /**< Last computed ETA, or #BO_NO_TIME. */
+	int64_t eta;                    /**< The promised ETA of the waiting units, or #BO_NO_TIME. */
 	bo_queue_key key;               /**< The line's current key in its item's queues. */
+	/* Version 2: */
+	int32_t eta_basis;              /**< ::bo_eta_basis the ETA was promised on. */
+	int32_t reserved2;              /**< Zero. */
+	int64_t eta_base;               /**< The basis' value: the covering record's expected time (#BO_BASIS_SUPPLY), the lead time (#BO_BASIS_LEAD), else 0. */
+	int64_t eta_release;            /**< The item's release time when the promise was made, or #BO_NO_TIME. */
 } bo_line_rec;
 
 /** @brief Which of an item's two queues. */
