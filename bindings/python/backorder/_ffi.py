@@ -155,6 +155,7 @@ class bo_item_status(Structure):
         ("revenue_held", c_int64),
         ("oldest_wait", c_int64),
         ("subscribers", c_int64),
+        ("late_lines", c_int64),
     ]
 
 
@@ -170,6 +171,7 @@ class bo_waiting_line(Structure):
         ("backordered", c_int64),
         ("eta", c_int64),
         ("queue_time", c_int64),
+        ("late", c_int),
     ]
 
 
@@ -216,6 +218,7 @@ class bo_line_status(Structure):
         ("unit_price", c_int64),
         ("eta", c_int64),
         ("queue_time", c_int64),
+        ("late", c_int),
     ]
 
 

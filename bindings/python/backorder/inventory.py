@@ -184,7 +184,10 @@ class Inventory:
     def advance(self) -> None:
         """Advance to the clock's time and run time-driven work (release the
         preorders that are due).  Raises InvalidArgument if the clock reads
-        earlier than the inventory's time."""
+        earlier than the inventory's time.
+
+        Time passing changes no ETA: a promise whose date has gone by stays
+        as it was, and its line is reported late."""
         self._lib.bo_inventory_advance(self._h())
 
     # ------------------------------------------------------------------
@@ -203,8 +206,10 @@ class Inventory:
             backorder: ``"allow"`` (lines that cannot be filled wait) or
                 ``"deny"`` (such orders fail with OutOfStock).
             max_backorder: cap on the item's waiting units; None = no cap.
-            lead_time_days: days from now for ETAs no supply covers (int,
-                float or timedelta); None = unknown ETA instead.
+            lead_time_days: lead time in days (int, float or timedelta): a
+                waiting line no supply covers is promised the time the
+                promise is made plus this; None = unknown ETA instead.
+                Changing it re-promises those lines (``eta_changed``).
             policy: "fifo", "priority", "due", "fair" or a name added with
                 :meth:`add_policy`.
             release_at: preorder release time (aware datetime); None = none.
@@ -264,7 +269,11 @@ class Inventory:
 
     def incoming(self, sku: str, supply_id: str, qty: int, expected: datetime) -> None:
         """Record (or replace) expected supply: ``qty`` units of ``sku``
-        arriving at ``expected`` (aware datetime) under ``supply_id``."""
+        arriving at ``expected`` (aware datetime) under ``supply_id``.
+
+        Only waiting lines whose cover this changes (the record now covers
+        them, stops covering them, or covers them at another date) get a
+        new ETA; the others keep their promise."""
         self._lib.bo_supply_set(self._h(), to_bytes(sku, "sku"), to_bytes(supply_id, "supply_id"),
                                 check_int64(qty, "qty"), to_c_time(expected, "expected"))
 
@@ -277,13 +286,18 @@ class Inventory:
         self._lib.bo_item_subscribe(self._h(), to_bytes(sku, "sku"), to_bytes(customer, "customer"))
 
     def item(self, sku: str) -> ItemStatus:
-        """The state, settings and insight figures of ``sku``."""
+        """The state, settings and insight figures of ``sku``, including the
+        figures that need a walk of its queue (``waiting_lines``,
+        ``oldest_wait``, ``late_lines``)."""
         st = _ffi.bo_item_status()
         self._lib.bo_item_status_get(byref(st), self._h(), to_bytes(sku, "sku"))
         return ItemStatus._from_c(st)
 
     def items(self) -> Iterator[ItemStatus]:
-        """Every item, in bytewise SKU order (a snapshot taken now)."""
+        """Every item, in bytewise SKU order (a snapshot taken now).
+
+        ``waiting_lines``, ``oldest_wait`` and ``late_lines`` are not filled
+        here (0, None, 0): use :meth:`item` for them."""
         found: List[ItemStatus] = []
 
         def each(_user_data: Any, st: Any) -> int:
@@ -299,7 +313,8 @@ class Inventory:
         return iter(found)
 
     def waiting(self, sku: str) -> List[WaitingLine]:
-        """The waiting lines of ``sku`` in queue (policy) order."""
+        """The waiting lines of ``sku`` in queue (policy) order, each with
+        its promised ETA and whether that date has passed (``late``)."""
         found: List[WaitingLine] = []
 
         def each(_user_data: Any, wl: Any) -> int:

@@ -5,6 +5,15 @@ These objects hold no C memory: they are snapshots, safe to keep after the
 inventory that produced them is closed.  Times are aware ``datetime``
 objects in UTC, or ``None`` where the library has no time (an unknown ETA,
 no due date, no release time).  Quantities are ``int`` whole units.
+
+An ETA is a promise (DESIGN.md section 6): a waiting line keeps the ETA it
+was given until what that ETA rests on changes (the supply record that
+covers the line, or no longer does; the record's date; the item's lead time
+or release time).  It does not move because time passes or because someone
+ordered later.  A line whose promised date has passed while it still waits
+is *late* (``Line.late``, ``WaitingLine.late``, ``ItemStatus.late_lines``),
+judged at the time the snapshot was taken: the clock, or the inventory's
+time if a call already ran later than the clock reads.
 """
 
 from __future__ import annotations
@@ -114,9 +123,12 @@ def _cap(value: int) -> Optional[int]:
 class ItemStatus:
     """An item's state, settings and insight figures (``inv.item(sku)``).
 
-    ``waiting_lines`` and ``oldest_wait`` are only filled by
-    ``Inventory.item()``; ``Inventory.items()`` reports 0 and None for them
-    (they need a walk of each queue).
+    ``waiting_lines``, ``oldest_wait`` and ``late_lines`` are only filled by
+    ``Inventory.item()``; ``Inventory.items()`` reports 0, None and 0 for
+    them (they need a walk of each queue).
+
+    ``late_lines`` counts the waiting lines whose promised ETA is before
+    the time the status was read: promises the item has not kept (yet).
     """
     sku: str
     policy: str
@@ -139,6 +151,7 @@ class ItemStatus:
     revenue_held: int
     oldest_wait: Optional[datetime]
     subscribers: int
+    late_lines: int = 0
 
     @property
     def lead_time_days(self) -> Optional[float]:
@@ -166,12 +179,21 @@ class ItemStatus:
             waiting_lines=st.waiting_lines, demand=st.demand,
             filled_at_once=st.filled_at_once, shipped=st.shipped,
             cancelled=st.cancelled, revenue_held=st.revenue_held,
-            oldest_wait=from_c_time(st.oldest_wait), subscribers=st.subscribers)
+            oldest_wait=from_c_time(st.oldest_wait), subscribers=st.subscribers,
+            late_lines=st.late_lines)
 
 
 @dataclass(frozen=True)
 class Line:
-    """One line of an order: ``ordered = allocated + backordered + shipped + cancelled``."""
+    """One line of an order: ``ordered = allocated + backordered + shipped + cancelled``.
+
+    ``eta`` is the date promised for the waiting units (None when nothing
+    waits or the date is unknown).  It is a promise: it moves only when what
+    it rests on moves (the supply covering the line, the item's lead time or
+    release time), never because time passes or because a later order
+    joined the queue.  ``late`` is True when units wait and that promised
+    date is before the time the snapshot was taken.
+    """
     sku: str
     ordered: int
     allocated: int
@@ -181,6 +203,7 @@ class Line:
     unit_price: Optional[int]
     eta: Optional[datetime]
     queue_time: Optional[datetime]
+    late: bool = False
 
     @classmethod
     def _from_c(cls, ls: "_ffi.bo_line_status") -> "Line":
@@ -188,7 +211,8 @@ class Line:
             sku=_text(ls.sku), ordered=ls.ordered, allocated=ls.allocated,
             backordered=ls.backordered, shipped=ls.shipped, cancelled=ls.cancelled,
             unit_price=None if ls.unit_price == _ffi.BO_NO_PRICE else ls.unit_price,
-            eta=from_c_time(ls.eta), queue_time=from_c_time(ls.queue_time))
+            eta=from_c_time(ls.eta), queue_time=from_c_time(ls.queue_time),
+            late=bool(ls.late))
 
 
 @dataclass(frozen=True)
@@ -238,7 +262,9 @@ class Event:
     event seen twice); ``kind`` is one of :data:`EVENT_KINDS`; ``order`` is
     None for item-level events (``back_in_stock``, ``released``), ``sku``
     None for order-level ones (``accepted``, ``ready``); ``eta`` is set for
-    ``backordered`` and ``eta_changed`` when known; ``customer`` only for
+    ``backordered`` (the date first promised) and ``eta_changed`` (a new
+    promise, raised only when what the old one rested on changed, never
+    because time passed) when known; ``customer`` only for
     ``back_in_stock``; ``time`` is the inventory's clock at the change.
     """
     seq: int
@@ -275,7 +301,11 @@ class Supply:
 
 @dataclass(frozen=True)
 class WaitingLine:
-    """A waiting line as seen from its item's queue (``inv.waiting(sku)``)."""
+    """A waiting line as seen from its item's queue (``inv.waiting(sku)``).
+
+    ``eta`` is the promised date (see :class:`Line`), None when unknown;
+    ``late`` is True when that date is before the time the queue was read.
+    """
     order: str
     sku: str
     position: int
@@ -283,12 +313,14 @@ class WaitingLine:
     backordered: int
     eta: Optional[datetime]
     queue_time: Optional[datetime]
+    late: bool = False
 
     @classmethod
     def _from_c(cls, wl: "_ffi.bo_waiting_line") -> "WaitingLine":
         return cls(order=_text(wl.order_id), sku=_text(wl.sku), position=wl.position,
                    units_ahead=wl.units_ahead, backordered=wl.backordered,
-                   eta=from_c_time(wl.eta), queue_time=from_c_time(wl.queue_time))
+                   eta=from_c_time(wl.eta), queue_time=from_c_time(wl.queue_time),
+                   late=bool(wl.late))
 
 
 @dataclass(frozen=True)
