@@ -182,6 +182,33 @@ static int deliver(void *user_data, const bo_event *ev)
 	return 0;
 }
 
+/* Print where the waiting units of an order's line stand: the date the
+ * customer was promised, and whether it has passed. */
+static int show_promise(bo_inventory *inv, const char *order_id, const char *sku)
+{
+	bo_order *o = NULL;
+	bo_line_status line;
+	char date[64];
+	size_t i, n;
+	int rc = bo_order_get(&o, inv, order_id);
+
+	if (rc != BO_OK)
+		return rc;
+	n = bo_order_line_count(o);
+	for (i = 0; i < n; i++) {
+		if ((rc = bo_order_line(&line, o, i)) != BO_OK)
+			break;
+		if (strcmp(line.sku, sku) != 0 || line.backordered == 0)
+			continue;
+		date_text(line.eta, date, sizeof date);
+		printf("  %s: %lld x %s still waiting, promised for %s%s\n", order_id,
+		       (long long)line.backordered, product_name(sku), date,
+		       line.late ? " (late: that date has passed)" : "");
+	}
+	bo_order_free(o);
+	return rc;
+}
+
 static int dispatch(bo_inventory *inv, const char *why)
 {
 	size_t delivered = 0, pending = 0;
@@ -327,6 +354,10 @@ int main(int argc, char **argv)
 	m->lose_next_ack = 1;
 	TRY("dispatch", dispatch(inv, "the gateway writes a message but loses its acknowledgement"));
 	TRY("dispatch", dispatch(inv, "retry"));
+	printf("Three of Tom's four sets are set aside; the fourth waits for a delivery not yet on\n"
+	       "order. It keeps the date Tom was promised (the supplier's lead time from the day he\n"
+	       "ordered): the lead time has not changed, so he gets no new date.\n");
+	TRY("promise", show_promise(inv, "W-2002", "CUPS"));
 
 	clk.now += DAY;
 	printf("\nMaria's cups ship; Tom cancels his order.\n");

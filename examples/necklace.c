@@ -4,9 +4,11 @@
  * Silver Fern, an online reseller of handmade jewellery, launches the
  * limited-edition "Aurora" necklace. It sells out by lunchtime. Instead of
  * turning customers away, the shop accepts backorders: each customer is
- * told an estimated restock date, the maker's delivery fills the waiting
- * orders first come first served, customers hear about every step, and
- * when one customer cancels, the next in line gets her necklace.
+ * promised a date, the maker's delivery fills the waiting orders first
+ * come first served, customers hear about every step, and when one
+ * customer cancels, the next in line gets her necklace. A promised date
+ * stands until the supply it rests on changes: time passing and later
+ * orders do not move it.
  *
  * Everything below is ordinary calls to libbackorder; the program only
  * prints. The stock counts, the queue, the dates and every customer
@@ -134,9 +136,9 @@ static int print_place(void *user_data, const bo_waiting_line *line)
 	char date[64];
 	(void)user_data;
 
-	printf("        %lld. %-6s %lld waiting, expected %s\n", (long long)line->position,
+	printf("        %lld. %-6s %lld waiting, expected %s%s\n", (long long)line->position,
 	       customer_of(line->order_id), (long long)line->backordered,
-	       date_text(line->eta, date, sizeof date));
+	       date_text(line->eta, date, sizeof date), line->late ? " (late: that date has passed)" : "");
 	return 0;
 }
 
@@ -261,8 +263,9 @@ int main(int argc, char **argv)
 
 	scene(&clk, launch + 14 * DAY, "The maker's delivery arrives: 3 necklaces against PO-7.");
 	TRY("receive", bo_item_receive(inv, SKU, 3, "PO-7"));
-	printf("    Dan, Emma and Farid, first in line, are served. Nothing more is on order, so Gina's\n"
-	       "    date is now the maker's lead time from today.\n");
+	printf("    Dan, Emma and Farid, first in line, are served. Gina keeps the date she was\n"
+	       "    promised: it came from the maker's lead time, which has not changed, so she\n"
+	       "    gets no new date.\n");
 	TRY("show", show_stock(inv));
 
 	scene(&clk, launch + 14 * DAY + 2 * HOUR, "Emma writes: she found another gift and cancels.");

@@ -6,7 +6,9 @@ backorders, promising a date from the purchase order it placed with the
 workshop.  The parcel arrives, the waiting customers are served first come,
 first served, one of them cancels and the next in line gets her unit.  At
 every step each customer hears what happened to their order: the messages
-are written from the library's events.
+are written from the library's events.  A promised date stands until what
+it rests on (the purchase order covering the line, or the workshop's lead
+time) changes; time passing and later orders do not move it.
 
 Run from a build tree:
 
@@ -150,6 +152,10 @@ def main(store: str = "memory") -> int:
         print("\n%s: the parcel for PO-2217 arrives with two necklaces." % day(clock.now))
         inv.receive(SKU, 2, supply="PO-2217")
         shelf(inv)
+        for w in inv.waiting(SKU):
+            print("  %s still waits and keeps the date he was promised, %s%s: nothing on order"
+                  % (customers[w.order], day(w.eta), " (now late)" if w.late else ""))
+            print("  covers him and the lead time has not changed, so his date does not move.")
 
         clock.later(hours=1)
         print("\nEve changes her mind and cancels (A-105) before it ships.")
