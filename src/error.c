@@ -8,6 +8,8 @@ static _Thread_local char errmsg[512];
 static _Thread_local bool errset;
 /* Set by bo_storage_error(): an adapter explained its failure. */
 static _Thread_local bool storage_msg;
+/* A storage callback of the running call returned BO_STORAGE_RETRY. */
+static _Thread_local bool retry_flag;
 
 const char *bo_version(void)
 {
@@ -83,14 +85,21 @@ void bo_storage_error(const char *fmt, ...)
 	storage_msg = true;
 }
 
+bool bo__storage_retryable(void)
+{
+	return retry_flag;
+}
+
 void bo__error_reset_storage(void)
 {
 	storage_msg = false;
+	retry_flag = false;
 }
 
 int bo__storage_fail(int rc, const char *what)
 {
-	(void)rc;
+	if (rc == BO_STORAGE_RETRY)
+		retry_flag = true;
 	if (storage_msg) {
 		char tmp[400];
 		memcpy(tmp, errmsg, sizeof(tmp) - 1);

@@ -52,6 +52,21 @@ int bo__events_flush(bo_txn *t)
 	int rc;
 	if (t->nev == 0)
 		return BO_OK;
+	if (inv->st.seq_take) {
+		/* Numbers from the store's sequence, taken last (after every lock
+		 * the call holds), so that calls that touch the same records
+		 * number their events in the order they commit. */
+		uint64_t *seqs = malloc(t->nev * sizeof(*seqs));
+		if (!seqs)
+			return bo__fail(BO_ESTORAGE, "out of memory");
+		rc = inv->st.seq_take(inv->sd, BO_SEQ_EVENT, t->nev, seqs);
+		for (size_t i = 0; rc >= 0 && i < t->nev; i++) {
+			t->ev[i].seq = seqs[i];
+			rc = inv->st.outbox_append(inv->sd, &t->ev[i]);
+		}
+		free(seqs);
+		return rc < 0 ? bo__storage_fail(rc, "outbox") : BO_OK;
+	}
 	if ((rc = bo__meta_get(t, BO_MK_EVENT_SEQ, &seq, 0)) < 0)
 		return rc;
 	for (size_t i = 0; i < t->nev; i++) {
@@ -217,6 +232,13 @@ int bo__dispatch_plan(bo_txn *t, int *plan)
 	bo_inventory *inv = t->inv;
 	bo_event_rec first;
 	int rc;
+	/* Several writers number their events from the store's sequence, and
+	 * commit in another order: only the store's outbox_next knows which
+	 * events are final (it holds later ones back), after commit. */
+	if (inv->st.seq_take) {
+		*plan = BO_DISPATCH_FULL;
+		return BO_OK;
+	}
 	/* A store the inventory owns holds no events but its own: if every
 	 * earlier one was delivered (and is removed by now), the call's are
 	 * all that is pending, without looking. */

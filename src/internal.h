@@ -18,6 +18,8 @@ BO_INTERNAL int bo__fail(int code, const char *fmt, ...) __attribute__((format(p
 /* Storage failure: keep the adapter's message if it set one. */
 BO_INTERNAL int bo__storage_fail(int rc, const char *what);
 BO_INTERNAL void bo__error_reset_storage(void);
+/* Did a storage callback since the last reset ask for the call to be run again? */
+BO_INTERNAL bool bo__storage_retryable(void);
 
 /* ---- validation (validate.c) ---- */
 BO_INTERNAL int bo__check_id(const char *id, const char *what);

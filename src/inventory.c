@@ -198,22 +198,32 @@ static int frame(bo_txn *t, bo_op_fn fn, void *args, int64_t clock)
 	return bo__events_flush(t);
 }
 
-int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
+/* Runs of a call that lost a conflict with another connection. */
+#define BO_RETRY_MAX 10
+
+/* Between runs: a short random pause, growing, so that the writers that
+ * collided do not collide again in step. */
+static void retry_pause(int attempt)
+{
+	static _Thread_local uint32_t x = 2463534242u;
+	struct timespec ts;
+	long us;
+	x ^= x << 13; /* xorshift32: no shared state between threads */
+	x ^= x >> 17;
+	x ^= x << 5;
+	us = (long)(x % 200 + 50) << (attempt < 6 ? attempt : 6);
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (us % 1000000) * 1000;
+	nanosleep(&ts, NULL);
+}
+
+/* One run of a call: begin, the operation, finish, commit or roll back. */
+static int run_once(bo_inventory *inv, bo_op_fn fn, void *args, int *plan, bool *auto_dispatch)
 {
 	bo_txn *t = &inv->txn;
 	int64_t clock;
-	int rc, plan = BO_DISPATCH_NONE;
-	bool auto_dispatch;
+	int rc;
 
-	BO_LOCK(inv);
-	if (inv->in_txn) {
-		BO_UNLOCK(inv);
-		return bo__fail(BO_ESTATE, "a callback called into the inventory during a transaction");
-	}
-	if (inv->batch && inv->batch_failed) {
-		BO_UNLOCK(inv);
-		return bo__fail(BO_ESTORAGE, "the open batch failed; end it");
-	}
 	bo__error_reset_storage();
 	clock = bo__clock_now(inv);
 	/* Inside a batch the write lock is held from call to call, so items
@@ -243,12 +253,12 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 	if (inv->batch) {
 		memcpy(inv->mc_saved, inv->mc, sizeof(inv->mc));
 	}
-	auto_dispatch = !inv->batch && inv->auto_dispatch && inv->has_notifier && !inv->dispatching;
+	*auto_dispatch = !inv->batch && inv->auto_dispatch && inv->has_notifier && !inv->dispatching;
 	rc = tx_begin(inv);
 	if (rc == BO_OK) {
 		rc = frame(t, fn, args, clock);
-		if (rc == BO_OK && auto_dispatch)
-			rc = bo__dispatch_plan(t, &plan);
+		if (rc == BO_OK && *auto_dispatch)
+			rc = bo__dispatch_plan(t, plan);
 		if (rc == BO_OK)
 			rc = tx_commit(inv);
 		if (rc < 0)
@@ -262,6 +272,41 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 	if (rc < 0)
 		t->nitems = 0; /* the cached items may hold the failed call's changes */
 	inv->in_txn = false;
+	return rc;
+}
+
+int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
+{
+	bo_txn *t = &inv->txn;
+	int rc, plan = BO_DISPATCH_NONE;
+	bool auto_dispatch;
+
+	BO_LOCK(inv);
+	if (inv->in_txn) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_ESTATE, "a callback called into the inventory during a transaction");
+	}
+	if (inv->batch && inv->batch_failed) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_ESTORAGE, "the open batch failed; end it");
+	}
+	for (int attempt = 1;; attempt++) {
+		rc = run_once(inv, fn, args, &plan, &auto_dispatch);
+		/* Lost a conflict with another connection (deadlock,
+		 * serialisation failure): everything is rolled back, so run
+		 * the call again. */
+		if (rc < 0 && !inv->batch && bo__storage_retryable() && attempt < BO_RETRY_MAX) {
+			retry_pause(attempt);
+			continue;
+		}
+		if (rc < 0 && bo__storage_retryable()) {
+			char why[400];
+			snprintf(why, sizeof(why), "%s", bo_last_error());
+			rc = bo__fail(BO_ESTORAGE, "%s (a conflict with another connection; tried %d times)",
+				      why, attempt);
+		}
+		break;
+	}
 	if (rc == BO_OK && t->acked && t->acked == inv->ack_pending)
 		inv->ack_pending = 0;
 	if (rc == BO_OK)

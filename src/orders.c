@@ -53,6 +53,60 @@ static int counters_fit(const bo_item_rec *it, int64_t qty, int64_t wait, int64_
 }
 
 /* ---------------------------------------------------------------- */
+/* Lock order. With several writers on one store (PostgreSQL) each call
+ * locks the item records it will change in SKU order, so that two calls
+ * over the same items never wait for each other in a cycle. */
+
+static int cmp_sku_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Load (and so lock) the items of `skus[0..n)` in SKU order. Unknown SKUs
+ * are left for the caller to report, in its own order. */
+static int lock_items(bo_txn *t, const char **skus, size_t n)
+{
+	bo_item_slot *it;
+	int rc = BO_OK;
+	if (n < 2)
+		return BO_OK;
+	qsort(skus, n, sizeof(*skus), cmp_sku_ptr);
+	for (size_t i = 0; i < n && rc != BO_ESTORAGE; i++) {
+		rc = bo__item(t, skus[i], &it);
+		if (rc == BO_ENOTFOUND)
+			bo_clear_error();
+	}
+	return rc == BO_ESTORAGE ? rc : BO_OK;
+}
+
+/* The same for every item an existing order has a line of. */
+static int lock_order_items(bo_txn *t, const char *order_id, uint32_t nlines)
+{
+	bo_line_rec *ls;
+	const char **skus;
+	int rc = BO_OK;
+	if (nlines < 2)
+		return BO_OK;
+	ls = malloc(nlines * sizeof(*ls));
+	skus = malloc(nlines * sizeof(*skus));
+	if (!ls || !skus) {
+		rc = bo__fail(BO_ESTORAGE, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < nlines && rc == BO_OK; i++) {
+		if ((rc = bo__line_get(t->inv, order_id, i, &ls[i])) < 0)
+			rc = bo__storage_fail(rc, "line_get");
+		skus[i] = ls[i].sku;
+	}
+	if (rc == BO_OK)
+		rc = lock_items(t, skus, nlines);
+out:
+	free(skus);
+	free(ls);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
 
 typedef struct place_args {
 	const char *id;
@@ -96,6 +150,18 @@ static int op_place(bo_txn *t, void *p)
 	}
 	if (rc != BO_ENOTFOUND)
 		return bo__storage_fail(rc, "order_get");
+	if (a->n > 1) {
+		const char *skus[16], **sp = a->n <= 16 ? skus : malloc(a->n * sizeof(*sp));
+		if (!sp)
+			return bo__fail(BO_ESTORAGE, "out of memory");
+		for (size_t i = 0; i < a->n; i++)
+			sp[i] = a->lines[i].sku;
+		rc = lock_items(t, sp, a->n);
+		if (sp != skus)
+			free(sp);
+		if (rc < 0)
+			return rc;
+	}
 
 	/* Check every line before changing anything. */
 	for (size_t i = 0; i < a->n; i++) {
@@ -288,6 +354,8 @@ static int op_cancel(bo_txn *t, void *p)
 	int rc;
 	if ((rc = load_order(t, a->id, &o)) < 0)
 		return rc;
+	if (!a->sku && (rc = lock_order_items(t, a->id, o.nlines)) < 0)
+		return rc;
 	if (a->sku) {
 		if ((rc = bo__line_find(t, a->id, o.nlines, a->sku, &l)) < 0)
 			return rc;
@@ -448,6 +516,8 @@ static int op_ship(bo_txn *t, void *p)
 	bo_item_slot *it;
 	int rc;
 	if ((rc = load_order(t, a->id, &o)) < 0)
+		return rc;
+	if ((o.ship_mode == BO_SHIP_COMPLETE || !a->sku) && (rc = lock_order_items(t, a->id, o.nlines)) < 0)
 		return rc;
 	if (o.ship_mode == BO_SHIP_COMPLETE) {
 		bool any = false;

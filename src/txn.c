@@ -187,13 +187,24 @@ static int next_seq(bo_txn *t, bo_meta_key key, int64_t *cur, bool *loaded, bool
 	return BO_OK;
 }
 
+/* A number of sequence `kind` from the store, if it keeps sequences. */
+static int take_seq(bo_txn *t, int kind, uint64_t *out)
+{
+	int rc = t->inv->st.seq_take(t->inv->sd, kind, 1, out);
+	return rc < 0 ? bo__storage_fail(rc, "seq_take") : BO_OK;
+}
+
 int bo__next_line_seq(bo_txn *t, uint64_t *out)
 {
+	if (t->inv->st.seq_take)
+		return take_seq(t, BO_SEQ_LINE, out);
 	return next_seq(t, BO_MK_LINE_SEQ, &t->line_seq, &t->line_seq_loaded, &t->line_seq_dirty, out);
 }
 
 int bo__next_sub_seq(bo_txn *t, uint64_t *out)
 {
+	if (t->inv->st.seq_take)
+		return take_seq(t, BO_SEQ_SUB, out);
 	return next_seq(t, BO_MK_SUB_SEQ, &t->sub_seq, &t->sub_seq_loaded, &t->sub_seq_dirty, out);
 }
 

@@ -74,6 +74,30 @@ typedef enum bo_eta_basis {
 	BO_BASIS_SUPPLY = 3   /**< Covered by a supply record (eta_base holds its expected time). */
 } bo_eta_basis;
 
+/**
+ * @brief The sequences a store may keep for the core (::bo_storage.seq_take).
+ *
+ * Without `seq_take` the core keeps these counters in the metadata area,
+ * which makes every call that uses one write the same row: fine for a
+ * single writer (memory, SQLite), a point of contention for several
+ * (PostgreSQL). Values are only ever appended.
+ */
+typedef enum bo_seq_kind {
+	BO_SEQ_EVENT = 0, /**< Event sequence numbers (the outbox's order). */
+	BO_SEQ_LINE = 1,  /**< Queue sequence numbers (the last tie-break of a queue key). */
+	BO_SEQ_SUB = 2    /**< Back-in-stock subscription numbers. */
+} bo_seq_kind;
+
+/**
+ * @brief What a callback returns when its transaction lost a conflict with
+ *        another connection and may succeed if run again: a deadlock, a
+ *        serialisation failure, a key a concurrent transaction inserted
+ *        first. The core rolls the call back and runs it again, a bounded
+ *        number of times (then the call fails with #BO_ESTORAGE, having
+ *        changed nothing). Inside a batch the call fails at once.
+ */
+#define BO_STORAGE_RETRY (-1000)
+
 /** @brief An item record: an SKU's stock, settings and counters. */
 typedef struct bo_item_rec {
 	char sku[BO_ID_MAX + 1];        /**< SKU, NUL-terminated; the key. */
@@ -275,6 +299,22 @@ typedef struct bo_storage {
 
 	/** Optional: release everything the adapter holds, `user_data` included. Called by bo_inventory_free(). */
 	void (*close)(void *user_data);
+
+	/* Version 2: */
+	/**
+	 * Optional: write into `out` `n` (>= 1) fresh numbers of sequence
+	 * `kind` (::bo_seq_kind), in increasing order: larger than any number
+	 * of that sequence the store handed out before, never handed out
+	 * again, not undone by a rollback (gaps are fine). Numbers taken by
+	 * concurrent transactions may interleave, so an adapter with this
+	 * callback must keep the dispatch promise in `outbox_next`: outside
+	 * the transactions of mutating calls it returns an event only when no
+	 * transaction that could still commit an event with a lower number is
+	 * in flight (it holds later events back until they are). If NULL, the
+	 * core keeps the counters in the metadata area ("event_seq",
+	 * "line_seq", "sub_seq").
+	 */
+	int (*seq_take)(void *user_data, int kind, size_t n, uint64_t *out);
 } bo_storage;
 
 /**
