@@ -103,33 +103,64 @@ typedef struct inode {
 
 typedef struct onode {
 	bo_order_rec r;
-	unsigned char *lines; /* LTAIL bytes a line (see LREST) */
+	unsigned char *lines; /* LTAIL bytes a line (see LSKU) */
 	uint32_t nl, cap;
 	uint32_t incap;       /* lines `in` has room for */
 	unsigned char in[];   /* the lines the order was created with, in the same allocation */
 } onode;
 
 /* A stored line is a pointer to its SKU, interned once per store (see
- * sku_intern()), then its record from `index` on: the order id is the
- * node's. 124 bytes a line instead of the record's 248. */
-#define LREST offsetof(bo_line_rec, index)
-#define LTAIL (sizeof(const char *) + sizeof(bo_line_rec) - LREST)
+ * sku_intern()), then the rest of its record without the order id (the
+ * node's), padding or the reserved words (read back as zero):
+ *
+ *   LSKU  const char *   the interned SKU
+ *   LIDX  uint32_t       index
+ *   LBAS  int32_t        eta_basis (storage version 2)
+ *   LMID  placed .. key  as in the record, 104 bytes
+ *   LV2   eta_base, eta_release (storage version 2)
+ *
+ * 136 bytes a line (on LP64) instead of the record's 272; the ETA basis
+ * added 12 to the 124 of before. */
+#define LSKU 0
+#define LIDX (LSKU + sizeof(const char *))
+#define LBAS (LIDX + sizeof(uint32_t))
+#define LMID (LBAS + sizeof(int32_t))
+#define MID_OFF offsetof(bo_line_rec, placed)
+#define MID_LEN (offsetof(bo_line_rec, eta_basis) - MID_OFF)
+#define LV2 (LMID + MID_LEN)
+#define V2_OFF offsetof(bo_line_rec, eta_base)
+#define V2_LEN (sizeof(bo_line_rec) - V2_OFF)
+#define LTAIL (LV2 + V2_LEN)
+#define LPAD_OFF (offsetof(bo_line_rec, sku) + sizeof(((bo_line_rec *)0)->sku))
+_Static_assert(offsetof(bo_line_rec, eta_release) == V2_OFF + sizeof(int64_t) &&
+		       V2_LEN == 2 * sizeof(int64_t),
+	       "eta_base and eta_release end the line record, side by side");
+_Static_assert(offsetof(bo_line_rec, key) + sizeof(bo_queue_key) == offsetof(bo_line_rec, eta_basis),
+	       "placed .. key run up to eta_basis");
 
 static void line_out(const onode *n, uint32_t i, bo_line_rec *out)
 {
 	const unsigned char *p = n->lines + (size_t)i * LTAIL;
 	const char *sku;
-	memcpy(&sku, p, sizeof(sku));
+	memcpy(&sku, p + LSKU, sizeof(sku));
 	/* fixed sizes: an interned SKU is a whole BO_ID_MAX + 1 array */
 	memcpy(out->order_id, n->r.id, sizeof(out->order_id));
 	memcpy(out->sku, sku, sizeof(out->sku));
-	memcpy((unsigned char *)out + LREST, p + sizeof(sku), sizeof(bo_line_rec) - LREST);
+	/* padding, reserved words: zero, so a record read is the same bytes
+	 * whatever the caller's buffer held */
+	memset((unsigned char *)out + LPAD_OFF, 0, offsetof(bo_line_rec, index) - LPAD_OFF);
+	memcpy(&out->index, p + LIDX, sizeof(out->index));
+	memset(&out->reserved, 0, MID_OFF - offsetof(bo_line_rec, reserved));
+	memcpy((unsigned char *)out + MID_OFF, p + LMID, MID_LEN);
+	memcpy(&out->eta_basis, p + LBAS, sizeof(out->eta_basis));
+	out->reserved2 = 0;
+	memcpy((unsigned char *)out + V2_OFF, p + LV2, V2_LEN);
 }
 
 static const char *line_sku(const onode *n, uint32_t i)
 {
 	const char *sku;
-	memcpy(&sku, n->lines + (size_t)i * LTAIL, sizeof(sku));
+	memcpy(&sku, n->lines + (size_t)i * LTAIL + LSKU, sizeof(sku));
 	return sku;
 }
 
@@ -137,8 +168,11 @@ static const char *line_sku(const onode *n, uint32_t i)
 static void line_in(onode *n, uint32_t i, const char *sku, const bo_line_rec *rec)
 {
 	unsigned char *p = n->lines + (size_t)i * LTAIL;
-	memcpy(p, &sku, sizeof(sku));
-	memcpy(p + sizeof(sku), (const unsigned char *)rec + LREST, sizeof(bo_line_rec) - LREST);
+	memcpy(p + LSKU, &sku, sizeof(sku));
+	memcpy(p + LIDX, &rec->index, sizeof(rec->index));
+	memcpy(p + LBAS, &rec->eta_basis, sizeof(rec->eta_basis));
+	memcpy(p + LMID, (const unsigned char *)rec + MID_OFF, MID_LEN);
+	memcpy(p + LV2, (const unsigned char *)rec + V2_OFF, V2_LEN);
 }
 
 static inline int keycmp(const bo_queue_key *a, const bo_queue_key *b)
