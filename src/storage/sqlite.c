@@ -108,6 +108,17 @@ static const char *const migrations[] = {
 	 */
 	"ALTER TABLE items ADD COLUMN eta_time INTEGER NOT NULL"
 	" DEFAULT -9223372036854775808;",
+	/*
+	 * 2 -> 3: the basis each waiting line's ETA was promised on
+	 * (bo_line_rec.eta_basis, eta_base, eta_release; storage version 2).
+	 * Existing lines get BO_BASIS_NONE (0), base 0 and release BO_NO_TIME:
+	 * "no promise stored", as storage.h defines it; their ETA stays as it
+	 * was. (Computing a basis would take the core's cover walk.)
+	 */
+	"ALTER TABLE lines ADD COLUMN eta_basis INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lines ADD COLUMN eta_base INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lines ADD COLUMN eta_release INTEGER NOT NULL"
+	" DEFAULT -9223372036854775808;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -160,7 +171,7 @@ enum {
 #define ORDER_COLS "id, created, priority, due, ship_mode, ready, nlines"
 #define LINE_COLS "order_id, idx, sku, placed, ordered, allocated," \
 	" backordered, shipped, cancelled, unit_price, queue_time, eta," \
-	" k0, k1, k2, seq"
+	" k0, k1, k2, seq, eta_basis, eta_base, eta_release"
 #define QUEUE_COLS "sku, order_id, idx, k0, k1, k2, seq"
 #define SUPPLY_COLS "sku, id, qty, expected"
 #define SUB_COLS "sku, customer, seq"
@@ -211,17 +222,20 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" WHERE order_id = ?1 AND idx = ?2",
 	[ST_LINE_PUT] = "INSERT INTO lines (" LINE_COLS ") VALUES"
 		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-		" ?15, ?16) ON CONFLICT (order_id, idx) DO UPDATE SET"
+		" ?15, ?16, ?17, ?18, ?19) ON CONFLICT (order_id, idx) DO UPDATE SET"
 		" sku = excluded.sku, placed = excluded.placed, ordered ="
 		" excluded.ordered, allocated = excluded.allocated, backordered ="
 		" excluded.backordered, shipped = excluded.shipped, cancelled ="
 		" excluded.cancelled, unit_price = excluded.unit_price, queue_time ="
 		" excluded.queue_time, eta = excluded.eta, k0 = excluded.k0, k1 ="
-		" excluded.k1, k2 = excluded.k2, seq = excluded.seq",
+		" excluded.k1, k2 = excluded.k2, seq = excluded.seq, eta_basis ="
+		" excluded.eta_basis, eta_base = excluded.eta_base, eta_release ="
+		" excluded.eta_release",
 	[ST_LINE_UPDATE] = "UPDATE lines SET sku = ?3, placed = ?4,"
 		" ordered = ?5, allocated = ?6, backordered = ?7, shipped = ?8,"
 		" cancelled = ?9, unit_price = ?10, queue_time = ?11, eta = ?12,"
-		" k0 = ?13, k1 = ?14, k2 = ?15, seq = ?16"
+		" k0 = ?13, k1 = ?14, k2 = ?15, seq = ?16, eta_basis = ?17,"
+		" eta_base = ?18, eta_release = ?19"
 		" WHERE order_id = ?1 AND idx = ?2",
 	[ST_QUEUE_INSERT] = "INSERT INTO queues (queue, " QUEUE_COLS ") VALUES"
 		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -820,6 +834,9 @@ static int line_read(sqlite3_stmt *st, bo_line_rec *out)
 	out->key.k[1] = col_i64(st, 13);
 	out->key.k[2] = col_i64(st, 14);
 	out->key.seq = seq_from_db(sqlite3_column_int64(st, 15));
+	out->eta_basis = (int32_t)col_i64(st, 16);
+	out->eta_base = col_i64(st, 17);
+	out->eta_release = col_i64(st, 18);
 	return 1;
 }
 
@@ -881,6 +898,12 @@ static int bind_line(sqlite3_stmt *st, const void *rec)
 		rc = bind_i64(st, 15, r->key.k[2]);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 16, seq_to_db(r->key.seq));
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 17, r->eta_basis);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 18, r->eta_base);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 19, r->eta_release);
 	return rc;
 }
 

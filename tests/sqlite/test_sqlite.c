@@ -24,7 +24,12 @@
 #include <unistd.h>
 
 /* The schema version this adapter writes. */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
+
+/* tests/sqlite/fixtures (meson passes the source directory's). */
+#ifndef BO_SQLITE_FIXTURES
+#define BO_SQLITE_FIXTURES "tests/sqlite/fixtures"
+#endif
 
 /* ------------------------------------------------------------- fixtures */
 
@@ -171,6 +176,9 @@ static bo_line_rec make_line(const char *order_id, uint32_t index, int64_t base)
 	r.key.k[1] = -base;
 	r.key.k[2] = INT64_MAX;
 	r.key.seq = UINT64_MAX - (uint64_t)base;
+	r.eta_basis = BO_BASIS_SUPPLY;
+	r.eta_base = base * 1000 + 17;
+	r.eta_release = BO_NO_TIME;
 	return r;
 }
 
@@ -349,7 +357,7 @@ static void raw_exec(sqlite3 *db, const char *sql)
 	sqlite3_free(err);
 }
 
-/* A version-1 file written with the raw v1 SQL opens migrated to version 2. */
+/* A version-1 file written with the raw v1 SQL opens migrated to the current version. */
 static void test_migration_from_v1(void **state)
 {
 	fixture *f = *state;
@@ -395,6 +403,9 @@ static void test_migration_from_v1(void **state)
 				     " AND eta_time = -9223372036854775807 - 1"), 2);
 	assert_int_equal(raw_int(db, "SELECT \"notnull\" FROM pragma_table_info('items')"
 				     " WHERE name = 'eta_time'"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_table_info('lines')"
+				     " WHERE name IN ('eta_basis', 'eta_base', 'eta_release')"
+				     " AND \"notnull\" = 1"), 3);
 	sqlite3_close(db);
 
 	/* Every field of the old items is kept; eta_time is BO_NO_TIME. */
@@ -435,9 +446,17 @@ static bo_inventory *inv_open(const fixture *f)
 	return inv;
 }
 
+/* bo_inventory_check() passes; if not, say why. */
+static void check_ok(bo_inventory *inv)
+{
+	int rc = bo_inventory_check(inv);
+	if (rc != BO_OK)
+		fail_msg("bo_inventory_check: %d: %s", rc, bo_last_error());
+}
+
 /*
  * A whole inventory written by the library, turned back into a version-1
- * file (the column dropped, the version lowered), opens through the
+ * file (the later columns dropped, the version lowered), opens through the
  * library with the same observable state and invariants, and goes on.
  */
 static void test_migration_keeps_inventory(void **state)
@@ -461,29 +480,293 @@ static void test_migration_keeps_inventory(void **state)
 	assert_int_equal(bo_order_place(inv, "A", NULL, l1, 2), BO_OK);
 	assert_int_equal(bo_order_place(inv, "B", NULL, l2, 1), BO_OK);
 	assert_int_equal(bo_item_subscribe(inv, "nut", "cust"), BO_OK);
-	assert_int_equal(bo_inventory_check(inv), BO_OK);
+	check_ok(inv);
 	assert_int_equal(snapshot_take(&before, inv), BO_OK);
 	bo_inventory_free(inv);
 
 	db = raw_open(f->path);
 	raw_exec(db, "ALTER TABLE items DROP COLUMN eta_time");
+	raw_exec(db, "ALTER TABLE lines DROP COLUMN eta_basis");
+	raw_exec(db, "ALTER TABLE lines DROP COLUMN eta_base");
+	raw_exec(db, "ALTER TABLE lines DROP COLUMN eta_release");
 	raw_exec(db, "PRAGMA user_version=1");
 	sqlite3_close(db);
 
 	inv = inv_open(f);
-	assert_int_equal(bo_inventory_check(inv), BO_OK);
+	check_ok(inv);
 	assert_int_equal(snapshot_take(&after, inv), BO_OK);
 	assert_string_equal(before, after);
 	/* Work goes on over the migrated file. */
 	assert_int_equal(bo_item_receive(inv, "bolt", 6, "po-1"), BO_OK);
 	assert_int_equal(bo_order_ship(inv, "B", NULL, BO_ALL), BO_OK);
-	assert_int_equal(bo_inventory_check(inv), BO_OK);
+	check_ok(inv);
 	bo_inventory_free(inv);
 	db = raw_open(f->path);
 	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_VERSION);
 	sqlite3_close(db);
 	free(before);
 	free(after);
+}
+
+/* ------------------------------------------- a file of the last release */
+
+/*
+ * fixtures/v0.3.0.db: a real file written by libbackorder 0.3.0 (schema
+ * version 2), made as fixtures/README says: items with and without lead
+ * times, a preorder, waiting lines with ETAs from the lead time and from
+ * supply, allocated, shipped and cancelled lines, supply records, a
+ * subscription and seven pending events.
+ */
+#define V030_LINES 17
+#define V030_EVENTS 7
+/* 2026-02-04T00:00:00Z: the day after the fixture's clock stopped. */
+#define V030_NOW INT64_C(1770163200)
+
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out;
+	char buf[8192];
+	size_t n;
+
+	if (!in)
+		fail_msg("cannot open the fixture %s", from);
+	out = fopen(to, "wb");
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	assert_int_equal(ferror(in), 0);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+/*
+ * The lines of a file, read with plain SQL from its `lines` table (the
+ * columns every schema version has), in (order_id, idx) order, as the
+ * adapter should return them with no ETA basis stored.
+ */
+static size_t raw_lines(sqlite3 *db, bo_line_rec *out, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int rc;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT order_id, idx, sku, placed, ordered,"
+			 " allocated, backordered, shipped, cancelled, unit_price, queue_time, eta,"
+			 " k0, k1, k2, seq FROM lines ORDER BY order_id, idx", -1, &st, NULL),
+			 SQLITE_OK);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bo_line_rec *l = &out[n];
+		int64_t seq;
+		assert_true(n < cap);
+		memset(l, 0, sizeof(*l));
+		snprintf(l->order_id, sizeof(l->order_id), "%s", (const char *)sqlite3_column_text(st, 0));
+		l->index = (uint32_t)sqlite3_column_int64(st, 1);
+		snprintf(l->sku, sizeof(l->sku), "%s", (const char *)sqlite3_column_text(st, 2));
+		l->placed = sqlite3_column_int64(st, 3);
+		l->ordered = sqlite3_column_int64(st, 4);
+		l->allocated = sqlite3_column_int64(st, 5);
+		l->backordered = sqlite3_column_int64(st, 6);
+		l->shipped = sqlite3_column_int64(st, 7);
+		l->cancelled = sqlite3_column_int64(st, 8);
+		l->unit_price = sqlite3_column_int64(st, 9);
+		l->queue_time = sqlite3_column_int64(st, 10);
+		l->eta = sqlite3_column_int64(st, 11);
+		l->key.k[0] = sqlite3_column_int64(st, 12);
+		l->key.k[1] = sqlite3_column_int64(st, 13);
+		l->key.k[2] = sqlite3_column_int64(st, 14);
+		seq = sqlite3_column_int64(st, 15);
+		/* the adapter's order-preserving map: the top bit flipped */
+		memcpy(&l->key.seq, &seq, sizeof(seq));
+		l->key.seq ^= UINT64_C(1) << 63;
+		/* no promise stored: what the 2 -> 3 migration gives old lines */
+		l->eta_basis = BO_BASIS_NONE;
+		l->eta_base = 0;
+		l->eta_release = BO_NO_TIME;
+		n++;
+	}
+	assert_int_equal(rc, SQLITE_DONE);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int64_t fixed_clock(void *user_data)
+{
+	return *(const int64_t *)user_data;
+}
+
+typedef struct ev_log {
+	size_t n;
+	uint64_t seq[64];
+	int kind[64];
+} ev_log;
+
+static int log_event(void *user_data, const bo_event *ev)
+{
+	ev_log *log = user_data;
+	if (log->n < 64) {
+		log->seq[log->n] = ev->seq;
+		log->kind[log->n] = ev->kind;
+	}
+	log->n++;
+	return 0;
+}
+
+static void expect_item(bo_inventory *inv, const char *sku, int64_t on_hand, int64_t allocated,
+			int64_t backordered, int64_t incoming)
+{
+	bo_item_status st;
+	assert_int_equal(bo_item_status_get(&st, inv, sku), BO_OK);
+	assert_int_equal(st.on_hand, on_hand);
+	assert_int_equal(st.allocated, allocated);
+	assert_int_equal(st.backordered, backordered);
+	assert_int_equal(st.incoming, incoming);
+}
+
+static void test_migration_from_v030_file(void **state)
+{
+	fixture *f = *state;
+	static bo_line_rec want[V030_LINES + 1];
+	bo_line_rec got;
+	bo_item_rec it;
+	bo_supply_rec sup;
+	bo_event_rec ev;
+	const bo_line_rec *a4_bolt = NULL, *a1_gear = NULL, *a3_nut = NULL;
+	bo_options opts = BO_OPTIONS_INIT;
+	const bo_notifier notifier = { BO_NOTIFIER_VERSION, log_event, NULL };
+	bo_line_spec place[] = { { "bolt", 1, BO_NO_PRICE }, { "nut", 1, 300 } };
+	char store[160];
+	int64_t now = V030_NOW;
+	bo_inventory *inv = NULL;
+	ev_log log;
+	size_t n, i, pending = 0, delivered = 0;
+	uint64_t after;
+	sqlite3 *db;
+
+	fx_close(f);
+	remove_files(f);
+	copy_file(BO_SQLITE_FIXTURES "/v0.3.0.db", f->path);
+
+	/* The file as 0.3.0 left it: schema 2, no basis columns. */
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "PRAGMA application_id"), 0x626f7264);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_table_info('lines')"
+				     " WHERE name LIKE 'eta_%'"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM outbox"), V030_EVENTS);
+	n = raw_lines(db, want, V030_LINES + 1);
+	assert_int_equal(n, V030_LINES);
+	sqlite3_close(db);
+	/* What the fixture is known to hold (fixtures/v0.3.0.trace and pending.c),
+	 * so a wrong raw read cannot pass unnoticed. */
+	for (i = 0; i < n; i++) {
+		if (!strcmp(want[i].order_id, "A4") && !strcmp(want[i].sku, "bolt"))
+			a4_bolt = &want[i];
+		if (!strcmp(want[i].order_id, "A1") && !strcmp(want[i].sku, "gear"))
+			a1_gear = &want[i];
+		if (!strcmp(want[i].order_id, "A3") && !strcmp(want[i].sku, "nut"))
+			a3_nut = &want[i];
+	}
+	assert_non_null(a4_bolt);
+	assert_non_null(a1_gear);
+	assert_non_null(a3_nut);
+	assert_int_equal(a4_bolt->index, 1);
+	assert_int_equal(a4_bolt->backordered, 1);
+	assert_true(a4_bolt->eta == INT64_C(1770544800));  /* 2026-02-08T10:00Z: now + lead time */
+	assert_int_equal(a1_gear->backordered, 2);
+	assert_true(a1_gear->eta == INT64_C(1771545600));  /* 2026-02-20: po-2 */
+	assert_int_equal(a3_nut->backordered, 3);
+	assert_true(a3_nut->eta == BO_NO_TIME);            /* no lead time, no supply */
+
+	/* Opened by this library: migrated to the current schema. */
+	assert_int_equal(fx_open(f, NULL), BO_OK);
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM lines WHERE typeof(eta_basis) = 'integer'"
+				     " AND eta_basis = 0 AND typeof(eta_base) = 'integer' AND eta_base = 0"
+				     " AND typeof(eta_release) = 'integer'"
+				     " AND eta_release = -9223372036854775807 - 1"), V030_LINES);
+	sqlite3_close(db);
+
+	/* Every line reads back with its old fields and no basis. */
+	for (i = 0; i < n; i++) {
+		memset(&got, 0x5a, sizeof(got));
+		assert_int_equal(f->vt->line_get(f->ud, want[i].order_id, want[i].index, &got), BO_OK);
+		assert_memory_equal(&want[i], &got, sizeof(got));
+	}
+	/* The other records are there as written. */
+	assert_int_equal(f->vt->item_get(f->ud, "bolt", &it, 0), BO_OK);
+	assert_int_equal(it.on_hand, 5);
+	assert_int_equal(it.allocated, 5);
+	assert_int_equal(it.backordered, 3);
+	assert_true(it.lead_time == 5 * 86400);
+	assert_int_equal(f->vt->item_get(f->ud, "game", &it, 0), BO_OK);
+	assert_true(it.release_at == INT64_C(1772323200)); /* 2026-03-01 */
+	assert_int_equal(it.preorder_max, 10);
+	assert_int_equal(f->vt->supply_next(f->ud, "gear", NULL, &sup), BO_OK);
+	assert_string_equal(sup.id, "po-1");
+	assert_int_equal(sup.qty, 2);
+	assert_int_equal(f->vt->supply_next(f->ud, "gear", &sup, &sup), BO_OK);
+	assert_string_equal(sup.id, "po-2");
+	assert_int_equal(f->vt->supply_next(f->ud, "gear", &sup, &sup), BO_OK);
+	assert_string_equal(sup.id, "po-3");
+	assert_int_equal(f->vt->supply_next(f->ud, "gear", &sup, &sup), BO_ENOTFOUND);
+	for (i = 0, after = 0; f->vt->outbox_next(f->ud, after, &ev) == BO_OK; i++)
+		after = ev.seq;
+	assert_int_equal(i, V030_EVENTS);
+	fx_close(f);
+
+	/* The inventory over the migrated file: consistent, and it goes on. */
+	snprintf(store, sizeof(store), "sqlite:%s", f->path);
+	opts.clock = fixed_clock;
+	opts.clock_data = &now;
+	assert_int_equal(bo_inventory_open_store(&inv, store, &opts), BO_OK);
+	check_ok(inv);
+	assert_int_equal(bo_inventory_pending(&pending, inv), BO_OK);
+	assert_int_equal(pending, V030_EVENTS);
+	expect_item(inv, "bolt", 5, 5, 3, 0);
+	expect_item(inv, "gear", 2, 2, 11, 13);
+	expect_item(inv, "nut", 0, 0, 6, 0);
+	expect_item(inv, "game", 0, 0, 7, 0);
+	expect_item(inv, "pin", 17, 2, 0, 0);
+	/* 0.3.0's pending events are delivered, in order, once. */
+	memset(&log, 0, sizeof(log));
+	assert_int_equal(bo_inventory_set_notifier(inv, &notifier, &log), BO_OK);
+	assert_int_equal(bo_inventory_dispatch(inv, &delivered), BO_OK);
+	assert_int_equal(delivered, V030_EVENTS);
+	assert_int_equal(log.n, V030_EVENTS);
+	{
+		static const int kinds[V030_EVENTS] = {
+			BO_EVENT_ACCEPTED, BO_EVENT_BACKORDERED, BO_EVENT_BACKORDERED,
+			BO_EVENT_ALLOCATED, BO_EVENT_ETA_CHANGED, BO_EVENT_ETA_CHANGED,
+			BO_EVENT_ETA_CHANGED,
+		};
+		for (i = 0; i < V030_EVENTS; i++) {
+			assert_int_equal(log.kind[i], kinds[i]);
+			if (i)
+				assert_true(log.seq[i] == log.seq[i - 1] + 1);
+		}
+	}
+	/* A placement and a receive. */
+	log.n = 0;
+	assert_int_equal(bo_order_place(inv, "C1", NULL, place, 2), BO_OK);
+	expect_item(inv, "bolt", 5, 5, 4, 0);
+	expect_item(inv, "nut", 0, 0, 7, 0);
+	assert_int_equal(bo_item_receive(inv, "gear", 4, "po-1"), BO_OK);
+	/* priority policy: A2 (priority 3) 1 unit, then A1 2 and A8 1 (fifo) */
+	expect_item(inv, "gear", 6, 6, 7, 11);
+	check_ok(inv);
+	assert_true(log.n > 0);
+	assert_true(log.seq[0] > 41); /* after 0.3.0's last event */
+	bo_inventory_free(inv);
+
+	/* Reopened: nothing more to migrate, still consistent. */
+	assert_int_equal(bo_inventory_open_store(&inv, store, &opts), BO_OK);
+	check_ok(inv);
+	bo_inventory_free(inv);
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_VERSION);
+	sqlite3_close(db);
+	assert_int_equal(fx_open(f, NULL), BO_OK);
 }
 
 static void test_newer_schema_refused(void **state)
@@ -1351,6 +1634,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migration_sets_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_keeps_inventory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_from_v030_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
