@@ -190,6 +190,19 @@ static const char *const migrations[] = {
 	"CREATE TABLE meta ("
 	" key text COLLATE \"C\" NOT NULL PRIMARY KEY,"
 	" value bigint NOT NULL);",
+	/*
+	 * 1 -> 2: the basis each waiting line's ETA was promised on
+	 * (bo_line_rec.eta_basis, eta_base, eta_release; storage version 2).
+	 * Existing lines get BO_BASIS_NONE (0), base 0 and release BO_NO_TIME:
+	 * "no promise stored", as storage.h defines it; their ETA stays as it
+	 * was. (Computing a basis would take the core's cover walk.)
+	 * Constant defaults: PostgreSQL 11 and later add such columns without
+	 * rewriting the table.
+	 */
+	"ALTER TABLE lines"
+	" ADD COLUMN eta_basis bigint NOT NULL DEFAULT 0,"
+	" ADD COLUMN eta_base bigint NOT NULL DEFAULT 0,"
+	" ADD COLUMN eta_release bigint NOT NULL DEFAULT (-9223372036854775807 - 1);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -249,13 +262,15 @@ enum {
 	" ready = EXCLUDED.ready, nlines = EXCLUDED.nlines"
 #define LINE_COLS "order_id, idx, sku, placed, ordered, allocated," \
 	" backordered, shipped, cancelled, unit_price, queue_time, eta," \
-	" k0, k1, k2, seq"
+	" k0, k1, k2, seq, eta_basis, eta_base, eta_release"
 #define LINE_SET "sku = EXCLUDED.sku, placed = EXCLUDED.placed," \
 	" ordered = EXCLUDED.ordered, allocated = EXCLUDED.allocated," \
 	" backordered = EXCLUDED.backordered, shipped = EXCLUDED.shipped," \
 	" cancelled = EXCLUDED.cancelled, unit_price = EXCLUDED.unit_price," \
 	" queue_time = EXCLUDED.queue_time, eta = EXCLUDED.eta," \
-	" k0 = EXCLUDED.k0, k1 = EXCLUDED.k1, k2 = EXCLUDED.k2, seq = EXCLUDED.seq"
+	" k0 = EXCLUDED.k0, k1 = EXCLUDED.k1, k2 = EXCLUDED.k2, seq = EXCLUDED.seq," \
+	" eta_basis = EXCLUDED.eta_basis, eta_base = EXCLUDED.eta_base," \
+	" eta_release = EXCLUDED.eta_release"
 #define QUEUE_COLS "sku, order_id, idx, k0, k1, k2, seq"
 #define SUPPLY_COLS "sku, id, qty, expected"
 #define SUB_COLS "sku, customer, seq"
@@ -295,9 +310,9 @@ static const stmt_def stmts[ST_COUNT] = {
 		"SELECT " ORDER_COLS " FROM orders WHERE id > $1 ORDER BY id LIMIT 1" },
 	[ST_LINE_GET] = { "line_get", "bi",
 		"SELECT " LINE_COLS " FROM lines WHERE order_id = $1 AND idx = $2" },
-	[ST_LINE_PUT] = { "line_put", "bibiiiiiiiiiiiii",
+	[ST_LINE_PUT] = { "line_put", "bibiiiiiiiiiiiiiiii",
 		"INSERT INTO lines (" LINE_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7,"
-		" $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+		" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
 		" ON CONFLICT (order_id, idx) DO UPDATE SET " LINE_SET },
 	[ST_QUEUE_INSERT] = { "queue_insert", "bbiiiiii",
 		"INSERT INTO queues (queue, " QUEUE_COLS ") VALUES ($8, $1, $2, $3, $4, $5, $6, $7)" },
@@ -886,7 +901,7 @@ static int cb_line_get(void *ud, const char *order_id, uint32_t index, bo_line_r
 	p_init(&p);
 	p_str(&p, order_id, BO_ID_MAX);
 	p_i64(&p, index);
-	rc = run_row(ud, ST_LINE_GET, &p, 16, &r);
+	rc = run_row(ud, ST_LINE_GET, &p, 19, &r);
 	if (rc != BO_OK)
 		return rc;
 	memset(out, 0, sizeof(*out));
@@ -906,6 +921,9 @@ static int cb_line_get(void *ud, const char *order_id, uint32_t index, bo_line_r
 	out->key.k[1] = col_i64(r, 13, &ok);
 	out->key.k[2] = col_i64(r, 14, &ok);
 	out->key.seq = seq_from_db(col_i64(r, 15, &ok));
+	out->eta_basis = (int32_t)col_i64(r, 16, &ok);
+	out->eta_base = col_i64(r, 17, &ok);
+	out->eta_release = col_i64(r, 18, &ok);
 	return row_end(r, ST_LINE_GET, ok);
 }
 
@@ -931,6 +949,9 @@ static int cb_line_put(void *ud, const bo_line_rec *r)
 	p_i64(&p, r->key.k[1]);
 	p_i64(&p, r->key.k[2]);
 	p_seq(&p, r->key.seq);
+	p_i64(&p, r->eta_basis);
+	p_i64(&p, r->eta_base);
+	p_i64(&p, r->eta_release);
 	return run_done(ud, ST_LINE_PUT, &p);
 }
 

@@ -9,6 +9,8 @@
 
 #include "pgtest.h"
 
+#include <libpq-fe.h>
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,14 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+
+/* The schema version this adapter writes. */
+#define SCHEMA_VERSION 2
+
+/* tests/postgres/fixtures (meson passes the source directory's). */
+#ifndef BO_PG_FIXTURES
+#define BO_PG_FIXTURES "tests/postgres/fixtures"
+#endif
 
 typedef struct store {
 	const bo_storage *vt;
@@ -95,6 +105,9 @@ static void line_make(bo_line_rec *l, const char *order, uint32_t idx, const cha
 	l->key.k[1] = INT64_MAX;
 	l->key.k[2] = 0;
 	l->key.seq = UINT64_MAX;
+	l->eta_basis = BO_BASIS_LEAD;
+	l->eta_base = 5 * 86400;
+	l->eta_release = INT64_MIN + 1;
 }
 
 /* ---- round trips -------------------------------------------------------- */
@@ -722,6 +735,325 @@ static void test_bad_conninfo(void **state)
 	}
 }
 
+/* ---- a schema of the last release ----------------------------------------- */
+
+/*
+ * fixtures/v0.3.0.sql: pg_dump (plain SQL, --column-inserts, --no-owner)
+ * of a schema written by libbackorder 0.3.0 (schema version 1), made as
+ * fixtures/README says; the same inventory as tests/sqlite/fixtures/v0.3.0.db.
+ * Its schema is named bo_fixture_v030; a test loads it under another name.
+ */
+#define V030_SCHEMA "bo_fixture_v030"
+#define V030_LINES 17
+#define V030_EVENTS 7
+/* 2026-02-04T00:00:00Z: the day after the fixture's clock stopped. */
+#define V030_NOW INT64_C(1770163200)
+
+/* The search_path schema of a conninfo made by pgtest_store(). */
+static void schema_of(const char *ci, char *out, size_t cap)
+{
+	const char *sp = strstr(ci, "search_path=");
+	size_t n;
+	assert_non_null(sp);
+	sp += strlen("search_path=");
+	n = strcspn(sp, "' ");
+	assert_true(n > 0 && n < cap);
+	memcpy(out, sp, n);
+	out[n] = '\0';
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+	if (!f)
+		fail_msg("cannot open the fixture %s", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The dump as SQL for one PQexec into schema `schema` (which exists): psql's
+ * meta-commands (\restrict ...) and the CREATE SCHEMA left out, the
+ * fixture's schema name replaced.
+ */
+static char *dump_for(const char *dump, const char *schema)
+{
+	size_t cap = strlen(dump) * 2 + 1, n = 0, from = strlen(V030_SCHEMA), to = strlen(schema);
+	char *out = malloc(cap);
+	const char *p = dump;
+
+	assert_non_null(out);
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		const char *end = p + len;
+		if (*p != '\\' && strncmp(p, "CREATE SCHEMA ", 14) != 0) {
+			const char *q = p;
+			while (q < end) {
+				if ((size_t)(end - q) >= from && memcmp(q, V030_SCHEMA, from) == 0) {
+					assert_true(n + to < cap);
+					memcpy(out + n, schema, to);
+					n += to;
+					q += from;
+				} else {
+					assert_true(n + 1 < cap);
+					out[n++] = *q++;
+				}
+			}
+			assert_true(n + 1 < cap);
+			out[n++] = '\n';
+		}
+		p = *end ? end + 1 : end;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* One value of a one-row query on conninfo `ci`, as an integer. */
+static long long pg_int(const char *ci, const char *sql)
+{
+	PGconn *c = PQconnectdb(ci);
+	PGresult *r;
+	long long v;
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("connect: %s", PQerrorMessage(c));
+	r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+/*
+ * The lines of the schema, read with plain SQL from its `lines` table (the
+ * columns every schema version has), in (order_id, idx) order, as the
+ * adapter should return them with no ETA basis stored.
+ */
+static size_t pg_lines(const char *ci, bo_line_rec *out, size_t cap)
+{
+	PGconn *c = PQconnectdb(ci);
+	PGresult *r;
+	int i, n;
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("connect: %s", PQerrorMessage(c));
+	r = PQexec(c, "SELECT convert_from(order_id, 'UTF8'), idx, convert_from(sku, 'UTF8'),"
+		   " placed, ordered, allocated, backordered, shipped, cancelled, unit_price,"
+		   " queue_time, eta, k0, k1, k2, seq FROM lines ORDER BY order_id, idx");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("lines: %s", PQerrorMessage(c));
+	n = PQntuples(r);
+	assert_true((size_t)n <= cap);
+	for (i = 0; i < n; i++) {
+		bo_line_rec *l = &out[i];
+		int64_t v[13];
+		int j;
+		memset(l, 0, sizeof(*l));
+		snprintf(l->order_id, sizeof(l->order_id), "%s", PQgetvalue(r, i, 0));
+		l->index = (uint32_t)strtoul(PQgetvalue(r, i, 1), NULL, 10);
+		snprintf(l->sku, sizeof(l->sku), "%s", PQgetvalue(r, i, 2));
+		for (j = 0; j < 13; j++)
+			v[j] = strtoll(PQgetvalue(r, i, 3 + j), NULL, 10);
+		l->placed = v[0];
+		l->ordered = v[1];
+		l->allocated = v[2];
+		l->backordered = v[3];
+		l->shipped = v[4];
+		l->cancelled = v[5];
+		l->unit_price = v[6];
+		l->queue_time = v[7];
+		l->eta = v[8];
+		l->key.k[0] = v[9];
+		l->key.k[1] = v[10];
+		l->key.k[2] = v[11];
+		/* the adapter's order-preserving map: the top bit flipped */
+		memcpy(&l->key.seq, &v[12], sizeof(v[12]));
+		l->key.seq ^= UINT64_C(1) << 63;
+		/* no promise stored: what the 1 -> 2 migration gives old lines */
+		l->eta_basis = BO_BASIS_NONE;
+		l->eta_base = 0;
+		l->eta_release = INT64_MIN;
+	}
+	PQclear(r);
+	PQfinish(c);
+	return (size_t)n;
+}
+
+static int64_t fixed_clock(void *user_data)
+{
+	return *(const int64_t *)user_data;
+}
+
+typedef struct ev_log {
+	size_t n;
+	uint64_t seq[64];
+	int kind[64];
+} ev_log;
+
+static int log_event(void *user_data, const bo_event *ev)
+{
+	ev_log *log = user_data;
+	if (log->n < 64) {
+		log->seq[log->n] = ev->seq;
+		log->kind[log->n] = ev->kind;
+	}
+	log->n++;
+	return 0;
+}
+
+static void expect_item(bo_inventory *inv, const char *sku, int64_t on_hand, int64_t allocated,
+			int64_t backordered, int64_t incoming)
+{
+	bo_item_status st;
+	assert_int_equal(bo_item_status_get(&st, inv, sku), BO_OK);
+	assert_int_equal(st.on_hand, on_hand);
+	assert_int_equal(st.allocated, allocated);
+	assert_int_equal(st.backordered, backordered);
+	assert_int_equal(st.incoming, incoming);
+}
+
+/* bo_inventory_check() passes; if not, say why. */
+static void check_ok(bo_inventory *inv)
+{
+	int rc = bo_inventory_check(inv);
+	if (rc != BO_OK)
+		fail_msg("bo_inventory_check: %d: %s", rc, bo_last_error());
+}
+
+static void test_migration_from_v030_dump(void **state)
+{
+	static bo_line_rec want[V030_LINES + 1];
+	char ci[1024], schema[64], store_ci[1100];
+	char *dump, *sql;
+	store s;
+	bo_line_rec got;
+	bo_item_rec it;
+	bo_supply_rec sup;
+	bo_event_rec ev;
+	bo_options opts = BO_OPTIONS_INIT;
+	const bo_notifier notifier = { BO_NOTIFIER_VERSION, log_event, NULL };
+	bo_line_spec place[] = { { "bolt", 1, BO_NO_PRICE }, { "nut", 1, 300 } };
+	int64_t now = V030_NOW;
+	bo_inventory *inv = NULL;
+	ev_log log;
+	size_t n, i, pending = 0, delivered = 0;
+	uint64_t after;
+	(void)state;
+	NEED_SERVER();
+
+	/* The dump, loaded into a new schema: schema version 1, no basis columns. */
+	assert_int_equal(pgtest_store(ci, sizeof(ci), NULL), 0);
+	schema_of(ci, schema, sizeof(schema));
+	dump = read_file(BO_PG_FIXTURES "/v0.3.0.sql");
+	sql = dump_for(dump, schema);
+	free(dump);
+	assert_int_equal(pgtest_exec(sql), 0);
+	free(sql);
+	assert_int_equal(pg_int(ci, "SELECT max(version) FROM schema_version"), 1);
+	assert_int_equal(pg_int(ci, "SELECT count(*) FROM information_schema.columns WHERE"
+				" table_schema = current_schema() AND table_name = 'lines'"
+				" AND column_name LIKE 'eta\\_%'"), 0);
+	assert_int_equal(pg_int(ci, "SELECT count(*) FROM outbox"), V030_EVENTS);
+	n = pg_lines(ci, want, V030_LINES + 1);
+	assert_int_equal(n, V030_LINES);
+	/* what the fixture is known to hold (see tests/sqlite/fixtures) */
+	for (i = 0; i < n; i++) {
+		if (!strcmp(want[i].order_id, "A4") && want[i].index == 1) {
+			assert_string_equal(want[i].sku, "bolt");
+			assert_int_equal(want[i].backordered, 1);
+			assert_true(want[i].eta == INT64_C(1770544800)); /* now + lead time */
+		}
+		if (!strcmp(want[i].order_id, "A1") && want[i].index == 1) {
+			assert_string_equal(want[i].sku, "gear");
+			assert_true(want[i].eta == INT64_C(1771545600)); /* po-2 */
+		}
+	}
+
+	/* Opened by this adapter: migrated. */
+	{
+		int rc = bo_postgres_storage(&s.vt, &s.ud, ci);
+		if (rc != BO_OK)
+			fail_msg("open: %s", bo_last_error());
+	}
+	assert_int_equal(pg_int(ci, "SELECT max(version) FROM schema_version"), SCHEMA_VERSION);
+	assert_int_equal(pg_int(ci, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(pg_int(ci, "SELECT count(*) FROM lines WHERE eta_basis = 0 AND eta_base = 0"
+				" AND eta_release = -9223372036854775807 - 1"), V030_LINES);
+	for (i = 0; i < n; i++) {
+		memset(&got, 0x5a, sizeof(got));
+		assert_int_equal(s.vt->line_get(s.ud, want[i].order_id, want[i].index, &got), BO_OK);
+		assert_memory_equal(&want[i], &got, sizeof(got));
+	}
+	assert_int_equal(s.vt->item_get(s.ud, "bolt", &it, 0), BO_OK);
+	assert_int_equal(it.on_hand, 5);
+	assert_int_equal(it.allocated, 5);
+	assert_int_equal(it.backordered, 3);
+	assert_true(it.lead_time == 5 * 86400);
+	assert_int_equal(s.vt->item_get(s.ud, "game", &it, 0), BO_OK);
+	assert_true(it.release_at == INT64_C(1772323200));
+	assert_int_equal(s.vt->supply_next(s.ud, "gear", NULL, &sup), BO_OK);
+	assert_string_equal(sup.id, "po-1");
+	assert_int_equal(sup.qty, 2);
+	assert_int_equal(s.vt->supply_next(s.ud, "gear", &sup, &sup), BO_OK);
+	assert_string_equal(sup.id, "po-2");
+	assert_int_equal(s.vt->supply_next(s.ud, "gear", &sup, &sup), BO_OK);
+	assert_string_equal(sup.id, "po-3");
+	assert_int_equal(s.vt->supply_next(s.ud, "gear", &sup, &sup), BO_ENOTFOUND);
+	for (i = 0, after = 0; s.vt->outbox_next(s.ud, after, &ev) == BO_OK; i++)
+		after = ev.seq;
+	assert_int_equal(i, V030_EVENTS);
+	/* new columns take writes */
+	want[0].eta_basis = BO_BASIS_UNKNOWN;
+	want[0].eta_release = -1;
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	assert_int_equal(s.vt->line_put(s.ud, &want[0]), BO_OK);
+	assert_int_equal(s.vt->rollback(s.ud), BO_OK);
+	close_store(&s);
+
+	/* The inventory over the migrated schema: consistent, and it goes on. */
+	snprintf(store_ci, sizeof(store_ci), "postgres:%s", ci);
+	opts.clock = fixed_clock;
+	opts.clock_data = &now;
+	assert_int_equal(bo_inventory_open_store(&inv, store_ci, &opts), BO_OK);
+	check_ok(inv);
+	assert_int_equal(bo_inventory_pending(&pending, inv), BO_OK);
+	assert_int_equal(pending, V030_EVENTS);
+	expect_item(inv, "bolt", 5, 5, 3, 0);
+	expect_item(inv, "gear", 2, 2, 11, 13);
+	expect_item(inv, "nut", 0, 0, 6, 0);
+	expect_item(inv, "game", 0, 0, 7, 0);
+	expect_item(inv, "pin", 17, 2, 0, 0);
+	memset(&log, 0, sizeof(log));
+	assert_int_equal(bo_inventory_set_notifier(inv, &notifier, &log), BO_OK);
+	assert_int_equal(bo_inventory_dispatch(inv, &delivered), BO_OK);
+	assert_int_equal(delivered, V030_EVENTS);
+	assert_int_equal(log.n, V030_EVENTS);
+	for (i = 1; i < V030_EVENTS; i++)
+		assert_true(log.seq[i] == log.seq[i - 1] + 1);
+	assert_int_equal(log.kind[0], BO_EVENT_ACCEPTED);
+	assert_int_equal(log.kind[V030_EVENTS - 1], BO_EVENT_ETA_CHANGED);
+	log.n = 0;
+	assert_int_equal(bo_order_place(inv, "C1", NULL, place, 2), BO_OK);
+	expect_item(inv, "bolt", 5, 5, 4, 0);
+	expect_item(inv, "nut", 0, 0, 7, 0);
+	assert_int_equal(bo_item_receive(inv, "gear", 4, "po-1"), BO_OK);
+	expect_item(inv, "gear", 6, 6, 7, 11);
+	check_ok(inv);
+	assert_true(log.n > 0);
+	assert_true(log.seq[0] > 41); /* after 0.3.0's last event */
+	bo_inventory_free(inv);
+}
+
 static int teardown_all(void **state)
 {
 	(void)state;
@@ -739,6 +1071,7 @@ int main(void)
 		cmocka_unit_test(test_savepoints),
 		cmocka_unit_test(test_rollback_leaves_nothing),
 		cmocka_unit_test(test_reopen),
+		cmocka_unit_test(test_migration_from_v030_dump),
 		cmocka_unit_test(test_foreign_schema),
 		cmocka_unit_test(test_two_connections),
 		cmocka_unit_test(test_bad_conninfo),
