@@ -1068,6 +1068,141 @@ static void test_ordered_walks(void **state)
 	vt->close(ud);
 }
 
+/* Storage version 2: a line's ETA basis (eta_basis, eta_base, eta_release)
+ * goes in and comes back exactly as put, every kind of basis and the
+ * extremes of the times, survives a commit (and a reopen, for a durable
+ * store), and a rollback, or a rollback to a savepoint, restores it. */
+static void basis_line(bo_line_rec *l, uint32_t i, int variant)
+{
+	static const int32_t kinds[] = { BO_BASIS_NONE, BO_BASIS_UNKNOWN, BO_BASIS_LEAD,
+					 BO_BASIS_SUPPLY, BO_BASIS_SUPPLY };
+	static const int64_t bases[] = { 0, 0, 5 * DAY, T0 + 2 * DAY, -7 };
+	static const int64_t releases[] = { BO_NO_TIME, BO_NO_TIME, T0 + 3 * DAY, -1, INT64_MAX };
+
+	memset(l, 0, sizeof(*l));
+	strcpy(l->order_id, "BASIS");
+	snprintf(l->sku, sizeof(l->sku), "B%u", (unsigned)i);
+	l->index = i;
+	l->placed = l->ordered = l->backordered = 3;
+	l->unit_price = BO_NO_PRICE;
+	l->queue_time = T0;
+	l->key.seq = 100 + i;
+	if (variant == 0) {
+		l->eta_basis = kinds[i];
+		l->eta_base = bases[i];
+		l->eta_release = releases[i];
+		l->eta = kinds[i] == BO_BASIS_NONE || kinds[i] == BO_BASIS_UNKNOWN ? BO_NO_TIME : T0 + 4 * DAY;
+	} else {
+		/* another basis for each line, and other times */
+		l->eta_basis = kinds[(i + 1) % 5];
+		l->eta_base = INT64_MIN + (int64_t)i;
+		l->eta_release = i % 2 ? BO_NO_TIME : INT64_MIN + 1;
+		l->eta = T0 + (int64_t)variant * DAY;
+	}
+}
+
+static void expect_basis_lines(const bo_storage *vt, void *ud, int variant)
+{
+	bo_line_rec want, got;
+	uint32_t i;
+
+	for (i = 0; i < 5; i++) {
+		basis_line(&want, i, variant);
+		memset(&got, 0x5a, sizeof(got));
+		assert_ok(vt->line_get(ud, "BASIS", i, &got));
+		assert_int_equal(got.eta_basis, want.eta_basis);
+		assert_true(got.eta_base == want.eta_base);
+		assert_true(got.eta_release == want.eta_release);
+		assert_memory_equal(&got, &want, sizeof(want));
+	}
+}
+
+static void put_basis_lines(const bo_storage *vt, void *ud, int variant)
+{
+	bo_line_rec l;
+	uint32_t i;
+
+	for (i = 0; i < 5; i++) {
+		basis_line(&l, i, variant);
+		assert_ok(vt->line_put(ud, &l));
+	}
+}
+
+static void test_line_eta_basis(void **state)
+{
+	const adapter *ad = *state;
+	const bo_storage *vt = NULL;
+	void *ud = NULL;
+	char path[] = "/tmp/bo-conformance-basis-XXXXXX";
+	bo_order_rec o;
+	int fd;
+
+	if (ad->make_at) {
+		fd = mkstemp(path);
+		assert_true(fd >= 0);
+		close(fd);
+		unlink(path);
+		assert_ok(ad->make_at(&vt, &ud, path));
+	} else {
+		assert_ok(ad->make(&vt, &ud));
+	}
+	assert_int_equal(vt->version, BO_STORAGE_VERSION);
+	assert_true(BO_STORAGE_VERSION >= 2);
+
+	assert_ok(vt->begin(ud));
+	memset(&o, 0, sizeof(o));
+	strcpy(o.id, "BASIS");
+	o.nlines = 5;
+	assert_ok(vt->order_put(ud, &o));
+	put_basis_lines(vt, ud, 0);
+	expect_basis_lines(vt, ud, 0);
+	assert_ok(vt->commit(ud));
+	expect_basis_lines(vt, ud, 0);
+
+	/* Rewritten, then rolled back: the first bases again. */
+	assert_ok(vt->begin(ud));
+	put_basis_lines(vt, ud, 1);
+	expect_basis_lines(vt, ud, 1);
+	put_basis_lines(vt, ud, 2);
+	expect_basis_lines(vt, ud, 2);
+	assert_ok(vt->rollback(ud));
+	expect_basis_lines(vt, ud, 0);
+
+	/* Rolled back to a savepoint: the bases of before it, then committed. */
+	if (vt->savepoint) {
+		assert_ok(vt->begin(ud));
+		put_basis_lines(vt, ud, 1);
+		assert_ok(vt->savepoint(ud));
+		put_basis_lines(vt, ud, 2);
+		expect_basis_lines(vt, ud, 2);
+		assert_ok(vt->rollback_to(ud));
+		expect_basis_lines(vt, ud, 1);
+		assert_ok(vt->commit(ud));
+		expect_basis_lines(vt, ud, 1);
+	} else {
+		assert_ok(vt->begin(ud));
+		put_basis_lines(vt, ud, 1);
+		assert_ok(vt->commit(ud));
+	}
+
+	if (ad->make_at) {
+		char side[sizeof(path) + 8];
+		vt->close(ud);
+		assert_ok(ad->make_at(&vt, &ud, path));
+		expect_basis_lines(vt, ud, 1);
+		vt->close(ud);
+		unlink(path);
+		snprintf(side, sizeof(side), "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-journal", path);
+		unlink(side);
+	} else {
+		vt->close(ud);
+	}
+}
+
 /* A durable store keeps everything, pending events included, across a reopen. */
 static void test_reopen(void **state)
 {
@@ -1168,6 +1303,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_optional_callbacks_absent, ad),
 			cmocka_unit_test_prestate(test_reopen, ad),
 			cmocka_unit_test_prestate(test_ordered_walks, ad),
+			cmocka_unit_test_prestate(test_line_eta_basis, ad),
 		};
 		if (!wanted(argc, argv, adapters[a].name))
 			continue;
