@@ -18,7 +18,7 @@ static int cmp_sku(const void *a, const void *b)
  * and check that each line holds the basis its cover gives today (no stale
  * basis) and an ETA that basis can give. Written apart from eta.c, which
  * works incrementally, so that each checks the other. */
-static int check_promises(bo_inventory *inv, const bo_item_rec *it)
+static int check_promises(bo_inventory *inv, const bo_item_rec *it, bool adopted)
 {
 	bo_supply_rec *sp = NULL, cur;
 	size_t ns = 0, cap = 0, j = 0;
@@ -73,6 +73,8 @@ static int check_promises(bo_inventory *inv, const bo_item_rec *it)
 		} else {
 			kind = BO_BASIS_UNKNOWN;
 		}
+		if (!adopted && l.eta_basis == BO_BASIS_NONE)
+			continue; /* written before promises; the next mutating call gives it a basis */
 		if (l.eta_basis != kind || l.eta_base != base || l.eta_release != it->release_at) {
 			rc = bo__fail(BO_ESTATE, "line '%s' of order '%s' holds ETA basis %d/%lld/%lld; its cover gives %d/%lld/%lld",
 				      l.sku, l.order_id, (int)l.eta_basis, (long long)l.eta_base,
@@ -104,7 +106,16 @@ static int check_locked(bo_inventory *inv)
 	sums *s = NULL;
 	size_t n = 0, cap = 0;
 	char after[BO_ID_MAX + 1] = "";
+	int64_t promises = 0;
+	bool adopted;
 	int rc;
+
+	/* Lines of a store written before promises hold no basis until the
+	 * first mutating call gives them one (bo__eta_adopt). */
+	rc = inv->st.meta_get(inv->sd, "promises", &promises);
+	if (rc < 0 && rc != BO_ENOTFOUND)
+		return bo__storage_fail(rc, "meta_get");
+	adopted = promises != 0;
 
 	/* Every line: the identity, and its contribution to its item. */
 	while ((rc = inv->st.order_next(inv->sd, after[0] ? after : NULL, &o)) == BO_OK) {
@@ -219,7 +230,7 @@ static int check_locked(bo_inventory *inv)
 				      (long long)it.incoming, (long long)incoming);
 			goto out;
 		}
-		if (inv->st.version >= 2 && it.backordered > 0 && (rc = check_promises(inv, &it)) < 0)
+		if (inv->st.version >= 2 && it.backordered > 0 && (rc = check_promises(inv, &it, adopted)) < 0)
 			goto out;
 	}
 	rc = rc == BO_ENOTFOUND ? BO_OK : bo__storage_fail(rc, "item_next");

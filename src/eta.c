@@ -334,3 +334,72 @@ void bo__eta_clear(bo_line_rec *l)
 	l->eta_base = 0;
 	l->eta_release = BO_NO_TIME;
 }
+
+/* The store's waiting lines without a basis (written by a library before
+ * promises) get the basis their cover gives today. They keep the ETA they
+ * hold as their promise when that basis can give it (DESIGN §6: nothing
+ * about them changed), else they are promised afresh; no event either way
+ * (the customer was told that ETA). Then the store is marked, so this runs
+ * once per store. */
+int bo__eta_adopt(bo_txn *t)
+{
+	bo_inventory *inv = t->inv;
+	bo_item_rec item;
+	char after[BO_ID_MAX + 1] = "";
+	int64_t done;
+	int rc;
+
+	if (inv->st.version < 2)
+		return BO_OK; /* nowhere to keep a basis */
+	if ((rc = bo__meta_get(t, BO_MK_PROMISES, &done, 0)) < 0)
+		return rc;
+	if (done)
+		goto ready;
+	while ((rc = inv->st.item_next(inv->sd, after[0] ? after : NULL, &item)) == BO_OK) {
+		supply_walk w;
+		bo_queue_entry e;
+		bo_queue_key k;
+		const bo_queue_key *ap = NULL;
+		bo_line_rec l;
+		int64_t demand = 0;
+		size_t j = 0;
+		memcpy(after, item.sku, sizeof(after));
+		if (item.backordered == 0)
+			continue;
+		if ((rc = load_supply(t, &item, &w)) < 0)
+			return rc;
+		while ((rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, item.sku, ap, &e)) == BO_OK) {
+			basis b;
+			bool keep;
+			k = e.key;
+			ap = &k;
+			if ((rc = bo__line_get(inv, e.order_id, e.index, &l)) < 0)
+				return bo__storage_fail(rc, "line_get");
+			demand = bo__add_ok(demand, l.backordered) ? demand + l.backordered : INT64_MAX;
+			b = cover(&item, &w, &j, demand);
+			if (l.eta_basis != BO_BASIS_NONE)
+				continue;
+			if (b.kind == BO_BASIS_UNKNOWN)
+				keep = l.eta == BO_NO_TIME;
+			else
+				keep = l.eta != BO_NO_TIME && (b.kind != BO_BASIS_SUPPLY || l.eta >= b.base) &&
+				       (item.release_at == BO_NO_TIME || l.eta >= item.release_at);
+			if (!keep)
+				l.eta = promise(t, &item, b);
+			l.eta_basis = b.kind;
+			l.eta_base = b.base;
+			l.eta_release = item.release_at;
+			if ((rc = store_line(t, &l)) < 0)
+				return rc;
+		}
+		if (rc != BO_ENOTFOUND)
+			return bo__storage_fail(rc, "queue_next");
+	}
+	if (rc != BO_ENOTFOUND)
+		return bo__storage_fail(rc, "item_next");
+	if ((rc = bo__meta_put(t, BO_MK_PROMISES, 1)) < 0)
+		return rc;
+ready:
+	t->adopted = true;
+	return BO_OK;
+}

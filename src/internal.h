@@ -81,6 +81,7 @@ struct bo_txn {
 	size_t ntouch;
 	size_t nbackordered; /* backordered events in ev */
 	uint64_t acked;      /* this call removes delivered events up to here */
+	bool adopted;        /* this call gave the store's old lines their basis */
 	bo_eta_pend *pend;   /* lines whose promise is settled at the end of the call */
 	size_t npend, pendcap;
 };
@@ -92,6 +93,7 @@ typedef enum bo_meta_key {
 	BO_MK_LINE_SEQ,     /* "line_seq": last queue sequence handed out */
 	BO_MK_SUB_SEQ,      /* "sub_seq": last subscription sequence */
 	BO_MK_EVENT_SEQ,    /* "event_seq": last event sequence */
+	BO_MK_PROMISES,     /* "promises": 1 once every waiting line holds an ETA basis */
 	BO_MK_COUNT
 } bo_meta_key;
 
@@ -135,6 +137,7 @@ struct bo_inventory {
 	uint64_t batch_acked; /* the open batch removes delivered events up to here */
 	uint64_t commits;     /* calls committed, to notice calls made by the notifier */
 	bo_meta_entry mc[BO_MK_COUNT], mc_saved[BO_MK_COUNT];
+	bool promises_ready; /* the store's waiting lines all hold a basis (see bo__eta_adopt) */
 	bo_txn txn;
 };
 
@@ -206,6 +209,10 @@ BO_INTERNAL void bo__eta_all(bo_item_slot *it);
 BO_INTERNAL int bo__eta_pending(bo_txn *t, bo_item_slot *it, const bo_line_rec *l);
 /* Promise a new waiting line at once when that is safe (see eta.c). */
 BO_INTERNAL int bo__eta_promise_new(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done);
+/* Once per store: lines written before promises (storage version 1, or a
+ * store migrated from it) get the basis of their cover today and keep the
+ * ETA they hold as their promise. */
+BO_INTERNAL int bo__eta_adopt(bo_txn *t);
 /* A line that stops waiting drops its promise. */
 BO_INTERNAL void bo__eta_clear(bo_line_rec *l);
 /* Free stock plus incoming supply: what can cover waiting lines. */

@@ -186,6 +186,8 @@ static int frame(bo_txn *t, bo_op_fn fn, void *args, int64_t clock)
 		return rc;
 	if (t->now >= next_release && (rc = bo__release_due(t)) < 0)
 		return rc;
+	if (!t->inv->promises_ready && (rc = bo__eta_adopt(t)) < 0)
+		return rc;
 	if ((rc = fn(t, args)) < 0)
 		return rc;
 	for (size_t i = 0; i < t->ntouch; i++) /* finishing may touch more */
@@ -244,6 +246,7 @@ static int run_once(bo_inventory *inv, bo_op_fn fn, void *args, int *plan, bool 
 	}
 	t->ntouch = 0;
 	t->npend = 0;
+	t->adopted = false;
 	t->nev = 0;
 	t->nbackordered = 0;
 	t->event_seq_loaded = t->line_seq_loaded = t->sub_seq_loaded = false;
@@ -307,6 +310,8 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 		}
 		break;
 	}
+	if (rc == BO_OK && t->adopted)
+		inv->promises_ready = true; /* committed: no need to look again */
 	if (rc == BO_OK && t->acked && t->acked == inv->ack_pending)
 		inv->ack_pending = 0;
 	if (rc == BO_OK)
@@ -509,6 +514,8 @@ int bo_inventory_batch_end(bo_inventory *inv, int commit)
 		if (commit)
 			rc = bo__fail(BO_ESTORAGE, "the batch failed and was rolled back");
 	}
+	if (rc < 0 || !commit || inv->batch_failed)
+		inv->promises_ready = false; /* the batch may have been the call that adopted the old lines */
 	inv->batch_failed = false;
 	bo__meta_uncache(inv);
 	inv->txn.nitems = 0;

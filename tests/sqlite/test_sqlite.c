@@ -489,6 +489,8 @@ static void test_migration_keeps_inventory(void **state)
 	raw_exec(db, "ALTER TABLE lines DROP COLUMN eta_basis");
 	raw_exec(db, "ALTER TABLE lines DROP COLUMN eta_base");
 	raw_exec(db, "ALTER TABLE lines DROP COLUMN eta_release");
+	/* a version 1 file was never written by a library that keeps promises */
+	raw_exec(db, "DELETE FROM meta WHERE key = 'promises'");
 	raw_exec(db, "PRAGMA user_version=1");
 	sqlite3_close(db);
 
@@ -751,6 +753,18 @@ static void test_migration_from_v030_file(void **state)
 	assert_int_equal(bo_order_place(inv, "C1", NULL, place, 2), BO_OK);
 	expect_item(inv, "bolt", 5, 5, 4, 0);
 	expect_item(inv, "nut", 0, 0, 7, 0);
+	/* The first call gave every old waiting line the basis of its cover and
+	 * kept the ETA 0.3.0 promised: nobody was told a new date. */
+	for (i = 0; i < log.n; i++)
+		assert_int_not_equal(log.kind[i], BO_EVENT_ETA_CHANGED);
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM lines WHERE backordered > 0 AND eta_basis = 0"), 0);
+	assert_true(raw_int(db, "SELECT count(*) FROM lines WHERE order_id = 'A4' AND sku = 'bolt'"
+				" AND eta = 1770544800 AND eta_basis = 2") == 1); /* the lead time */
+	assert_true(raw_int(db, "SELECT count(*) FROM lines WHERE order_id = 'A3' AND sku = 'nut'"
+				" AND eta_basis = 1") == 1); /* unknown */
+	assert_true(raw_int(db, "SELECT count(*) FROM meta WHERE key = 'promises' AND value = 1") == 1);
+	sqlite3_close(db);
 	assert_int_equal(bo_item_receive(inv, "gear", 4, "po-1"), BO_OK);
 	/* priority policy: A2 (priority 3) 1 unit, then A1 2 and A8 1 (fifo) */
 	expect_item(inv, "gear", 6, 6, 7, 11);
