@@ -6,6 +6,9 @@
  * drives the library's clock from the trace's `at` lines, prints failed lines
  * as `error LINENO CODE: message`, and optionally the events as they are
  * dispatched and a dump of the state.
+ *
+ * Every other command (one per operation, the queries, `events`) is in
+ * cli.c; main() below sends each command line to the one or the other.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,28 +21,48 @@
 
 #include <backorder.h>
 
+#include "cli.h"
 #include "trace.h"
 
 /* 2026-01-01T00:00:00Z: the clock of a new store before the first `at`. */
 #define TRACE_EPOCH INT64_C(1767225600)
 
-enum { EXIT_LINES_FAILED = 1, EXIT_USAGE = 2 };
+/* What replay's usage errors print (as before there were other commands). */
+static const char replay_usage[] =
+	"usage: backorder replay [--store memory|sqlite:PATH|postgres:CONNINFO] [--dump] [--events]\n"
+	"                        [--stop-on-error] [--batch N] [FILE|-]\n"
+	"       backorder --help | --version\n";
 
 static const char main_usage[] =
 	"usage: backorder replay [--store memory|sqlite:PATH|postgres:CONNINFO] [--dump] [--events]\n"
 	"                        [--stop-on-error] [--batch N] [FILE|-]\n"
+	"       backorder [--store STORE] [--at TIME] [--json] COMMAND [ARGS...]\n"
+	"       backorder COMMAND --help\n"
 	"       backorder --help | --version\n";
 
 static const char main_help[] =
 	"backorder - replay a trace of shop operations against a libbackorder inventory\n"
 	"\n"
-	"Commands:\n"
-	"  replay    apply the operations of a trace file, one a line, in order\n"
+	"Or run the operations one at a time, query stock, queues and orders, and hand\n"
+	"the events to a pipeline: backorder events --follow --json | ./mailer\n"
+	"\n";
+
+static const char main_help_tail[] =
 	"\n"
-	"Run `backorder replay --help` for the options and the trace format.\n"
-	"Options:\n"
+	"Options of the commands other than replay (anywhere on the line):\n"
+	"  --store STORE  sqlite:PATH, postgres:CONNINFO or memory; default $BACKORDER_STORE\n"
+	"  --at TIME      run at TIME (YYYY-MM-DDTHH:MM:SSZ, UTC) instead of the system clock\n"
+	"  --json         print JSON instead of aligned text\n"
+	"  --quiet        operations: print nothing on success\n"
+	"Options of the program:\n"
 	"  --help     show this help\n"
-	"  --version  show the library's version\n";
+	"  --version  show the program's and the library's versions\n"
+	"\n"
+	"Exit status: 0 success; replay: 1 when a line failed, 2 for a usage error;\n"
+	"other commands: 11 parse, 12 invalid, 13 not_found, 14 exists, 15 out_of_stock,\n"
+	"16 state, 17 storage, 64 usage error, 74 output not written; 2 for a missing\n"
+	"or unknown command. See backorder(1).\n"
+	"\n";
 
 static const char replay_help[] =
 	"usage: backorder replay [OPTIONS] [FILE|-]\n"
@@ -161,6 +184,11 @@ static int dump_state(bo_inventory *inv, FILE *out)
 	if (rc != BO_OK)
 		return rc;
 	return bo_order_foreach(inv, dump_order, out);
+}
+
+int backorder_dump(bo_inventory *inv, FILE *out)
+{
+	return dump_state(inv, out);
 }
 
 /* ---------------------------------------------------------------- */
@@ -385,7 +413,7 @@ static int usage_error(const char *fmt, const char *arg)
 	fputs("backorder: ", stderr);
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
-	fputs(main_usage, stderr);
+	fputs(replay_usage, stderr);
 	return EXIT_USAGE;
 }
 
@@ -568,7 +596,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		fputs(main_help, stdout);
-		fputs("\n", stdout);
+		cli_print_commands(stdout);
+		fputs(main_help_tail, stdout);
 		fputs(main_usage, stdout);
 		return EXIT_SUCCESS;
 	}
@@ -578,5 +607,5 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "replay") == 0)
 		return cmd_replay(argc - 2, argv + 2);
-	return usage_error("unknown command '%s'", argv[1]);
+	return cli_main(argc - 1, argv + 1);
 }
