@@ -67,6 +67,8 @@ typedef struct supply_walk {
 	bo_supply_rec *s;
 	size_t n;
 	int64_t *cum;   /* cum[j] = unallocated + qty of s[0..j] (saturating) */
+	int64_t total;  /* bo__eta_supply(): what all of it covers */
+	bool loaded;    /* s and cum are read (only when a line may be covered) */
 } supply_walk;
 
 static int load_supply(bo_txn *t, const bo_item_rec *item, supply_walk *w)
@@ -76,6 +78,7 @@ static int load_supply(bo_txn *t, const bo_item_rec *item, supply_walk *w)
 	int64_t run = item->on_hand - item->allocated;
 	int rc;
 
+	w->loaded = true;
 	if (run < 0)
 		run = 0;
 	/* The buffers belong to the inventory and outlive the call, so a
@@ -128,10 +131,37 @@ static basis uncovered(const bo_item_rec *item)
 	return b;
 }
 
+static basis cover_loaded(const bo_item_rec *item, const supply_walk *w, size_t *j, int64_t d);
+
+/* A walk over the item's supply that reads the records only once a line
+ * may be covered (demand within the total): lines beyond all supply, the
+ * common case on a lead-time item, cost no read. */
+static void supply_lazy(const bo_item_rec *item, supply_walk *w)
+{
+	w->s = NULL;
+	w->cum = NULL;
+	w->n = 0;
+	w->total = bo__eta_supply(item);
+	w->loaded = false;
+}
+
 /* The basis of a line whose demand up to and including it is `d`; `*j`
  * is where the search starts (lines come in queue order, so it only moves
  * forward). */
-static basis cover(const bo_item_rec *item, const supply_walk *w, size_t *j, int64_t d)
+static int cover(bo_txn *t, const bo_item_rec *item, supply_walk *w, size_t *j, int64_t d, basis *out)
+{
+	int rc;
+	if (d > w->total) {
+		*out = uncovered(item);
+		return BO_OK;
+	}
+	if (!w->loaded && (rc = load_supply(t, item, w)) < 0)
+		return rc;
+	*out = cover_loaded(item, w, j, d);
+	return BO_OK;
+}
+
+static basis cover_loaded(const bo_item_rec *item, const supply_walk *w, size_t *j, int64_t d)
 {
 	basis b;
 	while (*j < w->n && w->cum[*j] < d)
@@ -185,9 +215,12 @@ static int settle(bo_txn *t, const bo_item_rec *item, bo_line_rec *l, basis b, b
 	}
 	eta = promise(t, item, b);
 	if (ev)
-		ev->eta = eta;
-	else if (eta != l->eta &&
-		 (rc = bo__emit(t, BO_EVENT_ETA_CHANGED, l->order_id, l->sku, l->backordered, eta, NULL)) < 0)
+		ev->eta = eta; /* the units this call added wait until then */
+	/* A line that held a promise is told when it moves; a new one (no
+	 * basis: it was not waiting) learns its date from its backordered
+	 * event alone. */
+	if (l->eta_basis != BO_BASIS_NONE && eta != l->eta &&
+	    (rc = bo__emit(t, BO_EVENT_ETA_CHANGED, l->order_id, l->sku, l->backordered, eta, NULL)) < 0)
 		return rc;
 	l->eta = eta;
 	l->eta_basis = b.kind;
@@ -222,7 +255,8 @@ int bo__eta_promise_new(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done)
 	*done = false;
 	if (it->eta_dirty)
 		return BO_OK;
-	if (bo__eta_supply(&it->rec) == 0) {
+	supply_lazy(&it->rec, &w);
+	if (w.total == 0) {
 		b = uncovered(&it->rec);
 	} else {
 		rc = inv->st.queue_prev(inv->sd, BO_QUEUE_WAITING, it->rec.sku, NULL, &tail);
@@ -230,9 +264,8 @@ int bo__eta_promise_new(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done)
 			return BO_OK; /* it queues ahead of others: they may move */
 		if (rc < 0 && rc != BO_ENOTFOUND)
 			return bo__storage_fail(rc, "queue_prev");
-		if ((rc = load_supply(t, &it->rec, &w)) < 0)
+		if ((rc = cover(t, &it->rec, &w, &j, it->rec.backordered, &b)) < 0) /* includes the line */
 			return rc;
-		b = cover(&it->rec, &w, &j, it->rec.backordered); /* includes the line */
 	}
 	l->eta = promise(t, &it->rec, b);
 	l->eta_basis = b.kind;
@@ -293,11 +326,10 @@ int bo__eta_refresh(bo_txn *t, bo_item_slot *it)
 
 	it->eta_dirty = false;
 	it->eta_all = false;
-	supply = bo__eta_supply(&it->rec);
+	supply_lazy(&it->rec, &w);
+	supply = w.total;
 	if (!all && supply == 0 && it->supply0 == 0) /* nothing was or is covered */
 		return settle_pending(t, it, NULL, false);
-	if ((rc = load_supply(t, &it->rec, &w)) < 0)
-		return rc;
 	while ((rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, it->rec.sku, ap, &e)) == BO_OK) {
 		bool was_uncovered, now_covered;
 		basis b;
@@ -305,7 +337,8 @@ int bo__eta_refresh(bo_txn *t, bo_item_slot *it)
 			return rc == BO_ENOTFOUND ? bo__fail(BO_ESTORAGE, "queue of '%s' names a missing line", e.sku)
 						  : bo__storage_fail(rc, "line_get");
 		demand = bo__add_ok(demand, l.backordered) ? demand + l.backordered : INT64_MAX;
-		b = cover(&it->rec, &w, &j, demand);
+		if ((rc = cover(t, &it->rec, &w, &j, demand, &b)) < 0)
+			return rc;
 		now_covered = b.kind == BO_BASIS_SUPPLY;
 		was_uncovered = l.eta_basis == BO_BASIS_UNKNOWN || l.eta_basis == BO_BASIS_LEAD;
 		if (!all && !now_covered && was_uncovered && same_basis(&l, &it->rec, b)) {
@@ -366,8 +399,7 @@ int bo__eta_adopt(bo_txn *t)
 		memcpy(after, item.sku, sizeof(after));
 		if (item.backordered == 0)
 			continue;
-		if ((rc = load_supply(t, &item, &w)) < 0)
-			return rc;
+		supply_lazy(&item, &w);
 		while ((rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, item.sku, ap, &e)) == BO_OK) {
 			basis b;
 			bool keep;
@@ -376,7 +408,8 @@ int bo__eta_adopt(bo_txn *t)
 			if ((rc = bo__line_get(inv, e.order_id, e.index, &l)) < 0)
 				return bo__storage_fail(rc, "line_get");
 			demand = bo__add_ok(demand, l.backordered) ? demand + l.backordered : INT64_MAX;
-			b = cover(&item, &w, &j, demand);
+			if ((rc = cover(t, &item, &w, &j, demand, &b)) < 0)
+				return rc;
 			if (l.eta_basis != BO_BASIS_NONE)
 				continue;
 			if (b.kind == BO_BASIS_UNKNOWN)
