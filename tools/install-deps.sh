@@ -12,6 +12,7 @@ packages=(
 	libcmocka-dev libsqlite3-dev libbsd-dev
 	doxygen valgrind python3 clang
 	libpq-dev postgresql
+	groff-base cmake bash-completion python3-venv
 )
 
 if [ "$(id -u)" -eq 0 ]; then

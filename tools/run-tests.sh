@@ -16,7 +16,12 @@
 #   3. Checks on the plain build, one test each: the shared library exports
 #      only bo_ symbols (nm -D); `meson install` into a temporary DESTDIR,
 #      then a small program compiles with `pkg-config --cflags --libs
-#      libbackorder` against that copy and runs.
+#      libbackorder` against that copy and runs; the same program builds
+#      with CMake through find_package(libbackorder), against the shared
+#      and the static library, and runs; the installed copy has the man
+#      pages, the bash completion and a `backorder` that runs; and
+#      `pip install ./bindings/python` into a fresh venv, offline, gives a
+#      `python3 -m backorder --version` that finds the installed library.
 #
 # Each build that fails to compile counts as one failed test (whatever did
 # compile is still tested). Exit status: 0 when nothing failed, else 1.
@@ -241,12 +246,79 @@ PROG
 	LD_LIBRARY_PATH=$libdir "$tmp/hello" >&2
 }
 
+# The DESTDIR copy installed_copy_works made: its library directory.
+installed_libdir() {
+	dirname "$(find "$tmp/dest" -name 'libbackorder.so.0' | head -n 1)"
+}
+
+# find_package(libbackorder) in a CMake project, both targets.
+installed_cmake_works() {
+	[ -f "$tmp/hello.c" ] || { echo "no installed copy (install-pkg-config failed)" >&2; return 1; }
+	local cfg
+	cfg=$(find "$tmp/dest" -name libbackorderConfig.cmake | head -n 1)
+	[ -n "$cfg" ] || { echo "libbackorderConfig.cmake not installed" >&2; return 1; }
+	[ -f "$(dirname "$cfg")/libbackorderConfigVersion.cmake" ] || { echo "no libbackorderConfigVersion.cmake" >&2; return 1; }
+	local proj=$tmp/cmake-hello
+	rm -rf "$proj" && mkdir -p "$proj" && cp "$tmp/hello.c" "$proj/"
+	cat >"$proj/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.13)
+project(hello C)
+find_package(libbackorder 0.3 REQUIRED)
+add_executable(hello hello.c)
+target_link_libraries(hello PRIVATE libbackorder::libbackorder)
+set_target_properties(hello PROPERTIES C_STANDARD 11 C_EXTENSIONS OFF)
+target_compile_options(hello PRIVATE -Wall -Wextra -pedantic -Werror)
+add_executable(hello_static hello.c)
+target_link_libraries(hello_static PRIVATE libbackorder::libbackorder_static)
+message(STATUS "libbackorder ${libbackorder_VERSION} at ${libbackorder_DIR}")
+CMAKE
+	# The copy is in a DESTDIR: the prefix path names where it really is.
+	local prefix
+	prefix=$tmp/dest$(meson introspect --buildoptions "$plain" | python3 -c \
+		'import json, sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])')
+	cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$prefix" >&2 || return 1
+	cmake --build "$proj/build" >&2 || return 1
+	LD_LIBRARY_PATH=$(installed_libdir) "$proj/build/hello" >&2 || return 1
+	"$proj/build/hello_static" >&2 || return 1
+	# nothing of the static program needs the shared library
+	! ldd "$proj/build/hello_static" | grep -q libbackorder
+}
+
+# What else `meson install` puts in place for users.
+installed_extras_work() {
+	local ok=0 f
+	for f in man1/backorder.1 man3/libbackorder.3 bash-completion/completions/backorder; do
+		[ -n "$(find "$tmp/dest" -path "*/$f" | head -n 1)" ] || { echo "not installed: $f" >&2; ok=1; }
+	done
+	local exe
+	exe=$(find "$tmp/dest" -path '*/bin/backorder' | head -n 1)
+	LD_LIBRARY_PATH=$(installed_libdir) "$exe" --version >&2 || ok=1
+	return $ok
+}
+
+# pip install ./bindings/python in a fresh venv, offline (no index, pip's
+# default build isolation): the package finds the installed library.
+installed_python_works() {
+	local venv=$tmp/venv
+	rm -rf "$venv"
+	python3 -m venv "$venv" >&2 || return 1
+	"$venv/bin/pip" install --no-index --disable-pip-version-check --quiet ./bindings/python >&2 || return 1
+	local out
+	out=$(cd "$tmp" && env -u BACKORDER_LIBRARY -u PYTHONPATH LD_LIBRARY_PATH="$(installed_libdir)" \
+		"$venv/bin/python" -m backorder --version) || return 1
+	echo "$out" >&2
+	grep -q "^backorder .* (Python bindings)$" <<<"$out" && grep -q "^libbackorder $(meson introspect --projectinfo "$plain" | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])') " <<<"$out"
+}
+
 if [ -f "$plain/build.ninja" ]; then
 	say "checks on $plain"
 	check exports-only-bo exports_only_bo
 	check install-pkg-config installed_copy_works
+	check install-cmake installed_cmake_works
+	check install-extras installed_extras_work
+	check install-python installed_python_works
 else
-	extra_fail=$((extra_fail + 2))
+	extra_fail=$((extra_fail + 5))
 fi
 
 # --- summary --------------------------------------------------------------
