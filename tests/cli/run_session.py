@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run a shell session test of the `backorder` program (a small cram).
 
-usage: run_session.py [--update] BACKORDER SESSION.t [SESSION.t ...]
+usage: run_session.py [--update] [--at TIME] BACKORDER SESSION.t|FILE.md ...
 
 A session file reads like a terminal transcript. Lines indented by two
 spaces are the test; all other lines are commentary:
@@ -21,6 +21,11 @@ SRCDIR (the source tree), BUILDDIR (the build tree), LC_ALL=C.
 
 --update rewrites the expected output of failing commands with what they
 printed (check the diff before committing it).
+
+A Markdown file (README.md) is a session too: each ```console block holds
+`$ command` lines, each followed by its output. With --at TIME, the
+commands of a Markdown session run as `backorder --at TIME`, so that the
+times they print are those written down.
 """
 import os
 import re
@@ -59,6 +64,24 @@ def parse(path):
     return cmds, lines
 
 
+def parse_markdown(path):
+    """The ```console blocks of a Markdown file, as parse() returns a session."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    cmds = []
+    inside = False
+    for i, line in enumerate(lines):
+        if line.strip() == "```console":
+            inside = True
+        elif inside and line.strip() == "```":
+            inside = False
+        elif inside and line.startswith("$ "):
+            cmds.append({"line": i, "cmd": line[2:], "exp": [], "status": 0, "end": i + 1})
+        elif inside and cmds:
+            cmds[-1]["exp"].append(line)
+    return cmds, lines
+
+
 def matches(exp, got):
     parts = []
     for e in exp:
@@ -72,11 +95,16 @@ def matches(exp, got):
     return re.fullmatch("".join(parts), text) is not None
 
 
-def run(exe, path, update):
-    cmds, lines = parse(path)
+def run(exe, path, update, at=None):
+    markdown = path.endswith(".md")
+    cmds, lines = parse_markdown(path) if markdown else parse(path)
+    if markdown:
+        update = False
     src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     tmp = tempfile.TemporaryDirectory(prefix="bo-session-")
     script = ["exec 2>&1", "cd \"$TMPDIR\""]
+    if markdown and at:
+        script.append('backorder() { command backorder --at "%s" "$@"; }' % at)
     for n, c in enumerate(cmds):
         script.append(c["cmd"])
         script.append("printf '\\n%s %d %d\\n' " + SALT + " " + str(n) + " $?")
@@ -154,16 +182,24 @@ def run(exe, path, update):
 
 def main(argv):
     update = False
-    if argv and argv[0] == "--update":
-        update = True
-        argv = argv[1:]
+    at = None
+    while argv and argv[0].startswith("--"):
+        if argv[0] == "--update":
+            update = True
+            argv = argv[1:]
+        elif argv[0] == "--at" and len(argv) > 1:
+            at = argv[1]
+            argv = argv[2:]
+        else:
+            print(__doc__)
+            return 2
     if len(argv) < 2:
         print(__doc__)
         return 2
     exe = os.path.abspath(argv[0])
     ok = True
     for path in argv[1:]:
-        ok = run(exe, path, update) and ok
+        ok = run(exe, path, update, at) and ok
     return 0 if ok else 1
 
 
