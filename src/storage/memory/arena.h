@@ -1,0 +1,65 @@
+/* Memory for the memory store: arenas, slabs and big tables (arena.c).
+ *
+ * An arena hands out memory that lives until the arena is freed, from
+ * blocks that grow from a small first one (a small store stays small) to
+ * large ones; the last allocation can be given back. A slab keeps freed
+ * pieces of a few size classes on free lists, carved from an arena. A big
+ * table is zeroed memory that is freed as a whole. None of them reports
+ * errors: they return NULL or false, and the caller says why. */
+#ifndef BO_MEM_ARENA_H
+#define BO_MEM_ARENA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct bo__ablock {
+	void *base;  /* what to free or unmap */
+	size_t size; /* bytes at base */
+} bo__ablock;
+
+typedef struct bo__arena {
+	unsigned char *cur; /* the current block's free tail */
+	size_t left;
+	bo__ablock *b;
+	size_t nb, capb;
+	size_t next; /* size of the next block; 0: the first */
+} bo__arena;
+
+/* A zeroed arena is empty and ready. */
+#define BO__ARENA_ALIGN 16
+
+/* `n` bytes (rounded up to BO__ARENA_ALIGN), aligned to BO__ARENA_ALIGN;
+ * NULL when out of memory. Not zeroed. */
+void *bo__arena_alloc(bo__arena *a, size_t n);
+/* Give back `p` (of `n` bytes) if it was the last allocation; else nothing. */
+void bo__arena_unalloc(bo__arena *a, void *p, size_t n);
+/* Free every block. The arena is then empty again. */
+void bo__arena_free(bo__arena *a);
+/* Bytes held in blocks (for tests and statistics). */
+size_t bo__arena_size(const bo__arena *a);
+
+/* A slab: pieces of `8 << c` elements for c in 0..BO__SLAB_CLASSES-1. */
+#define BO__SLAB_CLASSES 6
+typedef struct bo__slab {
+	bo__arena a;
+	void *free[BO__SLAB_CLASSES];
+} bo__slab;
+
+/* Room for `cap` elements of `elem` bytes; `cap` is 8 << c for a class c.
+ * NULL when out of memory. */
+void *bo__slab_alloc(bo__slab *sl, unsigned cap, size_t elem);
+/* Give a piece back to its class's free list (p may be NULL). */
+void bo__slab_free(bo__slab *sl, void *p, unsigned cap, size_t elem);
+void bo__slab_destroy(bo__slab *sl);
+
+/* `n` zeroed bytes for a table; NULL when out of memory. */
+void *bo__big_calloc(size_t n);
+/* Free a table of `n` bytes from bo__big_calloc() (p may be NULL). */
+void bo__big_free(void *p, size_t n);
+
+/* Room for element n of the array *pp (of *cap elements of `elem` bytes):
+ * doubled when full, `first` elements at first. False when out of memory,
+ * with the array as it was. (pp is a T **.) */
+bool bo__grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem);
+
+#endif

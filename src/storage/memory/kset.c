@@ -1,0 +1,201 @@
+/* kset: nodes found by an id string (kset.h). */
+#define _GNU_SOURCE /* qsort_r: glibc, musl, and POSIX.1-2024 all take (cmp, arg) in this order */
+#include "kset.h"
+
+#include "arena.h"
+#include "backorder/common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY(ks, node) ((const char *)(node) + (ks)->koff)
+
+static uint64_t khash(const char *s)
+{
+	size_t n = strnlen(s, BO_ID_MAX), i = 0;
+	uint64_t h = 1469598103934665603ULL ^ n, w;
+	/* Eight bytes a step (FNV-style), then the tail. */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 1099511628211ULL;
+		h ^= h >> 32;
+	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	/* The low bits pick the slot, and ids differ in their last digits:
+	 * mix every bit into them (murmur3's 64-bit finaliser). */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+void bo__kset_init(bo__kset *ks, size_t koff)
+{
+	memset(ks, 0, sizeof(*ks));
+	ks->koff = koff;
+}
+
+void *bo__kset_find(const bo__kset *ks, const char *key)
+{
+	uint64_t h;
+	size_t mask, i;
+	if (!ks->tcap)
+		return NULL;
+	h = khash(key);
+	mask = ks->tcap - 1;
+	for (i = h & mask; ks->t[i].h; i = (i + 1) & mask)
+		if (ks->t[i].h == h && strncmp(KEY(ks, ks->t[i].node), key, BO_ID_MAX) == 0)
+			return ks->t[i].node;
+	return NULL;
+}
+
+static void place(bo__kslot *t, size_t mask, uint64_t h, void *node)
+{
+	size_t i = h & mask;
+	while (t[i].h)
+		i = (i + 1) & mask;
+	t[i].h = h;
+	t[i].node = node;
+}
+
+bool bo__kset_reserve(bo__kset *ks)
+{
+	if ((ks->nlist + 1) * 4 > ks->tcap * 3) { /* keep the load under 3/4 */
+		size_t cap = ks->tcap ? ks->tcap * 2 : 64;
+		bo__kslot *t = bo__big_calloc(cap * sizeof(*t));
+		if (!t)
+			return false;
+		for (size_t i = 0; i < ks->tcap; i++)
+			if (ks->t[i].h)
+				place(t, cap - 1, ks->t[i].h, ks->t[i].node);
+		bo__big_free(ks->t, ks->tcap * sizeof(*t));
+		ks->t = t;
+		ks->tcap = cap;
+	}
+	return bo__grow(&ks->list, ks->nlist, &ks->listcap, 64, sizeof(*ks->list));
+}
+
+void bo__kset_add(bo__kset *ks, void *node)
+{
+	place(ks->t, ks->tcap - 1, khash(KEY(ks, node)), node);
+	ks->list[ks->nlist++] = node;
+	/* Ids often arrive in order: keep the sorted prefix growing. */
+	if (ks->nsorted == ks->nlist - 1 &&
+	    (ks->nsorted == 0 || strcmp(KEY(ks, ks->list[ks->nsorted - 1]), KEY(ks, node)) < 0))
+		ks->nsorted++;
+}
+
+/* Index in list[0..nsorted) of the first node whose id is >= key. */
+static size_t lower(const bo__kset *ks, const char *key)
+{
+	size_t lo = 0, hi = ks->nsorted;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(KEY(ks, ks->list[mid]), key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void bo__kset_del(bo__kset *ks, void *node)
+{
+	uint64_t h;
+	size_t mask, i, j;
+	if (!ks->tcap)
+		return;
+	h = khash(KEY(ks, node));
+	mask = ks->tcap - 1;
+	for (i = h & mask; ks->t[i].node != node; i = (i + 1) & mask)
+		if (!ks->t[i].h)
+			return; /* not indexed */
+	/* Backward-shift deletion keeps every probe chain unbroken. */
+	for (j = (i + 1) & mask; ks->t[j].h; j = (j + 1) & mask) {
+		size_t home = ks->t[j].h & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			ks->t[i] = ks->t[j];
+			i = j;
+		}
+	}
+	ks->t[i].h = 0;
+	ks->t[i].node = NULL;
+	/* Undo removes what was added last: look at the tail first. */
+	for (j = ks->nlist; j > ks->nsorted; j--)
+		if (ks->list[j - 1] == node) {
+			memmove(&ks->list[j - 1], &ks->list[j], (ks->nlist - j) * sizeof(void *));
+			ks->nlist--;
+			return;
+		}
+	j = lower(ks, KEY(ks, node));
+	if (j < ks->nsorted && ks->list[j] == node) {
+		memmove(&ks->list[j], &ks->list[j + 1], (ks->nlist - j - 1) * sizeof(void *));
+		ks->nlist--;
+		ks->nsorted--;
+	}
+}
+
+static int cmp(const void *a, const void *b, void *koff)
+{
+	size_t k = *(const size_t *)koff;
+	return strcmp((const char *)*(void *const *)a + k, (const char *)*(void *const *)b + k);
+}
+
+/* Sort the tail into the list before an ordered walk. */
+static void sort(bo__kset *ks)
+{
+	size_t n = ks->nlist, k = ks->nsorted, a = 0, b = k, o = 0;
+	void **m;
+	if (k == n)
+		return;
+	qsort_r(ks->list + k, n - k, sizeof(void *), cmp, &ks->koff);
+	if (k == 0 || strcmp(KEY(ks, ks->list[k - 1]), KEY(ks, ks->list[k])) < 0) {
+		ks->nsorted = n;
+		return;
+	}
+	if (!(m = malloc(n * sizeof(*m)))) { /* no room to merge: sort in place */
+		qsort_r(ks->list, n, sizeof(void *), cmp, &ks->koff);
+		ks->nsorted = n;
+		return;
+	}
+	while (a < k && b < n)
+		m[o++] = strcmp(KEY(ks, ks->list[a]), KEY(ks, ks->list[b])) < 0 ? ks->list[a++] : ks->list[b++];
+	while (a < k)
+		m[o++] = ks->list[a++];
+	while (b < n)
+		m[o++] = ks->list[b++];
+	memcpy(ks->list, m, n * sizeof(*m));
+	free(m);
+	ks->nsorted = n;
+}
+
+void *bo__kset_next(bo__kset *ks, const char *after)
+{
+	size_t i;
+	sort(ks);
+	if (!after)
+		return ks->nlist ? ks->list[0] : NULL;
+	i = lower(ks, after);
+	if (i < ks->nlist && strncmp(KEY(ks, ks->list[i]), after, BO_ID_MAX) == 0)
+		i++;
+	return i < ks->nlist ? ks->list[i] : NULL;
+}
+
+size_t bo__kset_count(const bo__kset *ks) { return ks->nlist; }
+
+void *bo__kset_iter(const bo__kset *ks, size_t *pos)
+{
+	return *pos < ks->nlist ? ks->list[(*pos)++] : NULL;
+}
+
+void bo__kset_free(bo__kset *ks)
+{
+	bo__big_free(ks->t, ks->tcap * sizeof(*ks->t));
+	free(ks->list);
+	ks->t = NULL;
+	ks->list = NULL;
+	ks->tcap = ks->nlist = ks->listcap = ks->nsorted = 0;
+}

@@ -1,0 +1,50 @@
+/* kset: nodes found by an id string (kset.c).
+ *
+ * The nodes are the caller's; each holds its id, NUL-terminated and at most
+ * BO_ID_MAX bytes, at offset `koff`. A linear-probing hash table of
+ * (hash, node) pairs finds a node with about one cache miss; a list of the
+ * nodes, sorted lazily (new ids are appended and sorted in by the next
+ * ordered walk), serves walks in bytewise id order. */
+#ifndef BO_MEM_KSET_H
+#define BO_MEM_KSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct bo__kslot {
+	uint64_t h; /* 0: empty */
+	void *node;
+} bo__kslot;
+
+typedef struct bo__kset {
+	bo__kslot *t;
+	size_t tcap; /* a power of two, or 0 */
+	void **list;
+	size_t nlist, listcap, nsorted;
+	size_t koff;
+} bo__kset;
+
+/* An empty set of nodes whose id is at offset `koff`. */
+void bo__kset_init(bo__kset *ks, size_t koff);
+/* The node with id `key`, or NULL. */
+void *bo__kset_find(const bo__kset *ks, const char *key);
+/* Make room for one more node: the only step of an add that can fail
+ * (false: out of memory, nothing changed). */
+bool bo__kset_reserve(bo__kset *ks);
+/* Add `node` (its id not in the set) after bo__kset_reserve(). */
+void bo__kset_add(bo__kset *ks, void *node);
+/* Remove `node` (nothing if it is not in the set). Cheapest for the node
+ * added last. */
+void bo__kset_del(bo__kset *ks, void *node);
+/* The first node whose id sorts bytewise after `after` (NULL: the first
+ * node); NULL at the end. May sort the list; cannot fail. */
+void *bo__kset_next(bo__kset *ks, const char *after);
+/* The number of nodes. */
+size_t bo__kset_count(const bo__kset *ks);
+/* Every node, in no order: *pos starts at 0; NULL at the end. */
+void *bo__kset_iter(const bo__kset *ks, size_t *pos);
+/* Free the set's own memory (not the nodes). */
+void bo__kset_free(bo__kset *ks);
+
+#endif

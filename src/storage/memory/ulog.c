@@ -1,0 +1,85 @@
+/* ulog: the memory store's undo log (ulog.h). */
+#include "ulog.h"
+
+#include "arena.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct footer {
+	uint32_t size;
+	uint8_t kind, a, b, pad;
+} footer;
+
+bool bo__ulog_add(bo__ulog *ul, int kind, int a, int b, const void *payload, size_t n)
+{
+	size_t pay = (n + 7) & ~(size_t)7, need = pay + sizeof(footer);
+	footer f;
+	if (ul->n + need > ul->cap) {
+		size_t cap = ul->cap ? ul->cap * 2 : 16384;
+		unsigned char *nb;
+		while (cap < ul->n + need)
+			cap *= 2;
+		if (!(nb = realloc(ul->b, cap)))
+			return false;
+		ul->b = nb;
+		ul->cap = cap;
+	}
+	if (n)
+		memcpy(ul->b + ul->n, payload, n);
+	f.size = (uint32_t)pay;
+	f.kind = (uint8_t)kind;
+	f.a = (uint8_t)a;
+	f.b = (uint8_t)b;
+	f.pad = 0;
+	memcpy(ul->b + ul->n + pay, &f, sizeof(f));
+	ul->n += need;
+	return true;
+}
+
+void bo__ulog_pop(bo__ulog *ul)
+{
+	footer f;
+	if (ul->n < sizeof(f))
+		return;
+	memcpy(&f, ul->b + ul->n - sizeof(f), sizeof(f));
+	ul->n -= f.size + sizeof(f);
+}
+
+bool bo__ulog_take(bo__ulog *ul, size_t mark, bo__uentry *e)
+{
+	footer f;
+	if (ul->n <= mark || ul->n < sizeof(f))
+		return false;
+	memcpy(&f, ul->b + ul->n - sizeof(f), sizeof(f));
+	ul->n -= f.size + sizeof(f);
+	e->kind = f.kind;
+	e->a = f.a;
+	e->b = f.b;
+	e->payload = ul->b + ul->n;
+	e->size = f.size;
+	return true;
+}
+
+bool bo__ulog_mark(bo__ulog *ul)
+{
+	if (!bo__grow(&ul->marks, ul->nmarks, &ul->markcap, 8, sizeof(*ul->marks)))
+		return false;
+	ul->marks[ul->nmarks++] = ul->n;
+	return true;
+}
+
+bool bo__ulog_unmark(bo__ulog *ul, size_t *pos)
+{
+	if (ul->nmarks == 0)
+		return false;
+	*pos = ul->marks[--ul->nmarks];
+	return true;
+}
+
+void bo__ulog_free(bo__ulog *ul)
+{
+	free(ul->b);
+	free(ul->marks);
+	memset(ul, 0, sizeof(*ul));
+}
