@@ -1,7 +1,7 @@
 /* Shared by the unit tests of the memory store's data structures: a
  * seeded random generator (BO_ROOM_SEED=N picks another seed; the seed is
  * printed so a failure can be replayed) and the number of operations
- * (BO_ROOM_OPS=N for a longer soak). */
+ * (BO_ROOM_OPS=N for a longer soak; a fifth under valgrind, BO_TEST_VALGRIND). */
 #ifndef BO_TEST_ROOMS_H
 #define BO_TEST_ROOMS_H
 
@@ -35,7 +35,10 @@ static inline void room_seed(const char *what, uint64_t dflt)
 static inline long room_ops(long dflt)
 {
 	const char *s = getenv("BO_ROOM_OPS");
-	return s && atol(s) > 0 ? atol(s) : dflt;
+	if (s && atol(s) > 0)
+		return atol(s);
+	/* under valgrind (tools/run-tests.sh), a fifth: it checks memory, not logic */
+	return getenv("BO_TEST_VALGRIND") ? dflt / 5 : dflt;
 }
 
 #endif
