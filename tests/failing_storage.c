@@ -1,6 +1,7 @@
 /* Storage wrapper that fails the N-th call; see failing_storage.h. */
 #include "failing_storage.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,6 +283,15 @@ static int w_rollback_to(void *u)
 	return fs->inner->rollback_to(fs->inner_data);
 }
 
+static int w_seq_take(void *u, int kind, size_t n, uint64_t *out)
+{
+	failing_storage *fs = u;
+
+	if (hit(fs))
+		return BO_ESTORAGE;
+	return fs->inner->seq_take(fs->inner_data, kind, n, out);
+}
+
 static void w_close(void *u)
 {
 	failing_storage *fs = u;
@@ -328,6 +338,11 @@ int failing_storage_new(failing_storage **out, const bo_storage *inner, void *in
 	fs->vt.outbox_append = w_outbox_append;
 	fs->vt.outbox_next = w_outbox_next;
 	fs->vt.outbox_ack = w_outbox_ack;
+	/* Optional: only where the adapter has it (and its table is that long),
+	 * so the core takes the same path with and without the wrapper. */
+	if (inner->version >= 2 && inner->size >= offsetof(bo_storage, seq_take) + sizeof(inner->seq_take) &&
+	    inner->seq_take != NULL)
+		fs->vt.seq_take = w_seq_take;
 	fs->vt.meta_get = w_meta_get;
 	fs->vt.meta_put = w_meta_put;
 	fs->vt.savepoint = inner->savepoint != NULL ? w_savepoint : NULL;
