@@ -3,7 +3,14 @@
 #
 #   tools/pg-test-server.sh start        -> prints a libpq conninfo, e.g.
 #       host=/tmp/bo-pg.XXXXXX/sock port=54321 user=bo dbname=bo_test
+#   tools/pg-test-server.sh start --durable   the same with PostgreSQL's
+#       default durability (fsync, synchronous_commit, full_page_writes on):
+#       for benchmarks (bench/bench_postgres.sh)
 #   tools/pg-test-server.sh stop CONNINFO   stops that server, removes its files
+#   tools/pg-test-server.sh restart CONNINFO   restarts it (fast shutdown)
+#   tools/pg-test-server.sh halt CONNINFO      stops it, keeping its files
+#   tools/pg-test-server.sh resume CONNINFO    starts it again after halt
+#       (restart, halt and resume: for the fault tests)
 #
 # start: initdb (trust authentication, superuser "bo", UTF8) into a new
 # mktemp directory, then pg_ctl -w start with the server listening only on
@@ -11,7 +18,8 @@
 # creates the database bo_test. The conninfo uses the unix socket (the
 # fastest loopback); host=127.0.0.1 with the same port works too.
 # Durability is switched off (fsync, synchronous_commit, full_page_writes):
-# the cluster lives for one test run.
+# the cluster lives for one test run. The server's options are kept in the
+# directory (opts) for restart and resume.
 #
 # When run as root, the directory is handed to the "postgres" system user
 # and the server runs as that user (PostgreSQL refuses to run as root).
@@ -57,7 +65,7 @@ s.close()'
 }
 
 start() {
-	local bin dir port tries=0
+	local bin dir port tries=0 durable=${1:-} opts
 	bin=$(pg_bin)
 	[ -x "$bin/initdb" ] || { echo "pg-test-server: no initdb in $bin (install postgresql)" >&2; exit 1; }
 	dir=$(mktemp -d /tmp/bo-pg.XXXXXX)
@@ -75,9 +83,13 @@ start() {
 	fi
 	while :; do
 		port=$(free_port)
+		opts="-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c max_connections=50"
+		if [ "$durable" != --durable ]; then
+			opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+		fi
 		if as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-			-o "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50" \
-			start >/dev/null 2>&1; then
+			-o "$opts" start >/dev/null 2>&1; then
+			echo "$opts" >"$dir/opts"
 			break
 		fi
 		tries=$((tries + 1))
@@ -98,15 +110,45 @@ start() {
 	echo "host=$dir/sock port=$port user=bo dbname=bo_test"
 }
 
-stop() {
-	local conninfo=${1:-} host dir bin
+# The directory of the cluster a conninfo printed by start names.
+cluster_dir() {
+	local conninfo=${1:-} host dir
 	host=$(printf '%s\n' "$conninfo" | tr ' ' '\n' | sed -n 's/^host=//p' | head -n 1)
 	dir=$(dirname "$host")
 	case $dir in
 	/tmp/bo-pg.*) ;;
-	*) echo "pg-test-server: stop: '$conninfo' is not a conninfo printed by start" >&2; exit 1 ;;
+	*) echo "pg-test-server: '$conninfo' is not a conninfo printed by start" >&2; exit 1 ;;
 	esac
-	[ -f "$dir/data/PG_VERSION" ] || { echo "pg-test-server: stop: no cluster in $dir" >&2; exit 1; }
+	[ -f "$dir/data/PG_VERSION" ] || { echo "pg-test-server: no cluster in $dir" >&2; exit 1; }
+	echo "$dir"
+}
+
+restart() {
+	local dir bin
+	dir=$(cluster_dir "${1:-}")
+	bin=$(pg_bin)
+	# (pg_ctl restart starts the server with the options it had)
+	as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
+}
+
+halt() {
+	local dir bin
+	dir=$(cluster_dir "${1:-}")
+	bin=$(pg_bin)
+	as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+}
+
+resume() {
+	local dir bin
+	dir=$(cluster_dir "${1:-}")
+	bin=$(pg_bin)
+	as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+		-o "$(cat "$dir/opts")" start >/dev/null
+}
+
+stop() {
+	local conninfo=${1:-} dir bin
+	dir=$(cluster_dir "$conninfo")
 	bin=$(pg_bin)
 	as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 ||
 		as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
@@ -114,7 +156,10 @@ stop() {
 }
 
 case ${1:-} in
-start) start ;;
+start) shift; start "$@" ;;
 stop) shift; stop "$@" ;;
-*) echo "usage: $0 start | stop CONNINFO" >&2; exit 2 ;;
+restart) shift; restart "$@" ;;
+halt) shift; halt "$@" ;;
+resume) shift; resume "$@" ;;
+*) echo "usage: $0 start [--durable] | stop|restart|halt|resume CONNINFO" >&2; exit 2 ;;
 esac

@@ -4,10 +4,12 @@
  *        application servers.
  *
  * The inventory lives in tables of the connection's current schema (the
- * first schema of `search_path` that exists), created on first use. Every
- * transaction takes a transaction-scoped advisory lock on that schema, so
- * library calls made by different processes or machines on the same
- * inventory run one after another. See docs/POSTGRES.md.
+ * first schema of `search_path` that exists), created on first use. Calls
+ * made by different processes or machines on the same inventory run
+ * concurrently: each locks the rows it changes (items in SKU order, then
+ * until commit), so calls on different items do not wait for each other.
+ * Needs libpq 14 or later (pipeline mode) and a server of PostgreSQL 13 or
+ * later. See docs/POSTGRES.md.
  */
 #ifndef BACKORDER_POSTGRES_H
 #define BACKORDER_POSTGRES_H
@@ -32,6 +34,15 @@ extern "C" {
  */
 BO_EXPORT int bo_postgres_storage(const bo_storage **vtable, void **user_data,
 				  const char *conninfo);
+
+/**
+ * @brief Round trips to the server a PostgreSQL store has made so far (each
+ *        wait for the server's answers counts one), for tests and
+ *        monitoring.
+ * @param user_data the store from bo_postgres_storage()
+ * @return the count; 0 for NULL
+ */
+BO_EXPORT uint64_t bo_postgres_round_trips(const void *user_data);
 
 #ifdef __cplusplus
 }

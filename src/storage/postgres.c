@@ -1,32 +1,42 @@
 /*
  * The PostgreSQL storage adapter: one inventory in the tables of one schema,
- * shared by any number of connections, processes and machines.
- *
- * It sees only the storage vtable (backorder/storage.h) and its own public
- * header, never the core. Design, in short (docs/POSTGRES.md has the rest):
+ * shared by any number of connections, processes and machines, which write
+ * concurrently. It sees only the storage vtable (backorder/storage.h) and
+ * its own public header, never the core. Design, in short
+ * (docs/POSTGRES.md has the rest):
  *
  * - The tables live in the connection's current schema. A one-row table
- *   schema_version holds the schema version; a list of forward migrations
- *   brings older schemas up to date at open, inside one transaction that
- *   holds the inventory's advisory lock (so two processes opening a new
- *   schema at once create it once).
- * - Ids are bytea, not text: an id may hold any byte above 0x20 (0x7f
- *   excepted), which a UTF8 database would refuse as text, and bytea
- *   compares bytewise (memcmp, then length), the order the contract asks
- *   for. Policy names and metadata keys are ASCII text COLLATE "C".
- * - Every callback runs one statement prepared with PQprepare at open,
- *   through PQexecPrepared with binary parameters and binary results
- *   (8-byte big-endian integers, raw bytea): nothing to escape or parse.
- * - begin = BEGIN ISOLATION LEVEL READ COMMITTED plus
- *   pg_advisory_xact_lock(key) in the same round trip. The key is derived
- *   from the schema's OID, so every transaction on one inventory, from any
- *   connection, runs alone: each library call is serialisable and no two
- *   calls can deadlock (there is only one lock). `for_update` needs nothing
- *   more. The lock goes with COMMIT or ROLLBACK.
- * - uint64 sequence numbers are stored as bigint through an
- *   order-preserving map (the top bit flipped), as in the SQLite adapter.
- * - Savepoints are SAVEPOINT spN / RELEASE SAVEPOINT spN / ROLLBACK TO
- *   SAVEPOINT spN, N the nesting depth.
+ *   schema_version holds the schema version; forward migrations bring older
+ *   schemas up to date at open, inside one transaction that holds an
+ *   advisory lock of the schema (so two processes opening a new schema at
+ *   once create it once). Only migrations take that lock.
+ * - Ids are bytea (any byte above 0x20 but 0x7f, compared bytewise); policy
+ *   names and metadata keys are text COLLATE "C". uint64 sequence numbers
+ *   are stored as bigint through an order-preserving map (top bit flipped).
+ * - Locks follow the data: begin is BEGIN ISOLATION LEVEL READ COMMITTED;
+ *   item_get and order_get with for_update are SELECT ... FOR UPDATE (the
+ *   core takes items in SKU order). No row is written by every call: the
+ *   clock ("now") is one row per connection in `sessions`, read as the
+ *   maximum; the event, queue and subscription numbers come from sequences
+ *   (seq_take). A lost conflict (deadlock, serialisation failure, a key a
+ *   concurrent transaction inserted first) returns BO_STORAGE_RETRY and the
+ *   core runs the call again.
+ * - Round trips: libpq's pipeline mode. Writes are sent without waiting;
+ *   the next read or the commit sends them with itself and reads their
+ *   results, so a failed write fails the call at that point at the latest.
+ *   Reads a transaction can answer itself come from a per-transaction
+ *   cache: records it locked or wrote, the metadata it read (all three keys
+ *   a call reads come in one statement with BEGIN).
+ * - The outbox is ordered without a lock every writer takes: a writer
+ *   locks its own `sessions` row (so it has a transaction id, visible to
+ *   others as that row's xmax) before it draws event numbers, in the same
+ *   round trip. A reader of the outbox delivers events only up to a
+ *   horizon: it notes L, the event sequence's last value, then which
+ *   transactions holding a sessions row were in progress; once all of them
+ *   have finished, every event numbered <= L has committed or never will.
+ *   With no other writer in flight the horizon is L at once.
+ * - Every statement is prepared once per connection and runs with binary
+ *   parameters and results.
  */
 #include <backorder/storage.h>
 #include <backorder/postgres.h>
@@ -48,13 +58,16 @@
  * a third of the run of a small `backorder replay` on the memory store, and
  * a hard runtime dependency for shops that never use PostgreSQL. The
  * headers still give every function its exact type. A process that links
- * libpq itself gets the same copy back from dlopen(). */
+ * libpq itself gets the same copy back from dlopen(). Pipeline mode needs
+ * libpq 14 or later. */
 #define PQ_FUNCS(X)                                                                          \
 	X(PQbinaryTuples) X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdb)             \
-	X(PQerrorMessage) X(PQexec) X(PQexecPrepared) X(PQfinish) X(PQgetisnull)             \
+	X(PQerrorMessage) X(PQexec) X(PQfinish) X(PQgetisnull)                                 \
 	X(PQgetlength) X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQprepare) X(PQreset)        \
 	X(PQresultErrorMessage) X(PQresultStatus) X(PQsetNoticeProcessor) X(PQstatus)         \
-	X(PQtransactionStatus)
+	X(PQtransactionStatus) X(PQresultErrorField) X(PQsendQueryPrepared)                   \
+	X(PQsendQueryParams) X(PQgetResult) X(PQenterPipelineMode) X(PQexitPipelineMode)      \
+	X(PQpipelineSync) X(PQpipelineStatus)
 
 static struct {
 #define X(f) __typeof__(f) *f;
@@ -79,7 +92,7 @@ static void pq_load(void)
 	}
 #define X(f)                                                                                  \
 	if (!(*(void **)&pq.f = dlsym(h, #f))) {                                              \
-		snprintf(pq_error, sizeof(pq_error), "libpq has no %s", #f);                     \
+		snprintf(pq_error, sizeof(pq_error), "libpq has no %s (libpq 14 or later is needed)", #f); \
 		return;                                                                       \
 	}
 	PQ_FUNCS(X)
@@ -102,7 +115,6 @@ static int pq_ready(void)
 #define PQconnectdb (pq.PQconnectdb)
 #define PQerrorMessage (pq.PQerrorMessage)
 #define PQexec (pq.PQexec)
-#define PQexecPrepared (pq.PQexecPrepared)
 #define PQfinish (pq.PQfinish)
 #define PQgetisnull (pq.PQgetisnull)
 #define PQgetlength (pq.PQgetlength)
@@ -116,13 +128,27 @@ static int pq_ready(void)
 #define PQsetNoticeProcessor (pq.PQsetNoticeProcessor)
 #define PQstatus (pq.PQstatus)
 #define PQtransactionStatus (pq.PQtransactionStatus)
+#define PQresultErrorField (pq.PQresultErrorField)
+#define PQsendQueryPrepared (pq.PQsendQueryPrepared)
+#define PQsendQueryParams (pq.PQsendQueryParams)
+#define PQgetResult (pq.PQgetResult)
+#define PQenterPipelineMode (pq.PQenterPipelineMode)
+#define PQexitPipelineMode (pq.PQexitPipelineMode)
+#define PQpipelineSync (pq.PQpipelineSync)
+#define PQpipelineStatus (pq.PQpipelineStatus)
 
-/* "bord" (as the SQLite adapter's application_id): the high half of every lock key. */
+/* "bord" (as the SQLite adapter's application_id): the high half of the
+ * migration lock's key. */
 #define BO_PG_LOCK_CLASS 0x626f7264
 /* Longest metadata key, as the storage contract says. */
 #define BO_META_KEY_MAX 31
 /* Most parameters of one statement (item_put has 20). */
 #define BO_PG_MAX_PARAMS 20
+/* Statements sent and not yet read before the adapter reads them anyway
+ * (bounds what the socket buffers must hold). */
+#define BO_PG_MAX_PENDING 256
+/* Events read from the outbox in one round trip. */
+#define BO_PG_OUTBOX_CHUNK 256
 
 /* Type OIDs of the parameters (pg_type.h is a server header). */
 #define OID_BYTEA 17
@@ -203,6 +229,34 @@ static const char *const migrations[] = {
 	" ADD COLUMN eta_basis bigint NOT NULL DEFAULT 0,"
 	" ADD COLUMN eta_base bigint NOT NULL DEFAULT 0,"
 	" ADD COLUMN eta_release bigint NOT NULL DEFAULT (-9223372036854775807 - 1);",
+	/*
+	 * 2 -> 3: several writers without a row every call writes
+	 * (docs/POSTGRES.md, "Transactions and locking").
+	 * - sessions: one row per open connection (claimed with a session-level
+	 *   advisory lock), holding that connection's clock; "now" is the
+	 *   maximum over the rows and the old meta row, which stays as a floor.
+	 * - Sequences for the event, queue and subscription numbers, started
+	 *   after the larger of the old counter in meta and the largest number
+	 *   in use (stored numbers have their top bit flipped: + 2^63 undoes
+	 *   it); the meta counters go.
+	 * - outbox.xid: the transaction that wrote each event (NULL for events
+	 *   written before).
+	 */
+	"CREATE TABLE sessions (id bigint NOT NULL PRIMARY KEY, now bigint NOT NULL);"
+	"CREATE SEQUENCE event_seq;"
+	"CREATE SEQUENCE line_seq;"
+	"CREATE SEQUENCE sub_seq;"
+	"SELECT setval(name::regclass, greatest(v, 1)::bigint, v >= 1) FROM (VALUES"
+	" ('event_seq', greatest(coalesce((SELECT value FROM meta WHERE key = 'event_seq'), 0)::numeric,"
+	"  coalesce((SELECT max(seq)::numeric + 9223372036854775808 FROM outbox), 0))),"
+	" ('line_seq', greatest(coalesce((SELECT value FROM meta WHERE key = 'line_seq'), 0)::numeric,"
+	"  coalesce((SELECT max(seq)::numeric + 9223372036854775808 FROM lines), 0),"
+	"  coalesce((SELECT max(seq)::numeric + 9223372036854775808 FROM queues), 0))),"
+	" ('sub_seq', greatest(coalesce((SELECT value FROM meta WHERE key = 'sub_seq'), 0)::numeric,"
+	"  coalesce((SELECT max(seq)::numeric + 9223372036854775808 FROM subs), 0)))) AS s (name, v);"
+	"DELETE FROM meta WHERE key IN ('event_seq', 'line_seq', 'sub_seq');"
+	"ALTER TABLE outbox ADD COLUMN xid xid8;"
+	"ALTER TABLE outbox ALTER COLUMN xid SET DEFAULT pg_current_xact_id();",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -211,11 +265,17 @@ static const char *const migrations[] = {
 
 enum {
 	ST_ITEM_GET,
+	ST_ITEM_GET_LOCK,
 	ST_ITEM_PUT,
+	ST_ITEM_INSERT,
+	ST_ITEM_UPDATE,
 	ST_ITEM_FIRST,
 	ST_ITEM_NEXT,
 	ST_ORDER_GET,
+	ST_ORDER_GET_LOCK,
 	ST_ORDER_PUT,
+	ST_ORDER_INSERT,
+	ST_ORDER_UPDATE,
 	ST_ORDER_FIRST,
 	ST_ORDER_NEXT,
 	ST_LINE_GET,
@@ -235,10 +295,20 @@ enum {
 	ST_SUB_NEXT,
 	ST_SUB_DEL,
 	ST_OUTBOX_APPEND,
-	ST_OUTBOX_NEXT,
+	ST_OUTBOX_READ,
 	ST_OUTBOX_ACK,
 	ST_META_GET,
 	ST_META_PUT,
+	ST_META_CALL,
+	ST_NOW_GET,
+	ST_NOW_PUT,
+	ST_SESS_LOCK,
+	ST_SEQ_EVENT,
+	ST_SEQ_LINE,
+	ST_SEQ_SUB,
+	ST_HZ_CHECK,
+	ST_HZ_LAST,
+	ST_HZ_WRITERS,
 	ST_COUNT
 };
 
@@ -246,6 +316,8 @@ enum {
 	" backorder, released, max_backorder, lead_time, release_at," \
 	" preorder_max, subscribers, demand, filled_at_once, shipped," \
 	" cancelled, revenue_held, created, eta_time"
+#define ITEM_VALUES " VALUES ($1, $2, $3, $4, $5, $6, $7," \
+	" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
 #define ITEM_SET "policy = EXCLUDED.policy, on_hand = EXCLUDED.on_hand," \
 	" allocated = EXCLUDED.allocated, backordered = EXCLUDED.backordered," \
 	" incoming = EXCLUDED.incoming, backorder = EXCLUDED.backorder," \
@@ -256,6 +328,11 @@ enum {
 	" shipped = EXCLUDED.shipped, cancelled = EXCLUDED.cancelled," \
 	" revenue_held = EXCLUDED.revenue_held, created = EXCLUDED.created," \
 	" eta_time = EXCLUDED.eta_time"
+#define ITEM_UPDATE_SET "policy = $2, on_hand = $3, allocated = $4, backordered = $5," \
+	" incoming = $6, backorder = $7, released = $8, max_backorder = $9," \
+	" lead_time = $10, release_at = $11, preorder_max = $12, subscribers = $13," \
+	" demand = $14, filled_at_once = $15, shipped = $16, cancelled = $17," \
+	" revenue_held = $18, created = $19, eta_time = $20"
 #define ORDER_COLS "id, created, priority, due, ship_mode, ready, nlines"
 #define ORDER_SET "created = EXCLUDED.created, priority = EXCLUDED.priority," \
 	" due = EXCLUDED.due, ship_mode = EXCLUDED.ship_mode," \
@@ -277,6 +354,10 @@ enum {
 #define EVENT_COLS "seq, kind, order_id, sku, customer, qty, eta, ev_time"
 #define QUEUE_ORDER " ORDER BY k0, k1, k2, seq"
 #define QUEUE_ORDER_DESC " ORDER BY k0 DESC, k1 DESC, k2 DESC, seq DESC"
+/* The clock: the largest value any connection wrote (a new row holds
+ * INT64_MIN: none), the old meta row a floor; NULL when there is none. */
+#define NOW_EXPR "greatest((SELECT max(now) FROM sessions WHERE now > -9223372036854775807 - 1)," \
+	" (SELECT value FROM meta WHERE key = 'now'))"
 
 /*
  * One prepared statement: what it serves (for messages), the types of its
@@ -291,19 +372,31 @@ typedef struct stmt_def {
 static const stmt_def stmts[ST_COUNT] = {
 	[ST_ITEM_GET] = { "item_get", "b",
 		"SELECT " ITEM_COLS " FROM items WHERE sku = $1" },
+	[ST_ITEM_GET_LOCK] = { "item_get", "b",
+		"SELECT " ITEM_COLS " FROM items WHERE sku = $1 FOR UPDATE" },
 	[ST_ITEM_PUT] = { "item_put", "btiiiiiiiiiiiiiiiiii",
-		"INSERT INTO items (" ITEM_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7,"
-		" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+		"INSERT INTO items (" ITEM_COLS ")" ITEM_VALUES
 		" ON CONFLICT (sku) DO UPDATE SET " ITEM_SET },
+	[ST_ITEM_INSERT] = { "item_put", "btiiiiiiiiiiiiiiiiii",
+		"INSERT INTO items (" ITEM_COLS ")" ITEM_VALUES },
+	[ST_ITEM_UPDATE] = { "item_put", "btiiiiiiiiiiiiiiiiii",
+		"UPDATE items SET " ITEM_UPDATE_SET " WHERE sku = $1" },
 	[ST_ITEM_FIRST] = { "item_next", "",
 		"SELECT " ITEM_COLS " FROM items ORDER BY sku LIMIT 1" },
 	[ST_ITEM_NEXT] = { "item_next", "b",
 		"SELECT " ITEM_COLS " FROM items WHERE sku > $1 ORDER BY sku LIMIT 1" },
 	[ST_ORDER_GET] = { "order_get", "b",
 		"SELECT " ORDER_COLS " FROM orders WHERE id = $1" },
+	[ST_ORDER_GET_LOCK] = { "order_get", "b",
+		"SELECT " ORDER_COLS " FROM orders WHERE id = $1 FOR UPDATE" },
 	[ST_ORDER_PUT] = { "order_put", "biiiiii",
 		"INSERT INTO orders (" ORDER_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
 		" ON CONFLICT (id) DO UPDATE SET " ORDER_SET },
+	[ST_ORDER_INSERT] = { "order_put", "biiiiii",
+		"INSERT INTO orders (" ORDER_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)" },
+	[ST_ORDER_UPDATE] = { "order_put", "biiiiii",
+		"UPDATE orders SET created = $2, priority = $3, due = $4, ship_mode = $5,"
+		" ready = $6, nlines = $7 WHERE id = $1" },
 	[ST_ORDER_FIRST] = { "order_next", "",
 		"SELECT " ORDER_COLS " FROM orders ORDER BY id LIMIT 1" },
 	[ST_ORDER_NEXT] = { "order_next", "b",
@@ -354,8 +447,8 @@ static const stmt_def stmts[ST_COUNT] = {
 		"DELETE FROM subs WHERE sku = $1 AND seq = $2" },
 	[ST_OUTBOX_APPEND] = { "outbox_append", "iibbbiii",
 		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)" },
-	[ST_OUTBOX_NEXT] = { "outbox_next", "i",
-		"SELECT " EVENT_COLS " FROM outbox WHERE seq > $1 ORDER BY seq LIMIT 1" },
+	[ST_OUTBOX_READ] = { "outbox_next", "ii",
+		"SELECT " EVENT_COLS " FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2" },
 	[ST_OUTBOX_ACK] = { "outbox_ack", "i",
 		"DELETE FROM outbox WHERE seq <= $1" },
 	[ST_META_GET] = { "meta_get", "t",
@@ -363,13 +456,124 @@ static const stmt_def stmts[ST_COUNT] = {
 	[ST_META_PUT] = { "meta_put", "ti",
 		"INSERT INTO meta (key, value) VALUES ($1, $2)"
 		" ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value" },
+	/* The three keys a call reads, in one statement (NULL: absent). */
+	[ST_META_CALL] = { "meta_get", "",
+		"SELECT " NOW_EXPR ", (SELECT value FROM meta WHERE key = 'next_release'),"
+		" (SELECT value FROM meta WHERE key = 'promises')" },
+	[ST_NOW_GET] = { "meta_get", "",
+		"SELECT " NOW_EXPR },
+	[ST_NOW_PUT] = { "meta_put", "ii",
+		"UPDATE sessions SET now = greatest(now, $2) WHERE id = $1" },
+	/* Before a transaction draws event numbers: its xid, visible to
+	 * others as the xmax of this connection's row (see outbox_next). */
+	[ST_SESS_LOCK] = { "seq_take", "i",
+		"SELECT pg_current_xact_id()::text FROM sessions WHERE id = $1 FOR UPDATE" },
+	[ST_SEQ_EVENT] = { "seq_take", "i",
+		"SELECT nextval('event_seq') AS v FROM generate_series(1, $1) ORDER BY v" },
+	[ST_SEQ_LINE] = { "seq_take", "i",
+		"SELECT nextval('line_seq') AS v FROM generate_series(1, $1) ORDER BY v" },
+	[ST_SEQ_SUB] = { "seq_take", "i",
+		"SELECT nextval('sub_seq') AS v FROM generate_series(1, $1) ORDER BY v" },
+	/* The dispatch horizon (see outbox_next). */
+	[ST_HZ_CHECK] = { "outbox_next", "t",
+		"SELECT NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(pg_current_snapshot()) x"
+		" WHERE x = ANY ($1::xid8[]))" },
+	[ST_HZ_LAST] = { "outbox_next", "",
+		"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM event_seq" },
+	[ST_HZ_WRITERS] = { "outbox_next", "",
+		"SELECT coalesce(array_agg(x)::text, '{}') FROM pg_snapshot_xip(pg_current_snapshot()) x"
+		" WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned()"
+		" AND x::text::bigint % 4294967296 IN (SELECT xmax::text::bigint FROM sessions)" },
 };
+
+/* ------------------------------------------------------------ the store */
+
+/* What to do with the result of a statement sent in the pipeline. */
+enum {
+	PK_WRITE,       /* a write: check it, discard it */
+	PK_CMD,         /* BEGIN, SAVEPOINT, RELEASE ...: check it */
+	PK_KEEP,        /* the result the caller waits for */
+	PK_SYNC,        /* a sync point */
+	PK_META,        /* ST_META_CALL: into the metadata cache */
+	PK_LSEQ,        /* a queue number taken right after an item lock */
+	PK_SESS,        /* ST_SESS_LOCK: this connection's row must be there */
+	PK_COMMIT,      /* COMMIT: must answer COMMIT */
+	PK_ROLLBACK     /* ROLLBACK (TO): check it */
+};
+
+typedef struct pending {
+	int kind;
+	int id;                 /* the statement, or -1 */
+	const char *what;       /* for messages */
+} pending;
+
+/* The per-transaction cache of records the transaction locked or wrote
+ * (nobody else can change them before it ends), or found absent under a
+ * lock request. */
+enum { C_ITEM = 1, C_ORDER, C_LINE };
+enum { C_PRESENT = 1, C_ABSENT };
+
+typedef struct centry {
+	int kind, state;
+	uint32_t index;
+	int next;               /* hash chain */
+	char key[BO_ID_MAX + 1];
+	union {
+		bo_item_rec item;
+		bo_order_rec order;
+		bo_line_rec line;
+	} u;
+} centry;
+
+/* A transaction caches at most this many records (a batch may touch more). */
+#define BO_PG_CACHE_MAX 65536
 
 typedef struct bo_pg {
 	PGconn *conn;
-	int64_t lock_key;       /* advisory lock of this inventory */
-	char begin_sql[128];    /* BEGIN ...; SELECT pg_advisory_xact_lock(key) */
+	uint32_t nsp;           /* OID of the inventory's schema */
+	int64_t sid;            /* this connection's row in `sessions` */
+	uint64_t round_trips;
+
+	/* transaction state */
+	int in_txn;             /* BEGIN sent, not ended */
 	size_t sp_depth;        /* savepoints open now */
+	int sess_locked;        /* the transaction holds its sessions row */
+	int err;                /* 0, or the first failure of the transaction */
+	char errmsg[480];
+	int conn_lost;          /* the connection broke in the current round trip */
+	int committing;         /* COMMIT is on its way: a lost connection leaves the outcome unknown */
+
+	/* the pipeline: statements sent, results not read yet */
+	pending pend[BO_PG_MAX_PENDING + 8];
+	size_t npend;
+	PGresult *kept[4];      /* results of PK_KEEP statements, in order */
+	int nkept;
+
+	/* metadata the transaction read or wrote */
+	int meta_loaded;
+	int has_now, has_next_release, has_promises;
+	int64_t now, next_release, promises;
+	int now_dirty;          /* written at commit, at the top level */
+
+	/* queue numbers taken after the last item lock */
+	uint64_t lseq[4];
+	size_t nlseq;
+
+	/* record cache */
+	centry *ce;
+	size_t nce, cap_ce;
+	int *bucket;
+	size_t nbucket;
+
+	/* the outbox: events known final, and the events read ahead */
+	uint64_t safe;          /* every event <= safe has committed or never will */
+	int hz_pending;         /* a look waits for writers to finish */
+	uint64_t hz_last;       /* ... the sequence's last value at that look */
+	char hz_xids[2048];     /* ... the writers then in flight, as xid8[] text */
+	bo_event_rec *ob;       /* events read ahead, all <= safe */
+	size_t nob, obpos;
+	uint64_t ob_after;      /* they are every final event after this one... */
+	int ob_complete;        /* ... up to the last (1) or more may follow (0) */
 } bo_pg;
 
 /* Parameters of one statement, binary format. */
@@ -384,14 +588,13 @@ typedef struct params {
 
 /* ---------------------------------------------------------------- helpers */
 
-/* Report `msg` (a libpq message: multi-line, newline-terminated) on one line. */
-static int fail_msg(const char *what, const char *msg)
+/* `msg` (a libpq message: multi-line, newline-terminated) on one line. */
+static void one_line(char *buf, size_t cap, const char *msg)
 {
-	char buf[512];
 	size_t i, n = 0;
 	if (!msg || !*msg)
 		msg = "unknown error";
-	for (i = 0; msg[i] && n + 1 < sizeof(buf); i++) {
+	for (i = 0; msg[i] && n + 1 < cap; i++) {
 		char c = msg[i];
 		if (c == '\n' || c == '\r' || c == '\t')
 			c = ' ';
@@ -400,6 +603,12 @@ static int fail_msg(const char *what, const char *msg)
 	while (n > 0 && buf[n - 1] == ' ')
 		n--;
 	buf[n] = '\0';
+}
+
+static int fail_msg(const char *what, const char *msg)
+{
+	char buf[512];
+	one_line(buf, sizeof(buf), msg);
 	bo_storage_error("postgres: %s: %s", what, buf);
 	return BO_ESTORAGE;
 }
@@ -478,121 +687,50 @@ static void p_str(params *p, const char *s, size_t max)
 	p->n++;
 }
 
-/*
- * Run prepared statement `id` with `p`. Returns the result (status checked:
- * PGRES_COMMAND_OK or PGRES_TUPLES_OK) or NULL with the error reported.
- */
-static PGresult *run(bo_pg *s, int id, const params *p)
-{
-	char name[16];
-	PGresult *r;
-	ExecStatusType st;
-
-	if (p->bad) {
-		fail_msg(stmts[id].what, "id missing, too long or not terminated");
-		return NULL;
-	}
-	snprintf(name, sizeof(name), "bo_%d", id);
-	r = PQexecPrepared(s->conn, name, p->n, p->val, p->len, p->fmt, 1);
-	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		if (r && PQresultErrorMessage(r)[0])
-			fail_msg(stmts[id].what, PQresultErrorMessage(r));
-		else
-			fail_conn(s, stmts[id].what);
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
-/* Run a statement that returns no row. */
-static int run_done(bo_pg *s, int id, const params *p)
-{
-	PGresult *r = run(s, id, p);
-	if (!r)
-		return BO_ESTORAGE;
-	PQclear(r);
-	return BO_OK;
-}
-
-/* Run a DELETE; #BO_ENOTFOUND when it deleted nothing. */
-static int run_delete(bo_pg *s, int id, const params *p)
-{
-	PGresult *r = run(s, id, p);
-	int rc;
-	if (!r)
-		return BO_ESTORAGE;
-	rc = strcmp(PQcmdTuples(r), "0") == 0 ? BO_ENOTFOUND : BO_OK;
-	PQclear(r);
-	return rc;
-}
-
-/*
- * Run a query returning at most one row. BO_OK with *out set (the caller
- * reads row 0 and PQclear()s it), or BO_ENOTFOUND / BO_ESTORAGE.
- */
-static int run_row(bo_pg *s, int id, const params *p, int ncols, PGresult **out)
-{
-	PGresult *r = run(s, id, p);
-	*out = NULL;
-	if (!r)
-		return BO_ESTORAGE;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return BO_ENOTFOUND;
-	}
-	if (PQnfields(r) != ncols || PQbinaryTuples(r) != 1) {
-		PQclear(r);
-		return fail_msg(stmts[id].what, "unexpected result shape");
-	}
-	*out = r;
-	return BO_OK;
-}
-
-/* Read a bigint column of row 0; clears *ok on a malformed value. */
-static int64_t col_i64(const PGresult *r, int col, int *ok)
+/* Read a bigint column of row `row`; clears *ok on a malformed value. */
+static int64_t col_i64_at(const PGresult *r, int row, int col, int *ok)
 {
 	const unsigned char *b;
 	uint64_t u = 0;
 	int64_t v;
 	int i;
-	if (PQgetisnull(r, 0, col) || PQgetlength(r, 0, col) != 8) {
+	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8) {
 		*ok = 0;
 		return 0;
 	}
-	b = (const unsigned char *)PQgetvalue(r, 0, col);
+	b = (const unsigned char *)PQgetvalue(r, row, col);
 	for (i = 0; i < 8; i++)
 		u = (u << 8) | b[i];
 	memcpy(&v, &u, sizeof(v));
 	return v;
 }
 
-/* Copy a bytea/text column of row 0 into `dst` of `cap` bytes. */
-static void col_str(const PGresult *r, int col, char *dst, size_t cap, int *ok)
+static int64_t col_i64(const PGresult *r, int col, int *ok)
 {
-	int n = PQgetlength(r, 0, col);
-	if (PQgetisnull(r, 0, col) || n < 0 || (size_t)n >= cap) {
+	return col_i64_at(r, 0, col, ok);
+}
+
+/* Copy a bytea/text column of row `row` into `dst` of `cap` bytes. */
+static void col_str_at(const PGresult *r, int row, int col, char *dst, size_t cap, int *ok)
+{
+	int n = PQgetlength(r, row, col);
+	if (PQgetisnull(r, row, col) || n < 0 || (size_t)n >= cap) {
 		*ok = 0;
 		dst[0] = '\0';
 		return;
 	}
-	memcpy(dst, PQgetvalue(r, 0, col), (size_t)n);
+	memcpy(dst, PQgetvalue(r, row, col), (size_t)n);
 	dst[n] = '\0';
 	if (strlen(dst) != (size_t)n)
 		*ok = 0;        /* a NUL inside: not an id we wrote */
 }
 
-/* Finish reading a row: free it, and turn a decoding failure into an error. */
-static int row_end(PGresult *r, int id, int ok)
+static void col_str(const PGresult *r, int col, char *dst, size_t cap, int *ok)
 {
-	PQclear(r);
-	if (!ok)
-		return fail_msg(stmts[id].what, "stored record is corrupt");
-	return BO_OK;
+	col_str_at(r, 0, col, dst, cap, ok);
 }
 
-/* Run a utility command without parameters (BEGIN, SAVEPOINT, ...). */
+/* Run a utility command without parameters, outside pipeline mode (open). */
 static int exec_cmd(bo_pg *s, const char *sql, const char *what)
 {
 	PGresult *r = PQexec(s->conn, sql);
@@ -608,84 +746,614 @@ static int exec_cmd(bo_pg *s, const char *sql, const char *what)
 	return rc;
 }
 
+/* ---------------------------------------------------------------- caches */
+
+static void meta_forget(bo_pg *s)
+{
+	s->meta_loaded = s->has_now = s->has_next_release = s->has_promises = 0;
+	s->now_dirty = 0;
+}
+
+static void cache_clear(bo_pg *s)
+{
+	if (s->nce > 0 && s->bucket)
+		memset(s->bucket, -1, s->nbucket * sizeof(*s->bucket));
+	s->nce = 0;
+	s->nlseq = 0;
+}
+
+static uint32_t cache_hash(int kind, const char *key, uint32_t index)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)kind;
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return (h ^ index) * 16777619u;
+}
+
+static centry *cache_find(bo_pg *s, int kind, const char *key, uint32_t index)
+{
+	int i;
+	if (s->nce == 0 || bounded_len(key, BO_ID_MAX) < 0)
+		return NULL;
+	i = s->bucket[cache_hash(kind, key, index) & (s->nbucket - 1)];
+	for (; i >= 0; i = s->ce[i].next)
+		if (s->ce[i].kind == kind && s->ce[i].index == index && strcmp(s->ce[i].key, key) == 0)
+			return &s->ce[i];
+	return NULL;
+}
+
+/* The entry of (kind, key, index), made if needed; NULL when the cache is
+ * full or out of memory (the caller then simply does not cache). */
+static centry *cache_slot(bo_pg *s, int kind, const char *key, uint32_t index)
+{
+	centry *e = cache_find(s, kind, key, index);
+	size_t i;
+	if (e)
+		return e;
+	if (bounded_len(key, BO_ID_MAX) < 0 || s->nce >= BO_PG_CACHE_MAX)
+		return NULL;
+	if (s->nce == s->cap_ce) {
+		size_t cap = s->cap_ce ? s->cap_ce * 2 : 16;
+		centry *n = realloc(s->ce, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		s->ce = n;
+		s->cap_ce = cap;
+	}
+	if (s->nce + 1 > s->nbucket / 2 || !s->bucket) {
+		size_t nb = s->nbucket ? s->nbucket * 2 : 64;
+		int *b;
+		while (nb < 2 * (s->nce + 1))
+			nb *= 2;
+		b = malloc(nb * sizeof(*b));
+		if (!b)
+			return NULL;
+		memset(b, -1, nb * sizeof(*b));
+		free(s->bucket);
+		s->bucket = b;
+		s->nbucket = nb;
+		for (i = 0; i < s->nce; i++) {
+			uint32_t h = cache_hash(s->ce[i].kind, s->ce[i].key, s->ce[i].index) & (uint32_t)(nb - 1);
+			s->ce[i].next = b[h];
+			b[h] = (int)i;
+		}
+	}
+	e = &s->ce[s->nce];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->index = index;
+	strcpy(e->key, key);
+	{
+		uint32_t h = cache_hash(kind, key, index) & (uint32_t)(s->nbucket - 1);
+		e->next = s->bucket[h];
+		s->bucket[h] = (int)s->nce;
+	}
+	s->nce++;
+	return e;
+}
+
+/* Everything the transaction knew: at its end, or when a savepoint is
+ * rolled back (the rows it locked there are free again). */
+static void txn_forget(bo_pg *s)
+{
+	cache_clear(s);
+	meta_forget(s);
+}
+
+/* The events read ahead: not to be served after the transaction. */
+static void outbox_forget(bo_pg *s)
+{
+	s->nob = s->obpos = 0;
+	s->ob_complete = 0;
+}
+
+/* --------------------------------------------------------------- errors */
+
+/*
+ * A conflict with another connection, worth running the call again for: a
+ * deadlock, a serialisation failure, or a key taken by a concurrent insert
+ * of the same new item or order (the call found it absent, so its INSERT
+ * was plain). A duplicate key anywhere else is a plain failure.
+ */
+static int is_conflict(const char *state, int id)
+{
+	if (!state)
+		return 0;
+	if (strcmp(state, "23505") == 0)
+		return id == ST_ITEM_INSERT || id == ST_ORDER_INSERT;
+	return strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0;
+}
+
+/* The server ended the session (shutdown, restart, a killed backend) or
+ * the connection failed: SQLSTATE class 57P, or 08. */
+static int conn_gone(const char *state)
+{
+	return state && (strncmp(state, "57P", 3) == 0 || strncmp(state, "08", 2) == 0);
+}
+
+/* Note the first failure of the transaction (or of this round trip, outside one). */
+static void set_err(bo_pg *s, int rc, const char *what, const char *msg)
+{
+	char buf[400];
+	if (s->err)
+		return;
+	one_line(buf, sizeof(buf), msg);
+	s->err = rc;
+	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, buf);
+}
+
+/* Report the noted failure through bo_storage_error(); `caller` is the
+ * callback that found it, named when the failed statement was another. */
+static int report(bo_pg *s, const char *caller)
+{
+	size_t n = strlen(caller);
+	int rc = s->err ? s->err : BO_ESTORAGE;
+	if (!s->err)
+		snprintf(s->errmsg, sizeof(s->errmsg), "%s: unknown error", caller);
+	if (strncmp(s->errmsg, caller, n) == 0 && s->errmsg[n] == ':')
+		bo_storage_error("postgres: %s", s->errmsg);
+	else
+		bo_storage_error("postgres: %s (reported at %s)", s->errmsg, caller);
+	if (!s->in_txn)
+		s->err = 0; /* nothing to roll back: the next statement starts afresh */
+	return rc;
+}
+
+/* ------------------------------------------------------------ the pipeline */
+
+static int pl_push(bo_pg *s, int kind, int id, const char *what)
+{
+	s->pend[s->npend].kind = kind;
+	s->pend[s->npend].id = id;
+	s->pend[s->npend].what = what;
+	s->npend++;
+	return BO_OK;
+}
+
+/* The connection broke while sending or reading. */
+static void lost(bo_pg *s, const char *what)
+{
+	/* Inside a transaction, before COMMIT was sent, nothing was committed:
+	 * the call may run again, on a new connection (begin reconnects). */
+	int rc = s->in_txn && !s->committing ? BO_STORAGE_RETRY : BO_ESTORAGE;
+	set_err(s, rc, what, PQerrorMessage(s->conn));
+	s->conn_lost = 1;
+}
+
+/* Send prepared statement `id`; its result is handled as `kind`. */
+static int pl_send(bo_pg *s, int id, const params *p, int kind)
+{
+	char name[16];
+	if (p->bad) {
+		/* Refused before it reaches the server: the transaction goes on. */
+		return fail_msg(stmts[id].what, "id missing, too long or not terminated");
+	}
+	if (s->conn_lost)
+		return BO_OK; /* reported by the round trip */
+	snprintf(name, sizeof(name), "bo_%d", id);
+	if (!PQsendQueryPrepared(s->conn, name, p->n, p->val, p->len, p->fmt, 1)) {
+		lost(s, stmts[id].what);
+		return BO_OK;
+	}
+	return pl_push(s, kind, id, stmts[id].what);
+}
+
+/* Send SQL without parameters (BEGIN, COMMIT, SAVEPOINT spN ...). */
+static void pl_send_sql(bo_pg *s, const char *sql, const char *what, int kind)
+{
+	if (s->conn_lost)
+		return;
+	if (!PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 1)) {
+		lost(s, what);
+		return;
+	}
+	pl_push(s, kind, -1, what);
+}
+
+static void pl_sync(bo_pg *s)
+{
+	if (s->conn_lost)
+		return;
+	if (!PQpipelineSync(s->conn)) {
+		lost(s, "sync");
+		return;
+	}
+	pl_push(s, PK_SYNC, -1, "sync");
+}
+
+static void lseq_take_result(bo_pg *s, PGresult *r)
+{
+	int ok = 1;
+	if (PQntuples(r) == 1 && PQnfields(r) == 1) {
+		int64_t v = col_i64(r, 0, &ok);
+		if (ok && v > 0) {
+			s->lseq[0] = (uint64_t)v;
+			s->nlseq = 1;
+		}
+	}
+}
+
+static void meta_take_result(bo_pg *s, PGresult *r)
+{
+	int ok = 1;
+	if (PQntuples(r) != 1 || PQnfields(r) != 3) {
+		set_err(s, BO_ESTORAGE, "meta_get", "unexpected result shape");
+		return;
+	}
+	s->meta_loaded = 1;
+	if ((s->has_now = !PQgetisnull(r, 0, 0)) != 0)
+		s->now = col_i64(r, 0, &ok);
+	if ((s->has_next_release = !PQgetisnull(r, 0, 1)) != 0)
+		s->next_release = col_i64(r, 1, &ok);
+	if ((s->has_promises = !PQgetisnull(r, 0, 2)) != 0)
+		s->promises = col_i64(r, 2, &ok);
+	if (!ok)
+		set_err(s, BO_ESTORAGE, "meta_get", "stored record is corrupt");
+}
+
+/* Handle the (non-error) result of pending entry `p`. */
+static void pl_result(bo_pg *s, const pending *p, PGresult *r)
+{
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		set_err(s, BO_ESTORAGE, p->what, "unexpected result");
+		PQclear(r);
+		return;
+	}
+	switch (p->kind) {
+	case PK_KEEP:
+		if (s->nkept < 4) {
+			s->kept[s->nkept++] = r;
+			return;
+		}
+		break;
+	case PK_META:
+		meta_take_result(s, r);
+		break;
+	case PK_LSEQ:
+		lseq_take_result(s, r);
+		break;
+	case PK_SESS:
+		if (PQntuples(r) != 1)
+			set_err(s, BO_ESTORAGE, p->what, "this connection's row in sessions is missing");
+		break;
+	case PK_COMMIT:
+		if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
+			set_err(s, BO_ESTORAGE, p->what, "the server rolled the transaction back");
+		break;
+	default:
+		break;
+	}
+	PQclear(r);
+}
+
+/*
+ * Read the results of everything sent, up to and including the last sync
+ * (the caller has sent one): one round trip. Failures are noted in s->err
+ * (the first one); BO_OK or that failure is returned, not yet reported.
+ */
+static int pl_drain(bo_pg *s)
+{
+	size_t i;
+	s->round_trips++;
+	for (i = 0; i < s->npend && !s->conn_lost; i++) {
+		const pending *p = &s->pend[i];
+		PGresult *r = PQgetResult(s->conn);
+		if (!r) {
+			lost(s, p->what);
+			break;
+		}
+		if (p->kind == PK_SYNC) {
+			if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+				set_err(s, BO_ESTORAGE, "sync", "unexpected result");
+			PQclear(r);
+			continue;
+		}
+		switch (PQresultStatus(r)) {
+		case PGRES_PIPELINE_ABORTED:
+			PQclear(r); /* skipped after an earlier failure, noted already */
+			break;
+		case PGRES_FATAL_ERROR:
+		case PGRES_NONFATAL_ERROR:
+		case PGRES_BAD_RESPONSE:
+			if (PQstatus(s->conn) == CONNECTION_BAD || conn_gone(PQresultErrorField(r, PG_DIAG_SQLSTATE))) {
+				/* (the server's last words arrive before libpq sees the socket close) */
+				if (!s->err)
+					set_err(s, s->in_txn && !s->committing ? BO_STORAGE_RETRY : BO_ESTORAGE,
+						p->what, PQresultErrorMessage(r));
+				PQclear(r);
+				lost(s, p->what);
+				continue;
+			}
+			set_err(s, is_conflict(PQresultErrorField(r, PG_DIAG_SQLSTATE), p->id) ? BO_STORAGE_RETRY
+											   : BO_ESTORAGE,
+				p->what, PQresultErrorMessage(r));
+			PQclear(r);
+			break;
+		default:
+			pl_result(s, p, r);
+			break;
+		}
+		/* Each statement's results end with NULL. */
+		while ((r = PQgetResult(s->conn)) != NULL) {
+			if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+				/* should not happen: keep the count straight */
+				PQclear(r);
+				break;
+			}
+			PQclear(r);
+		}
+	}
+	s->npend = 0;
+	if (s->conn_lost)
+		s->in_txn = 0; /* the server rolled it back */
+	return s->err;
+}
+
+/* Drop the kept results. */
+static void kept_clear(bo_pg *s)
+{
+	while (s->nkept > 0)
+		PQclear(s->kept[--s->nkept]);
+}
+
+/* Sync and drain: one round trip for everything sent. */
+static int pl_flush(bo_pg *s)
+{
+	if (s->npend == 0 && !s->conn_lost)
+		return s->err;
+	pl_sync(s);
+	return pl_drain(s);
+}
+
+/* ------------------------------------------------------------ statements */
+
+/* Reconnect when the connection is known broken (outside transactions). */
+static int ensure_conn(bo_pg *s, const char *what);
+
+/*
+ * A read: send statement `id` with everything pending, one round trip.
+ * BO_OK with s->kept holding the result, or the failure reported.
+ */
+static int q_read(bo_pg *s, int id, const params *p, const char *what)
+{
+	int rc;
+	if (!s->in_txn && (rc = ensure_conn(s, what)) != BO_OK)
+		return rc;
+	if (s->in_txn && s->err)
+		return report(s, what);
+	kept_clear(s);
+	if ((rc = pl_send(s, id, p, PK_KEEP)) != BO_OK)
+		return rc;
+	if (pl_flush(s) != BO_OK || s->nkept != 1) {
+		kept_clear(s);
+		if (!s->err)
+			set_err(s, BO_ESTORAGE, what, "no result");
+		return report(s, what);
+	}
+	return BO_OK;
+}
+
+/* The kept result, handed over (the caller PQclear()s it). */
+static PGresult *take_kept(bo_pg *s)
+{
+	PGresult *r = s->nkept > 0 ? s->kept[0] : NULL;
+	s->kept[0] = NULL;
+	s->nkept = 0;
+	return r;
+}
+
+/*
+ * A query returning at most one row. BO_OK with *out set (the caller reads
+ * row 0 and PQclear()s it), or BO_ENOTFOUND / a failure.
+ */
+static int q_row(bo_pg *s, int id, const params *p, int ncols, PGresult **out)
+{
+	PGresult *r;
+	int rc = q_read(s, id, p, stmts[id].what);
+	*out = NULL;
+	if (rc != BO_OK)
+		return rc;
+	r = take_kept(s);
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return BO_ENOTFOUND;
+	}
+	if (PQnfields(r) != ncols || PQbinaryTuples(r) != 1) {
+		PQclear(r);
+		return fail_msg(stmts[id].what, "unexpected result shape");
+	}
+	*out = r;
+	return BO_OK;
+}
+
+/*
+ * A write. Inside a transaction it is sent and not waited for: the next
+ * read or the commit reads its result (and fails if it failed). Outside
+ * one it runs at once.
+ */
+static int q_write(bo_pg *s, int id, const params *p)
+{
+	int rc;
+	if (!s->in_txn) {
+		if ((rc = q_read(s, id, p, stmts[id].what)) == BO_OK)
+			PQclear(take_kept(s));
+		return rc;
+	}
+	if (s->err)
+		return report(s, stmts[id].what);
+	if ((rc = pl_send(s, id, p, PK_WRITE)) != BO_OK)
+		return rc;
+	if (s->npend >= BO_PG_MAX_PENDING && pl_flush(s) != BO_OK)
+		return report(s, stmts[id].what);
+	return BO_OK;
+}
+
+/* A DELETE, at once; #BO_ENOTFOUND when it deleted nothing. */
+static int q_delete(bo_pg *s, int id, const params *p)
+{
+	PGresult *r;
+	int rc = q_read(s, id, p, stmts[id].what);
+	if (rc != BO_OK)
+		return rc;
+	r = take_kept(s);
+	rc = strcmp(PQcmdTuples(r), "0") == 0 ? BO_ENOTFOUND : BO_OK;
+	PQclear(r);
+	return rc;
+}
+
+/* Finish reading a row: free it, and turn a decoding failure into an error. */
+static int row_end(PGresult *r, int id, int ok)
+{
+	PQclear(r);
+	if (!ok)
+		return fail_msg(stmts[id].what, "stored record is corrupt");
+	return BO_OK;
+}
+
 /* ------------------------------------------------------------ transactions */
 
-static int prepare_all(bo_pg *s);
+static int setup_conn(bo_pg *s);
+
+static int ensure_conn(bo_pg *s, const char *what)
+{
+	char buf[48];
+	if (!s->conn_lost && PQstatus(s->conn) == CONNECTION_OK)
+		return BO_OK;
+	/* The server went away (restart, failover): reconnect, prepare again,
+	 * claim a sessions row again. */
+	s->npend = 0;
+	s->conn_lost = 0;
+	s->err = 0;
+	s->in_txn = 0;
+	s->sp_depth = 0;
+	kept_clear(s);
+	PQreset(s->conn);
+	snprintf(buf, sizeof(buf), "%s: reconnect", what);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		s->conn_lost = 1;
+		return fail_conn(s, buf);
+	}
+	if (setup_conn(s) != BO_OK) {
+		s->conn_lost = 1;
+		return BO_ESTORAGE;
+	}
+	return BO_OK;
+}
+
+/* Take this connection's sessions row at the top level of the transaction
+ * (once), before it draws event numbers. */
+static int lock_session(bo_pg *s)
+{
+	params p;
+	if (s->sess_locked || !s->in_txn)
+		return BO_OK;
+	p_init(&p);
+	p_i64(&p, s->sid);
+	s->sess_locked = 1;
+	return pl_send(s, ST_SESS_LOCK, &p, PK_SESS);
+}
 
 static int cb_begin(void *ud)
 {
 	bo_pg *s = ud;
 	int rc;
 
-	s->sp_depth = 0;
-	if (PQstatus(s->conn) == CONNECTION_BAD) {
-		/* The server went away (restart, failover): reconnect, prepare again. */
-		PQreset(s->conn);
-		if (PQstatus(s->conn) != CONNECTION_OK)
-			return fail_conn(s, "begin: reconnect");
-		rc = prepare_all(s);
-		if (rc != BO_OK)
-			return rc;
-	}
-	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+	if (s->in_txn)
 		return fail_msg("begin", "a transaction is already open");
-	rc = exec_cmd(s, s->begin_sql, "begin");
-	if (rc != BO_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
-		/* BEGIN went through but the lock wait failed (lock_timeout, cancel). */
-		PGresult *r = PQexec(s->conn, "ROLLBACK");
-		PQclear(r);
-	}
-	return rc;
+	s->sp_depth = 0;
+	s->sess_locked = 0;
+	s->err = 0;
+	s->committing = 0;
+	txn_forget(s);
+	outbox_forget(s);
+	if ((rc = ensure_conn(s, "begin")) != BO_OK)
+		return rc;
+	/* Sent with the first read: no round trip of its own. */
+	pl_send_sql(s, "BEGIN ISOLATION LEVEL READ COMMITTED", "begin", PK_CMD);
+	s->in_txn = 1;
+	return BO_OK;
+}
+
+/* The end of a transaction, whatever it was. */
+static void txn_end(bo_pg *s)
+{
+	s->in_txn = 0;
+	s->sp_depth = 0;
+	s->sess_locked = 0;
+	s->committing = 0;
+	txn_forget(s);
+	outbox_forget(s);
 }
 
 static int cb_commit(void *ud)
 {
 	bo_pg *s = ud;
-	PGresult *r;
-	int rc = BO_OK;
+	int rc;
 
-	switch (PQtransactionStatus(s->conn)) {
-	case PQTRANS_INTRANS:
-		break;
-	case PQTRANS_INERROR:
-		return fail_msg("commit", "the transaction failed earlier and must be rolled back");
-	case PQTRANS_IDLE:
+	if (!s->in_txn)
 		return fail_msg("commit", "no transaction is open");
-	default:
-		return fail_conn(s, "commit");
+	if (s->err)
+		return fail_msg("commit", "the transaction failed earlier and must be rolled back");
+	if (s->now_dirty) {
+		/* The clock, written at the top level (see lock_session). */
+		params p;
+		p_init(&p);
+		p_i64(&p, s->sid);
+		p_i64(&p, s->now);
+		pl_send(s, ST_NOW_PUT, &p, PK_WRITE);
 	}
-	r = PQexec(s->conn, "COMMIT");
-	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
-		rc = r && PQresultErrorMessage(r)[0] ? fail_msg("commit", PQresultErrorMessage(r))
-						     : fail_conn(s, "commit");
-	} else if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
-		rc = fail_msg("commit", "the server rolled the transaction back");
+	s->committing = 1;
+	pl_send_sql(s, "COMMIT", "commit", PK_COMMIT);
+	rc = pl_flush(s);
+	s->committing = 0;
+	if (rc != BO_OK) {
+		rc = report(s, "commit");
+		/* Still open (a statement before COMMIT failed, so COMMIT was
+		 * skipped): the core rolls back. Else it is over. */
+		if (s->in_txn && !s->conn_lost && PQtransactionStatus(s->conn) == PQTRANS_IDLE)
+			txn_end(s);
+		return rc;
 	}
-	PQclear(r);
-	if (rc == BO_OK)
-		s->sp_depth = 0;
-	return rc;
+	txn_end(s);
+	return BO_OK;
 }
 
 static int cb_rollback(void *ud)
 {
 	bo_pg *s = ud;
-	s->sp_depth = 0;
-	switch (PQtransactionStatus(s->conn)) {
-	case PQTRANS_IDLE:
+	int rc;
+	if (!s->in_txn && s->npend == 0) {
+		txn_end(s);
+		s->err = 0;
 		return BO_OK;
-	case PQTRANS_UNKNOWN:
-		/* Connection lost: the server rolled back when it saw it go. */
-		return fail_conn(s, "rollback");
-	default:
-		return exec_cmd(s, "ROLLBACK", "rollback");
 	}
+	if (s->conn_lost || PQstatus(s->conn) == CONNECTION_BAD) {
+		/* The server rolled back when it saw the connection go. */
+		txn_end(s);
+		s->err = 0;
+		return BO_OK;
+	}
+	/* Statements after a failure are skipped up to the next sync, so a
+	 * sync first: one round trip all the same. */
+	if (s->npend > 0)
+		pl_sync(s);
+	s->err = 0;
+	pl_send_sql(s, "ROLLBACK", "rollback", PK_ROLLBACK);
+	pl_sync(s);
+	/* Failures before the ROLLBACK do not matter any more. */
+	pl_drain(s);
+	rc = BO_OK;
+	if (s->conn_lost || PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		rc = report(s, "rollback");
+	txn_end(s);
+	s->err = 0;
+	return rc;
 }
 
-static int in_txn(bo_pg *s, const char *what)
+static int in_txn_check(bo_pg *s, const char *what)
 {
-	PGTransactionStatusType t = PQtransactionStatus(s->conn);
-	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
+	if (s->in_txn)
 		return BO_OK;
 	s->sp_depth = 0;
 	return fail_msg(what, "no transaction is open");
@@ -695,14 +1363,19 @@ static int cb_savepoint(void *ud)
 {
 	bo_pg *s = ud;
 	char sql[64];
-	int rc = in_txn(s, "savepoint");
+	int rc = in_txn_check(s, "savepoint");
 	if (rc != BO_OK)
 		return rc;
+	if (s->err)
+		return report(s, "savepoint");
+	/* Events drawn inside a savepoint: the sessions row must be held by the
+	 * top-level transaction, whose xid others can see. */
+	if (s->sp_depth == 0 && (rc = lock_session(s)) != BO_OK)
+		return rc;
 	snprintf(sql, sizeof(sql), "SAVEPOINT sp%lu", (unsigned long)s->sp_depth + 1);
-	rc = exec_cmd(s, sql, "savepoint");
-	if (rc == BO_OK)
-		s->sp_depth++;
-	return rc;
+	pl_send_sql(s, sql, "savepoint", PK_CMD);
+	s->sp_depth++;
+	return BO_OK;
 }
 
 static int cb_release(void *ud)
@@ -712,14 +1385,17 @@ static int cb_release(void *ud)
 	int rc;
 	if (s->sp_depth == 0)
 		return fail_msg("release", "no savepoint is open");
-	rc = in_txn(s, "release");
-	if (rc != BO_OK)
+	if ((rc = in_txn_check(s, "release")) != BO_OK)
 		return rc;
+	if (s->err)
+		return report(s, "release");
 	snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%lu", (unsigned long)s->sp_depth);
-	rc = exec_cmd(s, sql, "release");
-	if (rc == BO_OK)
-		s->sp_depth--;
-	return rc;
+	pl_send_sql(s, sql, "release", PK_CMD);
+	/* The end of a call in a batch: its writes must have worked. */
+	if (pl_flush(s) != BO_OK)
+		return report(s, "release");
+	s->sp_depth--;
+	return BO_OK;
 }
 
 static int cb_rollback_to(void *ud)
@@ -729,16 +1405,33 @@ static int cb_rollback_to(void *ud)
 	int rc;
 	if (s->sp_depth == 0)
 		return fail_msg("rollback_to", "no savepoint is open");
-	rc = in_txn(s, "rollback_to");
-	if (rc != BO_OK)
+	if ((rc = in_txn_check(s, "rollback_to")) != BO_OK)
 		return rc;
-	/* ROLLBACK TO keeps the savepoint open; RELEASE then forgets it. One round trip. */
-	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%lu; RELEASE SAVEPOINT sp%lu",
-		 (unsigned long)s->sp_depth, (unsigned long)s->sp_depth);
-	rc = exec_cmd(s, sql, "rollback_to");
-	if (rc == BO_OK)
-		s->sp_depth--;
-	return rc;
+	if (s->conn_lost)
+		return report(s, "rollback_to");
+	/* A sync first: statements after a failure are skipped up to one. */
+	if (s->npend > 0)
+		pl_sync(s);
+	/* ROLLBACK TO keeps the savepoint open; RELEASE then forgets it. */
+	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%lu", (unsigned long)s->sp_depth);
+	pl_send_sql(s, sql, "rollback_to", PK_ROLLBACK);
+	snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%lu", (unsigned long)s->sp_depth);
+	pl_send_sql(s, sql, "rollback_to", PK_CMD);
+	pl_sync(s);
+	s->err = 0;
+	pl_drain(s);
+	/* What the transaction knew since the savepoint may be undone, and the
+	 * rows it locked there are free again. */
+	txn_forget(s);
+	outbox_forget(s);
+	if (s->conn_lost || PQtransactionStatus(s->conn) != PQTRANS_INTRANS) {
+		if (!s->err)
+			set_err(s, BO_ESTORAGE, "rollback_to", "the transaction cannot go on");
+		return report(s, "rollback_to");
+	}
+	s->err = 0;
+	s->sp_depth--;
+	return BO_OK;
 }
 
 /* ------------------------------------------------------------------ items */
@@ -773,26 +1466,94 @@ static int item_read(PGresult *r, bo_item_rec *out)
 static int item_query(bo_pg *s, int id, const params *p, bo_item_rec *out)
 {
 	PGresult *r;
-	int rc = run_row(s, id, p, 20, &r);
+	int rc = q_row(s, id, p, 20, &r);
 	if (rc != BO_OK)
 		return rc;
 	return row_end(r, id, item_read(r, out));
 }
 
+/*
+ * A row lock (SELECT ... FOR UPDATE of item or order `sku_or_id`) and,
+ * after an item's lock in the same round trip, one queue number: the
+ * number a line placed on that item will most likely take, drawn after the
+ * lock so that lines on one item are numbered in the order their
+ * transactions held it.
+ */
+static int lock_read(bo_pg *s, int id, const char *key, int with_lseq)
+{
+	params p, q;
+	int rc;
+	if (s->err)
+		return report(s, stmts[id].what);
+	kept_clear(s);
+	p_init(&p);
+	p_str(&p, key, BO_ID_MAX);
+	if ((rc = pl_send(s, id, &p, PK_KEEP)) != BO_OK)
+		return rc;
+	if (with_lseq) {
+		p_init(&q);
+		p_i64(&q, 1);
+		s->nlseq = 0;
+		pl_send(s, ST_SEQ_LINE, &q, PK_LSEQ);
+	}
+	if (pl_flush(s) != BO_OK || s->nkept != 1) {
+		kept_clear(s);
+		if (!s->err)
+			set_err(s, BO_ESTORAGE, stmts[id].what, "no result");
+		return report(s, stmts[id].what);
+	}
+	return BO_OK;
+}
+
 static int cb_item_get(void *ud, const char *sku, bo_item_rec *out, int for_update)
 {
+	bo_pg *s = ud;
 	params p;
-	(void)for_update; /* the advisory lock taken at begin serialises writers */
+	PGresult *r;
+	centry *e;
+	int rc, ok;
 	if (!out)
 		return fail_msg("item_get", "no output record");
-	p_init(&p);
-	p_str(&p, sku, BO_ID_MAX);
-	return item_query(ud, ST_ITEM_GET, &p, out);
+	if (s->in_txn && (e = cache_find(s, C_ITEM, sku, 0)) != NULL) {
+		if (e->state == C_ABSENT)
+			return BO_ENOTFOUND;
+		*out = e->u.item;
+		return BO_OK;
+	}
+	if (!for_update || !s->in_txn) {
+		p_init(&p);
+		p_str(&p, sku, BO_ID_MAX);
+		return item_query(s, ST_ITEM_GET, &p, out);
+	}
+	if ((rc = lock_read(s, ST_ITEM_GET_LOCK, sku, 1)) != BO_OK)
+		return rc;
+	r = take_kept(s);
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		if ((e = cache_slot(s, C_ITEM, sku, 0)) != NULL)
+			e->state = C_ABSENT;
+		return BO_ENOTFOUND;
+	}
+	if (PQnfields(r) != 20 || PQbinaryTuples(r) != 1) {
+		PQclear(r);
+		return fail_msg("item_get", "unexpected result shape");
+	}
+	ok = item_read(r, out);
+	if ((rc = row_end(r, ST_ITEM_GET_LOCK, ok)) != BO_OK)
+		return rc;
+	if ((e = cache_slot(s, C_ITEM, sku, 0)) != NULL) {
+		e->state = C_PRESENT;
+		e->u.item = *out;
+	}
+	return BO_OK;
 }
 
 static int cb_item_put(void *ud, const bo_item_rec *r)
 {
+	bo_pg *s = ud;
 	params p;
+	centry *e;
+	int id = ST_ITEM_PUT, rc;
 	if (!r)
 		return fail_msg("item_put", "no record");
 	p_init(&p);
@@ -816,7 +1577,21 @@ static int cb_item_put(void *ud, const bo_item_rec *r)
 	p_i64(&p, r->revenue_held);
 	p_i64(&p, r->created);
 	p_i64(&p, r->eta_time);
-	return run_done(ud, ST_ITEM_PUT, &p);
+	if (p.bad)
+		return fail_msg("item_put", "id missing, too long or not terminated");
+	/* Known present (locked or written here): UPDATE. Known absent: a plain
+	 * INSERT, so that two transactions creating the item at once conflict
+	 * (the loser runs again) instead of one overwriting the other. */
+	e = s->in_txn ? cache_find(s, C_ITEM, r->sku, 0) : NULL;
+	if (e)
+		id = e->state == C_PRESENT ? ST_ITEM_UPDATE : ST_ITEM_INSERT;
+	if ((rc = q_write(s, id, &p)) != BO_OK)
+		return rc;
+	if (s->in_txn && (e = cache_slot(s, C_ITEM, r->sku, 0)) != NULL) {
+		e->state = C_PRESENT;
+		e->u.item = *r;
+	}
+	return BO_OK;
 }
 
 static int cb_item_next(void *ud, const char *after, bo_item_rec *out)
@@ -833,12 +1608,9 @@ static int cb_item_next(void *ud, const char *after, bo_item_rec *out)
 
 /* ----------------------------------------------------------------- orders */
 
-static int order_query(bo_pg *s, int id, const params *p, bo_order_rec *out)
+static int order_read(PGresult *r, bo_order_rec *out)
 {
-	PGresult *r;
-	int ok = 1, rc = run_row(s, id, p, 7, &r);
-	if (rc != BO_OK)
-		return rc;
+	int ok = 1;
 	memset(out, 0, sizeof(*out));
 	col_str(r, 0, out->id, sizeof(out->id), &ok);
 	out->created = col_i64(r, 1, &ok);
@@ -847,23 +1619,67 @@ static int order_query(bo_pg *s, int id, const params *p, bo_order_rec *out)
 	out->ship_mode = (int32_t)col_i64(r, 4, &ok);
 	out->ready = (int32_t)col_i64(r, 5, &ok);
 	out->nlines = (uint32_t)col_i64(r, 6, &ok);
-	return row_end(r, id, ok);
+	return ok;
+}
+
+static int order_query(bo_pg *s, int id, const params *p, bo_order_rec *out)
+{
+	PGresult *r;
+	int rc = q_row(s, id, p, 7, &r);
+	if (rc != BO_OK)
+		return rc;
+	return row_end(r, id, order_read(r, out));
 }
 
 static int cb_order_get(void *ud, const char *id, bo_order_rec *out, int for_update)
 {
+	bo_pg *s = ud;
 	params p;
-	(void)for_update;
+	PGresult *r;
+	centry *e;
+	int rc, ok;
 	if (!out)
 		return fail_msg("order_get", "no output record");
-	p_init(&p);
-	p_str(&p, id, BO_ID_MAX);
-	return order_query(ud, ST_ORDER_GET, &p, out);
+	if (s->in_txn && (e = cache_find(s, C_ORDER, id, 0)) != NULL) {
+		if (e->state == C_ABSENT)
+			return BO_ENOTFOUND;
+		*out = e->u.order;
+		return BO_OK;
+	}
+	if (!for_update || !s->in_txn) {
+		p_init(&p);
+		p_str(&p, id, BO_ID_MAX);
+		return order_query(s, ST_ORDER_GET, &p, out);
+	}
+	if ((rc = lock_read(s, ST_ORDER_GET_LOCK, id, 0)) != BO_OK)
+		return rc;
+	r = take_kept(s);
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		if ((e = cache_slot(s, C_ORDER, id, 0)) != NULL)
+			e->state = C_ABSENT;
+		return BO_ENOTFOUND;
+	}
+	if (PQnfields(r) != 7 || PQbinaryTuples(r) != 1) {
+		PQclear(r);
+		return fail_msg("order_get", "unexpected result shape");
+	}
+	ok = order_read(r, out);
+	if ((rc = row_end(r, ST_ORDER_GET_LOCK, ok)) != BO_OK)
+		return rc;
+	if ((e = cache_slot(s, C_ORDER, id, 0)) != NULL) {
+		e->state = C_PRESENT;
+		e->u.order = *out;
+	}
+	return BO_OK;
 }
 
 static int cb_order_put(void *ud, const bo_order_rec *r)
 {
+	bo_pg *s = ud;
 	params p;
+	centry *e;
+	int id = ST_ORDER_PUT, rc;
 	if (!r)
 		return fail_msg("order_put", "no record");
 	p_init(&p);
@@ -874,7 +1690,19 @@ static int cb_order_put(void *ud, const bo_order_rec *r)
 	p_i64(&p, r->ship_mode);
 	p_i64(&p, r->ready);
 	p_i64(&p, r->nlines);
-	return run_done(ud, ST_ORDER_PUT, &p);
+	if (p.bad)
+		return fail_msg("order_put", "id missing, too long or not terminated");
+	/* As item_put: two processes placing the same new order id conflict. */
+	e = s->in_txn ? cache_find(s, C_ORDER, r->id, 0) : NULL;
+	if (e)
+		id = e->state == C_PRESENT ? ST_ORDER_UPDATE : ST_ORDER_INSERT;
+	if ((rc = q_write(s, id, &p)) != BO_OK)
+		return rc;
+	if (s->in_txn && (e = cache_slot(s, C_ORDER, r->id, 0)) != NULL) {
+		e->state = C_PRESENT;
+		e->u.order = *r;
+	}
+	return BO_OK;
 }
 
 static int cb_order_next(void *ud, const char *after, bo_order_rec *out)
@@ -893,15 +1721,22 @@ static int cb_order_next(void *ud, const char *after, bo_order_rec *out)
 
 static int cb_line_get(void *ud, const char *order_id, uint32_t index, bo_line_rec *out)
 {
+	bo_pg *s = ud;
 	params p;
 	PGresult *r;
+	centry *e;
 	int ok = 1, rc;
 	if (!out)
 		return fail_msg("line_get", "no output record");
+	/* A line this transaction wrote: its row is locked until the end. */
+	if (s->in_txn && (e = cache_find(s, C_LINE, order_id, index)) != NULL) {
+		*out = e->u.line;
+		return BO_OK;
+	}
 	p_init(&p);
 	p_str(&p, order_id, BO_ID_MAX);
 	p_i64(&p, index);
-	rc = run_row(ud, ST_LINE_GET, &p, 19, &r);
+	rc = q_row(s, ST_LINE_GET, &p, 19, &r);
 	if (rc != BO_OK)
 		return rc;
 	memset(out, 0, sizeof(*out));
@@ -929,7 +1764,10 @@ static int cb_line_get(void *ud, const char *order_id, uint32_t index, bo_line_r
 
 static int cb_line_put(void *ud, const bo_line_rec *r)
 {
+	bo_pg *s = ud;
 	params p;
+	centry *e;
+	int rc;
 	if (!r)
 		return fail_msg("line_put", "no record");
 	p_init(&p);
@@ -952,7 +1790,13 @@ static int cb_line_put(void *ud, const bo_line_rec *r)
 	p_i64(&p, r->eta_basis);
 	p_i64(&p, r->eta_base);
 	p_i64(&p, r->eta_release);
-	return run_done(ud, ST_LINE_PUT, &p);
+	if ((rc = q_write(s, ST_LINE_PUT, &p)) != BO_OK)
+		return rc;
+	if (s->in_txn && (e = cache_slot(s, C_LINE, r->order_id, r->index)) != NULL) {
+		e->state = C_PRESENT;
+		e->u.line = *r;
+	}
+	return BO_OK;
 }
 
 /* ----------------------------------------------------------------- queues */
@@ -994,7 +1838,7 @@ static int cb_queue_insert(void *ud, int queue, const bo_queue_entry *e)
 	p_i64(&p, e->key.k[2]);
 	p_seq(&p, e->key.seq);
 	p_i64(&p, queue);
-	return run_done(ud, ST_QUEUE_INSERT, &p);
+	return q_write(ud, ST_QUEUE_INSERT, &p);
 }
 
 static int cb_queue_remove(void *ud, int queue, const char *sku, const bo_queue_key *key)
@@ -1007,7 +1851,7 @@ static int cb_queue_remove(void *ud, int queue, const char *sku, const bo_queue_
 		return fail_msg("queue_remove", "no key");
 	p_init(&p);
 	p_qkey(&p, queue, sku, key);
-	return run_delete(ud, ST_QUEUE_REMOVE, &p);
+	return q_delete(ud, ST_QUEUE_REMOVE, &p);
 }
 
 /* queue_next (forward) and queue_prev (backward) share this. */
@@ -1026,7 +1870,7 @@ static int queue_step(bo_pg *s, int queue, const char *sku, const bo_queue_key *
 		return fail_msg(what, "no output entry");
 	p_init(&p);
 	p_qkey(&p, queue, sku, from);
-	rc = run_row(s, id, &p, 7, &r);
+	rc = q_row(s, id, &p, 7, &r);
 	if (rc != BO_OK)
 		return rc;
 	memset(out, 0, sizeof(*out));
@@ -1057,7 +1901,7 @@ static int cb_queue_prev(void *ud, int queue, const char *sku, const bo_queue_ke
 static int supply_query(bo_pg *s, int id, const params *p, bo_supply_rec *out)
 {
 	PGresult *r;
-	int ok = 1, rc = run_row(s, id, p, 4, &r);
+	int ok = 1, rc = q_row(s, id, p, 4, &r);
 	if (rc != BO_OK)
 		return rc;
 	memset(out, 0, sizeof(*out));
@@ -1089,7 +1933,7 @@ static int cb_supply_put(void *ud, const bo_supply_rec *r)
 	p_str(&p, r->id, BO_ID_MAX);
 	p_i64(&p, r->qty);
 	p_i64(&p, r->expected);
-	return run_done(ud, ST_SUPPLY_PUT, &p);
+	return q_write(ud, ST_SUPPLY_PUT, &p);
 }
 
 static int cb_supply_del(void *ud, const char *sku, const char *id)
@@ -1098,7 +1942,7 @@ static int cb_supply_del(void *ud, const char *sku, const char *id)
 	p_init(&p);
 	p_str(&p, sku, BO_ID_MAX);
 	p_str(&p, id, BO_ID_MAX);
-	return run_delete(ud, ST_SUPPLY_DEL, &p);
+	return q_delete(ud, ST_SUPPLY_DEL, &p);
 }
 
 static int cb_supply_next(void *ud, const char *sku, const bo_supply_rec *after, bo_supply_rec *out)
@@ -1126,7 +1970,7 @@ static int cb_sub_add(void *ud, const bo_sub_rec *r)
 	p_str(&p, r->sku, BO_ID_MAX);
 	p_str(&p, r->customer, BO_ID_MAX);
 	p_seq(&p, r->seq);
-	return run_done(ud, ST_SUB_ADD, &p);
+	return q_write(ud, ST_SUB_ADD, &p);
 }
 
 static int cb_sub_next(void *ud, const char *sku, uint64_t after, bo_sub_rec *out)
@@ -1139,7 +1983,7 @@ static int cb_sub_next(void *ud, const char *sku, uint64_t after, bo_sub_rec *ou
 	p_init(&p);
 	p_str(&p, sku, BO_ID_MAX);
 	p_seq(&p, after);
-	rc = run_row(ud, ST_SUB_NEXT, &p, 3, &r);
+	rc = q_row(ud, ST_SUB_NEXT, &p, 3, &r);
 	if (rc != BO_OK)
 		return rc;
 	memset(out, 0, sizeof(*out));
@@ -1155,7 +1999,7 @@ static int cb_sub_del(void *ud, const char *sku, uint64_t seq)
 	p_init(&p);
 	p_str(&p, sku, BO_ID_MAX);
 	p_seq(&p, seq);
-	return run_delete(ud, ST_SUB_DEL, &p);
+	return q_delete(ud, ST_SUB_DEL, &p);
 }
 
 /* ----------------------------------------------------------------- outbox */
@@ -1174,66 +2018,321 @@ static int cb_outbox_append(void *ud, const bo_event_rec *ev)
 	p_i64(&p, ev->qty);
 	p_i64(&p, ev->eta);
 	p_i64(&p, ev->time);
-	return run_done(ud, ST_OUTBOX_APPEND, &p);
+	outbox_forget(ud);
+	return q_write(ud, ST_OUTBOX_APPEND, &p);
+}
+
+/* One row of an outbox read. */
+static int event_read(const PGresult *r, int row, bo_event_rec *out)
+{
+	int ok = 1;
+	memset(out, 0, sizeof(*out));
+	out->seq = seq_from_db(col_i64_at(r, row, 0, &ok));
+	out->kind = (int32_t)col_i64_at(r, row, 1, &ok);
+	col_str_at(r, row, 2, out->order_id, sizeof(out->order_id), &ok);
+	col_str_at(r, row, 3, out->sku, sizeof(out->sku), &ok);
+	col_str_at(r, row, 4, out->customer, sizeof(out->customer), &ok);
+	out->qty = col_i64_at(r, row, 5, &ok);
+	out->eta = col_i64_at(r, row, 6, &ok);
+	out->time = col_i64_at(r, row, 7, &ok);
+	return ok;
+}
+
+/*
+ * Read the outbox after `after`, and move the horizon, in one round trip:
+ *
+ *   1. if an earlier look waits for writers: are they all finished now
+ *      (none of them in the current snapshot's in-progress list)? Then
+ *      every event up to that look's L is final;
+ *   2. a new look: L = the event sequence's last value, then (a later
+ *      statement, so a later snapshot) the in-progress transactions that
+ *      hold a sessions row: the writers that may have drawn a number <= L
+ *      and not committed yet (a writer locks its row before it draws). None
+ *      (the usual case with one process): events <= L are final at once.
+ *      Some: the look waits for them (1. on a later read);
+ *   3. the committed events after `after`, up to BO_PG_OUTBOX_CHUNK; those
+ *      above the horizon are held back.
+ *
+ * Each statement of the round trip runs after the one before, with its own
+ * snapshot (READ COMMITTED), which is what makes 2. and 3. sound.
+ */
+static int outbox_fill(bo_pg *s, uint64_t after)
+{
+	params p0, p1, p2;
+	PGresult *r;
+	int ok = 1, rc, check = s->hz_pending, i = 0, rows;
+	uint64_t last = 0;
+
+	if (!s->in_txn && (rc = ensure_conn(s, "outbox_next")) != BO_OK)
+		return rc;
+	if (s->in_txn && s->err)
+		return report(s, "outbox_next");
+	kept_clear(s);
+	if (check) {
+		p_init(&p0);
+		p_str(&p0, s->hz_xids, sizeof(s->hz_xids) - 1);
+		pl_send(s, ST_HZ_CHECK, &p0, PK_KEEP);
+	}
+	p_init(&p1);
+	pl_send(s, ST_HZ_LAST, &p1, PK_KEEP);
+	pl_send(s, ST_HZ_WRITERS, &p1, PK_KEEP);
+	p_init(&p2);
+	p_seq(&p2, after);
+	p_i64(&p2, BO_PG_OUTBOX_CHUNK);
+	pl_send(s, ST_OUTBOX_READ, &p2, PK_KEEP);
+	if (pl_flush(s) != BO_OK || s->nkept != (check ? 4 : 3)) {
+		kept_clear(s);
+		if (!s->err)
+			set_err(s, BO_ESTORAGE, "outbox_next", "unexpected result");
+		return report(s, "outbox_next");
+	}
+	if (check) {
+		/* bool, binary: one byte */
+		r = s->kept[0];
+		if (PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 1 && PQgetvalue(r, 0, 0)[0]) {
+			if (s->hz_last > s->safe)
+				s->safe = s->hz_last;
+			s->hz_pending = 0;
+		}
+		i = 1;
+	}
+	r = s->kept[i];
+	if (PQntuples(r) == 1 && PQnfields(r) == 1) {
+		int64_t v = col_i64(r, 0, &ok);
+		last = ok && v > 0 ? (uint64_t)v : 0;
+		ok = 1;
+	}
+	r = s->kept[i + 1];
+	if (!s->hz_pending && PQntuples(r) == 1 && PQnfields(r) == 1 && last > s->safe) {
+		int len = PQgetlength(r, 0, 0);
+		const char *xids = PQgetvalue(r, 0, 0);
+		if (len == 2 && memcmp(xids, "{}", 2) == 0) {
+			s->safe = last;
+		} else if (len > 0 && (size_t)len < sizeof(s->hz_xids)) {
+			memcpy(s->hz_xids, xids, (size_t)len);
+			s->hz_xids[len] = '\0';
+			s->hz_last = last;
+			s->hz_pending = 1;
+		}
+		/* (a list too long to keep: look again next time) */
+	}
+	r = s->kept[i + 2];
+	rows = PQntuples(r);
+	if (rows > 0 && (PQnfields(r) != 8 || PQbinaryTuples(r) != 1))
+		ok = 0;
+	if (!s->ob && !(s->ob = malloc(BO_PG_OUTBOX_CHUNK * sizeof(*s->ob))))
+		ok = 0;
+	s->nob = s->obpos = 0;
+	s->ob_after = after;
+	s->ob_complete = rows < BO_PG_OUTBOX_CHUNK;
+	for (int k = 0; ok && k < rows && k < BO_PG_OUTBOX_CHUNK; k++) {
+		bo_event_rec ev;
+		if (!event_read(r, k, &ev)) {
+			ok = 0;
+			break;
+		}
+		if (ev.seq > s->safe) {
+			s->ob_complete = 1; /* held back, and everything after it */
+			break;
+		}
+		s->ob[s->nob++] = ev;
+	}
+	kept_clear(s);
+	if (!ok) {
+		outbox_forget(s);
+		return fail_msg("outbox_next", "stored record is corrupt");
+	}
+	return BO_OK;
 }
 
 static int cb_outbox_next(void *ud, uint64_t after, bo_event_rec *out)
 {
-	params p;
-	PGresult *r;
-	int ok = 1, rc;
+	bo_pg *s = ud;
+	int rc;
 	if (!out)
 		return fail_msg("outbox_next", "no output event");
-	p_init(&p);
-	p_seq(&p, after);
-	rc = run_row(ud, ST_OUTBOX_NEXT, &p, 8, &r);
-	if (rc != BO_OK)
+	/* Served from the events read ahead while `after` walks through them:
+	 * in a transaction from anywhere after the first read, outside one only
+	 * as the continuation of the same walk. */
+	if ((s->nob > 0 || s->ob_complete) &&
+	    (s->in_txn ? after >= s->ob_after : s->obpos > 0 && s->obpos <= s->nob &&
+	     after == s->ob[s->obpos - 1].seq)) {
+		size_t k = s->in_txn ? 0 : s->obpos;
+		while (k < s->nob && s->ob[k].seq <= after)
+			k++;
+		if (k < s->nob) {
+			*out = s->ob[k];
+			s->obpos = k + 1;
+			return BO_OK;
+		}
+		if (s->ob_complete && s->in_txn)
+			return BO_ENOTFOUND;
+	}
+	outbox_forget(s);
+	if ((rc = outbox_fill(s, after)) != BO_OK)
 		return rc;
-	memset(out, 0, sizeof(*out));
-	out->seq = seq_from_db(col_i64(r, 0, &ok));
-	out->kind = (int32_t)col_i64(r, 1, &ok);
-	col_str(r, 2, out->order_id, sizeof(out->order_id), &ok);
-	col_str(r, 3, out->sku, sizeof(out->sku), &ok);
-	col_str(r, 4, out->customer, sizeof(out->customer), &ok);
-	out->qty = col_i64(r, 5, &ok);
-	out->eta = col_i64(r, 6, &ok);
-	out->time = col_i64(r, 7, &ok);
-	return row_end(r, ST_OUTBOX_NEXT, ok);
+	if (s->nob == 0)
+		return BO_ENOTFOUND;
+	*out = s->ob[0];
+	s->obpos = 1;
+	return BO_OK;
 }
 
 static int cb_outbox_ack(void *ud, uint64_t upto)
 {
+	bo_pg *s = ud;
 	params p;
+	outbox_forget(s);
 	p_init(&p);
 	p_seq(&p, upto);
-	return run_done(ud, ST_OUTBOX_ACK, &p);
+	return q_write(s, ST_OUTBOX_ACK, &p);
 }
 
 /* ------------------------------------------------------------------- meta */
 
 static int cb_meta_get(void *ud, const char *key, int64_t *value)
 {
+	bo_pg *s = ud;
 	params p;
 	PGresult *r;
-	int ok = 1, rc;
+	int ok = 1, rc, is_now;
 	if (!value)
 		return fail_msg("meta_get", "no output value");
+	if (bounded_len(key, BO_META_KEY_MAX) < 0)
+		return fail_msg("meta_get", "key missing, too long or not terminated");
+	is_now = strcmp(key, "now") == 0;
+	if (s->in_txn && (is_now || strcmp(key, "next_release") == 0 || strcmp(key, "promises") == 0)) {
+		/* The three keys every call reads, in one statement, once. */
+		if (!s->meta_loaded) {
+			if (s->err)
+				return report(s, "meta_get");
+			p_init(&p);
+			pl_send(s, ST_META_CALL, &p, PK_META);
+			if (pl_flush(s) != BO_OK)
+				return report(s, "meta_get");
+		}
+		if (is_now) {
+			*value = s->now;
+			return s->has_now ? BO_OK : BO_ENOTFOUND;
+		}
+		if (key[0] == 'n') {
+			*value = s->next_release;
+			return s->has_next_release ? BO_OK : BO_ENOTFOUND;
+		}
+		*value = s->promises;
+		return s->has_promises ? BO_OK : BO_ENOTFOUND;
+	}
 	p_init(&p);
-	p_str(&p, key, BO_META_KEY_MAX);
-	rc = run_row(ud, ST_META_GET, &p, 1, &r);
+	if (is_now) {
+		rc = q_row(s, ST_NOW_GET, &p, 1, &r);
+		if (rc == BO_OK && PQgetisnull(r, 0, 0)) {
+			PQclear(r);
+			return BO_ENOTFOUND;
+		}
+	} else {
+		p_str(&p, key, BO_META_KEY_MAX);
+		rc = q_row(s, ST_META_GET, &p, 1, &r);
+	}
 	if (rc != BO_OK)
 		return rc;
 	*value = col_i64(r, 0, &ok);
-	return row_end(r, ST_META_GET, ok);
+	return row_end(r, is_now ? ST_NOW_GET : ST_META_GET, ok);
 }
 
 static int cb_meta_put(void *ud, const char *key, int64_t value)
 {
+	bo_pg *s = ud;
 	params p;
+	int rc;
+	if (bounded_len(key, BO_META_KEY_MAX) < 0)
+		return fail_msg("meta_put", "key missing, too long or not terminated");
 	p_init(&p);
+	if (strcmp(key, "now") == 0) {
+		/* This connection's row; the maximum over all rows is the clock. */
+		if (s->in_txn) {
+			if (s->err)
+				return report(s, "meta_put");
+			/* Written at commit, by the top-level transaction. */
+			if (!s->has_now || value > s->now)
+				s->now = value;
+			s->has_now = 1;
+			s->now_dirty = 1;
+			return BO_OK;
+		}
+		p_i64(&p, s->sid);
+		p_i64(&p, value);
+		return q_write(s, ST_NOW_PUT, &p);
+	}
 	p_str(&p, key, BO_META_KEY_MAX);
 	p_i64(&p, value);
-	return run_done(ud, ST_META_PUT, &p);
+	if ((rc = q_write(s, ST_META_PUT, &p)) != BO_OK)
+		return rc;
+	if (s->in_txn && s->meta_loaded) {
+		if (strcmp(key, "next_release") == 0) {
+			s->next_release = value;
+			s->has_next_release = 1;
+		} else if (strcmp(key, "promises") == 0) {
+			s->promises = value;
+			s->has_promises = 1;
+		}
+	}
+	return BO_OK;
+}
+
+/* -------------------------------------------------------------- sequences */
+
+static int cb_seq_take(void *ud, int kind, size_t n, uint64_t *out)
+{
+	bo_pg *s = ud;
+	params p;
+	PGresult *r;
+	int id, rc, ok = 1;
+	size_t i;
+	if (!out || n == 0 || n > (size_t)INT32_MAX)
+		return fail_msg("seq_take", "bad arguments");
+	switch (kind) {
+	case BO_SEQ_EVENT:
+		id = ST_SEQ_EVENT;
+		break;
+	case BO_SEQ_LINE:
+		id = ST_SEQ_LINE;
+		/* The number drawn right after the last item lock. */
+		if (n == 1 && s->in_txn && s->nlseq > 0) {
+			out[0] = s->lseq[--s->nlseq];
+			return BO_OK;
+		}
+		break;
+	case BO_SEQ_SUB:
+		id = ST_SEQ_SUB;
+		break;
+	default:
+		return fail_msg("seq_take", "unknown sequence");
+	}
+	if (s->in_txn && s->err)
+		return report(s, "seq_take");
+	/* Event numbers: the transaction first takes its sessions row (and so
+	 * an xid others can see), in the same round trip. */
+	if (kind == BO_SEQ_EVENT && (rc = lock_session(s)) != BO_OK)
+		return rc;
+	p_init(&p);
+	p_i64(&p, (int64_t)n);
+	if ((rc = q_read(s, id, &p, "seq_take")) != BO_OK)
+		return rc;
+	r = take_kept(s);
+	if ((size_t)PQntuples(r) != n || PQnfields(r) != 1) {
+		PQclear(r);
+		return fail_msg("seq_take", "unexpected result shape");
+	}
+	for (i = 0; i < n; i++) {
+		int64_t v = col_i64_at(r, (int)i, 0, &ok);
+		out[i] = (uint64_t)v;
+		if (v <= 0)
+			ok = 0;
+	}
+	PQclear(r);
+	if (!ok)
+		return fail_msg("seq_take", "unexpected value");
+	return BO_OK;
 }
 
 /* ------------------------------------------------------------ open, close */
@@ -1242,8 +2341,13 @@ static void store_free(bo_pg *s)
 {
 	if (!s)
 		return;
-	/* Closing the connection rolls back any open transaction and frees its locks. */
+	/* Closing the connection rolls back any open transaction and frees its
+	 * locks, the sessions row's advisory lock included. */
+	kept_clear(s);
 	PQfinish(s->conn);
+	free(s->ce);
+	free(s->bucket);
+	free(s->ob);
 	free(s);
 }
 
@@ -1286,7 +2390,14 @@ static const bo_storage postgres_vtable = {
 	.release = cb_release,
 	.rollback_to = cb_rollback_to,
 	.close = cb_close,
+	.seq_take = cb_seq_take,
 };
+
+uint64_t bo_postgres_round_trips(const void *user_data)
+{
+	const bo_pg *s = user_data;
+	return s ? s->round_trips : 0;
+}
 
 /* Prepare every statement on the (new or reset) connection. */
 static int prepare_all(bo_pg *s)
@@ -1335,6 +2446,93 @@ static int query_text(bo_pg *s, const char *sql, const char *what, char *buf, si
 	return rc;
 }
 
+/*
+ * Claim a row of `sessions` for this connection: a free one (its advisory
+ * lock, session-level, can be taken: nobody holds it) or a new one. The
+ * lock is held as long as the connection lives, so a row is never used by
+ * two connections, and the table has as many rows as connections were ever
+ * open at once. The row keeps its clock value: "now" is the maximum.
+ */
+static int claim_session(bo_pg *s)
+{
+	char sql[256], buf[32];
+	int32_t k1 = (int32_t)s->nsp;
+	int tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		PGresult *r = PQexec(s->conn, "SELECT id FROM sessions ORDER BY id");
+		int i, n;
+		if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+			int rc = r && PQresultErrorMessage(r)[0] ? fail_msg("open: sessions", PQresultErrorMessage(r))
+							     : fail_conn(s, "open: sessions");
+			PQclear(r);
+			return rc;
+		}
+		n = PQntuples(r);
+		for (i = 0; i < n; i++) {
+			long long id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+			snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%ld, %lld::int4)::text",
+				 (long)k1, id);
+			if (query_text(s, sql, "open: sessions", buf, sizeof(buf)) != BO_OK) {
+				PQclear(r);
+				return BO_ESTORAGE;
+			}
+			if (strcmp(buf, "true") == 0) {
+				s->sid = id;
+				PQclear(r);
+				return BO_OK;
+			}
+		}
+		PQclear(r);
+		/* All taken: a new row (two openers may pick the same id: the
+		 * loser tries again). */
+		r = PQexec(s->conn, "INSERT INTO sessions (id, now) SELECT coalesce(max(id), 0) + 1,"
+			   " -9223372036854775807 - 1 FROM sessions ON CONFLICT DO NOTHING RETURNING id");
+		if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+			int rc = r && PQresultErrorMessage(r)[0] ? fail_msg("open: sessions", PQresultErrorMessage(r))
+							     : fail_conn(s, "open: sessions");
+			PQclear(r);
+			return rc;
+		}
+		if (PQntuples(r) == 1) {
+			long long id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+			snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%ld, %lld::int4)::text",
+				 (long)k1, id);
+			PQclear(r);
+			if (query_text(s, sql, "open: sessions", buf, sizeof(buf)) != BO_OK)
+				return BO_ESTORAGE;
+			if (strcmp(buf, "true") == 0) {
+				s->sid = id;
+				return BO_OK;
+			}
+			continue;
+		}
+		PQclear(r);
+	}
+	return fail_msg("open: sessions", "could not claim a row of the sessions table");
+}
+
+/*
+ * Make a (new or reset) connection ready: READ COMMITTED for every
+ * transaction (the outbox's horizon relies on a snapshot per statement),
+ * the statements prepared, a sessions row claimed, pipeline mode on.
+ */
+static int setup_conn(bo_pg *s)
+{
+	int rc;
+	if (PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF)
+		PQexitPipelineMode(s->conn);
+	rc = exec_cmd(s, "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED",
+		      "open: isolation");
+	if (rc == BO_OK)
+		rc = prepare_all(s);
+	if (rc == BO_OK)
+		rc = claim_session(s);
+	if (rc == BO_OK && !PQenterPipelineMode(s->conn))
+		rc = fail_conn(s, "open: pipeline mode");
+	return rc;
+}
+
 static int undo_migration(bo_pg *s, int rc)
 {
 	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
@@ -1345,16 +2543,19 @@ static int undo_migration(bo_pg *s, int rc)
 }
 
 /*
- * Bring the schema up to date. The version is read with the inventory's
- * lock held, so two processes opening a new schema at once migrate it once.
+ * Bring the schema up to date. The version is read holding an advisory lock
+ * of the schema (transaction-level), so two processes opening a new schema
+ * at once migrate it once.
  */
 static int migrate(bo_pg *s)
 {
-	char buf[64], sql[96];
+	char buf[64], sql[128];
 	long long version = 0;
 	int i, rc;
 
-	rc = exec_cmd(s, s->begin_sql, "open: begin");
+	snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%lld)",
+		 (long long)(((uint64_t)BO_PG_LOCK_CLASS << 32) | s->nsp));
+	rc = exec_cmd(s, sql, "open: begin");
 	if (rc != BO_OK)
 		return undo_migration(s, rc);
 	rc = query_text(s, "SELECT count(*) FROM pg_catalog.pg_tables"
@@ -1373,7 +2574,7 @@ static int migrate(bo_pg *s)
 		rc = query_text(s, "SELECT count(*) FROM pg_catalog.pg_tables"
 				" WHERE schemaname = current_schema() AND tablename IN"
 				" ('items', 'orders', 'lines', 'queues', 'supply', 'subs',"
-				" 'outbox', 'meta')",
+				" 'outbox', 'meta', 'sessions')",
 				"open: tables", buf, sizeof(buf));
 		if (rc != BO_OK)
 			return undo_migration(s, rc);
@@ -1413,7 +2614,6 @@ int bo_postgres_storage(const bo_storage **vtable, void **user_data, const char 
 {
 	char buf[32];
 	bo_pg *s;
-	unsigned long long nsp;
 
 	if (!vtable || !user_data || !conninfo) {
 		bo_storage_error("postgres: open: NULL argument");
@@ -1436,11 +2636,8 @@ int bo_postgres_storage(const bo_storage **vtable, void **user_data, const char 
 		goto fail;
 	}
 	PQsetNoticeProcessor(s->conn, quiet_notice, NULL);
-	/*
-	 * The lock key: "bord" in the high half, the OID of the current schema
-	 * in the low half. Advisory locks are per database, so this names one
-	 * inventory exactly.
-	 */
+	/* The schema's OID names the inventory in advisory lock keys (they
+	 * are per database). */
 	if (query_text(s, "SELECT coalesce((SELECT oid::text FROM pg_catalog.pg_namespace"
 		       " WHERE nspname = current_schema()), 'none')",
 		       "open: current schema", buf, sizeof(buf)) != BO_OK)
@@ -1449,14 +2646,10 @@ int bo_postgres_storage(const bo_storage **vtable, void **user_data, const char 
 		fail_msg("open", "no current schema (search_path names no existing schema)");
 		goto fail;
 	}
-	nsp = strtoull(buf, NULL, 10);
-	s->lock_key = (int64_t)(((uint64_t)BO_PG_LOCK_CLASS << 32) | (nsp & 0xffffffffu));
-	snprintf(s->begin_sql, sizeof(s->begin_sql),
-		 "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%lld)",
-		 (long long)s->lock_key);
+	s->nsp = (uint32_t)strtoull(buf, NULL, 10);
 	if (migrate(s) != BO_OK)
 		goto fail;
-	if (prepare_all(s) != BO_OK)
+	if (setup_conn(s) != BO_OK)
 		goto fail;
 	*vtable = &postgres_vtable;
 	*user_data = s;

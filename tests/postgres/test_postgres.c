@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 /* The schema version this adapter writes. */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 /* tests/postgres/fixtures (meson passes the source directory's). */
 #ifndef BO_PG_FIXTURES
@@ -110,6 +110,9 @@ static void line_make(bo_line_rec *l, const char *order, uint32_t idx, const cha
 	l->eta_release = INT64_MIN + 1;
 }
 
+/* One integer from a query on the schema of `tag` (a new connection). */
+static long long pg_count(const char *tag, const char *sql);
+
 /* ---- round trips -------------------------------------------------------- */
 
 static void test_round_trips(void **state)
@@ -190,14 +193,21 @@ static void test_round_trips(void **state)
 	assert_int_equal(s.vt->sub_del(s.ud, "MUG", sb.seq), BO_OK);
 	assert_int_equal(s.vt->sub_next(s.ud, "MUG", 0, &sbg), BO_ENOTFOUND);
 
-	/* outbox: seq order over the whole uint64 range, ack removes a prefix */
+	/*
+	 * outbox: numbers from the event sequence (the only numbers the outbox
+	 * delivers: see test_outbox_horizon), appended with a gap, read back in
+	 * order in the transaction that wrote them; ack removes a prefix.
+	 */
 	{
-		static const uint64_t seqs[] = { 1, 2, (UINT64_C(1) << 63) - 1, UINT64_C(1) << 63,
-						 UINT64_MAX - 1 };
+		uint64_t seqs[6];
+		static const size_t use[] = { 0, 1, 3, 4, 5 };
 		size_t i;
-		for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		assert_int_equal(s.vt->seq_take(s.ud, BO_SEQ_EVENT, 6, seqs), BO_OK);
+		for (i = 1; i < 6; i++)
+			assert_true(seqs[i] > seqs[i - 1]);
+		for (i = 0; i < sizeof(use) / sizeof(use[0]); i++) {
 			memset(&ev, 0, sizeof(ev));
-			ev.seq = seqs[i];
+			ev.seq = seqs[use[i]];
 			ev.kind = (int32_t)i;
 			strcpy(ev.order_id, "A-1");
 			strcpy(ev.sku, i % 2 ? "MUG" : "");
@@ -207,18 +217,24 @@ static void test_round_trips(void **state)
 			assert_int_equal(s.vt->outbox_append(s.ud, &ev), BO_OK);
 		}
 		assert_int_equal(s.vt->outbox_next(s.ud, 0, &evg), BO_OK);
-		for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
-			assert_true(evg.seq == seqs[i]);
+		for (i = 0; i < sizeof(use) / sizeof(use[0]); i++) {
+			assert_true(evg.seq == seqs[use[i]]);
 			assert_int_equal(evg.kind, (int)i);
 			assert_string_equal(evg.sku, i % 2 ? "MUG" : "");
 			assert_true(evg.eta == INT64_MIN);
-			if (i + 1 < sizeof(seqs) / sizeof(seqs[0]))
+			if (i + 1 < sizeof(use) / sizeof(use[0]))
 				assert_int_equal(s.vt->outbox_next(s.ud, evg.seq, &evg), BO_OK);
 		}
 		assert_int_equal(s.vt->outbox_next(s.ud, evg.seq, &evg), BO_ENOTFOUND);
-		assert_int_equal(s.vt->outbox_ack(s.ud, UINT64_C(1) << 63), BO_OK);
+		assert_int_equal(s.vt->outbox_ack(s.ud, seqs[3]), BO_OK);
 		assert_int_equal(s.vt->outbox_next(s.ud, 0, &evg), BO_OK);
-		assert_true(evg.seq == UINT64_MAX - 1);
+		assert_true(evg.seq == seqs[4]);
+		/* the other sequences */
+		assert_int_equal(s.vt->seq_take(s.ud, BO_SEQ_LINE, 3, seqs), BO_OK);
+		assert_true(seqs[0] >= 1 && seqs[1] > seqs[0] && seqs[2] > seqs[1]);
+		assert_int_equal(s.vt->seq_take(s.ud, BO_SEQ_SUB, 2, seqs), BO_OK);
+		assert_true(seqs[0] >= 1 && seqs[1] > seqs[0]);
+		assert_int_equal(s.vt->seq_take(s.ud, 9, 1, seqs), BO_ESTORAGE);
 	}
 
 	assert_int_equal(s.vt->meta_get(s.ud, "next_seq", &v), BO_ENOTFOUND);
@@ -464,8 +480,12 @@ static void test_savepoints(void **state)
 	strcpy(q.sku, "A");
 	strcpy(q.order_id, "o");
 	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &q), BO_OK);
-	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &q), BO_ESTORAGE); /* duplicate */
+	/* a duplicate: writes are sent without waiting (pipeline), so the next
+	 * read reports the failure, naming the write */
+	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &q), BO_OK);
+	assert_int_equal(s.vt->item_get(s.ud, "A", &it, 0), BO_ESTORAGE);
 	assert_non_null(strstr(bo_last_error(), "postgres: queue_insert: "));
+	assert_non_null(strstr(bo_last_error(), "reported at item_get"));
 	assert_int_equal(s.vt->item_get(s.ud, "A", &it, 0), BO_ESTORAGE); /* aborted */
 	assert_int_equal(s.vt->rollback_to(s.ud), BO_OK);
 	assert_int_equal(s.vt->item_get(s.ud, "A", &it, 0), BO_OK);
@@ -484,8 +504,9 @@ static void test_savepoints(void **state)
 	strcpy(q.sku, "A");
 	strcpy(q.order_id, "o");
 	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &q), BO_OK);
-	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &q), BO_ESTORAGE);
+	assert_int_equal(s.vt->queue_insert(s.ud, BO_QUEUE_WAITING, &q), BO_OK); /* fails at commit */
 	assert_int_equal(s.vt->commit(s.ud), BO_ESTORAGE);
+	assert_non_null(strstr(bo_last_error(), "queue_insert"));
 	assert_non_null(strstr(bo_last_error(), "commit"));
 	assert_int_equal(s.vt->rollback(s.ud), BO_OK);
 	assert_int_equal(s.vt->queue_next(s.ud, BO_QUEUE_WAITING, "A", NULL, &q), BO_ENOTFOUND);
@@ -612,21 +633,45 @@ static void test_foreign_schema(void **state)
 	assert_non_null(strstr(bo_last_error(), "another application"));
 }
 
-/* ---- two connections --------------------------------------------------- */
+/* ---- several connections ------------------------------------------------- */
 
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* A thread running one step on its own store: lock an item, or commit. */
 typedef struct waiter {
 	store s;
+	int what;               /* 0: begin + item_get(sku, for update); 1: commit */
+	const char *sku;
+	bo_item_rec got;
 	int rc;
-	volatile int done;
+	char msg[512];
+	int done;
 	pthread_mutex_t mu;
 } waiter;
 
 static void *waiter_run(void *arg)
 {
 	waiter *w = arg;
-	int rc = w->s.vt->begin(w->s.ud);
+	int rc;
+	if (w->what == 0) {
+		rc = w->s.vt->begin(w->s.ud);
+		if (rc == BO_OK)
+			rc = w->s.vt->item_get(w->s.ud, w->sku, &w->got, 1);
+	} else if (w->what == 1) {
+		rc = w->s.vt->commit(w->s.ud);
+	} else {
+		/* a lost conflict leaves the transaction (and its locks) until rollback */
+		rc = w->s.vt->item_get(w->s.ud, w->sku, &w->got, 1);
+		if (rc != BO_OK)
+			w->s.vt->rollback(w->s.ud);
+	}
 	pthread_mutex_lock(&w->mu);
 	w->rc = rc;
+	snprintf(w->msg, sizeof(w->msg), "%s", rc == BO_OK ? "" : bo_last_error());
 	w->done = 1;
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -641,12 +686,28 @@ static int waiter_done(waiter *w)
 	return d;
 }
 
-static void sleep_ms(long ms)
+static void waiter_start(waiter *w, pthread_t *th, int what, const char *sku)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
+	pthread_mutex_lock(&w->mu);
+	w->what = what;
+	w->sku = sku;
+	w->done = 0;
+	w->rc = -12345;
+	pthread_mutex_unlock(&w->mu);
+	assert_int_equal(pthread_create(th, NULL, waiter_run, w), 0);
 }
 
+static void put_item(store *s, const char *sku, int64_t on_hand)
+{
+	bo_item_rec it;
+	item_make(&it, sku, on_hand);
+	assert_int_equal(s->vt->begin(s->ud), BO_OK);
+	assert_int_equal(s->vt->item_put(s->ud, &it), BO_OK);
+	assert_int_equal(s->vt->commit(s->ud), BO_OK);
+}
+
+/* Row locks: a locked item makes others wait until commit; other items
+ * and begin itself never wait (no lock every transaction takes). */
 static void test_two_connections(void **state)
 {
 	char tag[64];
@@ -662,40 +723,208 @@ static void test_two_connections(void **state)
 	memset(&w, 0, sizeof(w));
 	pthread_mutex_init(&w.mu, NULL);
 	open_store(&w.s, tag);
-	open_store(&other, NULL);
+	open_store(&other, tag);
+	put_item(&a, "SHARED", 5);
+	put_item(&a, "OTHER", 1);
 
 	assert_int_equal(a.vt->begin(a.ud), BO_OK);
-	item_make(&it, "SHARED", 5);
-	assert_int_equal(a.vt->item_put(a.ud, &it), BO_OK);
-	assert_int_equal(pthread_create(&th, NULL, waiter_run, &w), 0);
+	assert_int_equal(a.vt->item_get(a.ud, "SHARED", &it, 1), BO_OK);
+	waiter_start(&w, &th, 0, "SHARED");
 	sleep_ms(400);
-	/* the second connection's begin waits for the first transaction */
+	/* the second connection waits for the row */
 	assert_false(waiter_done(&w));
-	/* another inventory (schema) on the same server does not wait */
+	/* a third one on another item of the same inventory does not */
 	assert_int_equal(other.vt->begin(other.ud), BO_OK);
+	assert_int_equal(other.vt->item_get(other.ud, "OTHER", &got, 1), BO_OK);
+	got.on_hand = 2;
+	assert_int_equal(other.vt->item_put(other.ud, &got), BO_OK);
 	assert_int_equal(other.vt->commit(other.ud), BO_OK);
 	assert_false(waiter_done(&w));
+	it.on_hand = 6;
+	assert_int_equal(a.vt->item_put(a.ud, &it), BO_OK);
 	assert_int_equal(a.vt->commit(a.ud), BO_OK);
 	assert_int_equal(pthread_join(th, NULL), 0);
-	assert_true(w.done);
 	assert_int_equal(w.rc, BO_OK);
 	/* it sees what the first committed */
-	assert_int_equal(w.s.vt->item_get(w.s.ud, "SHARED", &got, 1), BO_OK);
-	assert_true(got.on_hand == 5);
-	got.on_hand = 6;
-	assert_int_equal(w.s.vt->item_put(w.s.ud, &got), BO_OK);
+	assert_true(w.got.on_hand == 6);
 	assert_int_equal(w.s.vt->commit(w.s.ud), BO_OK);
-	assert_int_equal(a.vt->item_get(a.ud, "SHARED", &got, 0), BO_OK);
-	assert_true(got.on_hand == 6);
 
-	/* closing a connection mid-transaction frees the lock */
+	/* closing a connection mid-transaction frees its locks */
 	assert_int_equal(a.vt->begin(a.ud), BO_OK);
+	assert_int_equal(a.vt->item_get(a.ud, "SHARED", &it, 1), BO_OK);
 	close_store(&a);
 	assert_int_equal(w.s.vt->begin(w.s.ud), BO_OK);
+	assert_int_equal(w.s.vt->item_get(w.s.ud, "SHARED", &got, 1), BO_OK);
 	assert_int_equal(w.s.vt->rollback(w.s.ud), BO_OK);
 	close_store(&w.s);
 	close_store(&other);
 	pthread_mutex_destroy(&w.mu);
+}
+
+/*
+ * Lost conflicts come back as BO_STORAGE_RETRY: two transactions creating
+ * the same order (the second's INSERT waits for the first, then finds the
+ * key taken), and a deadlock of two transactions locking two items in
+ * opposite orders.
+ */
+static void test_conflicts_retry(void **state)
+{
+	char tag[64];
+	store a;
+	waiter w;
+	pthread_t th;
+	bo_order_rec o, og;
+	bo_item_rec it;
+	(void)state;
+	NEED_SERVER();
+
+	snprintf(tag, sizeof(tag), "conflict-%ld", (long)time(NULL));
+	open_store(&a, tag);
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_init(&w.mu, NULL);
+	open_store(&w.s, tag);
+	put_item(&a, "X", 1);
+	put_item(&a, "Y", 1);
+
+	memset(&o, 0, sizeof(o));
+	strcpy(o.id, "SAME");
+	o.nlines = 1;
+	assert_int_equal(a.vt->begin(a.ud), BO_OK);
+	assert_int_equal(a.vt->order_get(a.ud, "SAME", &og, 1), BO_ENOTFOUND);
+	assert_int_equal(w.s.vt->begin(w.s.ud), BO_OK);
+	assert_int_equal(w.s.vt->order_get(w.s.ud, "SAME", &og, 1), BO_ENOTFOUND);
+	assert_int_equal(a.vt->order_put(a.ud, &o), BO_OK);
+	assert_int_equal(a.vt->item_get(a.ud, "X", &it, 1), BO_OK); /* the insert is done */
+	o.priority = 9;
+	assert_int_equal(w.s.vt->order_put(w.s.ud, &o), BO_OK); /* sent; waits on the server */
+	waiter_start(&w, &th, 1, NULL);                         /* its commit waits for a */
+	sleep_ms(300);
+	assert_false(waiter_done(&w));
+	assert_int_equal(a.vt->commit(a.ud), BO_OK);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(w.rc, BO_STORAGE_RETRY);
+	assert_non_null(strstr(w.msg, "order_put"));
+	assert_int_equal(w.s.vt->rollback(w.s.ud), BO_OK);
+	assert_int_equal(a.vt->order_get(a.ud, "SAME", &og, 0), BO_OK);
+	assert_int_equal(og.priority, 0); /* the first one's, not overwritten */
+
+	/* a deadlock: one of the two gets BO_STORAGE_RETRY, the other goes on */
+	assert_int_equal(a.vt->begin(a.ud), BO_OK);
+	assert_int_equal(a.vt->item_get(a.ud, "X", &it, 1), BO_OK);
+	assert_int_equal(w.s.vt->begin(w.s.ud), BO_OK);
+	assert_int_equal(w.s.vt->item_get(w.s.ud, "Y", &it, 1), BO_OK);
+	waiter_start(&w, &th, 2, "X");                          /* w waits for a */
+	sleep_ms(200);
+	{
+		int rc = a.vt->item_get(a.ud, "Y", &it, 1);     /* a waits for w: a cycle */
+		if (rc != BO_OK)
+			assert_int_equal(a.vt->rollback(a.ud), BO_OK);
+		assert_int_equal(pthread_join(th, NULL), 0);
+		assert_true((rc == BO_STORAGE_RETRY) != (w.rc == BO_STORAGE_RETRY));
+		assert_true(rc == BO_OK || w.rc == BO_OK);
+	}
+	assert_int_equal(a.vt->rollback(a.ud), BO_OK);
+	assert_int_equal(w.s.vt->rollback(w.s.ud), BO_OK);
+	close_store(&a);
+	close_store(&w.s);
+	pthread_mutex_destroy(&w.mu);
+}
+
+/* Append one event numbered from the sequence. */
+static uint64_t append_event(store *s, const char *order)
+{
+	bo_event_rec ev;
+	memset(&ev, 0, sizeof(ev));
+	assert_int_equal(s->vt->seq_take(s->ud, BO_SEQ_EVENT, 1, &ev.seq), BO_OK);
+	ev.kind = BO_EVENT_ACCEPTED;
+	strcpy(ev.order_id, order);
+	ev.eta = BO_NO_TIME;
+	assert_int_equal(s->vt->outbox_append(s->ud, &ev), BO_OK);
+	return ev.seq;
+}
+
+/*
+ * The outbox's horizon: writers that commit out of sequence order on
+ * purpose. `a` takes the lower number and commits last; a reader sees b's
+ * event committed but must not deliver it while a's lower number could
+ * still commit, then delivers both in order once a is done. The same with
+ * a writer that rolls back. With no other writer, events are delivered at
+ * once.
+ */
+static void test_outbox_horizon(void **state)
+{
+	char tag[64], ci[1024];
+	store a, b, d;
+	bo_event_rec ev;
+	uint64_t sa, sb, sc, sd;
+	(void)state;
+	NEED_SERVER();
+
+	snprintf(tag, sizeof(tag), "horizon-%ld", (long)time(NULL));
+	open_store(&a, tag);
+	open_store(&b, tag);
+	open_store(&d, tag);
+
+	assert_int_equal(a.vt->begin(a.ud), BO_OK);
+	sa = append_event(&a, "A");
+	assert_int_equal(b.vt->begin(b.ud), BO_OK);
+	sb = append_event(&b, "B");
+	assert_true(sb > sa);
+	assert_int_equal(b.vt->commit(b.ud), BO_OK);
+	/* b's event is committed and visible, but a may still commit sa < sb */
+	assert_int_equal(pg_count(tag, "SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(d.vt->outbox_next(d.ud, 0, &ev), BO_ENOTFOUND);
+	assert_int_equal(d.vt->begin(d.ud), BO_OK); /* the same inside a transaction */
+	assert_int_equal(d.vt->outbox_next(d.ud, 0, &ev), BO_ENOTFOUND);
+	assert_int_equal(d.vt->commit(d.ud), BO_OK);
+	sleep_ms(100);
+	assert_int_equal(d.vt->outbox_next(d.ud, 0, &ev), BO_ENOTFOUND); /* still */
+	assert_int_equal(a.vt->commit(a.ud), BO_OK);
+	assert_int_equal(d.vt->outbox_next(d.ud, 0, &ev), BO_OK);
+	assert_true(ev.seq == sa);
+	assert_string_equal(ev.order_id, "A");
+	assert_int_equal(d.vt->outbox_next(d.ud, ev.seq, &ev), BO_OK);
+	assert_true(ev.seq == sb);
+	assert_int_equal(d.vt->outbox_next(d.ud, ev.seq, &ev), BO_ENOTFOUND);
+	/* each event records the transaction that wrote it */
+	assert_int_equal(pg_count(tag, "SELECT count(DISTINCT xid) FROM outbox"), 2);
+
+	/* a writer with the lower number that rolls back: held back until then */
+	assert_int_equal(a.vt->begin(a.ud), BO_OK);
+	sc = append_event(&a, "C");
+	assert_int_equal(b.vt->begin(b.ud), BO_OK);
+	sd = append_event(&b, "D");
+	assert_int_equal(b.vt->commit(b.ud), BO_OK);
+	assert_int_equal(d.vt->outbox_next(d.ud, sb, &ev), BO_ENOTFOUND);
+	assert_int_equal(a.vt->rollback(a.ud), BO_OK);
+	assert_int_equal(d.vt->outbox_next(d.ud, sb, &ev), BO_OK);
+	assert_true(ev.seq == sd && sd > sc);
+	assert_int_equal(d.vt->outbox_next(d.ud, sd, &ev), BO_ENOTFOUND);
+
+	/* one writer alone: its events are deliverable right after its commit */
+	assert_int_equal(d.vt->begin(d.ud), BO_OK);
+	sc = append_event(&d, "E");
+	assert_int_equal(d.vt->commit(d.ud), BO_OK);
+	assert_int_equal(d.vt->outbox_next(d.ud, sd, &ev), BO_OK);
+	assert_true(ev.seq == sc);
+	/* and a writer of another inventory on the same server never holds it back */
+	{
+		store x;
+		open_store(&x, NULL);
+		assert_int_equal(x.vt->begin(x.ud), BO_OK);
+		(void)append_event(&x, "X");
+		assert_int_equal(d.vt->begin(d.ud), BO_OK);
+		sc = append_event(&d, "F");
+		assert_int_equal(d.vt->commit(d.ud), BO_OK);
+		assert_int_equal(d.vt->outbox_next(d.ud, ev.seq, &ev), BO_OK);
+		assert_true(ev.seq == sc);
+		assert_int_equal(x.vt->rollback(x.ud), BO_OK);
+		close_store(&x);
+	}
+	(void)ci;
+	close_store(&a);
+	close_store(&b);
+	close_store(&d);
 }
 
 /* ---- errors --------------------------------------------------------------- */
@@ -1054,6 +1283,134 @@ static void test_migration_from_v030_dump(void **state)
 	bo_inventory_free(inv);
 }
 
+/*
+ * Round trips: a single-line placement is a handful (BEGIN with the
+ * metadata a call reads; the order looked up and locked; the item locked
+ * with a queue number; the event numbers with every write before them;
+ * COMMIT with the writes after), counted by the adapter.
+ */
+static void test_round_trip_count(void **state)
+{
+	store s;
+	bo_inventory *inv = NULL;
+	bo_options opts = BO_OPTIONS_INIT;
+	int64_t now = V030_NOW;
+	bo_line_spec line = { "MUG", 1, 500 };
+	uint64_t before, cost[6];
+	int i;
+	(void)state;
+	NEED_SERVER();
+
+	open_store(&s, NULL);
+	opts.clock = fixed_clock;
+	opts.clock_data = &now;
+	assert_int_equal(bo_inventory_open(&inv, s.vt, s.ud, &opts), BO_OK);
+	assert_int_equal(bo_item_set(inv, "MUG", NULL), BO_OK);
+	assert_int_equal(bo_item_receive(inv, "MUG", 3, NULL), BO_OK);
+	for (i = 0; i < 6; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "rt-%d", i);
+		now += i % 2; /* every other call moves the clock (one more write) */
+		before = bo_postgres_round_trips(s.ud);
+		assert_int_equal(bo_order_place(inv, id, NULL, &line, 1), BO_OK);
+		cost[i] = bo_postgres_round_trips(s.ud) - before;
+		print_message("placement %d (%s): %llu round trips\n", i, i < 3 ? "allocated" : "backordered",
+			      (unsigned long long)cost[i]);
+	}
+	/* allocated at once: 5; backordered (a look at supply for the ETA): a few more */
+	for (i = 0; i < 3; i++)
+		assert_true(cost[i] <= 5);
+	for (i = 3; i < 6; i++)
+		assert_true(cost[i] <= 8);
+	/* the same placement again (idempotent): no write */
+	before = bo_postgres_round_trips(s.ud);
+	assert_int_equal(bo_order_place(inv, "rt-0", NULL, &line, 1), BO_OK);
+	assert_true(bo_postgres_round_trips(s.ud) - before <= 4);
+	assert_int_equal(bo_inventory_check(inv), BO_OK);
+	bo_inventory_free(inv);
+}
+
+/*
+ * Schema 2 -> 3: the counters in meta become sequences that go on from the
+ * larger of the counter and the largest number in use; the clock's meta
+ * row stays as the floor of "now".
+ */
+static void test_migration_2_to_3(void **state)
+{
+	char ci[1024], schema[64];
+	char *dump, *sql;
+	store s;
+	uint64_t v;
+	int64_t now;
+	(void)state;
+	NEED_SERVER();
+
+	/* a schema 2 store: the 0.3.0 dump with step 1 -> 2 applied by hand */
+	assert_int_equal(pgtest_store(ci, sizeof(ci), NULL), 0);
+	schema_of(ci, schema, sizeof(schema));
+	dump = read_file(BO_PG_FIXTURES "/v0.3.0.sql");
+	sql = dump_for(dump, schema);
+	free(dump);
+	assert_int_equal(pgtest_exec(sql), 0);
+	free(sql);
+	{
+		char step[1024];
+		snprintf(step, sizeof(step),
+			 "SET search_path = %s;"
+			 "ALTER TABLE lines ADD COLUMN eta_basis bigint NOT NULL DEFAULT 0,"
+			 " ADD COLUMN eta_base bigint NOT NULL DEFAULT 0,"
+			 " ADD COLUMN eta_release bigint NOT NULL DEFAULT (-9223372036854775807 - 1);"
+			 "UPDATE schema_version SET version = 2;"
+			 "INSERT INTO meta VALUES ('event_seq', 1000) ON CONFLICT (key) DO UPDATE SET value = 1000;"
+			 "INSERT INTO meta VALUES ('sub_seq', 70) ON CONFLICT (key) DO UPDATE SET value = 70;"
+			 "DELETE FROM meta WHERE key = 'line_seq';", schema);
+		assert_int_equal(pgtest_exec(step), 0);
+	}
+	{
+		long long lines_max = pg_int(ci, "SELECT max(seq)::numeric + 9223372036854775808 FROM lines");
+		long long clock = pg_int(ci, "SELECT value FROM meta WHERE key = 'now'");
+		int rc = bo_postgres_storage(&s.vt, &s.ud, ci);
+		if (rc != BO_OK)
+			fail_msg("open: %s", bo_last_error());
+		assert_int_equal(pg_int(ci, "SELECT max(version) FROM schema_version"), SCHEMA_VERSION);
+		assert_int_equal(pg_int(ci, "SELECT count(*) FROM meta WHERE key LIKE '%\\_seq'"), 0);
+		/* numbers go on after the counters, or after the largest in use */
+		assert_int_equal(s.vt->seq_take(s.ud, BO_SEQ_EVENT, 1, &v), BO_OK);
+		assert_true(v == 1001);
+		assert_int_equal(s.vt->seq_take(s.ud, BO_SEQ_SUB, 1, &v), BO_OK);
+		assert_true(v == 71);
+		assert_int_equal(s.vt->seq_take(s.ud, BO_SEQ_LINE, 1, &v), BO_OK);
+		assert_true(v == (uint64_t)lines_max + 1);
+		/* the clock: the old row is the floor */
+		assert_int_equal(s.vt->meta_get(s.ud, "now", &now), BO_OK);
+		assert_true(now == clock);
+		assert_int_equal(s.vt->meta_put(s.ud, "now", now + 5), BO_OK);
+		assert_int_equal(s.vt->meta_get(s.ud, "now", &now), BO_OK);
+		assert_true(now == clock + 5);
+		assert_int_equal(pg_int(ci, "SELECT value FROM meta WHERE key = 'now'"), clock);
+		/* events written before have no xid; the outbox delivers them */
+		assert_int_equal(pg_int(ci, "SELECT count(*) FROM outbox WHERE xid IS NULL"), V030_EVENTS);
+		{
+			bo_event_rec ev;
+			uint64_t after = 0;
+			int n = 0;
+			while (s.vt->outbox_next(s.ud, after, &ev) == BO_OK) {
+				after = ev.seq;
+				n++;
+			}
+			assert_int_equal(n, V030_EVENTS);
+		}
+	}
+	close_store(&s);
+}
+
+static long long pg_count(const char *tag, const char *sql)
+{
+	char ci[1024];
+	assert_int_equal(pgtest_store(ci, sizeof(ci), tag), 0);
+	return pg_int(ci, sql);
+}
+
 static int teardown_all(void **state)
 {
 	(void)state;
@@ -1073,7 +1430,11 @@ int main(void)
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_migration_from_v030_dump),
 		cmocka_unit_test(test_foreign_schema),
+		cmocka_unit_test(test_migration_2_to_3),
 		cmocka_unit_test(test_two_connections),
+		cmocka_unit_test(test_conflicts_retry),
+		cmocka_unit_test(test_outbox_horizon),
+		cmocka_unit_test(test_round_trip_count),
 		cmocka_unit_test(test_bad_conninfo),
 	};
 	int failures = cmocka_run_group_tests_name("postgres", tests, NULL, teardown_all);
