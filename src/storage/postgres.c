@@ -142,8 +142,10 @@ static int pq_ready(void)
 #define BO_PG_LOCK_CLASS 0x626f7264
 /* Longest metadata key, as the storage contract says. */
 #define BO_META_KEY_MAX 31
-/* Most parameters of one statement (item_put has 20). */
-#define BO_PG_MAX_PARAMS 20
+/* Most parameters of one statement (four events appended at once). */
+#define BO_PG_MAX_PARAMS 32
+/* Events appended by one statement at most. */
+#define BO_PG_EVENTS_AT_ONCE 4
 /* Statements sent and not yet read before the adapter reads them anyway
  * (bounds what the socket buffers must hold). */
 #define BO_PG_MAX_PENDING 256
@@ -304,7 +306,12 @@ enum {
 	ST_NOW_PUT,
 	ST_SESS_LOCK,
 	ST_SEQ_EVENT,
+	ST_SEQ_EVENT_LOCK,
 	ST_SEQ_LINE,
+	ST_SEQ_LINE1,
+	ST_OUTBOX_APPEND2,
+	ST_OUTBOX_APPEND3,
+	ST_OUTBOX_APPEND4,
 	ST_SEQ_SUB,
 	ST_HZ_CHECK,
 	ST_HZ_LAST,
@@ -470,6 +477,25 @@ static const stmt_def stmts[ST_COUNT] = {
 		"SELECT pg_current_xact_id()::text FROM sessions WHERE id = $1 FOR UPDATE" },
 	[ST_SEQ_EVENT] = { "seq_take", "i",
 		"SELECT nextval('event_seq') AS v FROM generate_series(1, $1) ORDER BY v" },
+	/* The same, taking the sessions row first (ST_SESS_LOCK), in one
+	 * statement: the lock is taken before any number is drawn (a joined row
+	 * needs the locked one). */
+	[ST_SEQ_EVENT_LOCK] = { "seq_take", "ii",
+		"SELECT nextval('event_seq') AS v FROM"
+		" (SELECT 1 FROM sessions WHERE id = $2 FOR UPDATE) l, generate_series(1, $1) ORDER BY v" },
+	[ST_SEQ_LINE1] = { "seq_take", "",
+		"SELECT nextval('line_seq')" },
+	/* Events appended together, in one statement. */
+	[ST_OUTBOX_APPEND2] = { "outbox_append", "iibbbiiiiibbbiii",
+		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8),"
+		" ($9, $10, $11, $12, $13, $14, $15, $16)" },
+	[ST_OUTBOX_APPEND3] = { "outbox_append", "iibbbiiiiibbbiiiiibbbiii",
+		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8),"
+		" ($9, $10, $11, $12, $13, $14, $15, $16), ($17, $18, $19, $20, $21, $22, $23, $24)" },
+	[ST_OUTBOX_APPEND4] = { "outbox_append", "iibbbiiiiibbbiiiiibbbiiiiibbbiii",
+		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8),"
+		" ($9, $10, $11, $12, $13, $14, $15, $16), ($17, $18, $19, $20, $21, $22, $23, $24),"
+		" ($25, $26, $27, $28, $29, $30, $31, $32)" },
 	[ST_SEQ_LINE] = { "seq_take", "i",
 		"SELECT nextval('line_seq') AS v FROM generate_series(1, $1) ORDER BY v" },
 	[ST_SEQ_SUB] = { "seq_take", "i",
@@ -554,6 +580,10 @@ typedef struct bo_pg {
 	int has_now, has_next_release, has_promises;
 	int64_t now, next_release, promises;
 	int now_dirty;          /* written at commit, at the top level */
+
+	/* events appended and not sent yet: they go with the next statement */
+	bo_event_rec evq[BO_PG_EVENTS_AT_ONCE];
+	size_t nevq;
 
 	/* queue numbers taken after the last item lock */
 	uint64_t lseq[4];
@@ -838,6 +868,7 @@ static void txn_forget(bo_pg *s)
 {
 	cache_clear(s);
 	meta_forget(s);
+	s->nevq = 0; /* (sent before every statement: only those of the undone part are left) */
 }
 
 /* The events read ahead: not to be served after the transaction. */
@@ -920,10 +951,31 @@ static void lost(bo_pg *s, const char *what)
 	s->conn_lost = 1;
 }
 
+static int pl_send(bo_pg *s, int id, const params *p, int kind);
+static void p_event(params *p, const bo_event_rec *ev);
+
+/* Send the events appended and not sent yet, as one INSERT. */
+static void events_send(bo_pg *s)
+{
+	static const int ids[] = { ST_OUTBOX_APPEND, ST_OUTBOX_APPEND2, ST_OUTBOX_APPEND3, ST_OUTBOX_APPEND4 };
+	params p;
+	size_t i, n = s->nevq;
+	if (n == 0)
+		return;
+	s->nevq = 0;
+	p_init(&p);
+	for (i = 0; i < n; i++)
+		p_event(&p, &s->evq[i]);
+	pl_send(s, ids[n - 1], &p, PK_WRITE);
+}
+
 /* Send prepared statement `id`; its result is handled as `kind`. */
 static int pl_send(bo_pg *s, int id, const params *p, int kind)
 {
 	char name[16];
+	if (s->nevq > 0 && id != ST_OUTBOX_APPEND && id != ST_OUTBOX_APPEND2 && id != ST_OUTBOX_APPEND3 &&
+	    id != ST_OUTBOX_APPEND4)
+		events_send(s); /* first: the statements stay in the order of the calls */
 	if (p->bad) {
 		/* Refused before it reaches the server: the transaction goes on. */
 		return fail_msg(stmts[id].what, "id missing, too long or not terminated");
@@ -941,6 +993,7 @@ static int pl_send(bo_pg *s, int id, const params *p, int kind)
 /* Send SQL without parameters (BEGIN, COMMIT, SAVEPOINT spN ...). */
 static void pl_send_sql(bo_pg *s, const char *sql, const char *what, int kind)
 {
+	events_send(s);
 	if (s->conn_lost)
 		return;
 	if (!PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 1)) {
@@ -952,6 +1005,7 @@ static void pl_send_sql(bo_pg *s, const char *sql, const char *what, int kind)
 
 static void pl_sync(bo_pg *s)
 {
+	events_send(s);
 	if (s->conn_lost)
 		return;
 	if (!PQpipelineSync(s->conn)) {
@@ -1328,6 +1382,7 @@ static int cb_rollback(void *ud)
 		s->err = 0;
 		return BO_OK;
 	}
+	s->nevq = 0;
 	if (s->conn_lost || PQstatus(s->conn) == CONNECTION_BAD) {
 		/* The server rolled back when it saw the connection go. */
 		txn_end(s);
@@ -1336,6 +1391,7 @@ static int cb_rollback(void *ud)
 	}
 	/* Statements after a failure are skipped up to the next sync, so a
 	 * sync first: one round trip all the same. */
+	s->nevq = 0;
 	if (s->npend > 0)
 		pl_sync(s);
 	s->err = 0;
@@ -1409,6 +1465,8 @@ static int cb_rollback_to(void *ud)
 		return rc;
 	if (s->conn_lost)
 		return report(s, "rollback_to");
+	/* Events appended since the savepoint: undone anyway. */
+	s->nevq = 0;
 	/* A sync first: statements after a failure are skipped up to one. */
 	if (s->npend > 0)
 		pl_sync(s);
@@ -1492,9 +1550,8 @@ static int lock_read(bo_pg *s, int id, const char *key, int with_lseq)
 		return rc;
 	if (with_lseq) {
 		p_init(&q);
-		p_i64(&q, 1);
 		s->nlseq = 0;
-		pl_send(s, ST_SEQ_LINE, &q, PK_LSEQ);
+		pl_send(s, ST_SEQ_LINE1, &q, PK_LSEQ);
 	}
 	if (pl_flush(s) != BO_OK || s->nkept != 1) {
 		kept_clear(s);
@@ -2004,22 +2061,41 @@ static int cb_sub_del(void *ud, const char *sku, uint64_t seq)
 
 /* ----------------------------------------------------------------- outbox */
 
+/* An event's eight parameters. */
+static void p_event(params *p, const bo_event_rec *ev)
+{
+	p_seq(p, ev->seq);
+	p_i64(p, ev->kind);
+	p_str(p, ev->order_id, BO_ID_MAX);
+	p_str(p, ev->sku, BO_ID_MAX);
+	p_str(p, ev->customer, BO_ID_MAX);
+	p_i64(p, ev->qty);
+	p_i64(p, ev->eta);
+	p_i64(p, ev->time);
+}
+
 static int cb_outbox_append(void *ud, const bo_event_rec *ev)
 {
+	bo_pg *s = ud;
 	params p;
 	if (!ev)
 		return fail_msg("outbox_append", "no event");
+	outbox_forget(s);
 	p_init(&p);
-	p_seq(&p, ev->seq);
-	p_i64(&p, ev->kind);
-	p_str(&p, ev->order_id, BO_ID_MAX);
-	p_str(&p, ev->sku, BO_ID_MAX);
-	p_str(&p, ev->customer, BO_ID_MAX);
-	p_i64(&p, ev->qty);
-	p_i64(&p, ev->eta);
-	p_i64(&p, ev->time);
-	outbox_forget(ud);
-	return q_write(ud, ST_OUTBOX_APPEND, &p);
+	p_event(&p, ev);
+	if (p.bad)
+		return fail_msg("outbox_append", "id missing, too long or not terminated");
+	if (s->in_txn) {
+		/* A call appends its events one after another: they go together,
+		 * with the next statement (up to four in one INSERT). */
+		if (s->err)
+			return report(s, "outbox_append");
+		if (s->nevq == BO_PG_EVENTS_AT_ONCE)
+			events_send(s);
+		s->evq[s->nevq++] = *ev;
+		return BO_OK;
+	}
+	return q_write(s, ST_OUTBOX_APPEND, &p);
 }
 
 /* One row of an outbox read. */
@@ -2311,11 +2387,14 @@ static int cb_seq_take(void *ud, int kind, size_t n, uint64_t *out)
 	if (s->in_txn && s->err)
 		return report(s, "seq_take");
 	/* Event numbers: the transaction first takes its sessions row (and so
-	 * an xid others can see), in the same round trip. */
-	if (kind == BO_SEQ_EVENT && (rc = lock_session(s)) != BO_OK)
-		return rc;
+	 * an xid others can see), in the same statement. */
 	p_init(&p);
 	p_i64(&p, (int64_t)n);
+	if (kind == BO_SEQ_EVENT && s->in_txn && !s->sess_locked) {
+		p_i64(&p, s->sid);
+		id = ST_SEQ_EVENT_LOCK;
+		s->sess_locked = 1;
+	}
 	if ((rc = q_read(s, id, &p, "seq_take")) != BO_OK)
 		return rc;
 	r = take_kept(s);
