@@ -3,22 +3,40 @@
  * own with a unit test that drives it directly (tests/memory/):
  *
  *   arena.c   arenas, slabs and big tables: where the memory comes from
- *   kset.c    nodes found by id: items, orders, interned SKUs
+ *   kset.c    nodes found by id: items, orders, interned strings
  *   qvec.c    an ordered queue of (key, line) slots in chunks
+ *   line.c    a line record packed in 64 bytes
  *   ulog.c    the undo log: transactions and savepoints
  *
- * This file holds the records themselves: an item node (its record, its
- * two queues, its supply and subscriptions in red-black trees from libbsd's
- * <bsd/sys/tree.h>, header-only), an order node (its record and its lines
- * in compact form, from an arena), the outbox, the metadata, and what each
- * callback logs so that a rollback restores the state exactly.
- * docs/ARCHITECTURE.md ("The memory store") has the whole picture.
+ * This file holds the records and what a rollback needs to restore them:
  *
+ * - an item node: its record, its two queues, its supply records and
+ *   subscriptions (red-black trees from libbsd's header-only
+ *   <bsd/sys/tree.h>);
+ * - an order node, from an arena: the order's fields, its id (as long as
+ *   it is) and its lines packed (line.c), in one piece; a line that does
+ *   not pack is kept whole in a block of its own (a "wide" line);
+ * - interned strings: each SKU a line names, once, by number; events point
+ *   at them and at order nodes instead of holding 65-byte copies;
+ * - the outbox (64 bytes an event), the metadata.
+ *
+ * Undo. A transaction, and each savepoint in it, is a segment. The first
+ * change of a segment to an item or an order logs a snapshot of it (the
+ * whole record; for an order its lines too), stamped with the segment's
+ * epoch, and later changes in the segment log nothing more: a rollback
+ * puts the snapshot back. Queue changes log the slot. The outbox logs
+ * nothing: a segment remembers its length and head. A block (a wide line,
+ * an order's lines once they outgrow the node, an order id a queue slot
+ * owns) that a change lets go of is freed at commit, so a snapshot that
+ * still points at it stays good until then.
+ *
+ * docs/ARCHITECTURE.md ("The memory store") has the whole picture.
  * Sees only <backorder/storage.h>. */
 #include "backorder/memory.h"
 
 #include "arena.h"
 #include "kset.h"
+#include "line.h"
 #include "qvec.h"
 #include "ulog.h"
 
@@ -30,6 +48,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define OOM() (bo_storage_error("memory store: out of memory"), BO_ESTORAGE)
 
 typedef struct snode {
 	RB_ENTRY(snode) rb;
@@ -48,81 +68,109 @@ typedef struct inode {
 	bo__qvec q[2];
 	struct stree sup;
 	struct subtree subs;
+	uint64_t stamp; /* the epoch of the segment that logged its snapshot */
 } inode;
 
+/* An order node: the record's fields, the id, then the lines, packed
+ * (BO__LINE_SIZE bytes each) at lines_off(); with `out`, that place holds
+ * a pointer to a block with the lines instead. */
 typedef struct onode {
-	bo_order_rec r;
-	unsigned char *lines; /* LTAIL bytes a line (see LSKU) */
-	uint32_t nl, cap;
-	uint32_t incap;       /* lines `in` has room for */
-	unsigned char in[];   /* the lines the order was created with, in the same allocation */
+	int64_t created, priority, due;
+	uint64_t stamp;     /* the epoch of the segment that logged its snapshot */
+	uint32_t nlines;    /* the record's */
+	int32_t ship_mode, ready;
+	uint32_t nl, cap;   /* lines stored, lines there is room for */
+	uint8_t out;        /* the lines are in a block of their own */
+	uint8_t idlen;
+	char id[];          /* idlen bytes and a NUL */
 } onode;
 
-/* A stored line is a pointer to its SKU, interned once per store (see
- * sku_intern()), then the rest of its record without the order id (the
- * node's), padding or the reserved words (read back as zero):
- *
- *   LSKU  const char *   the interned SKU
- *   LIDX  uint32_t       index
- *   LBAS  int32_t        eta_basis (storage version 2)
- *   LMID  placed .. key  as in the record, 104 bytes
- *   LV2   eta_base, eta_release (storage version 2)
- *
- * 136 bytes a line (on LP64) instead of the record's 272; the ETA basis
- * added 12 to the 124 of before. */
-#define LSKU 0
-#define LIDX (LSKU + sizeof(const char *))
-#define LBAS (LIDX + sizeof(uint32_t))
-#define LMID (LBAS + sizeof(int32_t))
-#define MID_OFF offsetof(bo_line_rec, placed)
-#define MID_LEN (offsetof(bo_line_rec, eta_basis) - MID_OFF)
-#define LV2 (LMID + MID_LEN)
-#define V2_OFF offsetof(bo_line_rec, eta_base)
-#define V2_LEN (sizeof(bo_line_rec) - V2_OFF)
-#define LTAIL (LV2 + V2_LEN)
-#define LPAD_OFF (offsetof(bo_line_rec, sku) + sizeof(((bo_line_rec *)0)->sku))
-_Static_assert(offsetof(bo_line_rec, eta_release) == V2_OFF + sizeof(int64_t) &&
-		       V2_LEN == 2 * sizeof(int64_t),
-	       "eta_base and eta_release end the line record, side by side");
-_Static_assert(offsetof(bo_line_rec, key) + sizeof(bo_queue_key) == offsetof(bo_line_rec, eta_basis),
-	       "placed .. key run up to eta_basis");
+#define LSZ BO__LINE_SIZE
 
-static void line_out(const onode *n, uint32_t i, bo_line_rec *out)
+static inline size_t lines_off(const onode *n) { return (offsetof(onode, id) + n->idlen + 1 + 7) & ~(size_t)7; }
+
+static inline unsigned char *lines_of(const onode *n)
 {
-	const unsigned char *p = n->lines + (size_t)i * LTAIL;
-	const char *sku;
-	memcpy(&sku, p + LSKU, sizeof(sku));
-	/* fixed sizes: an interned SKU is a whole BO_ID_MAX + 1 array */
-	memcpy(out->order_id, n->r.id, sizeof(out->order_id));
-	memcpy(out->sku, sku, sizeof(out->sku));
-	/* padding, reserved words: zero, so a record read is the same bytes
-	 * whatever the caller's buffer held */
-	memset((unsigned char *)out + LPAD_OFF, 0, offsetof(bo_line_rec, index) - LPAD_OFF);
-	memcpy(&out->index, p + LIDX, sizeof(out->index));
-	memset(&out->reserved, 0, MID_OFF - offsetof(bo_line_rec, reserved));
-	memcpy((unsigned char *)out + MID_OFF, p + LMID, MID_LEN);
-	memcpy(&out->eta_basis, p + LBAS, sizeof(out->eta_basis));
-	out->reserved2 = 0;
-	memcpy((unsigned char *)out + V2_OFF, p + LV2, V2_LEN);
+	unsigned char *a = (unsigned char *)n + lines_off(n), *p;
+	if (!n->out)
+		return a;
+	memcpy(&p, a, sizeof(p));
+	return p;
 }
 
-static const char *line_sku(const onode *n, uint32_t i)
-{
-	const char *sku;
-	memcpy(&sku, n->lines + (size_t)i * LTAIL + LSKU, sizeof(sku));
-	return sku;
-}
+/* An interned string (a SKU a line or an event names, a customer, an
+ * order id an event names without its order): a whole zero-padded array,
+ * so it is copied out in one fixed-size move, and a number that lines
+ * keep instead of a pointer. Kept until the store closes. */
+typedef struct istr {
+	uint32_t no;
+	char s[BO_ID_MAX + 1];
+} istr;
 
-/* Write line i of n: `sku` is rec->sku interned. */
-static void line_in(onode *n, uint32_t i, const char *sku, const bo_line_rec *rec)
-{
-	unsigned char *p = n->lines + (size_t)i * LTAIL;
-	memcpy(p + LSKU, &sku, sizeof(sku));
-	memcpy(p + LIDX, &rec->index, sizeof(rec->index));
-	memcpy(p + LBAS, &rec->eta_basis, sizeof(rec->eta_basis));
-	memcpy(p + LMID, (const unsigned char *)rec + MID_OFF, MID_LEN);
-	memcpy(p + LV2, (const unsigned char *)rec + V2_OFF, V2_LEN);
-}
+/* An outbox event: the record's numbers, and its strings as pointers to an
+ * order node's id or to interned strings (NULL for ""). */
+typedef struct oev {
+	uint64_t seq;
+	int32_t kind, has_order; /* has_order: `order` is an onode, else an istr or NULL */
+	const void *order;
+	const istr *sku, *cust;
+	int64_t qty, eta, time;
+} oev;
+
+typedef struct meta_kv {
+	char key[32];
+	int64_t v;
+	uint64_t stamp;
+} meta_kv;
+
+/* What a transaction or savepoint remembers of the outbox. */
+typedef struct seg {
+	size_t len, head;
+} seg;
+
+typedef struct mem {
+	bo__kset items, orders;
+	bo__kset strs;        /* interned strings */
+	istr **strv;          /* by number */
+	size_t nstr, strcap;
+	const istr *last_str; /* the one interned or found last */
+	bo__arena onodes;     /* the order nodes */
+	bo__slab qslots;      /* the queues' slot arrays */
+	inode *li;            /* last item found: consecutive calls mostly name the same one */
+	onode *lo;            /* last order found */
+	oev *ev;
+	size_t head, len, cap;
+	size_t ocur;          /* index outbox_next returned last: O(1) walks */
+	meta_kv *meta;
+	size_t nmeta;
+	bo__ulog ul;          /* the undo log (written only inside a transaction) */
+	seg *segs;            /* [0]: the transaction; one more per savepoint */
+	size_t nseg, segcap;
+	uint64_t epoch;       /* the current segment's; a new one for every segment */
+	bool in_txn;
+	bool gone;            /* this transaction let go of a block: free at commit */
+} mem;
+
+enum {
+	U_ITEM,      /* item snapshot: inode *, bo_item_rec */
+	U_ITEM_NEW,  /* inode * */
+	U_ORDER,     /* order snapshot: onode *, then its header and lines */
+	U_ORDER_NEW, /* onode *, size_t bytes */
+	U_QINS,      /* inode *, bo_queue_key (queue in `b`) */
+	U_QDEL,      /* inode *, bo__qslot (queue in `b`) */
+	U_SUP,       /* undo_sup */
+	U_SUB_ADD,   /* bo_sub_rec */
+	U_SUB_DEL,   /* bo_sub_rec */
+	U_META,      /* meta_kv (existed in `b`) */
+	U_BLOCK_NEW, /* void *: free it */
+	U_BLOCK_GONE /* void *: free it at commit */
+};
+
+typedef struct undo_sup {
+	bo_supply_rec old;
+	char sku[BO_ID_MAX + 1];
+	char id[BO_ID_MAX + 1];
+} undo_sup;
 
 static int scmp(const snode *a, const snode *b)
 {
@@ -135,81 +183,16 @@ static int subcmp(const subnode *a, const subnode *b) { return a->r.seq < b->r.s
 RB_GENERATE_STATIC(stree, snode, rb, scmp)
 RB_GENERATE_STATIC(subtree, subnode, rb, subcmp)
 
-enum { U_ITEM, U_ORDER, U_LINE, U_QINS, U_QDEL, U_SUP, U_SUB_ADD, U_SUB_DEL, U_OUT_APPEND, U_OUT_ACK, U_META };
+/* ---------------------------------------------------------------- */
+/* The undo log */
 
-typedef struct meta_kv {
-	char key[32];
-	int64_t v;
-} meta_kv;
-
-typedef struct undo {
-	int kind;
-	int existed;
-	int q;
-	union {
-		bo_item_rec item;
-		bo_order_rec order;
-		bo_line_rec line;
-		bo_queue_entry qe;
-		struct {
-			bo_supply_rec old;
-			char sku[BO_ID_MAX + 1];
-			char id[BO_ID_MAX + 1];
-		} sup;
-		bo_sub_rec sub;
-		meta_kv meta;
-		size_t head;
-	} u;
-} undo;
-
-typedef struct mem {
-	bo__kset items, orders;
-	bo__kset skus;    /* every SKU a line has named: BO_ID_MAX + 1 byte arrays, kept until close */
-	bo__arena onodes; /* the order nodes */
-	bo__slab qslots;  /* the queues' slot arrays */
-	inode *li;  /* last item found: consecutive calls mostly name the same one */
-	onode *lo;  /* last order found */
-	bo_event_rec *ev;
-	size_t head, len, cap;
-	size_t ocur;  /* index outbox_next returned last: O(1) walks */
-	meta_kv *meta;
-	size_t nmeta;
-	bo__ulog ul;  /* the undo log (written only inside a transaction) */
-	bool in_txn;
-} mem;
-
-#define OOM() (bo_storage_error("memory store: out of memory"), BO_ESTORAGE)
-
-/* The payload an undo entry of its kind holds: a whole record when one was
- * replaced, the key when one was created. */
-static size_t undo_payload(const undo *u)
-{
-	switch (u->kind) {
-	case U_ITEM: return u->existed ? sizeof(bo_item_rec) : sizeof(u->u.item.sku);
-	case U_ORDER: return u->existed ? sizeof(bo_order_rec) : sizeof(u->u.order.id);
-	case U_LINE: return u->existed ? sizeof(bo_line_rec) : sizeof(u->u.line.order_id);
-	case U_QINS: case U_QDEL: return sizeof(bo_queue_entry);
-	case U_SUP: return sizeof(u->u.sup);
-	case U_SUB_ADD: case U_SUB_DEL: return sizeof(bo_sub_rec);
-	case U_OUT_ACK: return sizeof(size_t);
-	case U_META: return sizeof(meta_kv);
-	default: return 0;
-	}
-}
-
-/* Log an undo entry: `n` bytes of `payload` (what undo_payload() says an
- * entry of `kind` holds). Callers pass the old record in place, so nothing
- * is copied twice. Outside a transaction nothing is logged. */
-static int log_add(mem *m, int kind, int existed, int q, const void *payload, size_t n)
+/* Log an entry of `kind` with `n` bytes of `payload`; nothing outside a
+ * transaction. */
+static int log_add(mem *m, int kind, int b, const void *payload, size_t n)
 {
 	if (!m->in_txn)
 		return BO_OK;
-	return bo__ulog_add(&m->ul, kind, existed, q, payload, n) ? BO_OK : OOM();
-}
-
-static int log_push(mem *m, const undo *u)
-{
-	return log_add(m, u->kind, u->existed, u->q, &u->u, undo_payload(u));
+	return bo__ulog_add(&m->ul, kind, 0, b, payload, n) ? BO_OK : OOM();
 }
 
 /* Forget the last entry (its change did not happen). */
@@ -218,6 +201,238 @@ static void log_pop(mem *m)
 	if (m->in_txn)
 		bo__ulog_pop(&m->ul);
 }
+
+/* A block of `n` bytes that a rollback frees. NULL when out of memory. */
+static void *block_new(mem *m, size_t n)
+{
+	void *p = malloc(n);
+	if (p && log_add(m, U_BLOCK_NEW, 0, &p, sizeof(p)) < 0) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+/* Undo block_new() of `p` at once (nothing was logged after it). */
+static void block_drop(mem *m, void *p)
+{
+	log_pop(m);
+	free(p);
+}
+
+/* Let go of block `p`: freed now outside a transaction, at commit inside
+ * one (a snapshot may point at it until then). */
+static int block_gone(mem *m, void *p)
+{
+	if (!m->in_txn) {
+		free(p);
+		return BO_OK;
+	}
+	if (log_add(m, U_BLOCK_GONE, 0, &p, sizeof(p)) < 0)
+		return BO_ESTORAGE;
+	m->gone = true;
+	return BO_OK;
+}
+
+/* The first change to `n` in this segment logs its snapshot. */
+static int item_touch(mem *m, inode *n)
+{
+	unsigned char buf[sizeof(inode *) + sizeof(bo_item_rec)];
+	if (!m->in_txn || n->stamp == m->epoch)
+		return BO_OK;
+	memcpy(buf, &n, sizeof(n));
+	memcpy(buf + sizeof(n), &n->r, sizeof(n->r));
+	if (log_add(m, U_ITEM, 0, buf, sizeof(buf)) < 0)
+		return BO_ESTORAGE;
+	n->stamp = m->epoch;
+	return BO_OK;
+}
+
+/* The bytes of an order's snapshot: its header and id (and the pointer
+ * to its lines' block), then its lines. */
+static size_t order_head_bytes(const onode *n) { return lines_off(n) + (n->out ? sizeof(void *) : 0); }
+
+static int order_touch(mem *m, onode *n)
+{
+	size_t hb, lb;
+	if (!m->in_txn || n->stamp == m->epoch)
+		return BO_OK;
+	hb = order_head_bytes(n);
+	lb = (size_t)n->nl * LSZ;
+	{
+		/* one entry: the node pointer, the header, the lines */
+		size_t total = sizeof(n) + hb + lb;
+		unsigned char small[sizeof(onode *) + 512], *buf = total <= sizeof(small) ? small : malloc(total);
+		int rc;
+		if (!buf)
+			return OOM();
+		memcpy(buf, &n, sizeof(n));
+		memcpy(buf + sizeof(n), n, hb);
+		memcpy(buf + sizeof(n) + hb, lines_of(n), lb);
+		rc = log_add(m, U_ORDER, 0, buf, total);
+		if (buf != small)
+			free(buf);
+		if (rc < 0)
+			return rc;
+	}
+	n->stamp = m->epoch;
+	return BO_OK;
+}
+
+static void free_item(inode *n);
+
+static void undo_entry(mem *m, const bo__uentry *e)
+{
+	const unsigned char *p = e->payload;
+	switch (e->kind) {
+	case U_ITEM: {
+		inode *n;
+		memcpy(&n, p, sizeof(n));
+		memcpy(&n->r, p + sizeof(n), sizeof(n->r));
+		break;
+	}
+	case U_ITEM_NEW: {
+		inode *n;
+		memcpy(&n, p, sizeof(n));
+		bo__kset_del(&m->items, n);
+		if (m->li == n)
+			m->li = NULL;
+		free_item(n);
+		break;
+	}
+	case U_ORDER: {
+		onode *n;
+		size_t hb;
+		memcpy(&n, p, sizeof(n));
+		p += sizeof(n);
+		/* the header first: it says where the lines go, and how many */
+		hb = lines_off(n); /* the id (and so this offset) never changes */
+		memcpy(n, p, offsetof(onode, id));
+		if (n->out)
+			memcpy((unsigned char *)n + hb, p + hb, sizeof(void *));
+		hb += n->out ? sizeof(void *) : 0;
+		memcpy(lines_of(n), p + hb, (size_t)n->nl * LSZ);
+		break;
+	}
+	case U_ORDER_NEW: {
+		onode *n;
+		size_t bytes;
+		memcpy(&n, p, sizeof(n));
+		memcpy(&bytes, p + sizeof(n), sizeof(bytes));
+		bo__kset_del(&m->orders, n);
+		if (m->lo == n)
+			m->lo = NULL;
+		bo__arena_unalloc(&m->onodes, n, bytes);
+		break;
+	}
+	case U_QINS: {
+		inode *it;
+		bo_queue_key k;
+		bo__qpos pos;
+		memcpy(&it, p, sizeof(it));
+		memcpy(&k, p + sizeof(it), sizeof(k));
+		/* an owned ref is a block: its own entry frees it */
+		if (bo__qvec_find(&it->q[e->b], &k, &pos))
+			bo__qvec_remove(&it->q[e->b], pos);
+		break;
+	}
+	case U_QDEL: {
+		inode *it;
+		bo__qslot s;
+		memcpy(&it, p, sizeof(it));
+		memcpy(&s, p + sizeof(it), sizeof(s));
+		(void)bo__qvec_insert(&it->q[e->b], &s.key, s.ref, s.index, s.tag);
+		break;
+	}
+	case U_SUP: {
+		undo_sup u;
+		inode *it;
+		snode *s;
+		memcpy(&u, p, sizeof(u));
+		it = bo__kset_find(&m->items, u.sku);
+		if (!it)
+			break;
+		RB_FOREACH(s, stree, &it->sup)
+			if (strcmp(s->r.id, u.id) == 0)
+				break;
+		if (s) {
+			RB_REMOVE(stree, &it->sup, s);
+			free(s);
+		}
+		if (e->b && (s = malloc(sizeof(*s))) != NULL) {
+			s->r = u.old;
+			RB_INSERT(stree, &it->sup, s);
+		}
+		break;
+	}
+	case U_SUB_ADD: {
+		bo_sub_rec r;
+		inode *it;
+		subnode k, *n;
+		memcpy(&r, p, sizeof(r));
+		it = bo__kset_find(&m->items, r.sku);
+		k.r.seq = r.seq;
+		if (it && (n = RB_FIND(subtree, &it->subs, &k))) {
+			RB_REMOVE(subtree, &it->subs, n);
+			free(n);
+		}
+		break;
+	}
+	case U_SUB_DEL: {
+		bo_sub_rec r;
+		inode *it;
+		subnode *n;
+		memcpy(&r, p, sizeof(r));
+		it = bo__kset_find(&m->items, r.sku);
+		if (it && (n = malloc(sizeof(*n))) != NULL) {
+			n->r = r;
+			RB_INSERT(subtree, &it->subs, n);
+		}
+		break;
+	}
+	case U_META: {
+		meta_kv old;
+		size_t i;
+		memcpy(&old, p, sizeof(old));
+		for (i = 0; i < m->nmeta && strcmp(m->meta[i].key, old.key) != 0; i++)
+			;
+		if (i == m->nmeta)
+			break;
+		if (e->b)
+			m->meta[i].v = old.v;
+		else
+			m->meta[i] = m->meta[--m->nmeta];
+		break;
+	}
+	case U_BLOCK_NEW: {
+		void *b;
+		memcpy(&b, p, sizeof(b));
+		free(b);
+		break;
+	}
+	default: /* U_BLOCK_GONE: a snapshot points at it again */
+		break;
+	}
+}
+
+static void undo_to(mem *m, size_t pos)
+{
+	bo__uentry e;
+	while (bo__ulog_take(&m->ul, pos, &e))
+		undo_entry(m, &e);
+}
+
+/* Put the outbox back as segment `s` found it. */
+static void outbox_restore(mem *m, const seg *s)
+{
+	m->len = s->len;
+	m->head = s->head;
+	if (m->ocur >= m->len)
+		m->ocur = 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Look-ups */
 
 static inode *ifind(mem *m, const char *sku)
 {
@@ -233,7 +448,7 @@ static inode *ifind(mem *m, const char *sku)
 static onode *ofind(mem *m, const char *id)
 {
 	onode *n;
-	if (m->lo && strcmp(m->lo->r.id, id) == 0)
+	if (m->lo && strcmp(m->lo->id, id) == 0)
 		return m->lo;
 	n = bo__kset_find(&m->orders, id);
 	if (n)
@@ -241,63 +456,92 @@ static onode *ofind(mem *m, const char *id)
 	return n;
 }
 
-/* The store's copy of `sku`, made on first use when `add`; NULL when out
- * of memory or (not `add`) unknown. Lines point at it: a line costs a
- * pointer instead of 65 bytes, and a copy never dangles (an interned SKU
- * lives until the store closes, whatever happens to its item). */
-static const char *sku_intern(mem *m, const char *sku, bool add)
+/* The interned copy of `s` (at most BO_ID_MAX bytes), made on first use;
+ * NULL when out of memory. */
+static const istr *intern(mem *m, const char *s)
 {
-	char *s = bo__kset_find(&m->skus, sku);
-	if (s || !add)
-		return s;
-	if (!bo__kset_reserve(&m->skus) || !(s = calloc(1, BO_ID_MAX + 1)))
-		return NULL;
-	memcpy(s, sku, strnlen(sku, BO_ID_MAX));
-	bo__kset_add(&m->skus, s);
-	return s;
-}
-
-/* The interned SKU for writing `rec` as line i of n: the line's own when
- * it keeps its SKU. */
-static const char *line_sku_for(mem *m, const onode *n, uint32_t i, const bo_line_rec *rec, bool add)
-{
-	if (i < n->nl) {
-		const char *cur = line_sku(n, i);
-		if (strcmp(cur, rec->sku) == 0)
-			return cur;
+	istr *n;
+	if (m->last_str && strcmp(m->last_str->s, s) == 0)
+		return m->last_str;
+	n = bo__kset_find(&m->strs, s);
+	if (!n) {
+		if (m->nstr >= UINT32_MAX || !bo__grow(&m->strv, m->nstr, &m->strcap, 64, sizeof(*m->strv)) ||
+		    !bo__kset_reserve(&m->strs) || !(n = calloc(1, sizeof(*n))))
+			return NULL;
+		memcpy(n->s, s, strnlen(s, BO_ID_MAX));
+		n->no = (uint32_t)m->nstr;
+		m->strv[m->nstr++] = n;
+		bo__kset_add(&m->strs, n);
 	}
-	return sku_intern(m, rec->sku, add);
+	return m->last_str = n;
 }
 
 /* ---------------------------------------------------------------- */
-/* Raw operations (no logging), used by both the API and undo. */
+/* Records in and out */
 
-/* Write item `r`; `n` is its node, found by the caller, or NULL if new. */
-static int raw_item_put(mem *m, inode *n, const bo_item_rec *r)
+static void copy_id(char *dst, const char *src, size_t len)
 {
-	if (n) {
-		n->r = *r;
-		return BO_OK;
+	memset(dst, 0, BO_ID_MAX + 1);
+	memcpy(dst, src, len);
+}
+
+static void order_out(const onode *n, bo_order_rec *out)
+{
+	copy_id(out->id, n->id, n->idlen);
+	memset(out->id + sizeof(out->id), 0, offsetof(bo_order_rec, created) - sizeof(out->id));
+	out->created = n->created;
+	out->priority = n->priority;
+	out->due = n->due;
+	out->ship_mode = n->ship_mode;
+	out->ready = n->ready;
+	out->nlines = n->nlines;
+	out->reserved = 0;
+}
+
+static void order_in(onode *n, const bo_order_rec *r)
+{
+	n->created = r->created;
+	n->priority = r->priority;
+	n->due = r->due;
+	n->ship_mode = r->ship_mode;
+	n->ready = r->ready;
+	n->nlines = r->nlines;
+}
+
+static inline bool line_wide(const unsigned char *l) { return l[BO__LINE_WIDE_BYTE] != 0; }
+
+static inline const bo_line_rec *line_ext(const unsigned char *l)
+{
+	const bo_line_rec *x;
+	memcpy(&x, l + 8, sizeof(x));
+	return x;
+}
+
+static inline uint32_t line_skuno(const unsigned char *l)
+{
+	uint32_t no;
+	memcpy(&no, l, sizeof(no));
+	return no;
+}
+
+static void line_out(const mem *m, const onode *n, uint32_t i, bo_line_rec *out)
+{
+	const unsigned char *l = lines_of(n) + (size_t)i * LSZ;
+	if (line_wide(l)) {
+		memcpy(out, line_ext(l), sizeof(*out)); /* normalised when written; padding too */
+		return;
 	}
-	if (!bo__kset_reserve(&m->items) || !(n = calloc(1, sizeof(*n))))
-		return OOM();
-	n->r = *r;
-	bo__qvec_init(&n->q[0], &m->qslots);
-	bo__qvec_init(&n->q[1], &m->qslots);
-	RB_INIT(&n->sup);
-	RB_INIT(&n->subs);
-	bo__kset_add(&m->items, n);
-	m->li = n;
-	return BO_OK;
+	copy_id(out->order_id, n->id, n->idlen);
+	/* an interned SKU is a whole zero-padded array */
+	memcpy(out->sku, m->strv[line_skuno(l)]->s, sizeof(out->sku));
+	memset((unsigned char *)out + offsetof(bo_line_rec, sku) + sizeof(out->sku), 0,
+	       offsetof(bo_line_rec, index) - offsetof(bo_line_rec, sku) - sizeof(out->sku));
+	out->index = i;
+	bo__line_unpack(l, out);
 }
 
-/* A queue slot's ref is its order's node, or (tag 1) a malloc'd copy of
- * the order id when the order is not stored, which the core never does. */
-static void slot_free(bo__qslot *sl)
-{
-	if (sl->tag)
-		free(sl->ref);
-}
+/* ---------------------------------------------------------------- */
+/* Items */
 
 static void free_item(inode *n)
 {
@@ -305,7 +549,8 @@ static void free_item(inode *n)
 		bo__qpos p;
 		bool more = bo__qvec_next(&n->q[q], NULL, &p);
 		for (; more; more = bo__qvec_step(&n->q[q], &p))
-			slot_free(bo__qvec_at(&n->q[q], p));
+			if (bo__qvec_at(&n->q[q], p)->tag)
+				free(bo__qvec_at(&n->q[q], p)->ref);
 		bo__qvec_free(&n->q[q]);
 	}
 	snode *s, *s2;
@@ -321,26 +566,13 @@ static void free_item(inode *n)
 	free(n);
 }
 
-/* Write order `r`; `n` is its node, found by the caller, or NULL if new. */
-static int raw_order_put(mem *m, onode *n, const bo_order_rec *r)
+static bo__qvec *qv_of(mem *m, int q, const char *sku, inode **itp)
 {
-	uint32_t cap;
-	if (n) {
-		n->r = *r;
-		return BO_OK;
-	}
-	/* The record says how many lines will follow: room for them in the
-	 * node's own allocation, not a realloc per line. */
-	cap = r->nlines <= 64 ? r->nlines : 0;
-	if (!bo__kset_reserve(&m->orders) || !(n = bo__arena_alloc(&m->onodes, sizeof(*n) + cap * LTAIL)))
-		return OOM();
-	n->lines = cap ? n->in : NULL;
-	n->nl = 0;
-	n->cap = n->incap = cap;
-	n->r = *r;
-	bo__kset_add(&m->orders, n);
-	m->lo = n; /* its lines come next */
-	return BO_OK;
+	inode *it = ifind(m, sku);
+	if (!it || q < 0 || q > 1)
+		return NULL;
+	*itp = it;
+	return &it->q[q];
 }
 
 /* Write the entry of slot `sl` in item `it`'s queue to `out`. A slot keeps
@@ -348,14 +580,13 @@ static int raw_order_put(mem *m, onode *n, const bo_order_rec *r)
  * the order id either: a queue change allocates nothing. */
 static void slot_entry(const inode *it, const bo__qslot *sl, bo_queue_entry *out)
 {
-	/* Whole arrays where the source is one (a fixed-size copy is a few
-	 * moves; strnlen() first was a call and a loop). */
 	memcpy(out->sku, it->r.sku, sizeof(out->sku));
 	if (sl->tag) {
 		const char *id = sl->ref;
-		memcpy(out->order_id, id, strnlen(id, BO_ID_MAX) + 1);
+		copy_id(out->order_id, id, strnlen(id, BO_ID_MAX));
 	} else {
-		memcpy(out->order_id, ((const onode *)sl->ref)->r.id, sizeof(out->order_id));
+		const onode *o = sl->ref;
+		copy_id(out->order_id, o->id, o->idlen);
 	}
 	out->index = sl->index;
 	out->reserved = 0;
@@ -371,59 +602,6 @@ static void remember_order(mem *m, const bo__qslot *sl)
 		m->lo = sl->ref;
 }
 
-static int raw_qins(mem *m, int q, const bo_queue_entry *e)
-{
-	inode *it = ifind(m, e->sku);
-	onode *o;
-	void *ref;
-	int rc;
-	if (!it || q < 0 || q > 1) {
-		bo_storage_error("memory store: queue insert for unknown item '%s'", e->sku);
-		return BO_ESTORAGE;
-	}
-	/* Orders are never deleted except by undoing their creation, which
-	 * undoes every later change first: a slot may point at its node. */
-	if ((o = ofind(m, e->order_id))) {
-		ref = o;
-	} else {
-		size_t n = strnlen(e->order_id, BO_ID_MAX);
-		if (!(ref = malloc(n + 1)))
-			return OOM();
-		memcpy(ref, e->order_id, n);
-		((char *)ref)[n] = '\0';
-	}
-	rc = bo__qvec_insert(&it->q[q], &e->key, ref, e->index, o == NULL);
-	if (rc != 0 && !o)
-		free(ref);
-	if (rc > 0) {
-		bo_storage_error("memory store: duplicate queue key");
-		return BO_ESTORAGE;
-	}
-	return rc < 0 ? OOM() : BO_OK;
-}
-
-/* Remove the entry with `key` from queue `q` of `it` (unlogged). */
-static bool raw_qdel(inode *it, int q, const bo_queue_key *key)
-{
-	bo__qvec *qv = &it->q[q];
-	bo__qpos p;
-	if (!bo__qvec_find(qv, key, &p))
-		return false;
-	slot_free(bo__qvec_at(qv, p));
-	bo__qvec_remove(qv, p);
-	return true;
-}
-
-static bo__qvec *qv_of(mem *m, int q, const char *sku, inode **itp)
-{
-	inode *it = ifind(m, sku);
-	if (!it || q < 0 || q > 1)
-		return NULL;
-	if (itp)
-		*itp = it;
-	return &it->q[q];
-}
-
 static snode *sfind(inode *it, const char *id)
 {
 	snode *s;
@@ -431,37 +609,6 @@ static snode *sfind(inode *it, const char *id)
 		if (strcmp(s->r.id, id) == 0)
 			return s;
 	return NULL;
-}
-
-static int raw_sup_put(mem *m, const bo_supply_rec *r)
-{
-	inode *it = ifind(m, r->sku);
-	snode *s;
-	if (!it) {
-		bo_storage_error("memory store: supply for unknown item '%s'", r->sku);
-		return BO_ESTORAGE;
-	}
-	s = sfind(it, r->id);
-	if (s) {
-		RB_REMOVE(stree, &it->sup, s);
-	} else {
-		s = malloc(sizeof(*s));
-		if (!s)
-			return OOM();
-	}
-	s->r = *r;
-	RB_INSERT(stree, &it->sup, s);
-	return BO_OK;
-}
-
-static void raw_sup_del(mem *m, const char *sku, const char *id)
-{
-	inode *it = ifind(m, sku);
-	snode *s = it ? sfind(it, id) : NULL;
-	if (s) {
-		RB_REMOVE(stree, &it->sup, s);
-		free(s);
-	}
 }
 
 static int meta_idx(mem *m, const char *key)
@@ -472,145 +619,8 @@ static int meta_idx(mem *m, const char *key)
 	return -1;
 }
 
-static int raw_meta_put(mem *m, const char *key, int64_t v)
-{
-	int i = meta_idx(m, key);
-	if (i >= 0) {
-		m->meta[i].v = v;
-		return BO_OK;
-	}
-	meta_kv *n = realloc(m->meta, (m->nmeta + 1) * sizeof(*n));
-	if (!n)
-		return OOM();
-	m->meta = n;
-	memset(&m->meta[m->nmeta], 0, sizeof(meta_kv));
-	strncpy(m->meta[m->nmeta].key, key, sizeof(m->meta[0].key) - 1);
-	m->meta[m->nmeta].v = v;
-	m->nmeta++;
-	return BO_OK;
-}
-
-static void raw_meta_del(mem *m, const char *key)
-{
-	int i = meta_idx(m, key);
-	if (i >= 0)
-		m->meta[i] = m->meta[--m->nmeta];
-}
-
 /* ---------------------------------------------------------------- */
-/* Undo */
-
-static void undo_one(mem *m, const undo *u)
-{
-	switch (u->kind) {
-	case U_ITEM:
-		if (u->existed) {
-			raw_item_put(m, ifind(m, u->u.item.sku), &u->u.item);
-		} else {
-			inode *n = ifind(m, u->u.item.sku);
-			if (n) {
-				bo__kset_del(&m->items, n);
-				if (m->li == n)
-					m->li = NULL;
-				free_item(n);
-			}
-		}
-		break;
-	case U_ORDER:
-		if (u->existed) {
-			raw_order_put(m, ofind(m, u->u.order.id), &u->u.order);
-		} else {
-			onode *n = ofind(m, u->u.order.id);
-			if (n) {
-				bo__kset_del(&m->orders, n);
-				if (m->lo == n)
-					m->lo = NULL;
-				if (n->lines != n->in)
-					free(n->lines);
-				bo__arena_unalloc(&m->onodes, n, sizeof(*n) + n->incap * LTAIL);
-			}
-		}
-		break;
-	case U_LINE: {
-		onode *n = ofind(m, u->u.line.order_id);
-		if (!n)
-			break;
-		if (u->existed) {
-			/* the old SKU was interned when the line was first written */
-			const char *sku = line_sku_for(m, n, u->u.line.index, &u->u.line, false);
-			if (sku)
-				line_in(n, u->u.line.index, sku, &u->u.line);
-		} else if (n->nl > 0)
-			n->nl--;
-		break;
-	}
-	case U_QINS: {
-		inode *it = NULL;
-		if (qv_of(m, u->q, u->u.qe.sku, &it))
-			raw_qdel(it, u->q, &u->u.qe.key);
-		break;
-	}
-	case U_QDEL:
-		raw_qins(m, u->q, &u->u.qe);
-		break;
-	case U_SUP:
-		raw_sup_del(m, u->u.sup.sku, u->u.sup.id);
-		if (u->existed)
-			raw_sup_put(m, &u->u.sup.old);
-		break;
-	case U_SUB_ADD: {
-		inode *it = ifind(m, u->u.sub.sku);
-		subnode k, *n;
-		k.r.seq = u->u.sub.seq;
-		if (it && (n = RB_FIND(subtree, &it->subs, &k))) {
-			RB_REMOVE(subtree, &it->subs, n);
-			free(n);
-		}
-		break;
-	}
-	case U_SUB_DEL: {
-		inode *it = ifind(m, u->u.sub.sku);
-		subnode *n = malloc(sizeof(*n));
-		if (it && n) {
-			n->r = u->u.sub;
-			RB_INSERT(subtree, &it->subs, n);
-		} else {
-			free(n);
-		}
-		break;
-	}
-	case U_OUT_APPEND:
-		if (m->len > m->head)
-			m->len--;
-		break;
-	case U_OUT_ACK:
-		m->head = u->u.head;
-		break;
-	case U_META:
-		if (u->existed)
-			raw_meta_put(m, u->u.meta.key, u->u.meta.v);
-		else
-			raw_meta_del(m, u->u.meta.key);
-		break;
-	}
-}
-
-static void undo_to(mem *m, size_t mark)
-{
-	bo__uentry e;
-	undo u;
-	while (bo__ulog_take(&m->ul, mark, &e)) {
-		memset(&u, 0, sizeof(u));
-		u.kind = e.kind;
-		u.existed = e.a;
-		u.q = e.b;
-		memcpy(&u.u, e.payload, undo_payload(&u));
-		undo_one(m, &u);
-	}
-}
-
-/* ---------------------------------------------------------------- */
-/* The vtable */
+/* The vtable: transactions */
 
 static int mem_begin(void *ud)
 {
@@ -619,8 +629,15 @@ static int mem_begin(void *ud)
 		bo_storage_error("memory store: a transaction is open already");
 		return BO_ESTORAGE;
 	}
+	if (!bo__grow(&m->segs, 0, &m->segcap, 8, sizeof(*m->segs)))
+		return OOM();
 	m->in_txn = true;
+	m->gone = false;
 	bo__ulog_clear(&m->ul);
+	m->segs[0].len = m->len;
+	m->segs[0].head = m->head;
+	m->nseg = 1;
+	m->epoch++;
 	return BO_OK;
 }
 
@@ -634,28 +651,57 @@ static void compact_outbox(mem *m)
 	}
 }
 
+/* The blocks this transaction let go of: free them. */
+static void free_gone(mem *m)
+{
+	bo__uentry e;
+	if (!m->gone)
+		return;
+	while (bo__ulog_take(&m->ul, 0, &e))
+		if (e.kind == U_BLOCK_GONE) {
+			void *b;
+			memcpy(&b, e.payload, sizeof(b));
+			free(b);
+		}
+	m->gone = false;
+}
+
 static int mem_commit(void *ud)
 {
 	mem *m = ud;
+	free_gone(m);
 	m->in_txn = false;
-	bo__ulog_clear(&m->ul);
-	compact_outbox(m); /* the undo log keeps its capacity for the next call */
+	bo__ulog_clear(&m->ul); /* it keeps its capacity for the next call */
+	m->nseg = 0;
+	m->epoch++;
+	compact_outbox(m);
 	return BO_OK;
 }
 
 static int mem_rollback(void *ud)
 {
 	mem *m = ud;
+	if (m->nseg > 0)
+		outbox_restore(m, &m->segs[0]);
 	undo_to(m, 0);
 	m->in_txn = false;
+	m->gone = false;
 	bo__ulog_clear(&m->ul);
+	m->nseg = 0;
+	m->epoch++;
 	return BO_OK;
 }
 
 static int mem_savepoint(void *ud)
 {
 	mem *m = ud;
-	return bo__ulog_mark(&m->ul) ? BO_OK : OOM();
+	if (!bo__grow(&m->segs, m->nseg, &m->segcap, 8, sizeof(*m->segs)) || !bo__ulog_mark(&m->ul))
+		return OOM();
+	m->segs[m->nseg].len = m->len;
+	m->segs[m->nseg].head = m->head;
+	m->nseg++;
+	m->epoch++;
+	return BO_OK;
 }
 
 static int mem_release(void *ud)
@@ -666,6 +712,8 @@ static int mem_release(void *ud)
 		bo_storage_error("memory store: no savepoint to release");
 		return BO_ESTORAGE;
 	}
+	m->nseg--;
+	m->epoch++;
 	return BO_OK;
 }
 
@@ -677,9 +725,14 @@ static int mem_rollback_to(void *ud)
 		bo_storage_error("memory store: no savepoint to roll back to");
 		return BO_ESTORAGE;
 	}
+	outbox_restore(m, &m->segs[--m->nseg]);
 	undo_to(m, pos);
+	m->epoch++;
 	return BO_OK;
 }
+
+/* ---------------------------------------------------------------- */
+/* Items */
 
 static int mem_item_get(void *ud, const char *sku, bo_item_rec *out, int for_update)
 {
@@ -695,17 +748,27 @@ static int mem_item_put(void *ud, const bo_item_rec *rec)
 {
 	mem *m = ud;
 	inode *n = ifind(m, rec->sku);
-	int rc;
-	/* the old record, or for a new one its key (sku is the first field) */
-	if (n)
-		rc = log_add(m, U_ITEM, 1, 0, &n->r, sizeof(n->r));
-	else
-		rc = log_add(m, U_ITEM, 0, 0, rec->sku, sizeof(rec->sku));
-	if (rc < 0)
-		return rc;
-	if ((rc = raw_item_put(m, n, rec)) < 0)
-		log_pop(m);
-	return rc;
+	if (n) {
+		if (item_touch(m, n) < 0)
+			return BO_ESTORAGE;
+		n->r = *rec;
+		return BO_OK;
+	}
+	if (!bo__kset_reserve(&m->items) || !(n = calloc(1, sizeof(*n))))
+		return OOM();
+	if (log_add(m, U_ITEM_NEW, 0, &n, sizeof(n)) < 0) {
+		free(n);
+		return BO_ESTORAGE;
+	}
+	n->r = *rec;
+	bo__qvec_init(&n->q[0], &m->qslots);
+	bo__qvec_init(&n->q[1], &m->qslots);
+	RB_INIT(&n->sup);
+	RB_INIT(&n->subs);
+	n->stamp = m->epoch; /* undoing its creation undoes every change */
+	bo__kset_add(&m->items, n);
+	m->li = n;
+	return BO_OK;
 }
 
 static int mem_item_next(void *ud, const char *after, bo_item_rec *out)
@@ -718,13 +781,16 @@ static int mem_item_next(void *ud, const char *after, bo_item_rec *out)
 	return BO_OK;
 }
 
+/* ---------------------------------------------------------------- */
+/* Orders and lines */
+
 static int mem_order_get(void *ud, const char *id, bo_order_rec *out, int for_update)
 {
 	onode *n = ofind(ud, id);
 	(void)for_update;
 	if (!n)
 		return BO_ENOTFOUND;
-	*out = n->r;
+	order_out(n, out);
 	return BO_OK;
 }
 
@@ -732,16 +798,39 @@ static int mem_order_put(void *ud, const bo_order_rec *rec)
 {
 	mem *m = ud;
 	onode *n = ofind(m, rec->id);
-	int rc;
-	if (n)
-		rc = log_add(m, U_ORDER, 1, 0, &n->r, sizeof(n->r));
-	else
-		rc = log_add(m, U_ORDER, 0, 0, rec->id, sizeof(rec->id));
-	if (rc < 0)
-		return rc;
-	if ((rc = raw_order_put(m, n, rec)) < 0)
-		log_pop(m);
-	return rc;
+	size_t len, off, bytes;
+	uint32_t cap;
+	unsigned char undo[sizeof(onode *) + sizeof(size_t)];
+	if (n) {
+		if (order_touch(m, n) < 0)
+			return BO_ESTORAGE;
+		order_in(n, rec);
+		return BO_OK;
+	}
+	/* The record says how many lines will follow: room for them in the
+	 * node itself, not an allocation per line. */
+	len = strnlen(rec->id, BO_ID_MAX);
+	cap = rec->nlines <= 64 ? rec->nlines : 0;
+	off = (offsetof(onode, id) + len + 1 + 7) & ~(size_t)7;
+	bytes = off + (cap * LSZ > sizeof(void *) ? cap * LSZ : sizeof(void *));
+	if (!bo__kset_reserve(&m->orders) || !(n = bo__arena_alloc(&m->onodes, bytes)))
+		return OOM();
+	memcpy(undo, &n, sizeof(n));
+	memcpy(undo + sizeof(n), &bytes, sizeof(bytes));
+	if (log_add(m, U_ORDER_NEW, 0, undo, sizeof(undo)) < 0) {
+		bo__arena_unalloc(&m->onodes, n, bytes);
+		return BO_ESTORAGE;
+	}
+	memset(n, 0, offsetof(onode, id));
+	order_in(n, rec);
+	n->cap = cap;
+	n->idlen = (uint8_t)len;
+	memcpy(n->id, rec->id, len);
+	n->id[len] = '\0';
+	n->stamp = m->epoch; /* undoing its creation undoes every change */
+	bo__kset_add(&m->orders, n);
+	m->lo = n; /* its lines come next */
+	return BO_OK;
 }
 
 static int mem_order_next(void *ud, const char *after, bo_order_rec *out)
@@ -750,16 +839,35 @@ static int mem_order_next(void *ud, const char *after, bo_order_rec *out)
 	onode *n = bo__kset_next(&m->orders, after);
 	if (!n)
 		return BO_ENOTFOUND;
-	*out = n->r;
+	order_out(n, out);
 	return BO_OK;
 }
 
 static int mem_line_get(void *ud, const char *order_id, uint32_t index, bo_line_rec *out)
 {
-	onode *n = ofind(ud, order_id);
+	mem *m = ud;
+	onode *n = ofind(m, order_id);
 	if (!n || index >= n->nl)
 		return BO_ENOTFOUND;
-	line_out(n, index, out);
+	line_out(m, n, index, out);
+	return BO_OK;
+}
+
+/* Room for line n->nl: the lines move to a block twice as large. */
+static int lines_grow(mem *m, onode *n)
+{
+	uint32_t cap = n->cap ? n->cap * 2 : 1;
+	unsigned char *b, *old = n->out ? lines_of(n) : NULL;
+	if (n->cap >= UINT32_MAX / 2 || !(b = block_new(m, (size_t)cap * LSZ)))
+		return OOM();
+	if (old && block_gone(m, old) < 0) {
+		block_drop(m, b);
+		return BO_ESTORAGE;
+	}
+	memcpy(b, lines_of(n), (size_t)n->nl * LSZ);
+	n->out = 1;
+	memcpy((unsigned char *)n + lines_off(n), &b, sizeof(b));
+	n->cap = cap;
 	return BO_OK;
 }
 
@@ -767,55 +875,106 @@ static int mem_line_put(void *ud, const bo_line_rec *rec)
 {
 	mem *m = ud;
 	onode *n = ofind(m, rec->order_id);
-	const char *sku;
-	int rc, existed;
+	const istr *sku = NULL;
+	unsigned char packed[LSZ], *l;
+	bo_line_rec *ext = NULL;
+	int rc;
 	if (!n || rec->index > n->nl) {
 		bo_storage_error("memory store: line %u of unknown order '%s' or out of sequence", rec->index, rec->order_id);
 		return BO_ESTORAGE;
 	}
-	if (rec->index == n->nl && n->nl == n->cap) {
-		uint32_t cap = n->cap ? n->cap * 2 : 1;
-		unsigned char *nl;
-		if (n->lines == n->in) { /* outgrows the node: move to an array of its own */
-			if ((nl = malloc(cap * LTAIL)) != NULL)
-				memcpy(nl, n->in, (size_t)n->nl * LTAIL);
-		} else {
-			nl = realloc(n->lines, cap * LTAIL);
-		}
-		if (!nl)
-			return OOM();
-		n->lines = nl;
-		n->cap = cap;
+	/* the SKU's number: the line's own when it keeps its SKU */
+	if (rec->index < n->nl) {
+		l = lines_of(n) + (size_t)rec->index * LSZ;
+		const istr *cur = m->strv[line_skuno(l)];
+		if (strcmp(cur->s, rec->sku) == 0)
+			sku = cur;
 	}
-	if (!(sku = line_sku_for(m, n, rec->index, rec, true)))
+	if (!sku && !(sku = intern(m, rec->sku)))
 		return OOM();
-	existed = rec->index < n->nl;
-	if (existed) {
-		bo_line_rec old;
-		line_out(n, rec->index, &old);
-		rc = log_add(m, U_LINE, 1, 0, &old, sizeof(old));
-	} else
-		rc = log_add(m, U_LINE, 0, 0, rec->order_id, sizeof(rec->order_id));
-	if (rc < 0)
+	memcpy(packed, &sku->no, sizeof(sku->no));
+	if (!bo__line_pack(packed, rec)) {
+		/* a wide line: the whole record in a block of its own, normalised
+		 * (ids zero-padded, reserved words zero) as line_out() hands it out */
+		memset(packed + 4, 0, LSZ - 4);
+		packed[BO__LINE_WIDE_BYTE] = 1;
+	}
+	if ((rc = order_touch(m, n)) < 0)
 		return rc;
-	line_in(n, rec->index, sku, rec);
-	if (!existed)
+	if (rec->index == n->nl && n->nl == n->cap && (rc = lines_grow(m, n)) < 0)
+		return rc;
+	l = lines_of(n) + (size_t)rec->index * LSZ;
+	if (packed[BO__LINE_WIDE_BYTE]) {
+		if (!(ext = block_new(m, sizeof(*ext))))
+			return OOM();
+		memset(ext, 0, sizeof(*ext));
+		copy_id(ext->order_id, n->id, n->idlen);
+		memcpy(ext->sku, sku->s, sizeof(ext->sku));
+		ext->index = rec->index;
+		memcpy(&ext->placed, &rec->placed, offsetof(bo_line_rec, eta_basis) - offsetof(bo_line_rec, placed));
+		ext->eta_basis = rec->eta_basis;
+		ext->eta_base = rec->eta_base;
+		ext->eta_release = rec->eta_release;
+		memcpy(packed + 8, &ext, sizeof(ext));
+	}
+	if (rec->index < n->nl && line_wide(l) && (rc = block_gone(m, (void *)line_ext(l))) < 0) {
+		if (ext)
+			block_drop(m, ext);
+		return rc;
+	}
+	memcpy(l, packed, LSZ);
+	if (rec->index == n->nl)
 		n->nl++;
 	return BO_OK;
 }
 
+/* ---------------------------------------------------------------- */
+/* Queues */
+
 static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
 {
 	mem *m = ud;
-	int rc = raw_qins(m, queue, entry);
-	if (rc < 0)
-		return rc;
-	if ((rc = log_add(m, U_QINS, 0, queue, entry, sizeof(*entry))) < 0) {
-		inode *it = NULL;
-		if (qv_of(m, queue, entry->sku, &it))
-			raw_qdel(it, queue, &entry->key);
+	inode *it = ifind(m, entry->sku);
+	onode *o;
+	void *ref;
+	unsigned char undo[sizeof(inode *) + sizeof(bo_queue_key)];
+	int rc;
+	if (!it || queue < 0 || queue > 1) {
+		bo_storage_error("memory store: queue insert for unknown item '%s'", entry->sku);
+		return BO_ESTORAGE;
 	}
-	return rc;
+	/* Orders are never deleted except by undoing their creation, which
+	 * undoes every later change first: a slot may point at its node. An
+	 * entry of an order that is not stored (the core never writes one)
+	 * owns a copy of its id. */
+	if ((o = ofind(m, entry->order_id))) {
+		ref = o;
+	} else {
+		size_t n = strnlen(entry->order_id, BO_ID_MAX);
+		if (!(ref = block_new(m, n + 1)))
+			return OOM();
+		memcpy(ref, entry->order_id, n);
+		((char *)ref)[n] = '\0';
+	}
+	rc = bo__qvec_insert(&it->q[queue], &entry->key, ref, entry->index, o == NULL);
+	if (rc == 0) {
+		memcpy(undo, &it, sizeof(it));
+		memcpy(undo + sizeof(it), &entry->key, sizeof(entry->key));
+		if (log_add(m, U_QINS, queue, undo, sizeof(undo)) == BO_OK)
+			return BO_OK;
+		{
+			bo__qpos p;
+			if (bo__qvec_find(&it->q[queue], &entry->key, &p))
+				bo__qvec_remove(&it->q[queue], p);
+		}
+	}
+	if (!o)
+		block_drop(m, ref);
+	if (rc > 0) {
+		bo_storage_error("memory store: duplicate queue key");
+		return BO_ESTORAGE;
+	}
+	return OOM();
 }
 
 static int mem_queue_remove(void *ud, int queue, const char *sku, const bo_queue_key *key)
@@ -823,15 +982,20 @@ static int mem_queue_remove(void *ud, int queue, const char *sku, const bo_queue
 	mem *m = ud;
 	inode *it = NULL;
 	bo__qvec *qv = qv_of(m, queue, sku, &it);
-	bo_queue_entry old;
 	bo__qpos p;
-	int rc;
+	unsigned char undo[sizeof(inode *) + sizeof(bo__qslot)];
+	bo__qslot *s;
 	if (!qv || !bo__qvec_find(qv, key, &p))
 		return BO_ENOTFOUND;
-	slot_entry(it, bo__qvec_at(qv, p), &old);
-	if ((rc = log_add(m, U_QDEL, 0, queue, &old, sizeof(old))) < 0)
-		return rc;
-	slot_free(bo__qvec_at(qv, p));
+	s = bo__qvec_at(qv, p);
+	memcpy(undo, &it, sizeof(it));
+	memcpy(undo + sizeof(it), s, sizeof(*s));
+	if (log_add(m, U_QDEL, queue, undo, sizeof(undo)) < 0)
+		return BO_ESTORAGE;
+	if (s->tag && block_gone(m, s->ref) < 0) {
+		log_pop(m);
+		return BO_ESTORAGE;
+	}
 	bo__qvec_remove(qv, p);
 	return BO_OK;
 }
@@ -860,6 +1024,9 @@ static int mem_queue_prev(void *ud, int queue, const char *sku, const bo_queue_k
 	return BO_OK;
 }
 
+/* ---------------------------------------------------------------- */
+/* Supply and subscriptions */
+
 static int mem_supply_get(void *ud, const char *sku, const char *id, bo_supply_rec *out)
 {
 	inode *it = ifind(ud, sku);
@@ -870,39 +1037,54 @@ static int mem_supply_get(void *ud, const char *sku, const char *id, bo_supply_r
 	return BO_OK;
 }
 
-static int sup_log(mem *m, const char *sku, const char *id)
+static int sup_log(mem *m, inode *it, const char *sku, const char *id)
 {
-	inode *it = ifind(m, sku);
-	snode *s = it ? sfind(it, id) : NULL;
-	undo u = { .kind = U_SUP, .existed = s != NULL };
+	snode *s = sfind(it, id);
+	undo_sup u;
+	memset(&u, 0, sizeof(u));
 	if (s)
-		u.u.sup.old = s->r;
-	strncpy(u.u.sup.sku, sku, BO_ID_MAX);
-	strncpy(u.u.sup.id, id, BO_ID_MAX);
-	return log_push(m, &u);
+		u.old = s->r;
+	strncpy(u.sku, sku, BO_ID_MAX);
+	strncpy(u.id, id, BO_ID_MAX);
+	return log_add(m, U_SUP, s != NULL, &u, sizeof(u));
 }
 
 static int mem_supply_put(void *ud, const bo_supply_rec *rec)
 {
 	mem *m = ud;
-	int rc = sup_log(m, rec->sku, rec->id);
-	if (rc < 0)
-		return rc;
-	if ((rc = raw_sup_put(m, rec)) < 0)
-		log_pop(m);
-	return rc;
+	inode *it = ifind(m, rec->sku);
+	snode *s, *fresh = NULL;
+	if (!it) {
+		bo_storage_error("memory store: supply for unknown item '%s'", rec->sku);
+		return BO_ESTORAGE;
+	}
+	s = sfind(it, rec->id);
+	if (!s && !(fresh = malloc(sizeof(*fresh))))
+		return OOM();
+	if (sup_log(m, it, rec->sku, rec->id) < 0) {
+		free(fresh);
+		return BO_ESTORAGE;
+	}
+	if (s)
+		RB_REMOVE(stree, &it->sup, s);
+	else
+		s = fresh;
+	s->r = *rec;
+	RB_INSERT(stree, &it->sup, s);
+	return BO_OK;
 }
 
 static int mem_supply_del(void *ud, const char *sku, const char *id)
 {
 	mem *m = ud;
 	inode *it = ifind(m, sku);
-	int rc;
-	if (!it || !sfind(it, id))
+	snode *s = it ? sfind(it, id) : NULL;
+	if (!s)
 		return BO_ENOTFOUND;
-	if ((rc = sup_log(m, sku, id)) < 0)
-		return rc;
-	raw_sup_del(m, sku, id);
+	if (sup_log(m, it, sku, id) < 0)
+		return BO_ESTORAGE;
+	RB_REMOVE(stree, &it->sup, s);
+	free(s);
 	return BO_OK;
 }
 
@@ -932,8 +1114,6 @@ static int mem_sub_add(void *ud, const bo_sub_rec *rec)
 	mem *m = ud;
 	inode *it = ifind(m, rec->sku);
 	subnode *n;
-	undo u = { .kind = U_SUB_ADD };
-	int rc;
 	if (!it) {
 		bo_storage_error("memory store: subscription for unknown item '%s'", rec->sku);
 		return BO_ESTORAGE;
@@ -942,17 +1122,16 @@ static int mem_sub_add(void *ud, const bo_sub_rec *rec)
 	if (!n)
 		return OOM();
 	n->r = *rec;
-	u.u.sub = *rec;
-	if ((rc = log_push(m, &u)) < 0) {
+	if (RB_FIND(subtree, &it->subs, n)) {
 		free(n);
-		return rc;
-	}
-	if (RB_INSERT(subtree, &it->subs, n)) {
-		free(n);
-		log_pop(m);
 		bo_storage_error("memory store: duplicate subscription sequence");
 		return BO_ESTORAGE;
 	}
+	if (log_add(m, U_SUB_ADD, 0, rec, sizeof(*rec)) < 0) {
+		free(n);
+		return BO_ESTORAGE;
+	}
+	RB_INSERT(subtree, &it->subs, n);
 	return BO_OK;
 }
 
@@ -977,29 +1156,70 @@ static int mem_sub_del(void *ud, const char *sku, uint64_t seq)
 	mem *m = ud;
 	inode *it = ifind(m, sku);
 	subnode k, *n;
-	undo u = { .kind = U_SUB_DEL };
-	int rc;
 	k.r.seq = seq;
 	if (!it || !(n = RB_FIND(subtree, &it->subs, &k)))
 		return BO_ENOTFOUND;
-	u.u.sub = n->r;
-	if ((rc = log_push(m, &u)) < 0)
-		return rc;
+	if (log_add(m, U_SUB_DEL, 0, &n->r, sizeof(n->r)) < 0)
+		return BO_ESTORAGE;
 	RB_REMOVE(subtree, &it->subs, n);
 	free(n);
 	return BO_OK;
 }
 
+/* ---------------------------------------------------------------- */
+/* The outbox */
+
 static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 {
 	mem *m = ud;
-	int rc;
+	oev *o;
+	const onode *ord = NULL;
+	const istr *sku = NULL, *cust = NULL, *oname = NULL;
 	if (!bo__grow(&m->ev, m->len, &m->cap, 256, sizeof(*m->ev)))
 		return OOM();
-	if ((rc = log_add(m, U_OUT_APPEND, 0, 0, NULL, 0)) < 0)
-		return rc;
-	m->ev[m->len++] = *ev;
+	/* the order's node if it is stored (undoing its creation undoes this
+	 * append first), else an interned copy */
+	if (ev->order_id[0] && !(ord = ofind(m, ev->order_id)) && !(oname = intern(m, ev->order_id)))
+		return OOM();
+	if ((ev->sku[0] && !(sku = intern(m, ev->sku))) || (ev->customer[0] && !(cust = intern(m, ev->customer))))
+		return OOM();
+	o = &m->ev[m->len++];
+	o->seq = ev->seq;
+	o->kind = ev->kind;
+	o->has_order = ord != NULL;
+	o->order = ord ? (const void *)ord : (const void *)oname;
+	o->sku = sku;
+	o->cust = cust;
+	o->qty = ev->qty;
+	o->eta = ev->eta;
+	o->time = ev->time;
 	return BO_OK;
+}
+
+static void event_out(const oev *o, bo_event_rec *out)
+{
+	out->seq = o->seq;
+	out->kind = o->kind;
+	out->reserved = 0;
+	if (o->has_order) {
+		const onode *n = o->order;
+		copy_id(out->order_id, n->id, n->idlen);
+	} else if (o->order) {
+		memcpy(out->order_id, ((const istr *)o->order)->s, sizeof(out->order_id));
+	} else {
+		memset(out->order_id, 0, sizeof(out->order_id));
+	}
+	if (o->sku)
+		memcpy(out->sku, o->sku->s, sizeof(out->sku));
+	else
+		memset(out->sku, 0, sizeof(out->sku));
+	if (o->cust)
+		memcpy(out->customer, o->cust->s, sizeof(out->customer));
+	else
+		memset(out->customer, 0, sizeof(out->customer));
+	out->qty = o->qty;
+	out->eta = o->eta;
+	out->time = o->time;
 }
 
 static int mem_outbox_next(void *ud, uint64_t after, bo_event_rec *out)
@@ -1020,20 +1240,20 @@ static int mem_outbox_next(void *ud, uint64_t after, bo_event_rec *out)
 	if (lo >= m->len)
 		return BO_ENOTFOUND;
 	m->ocur = lo;
-	*out = m->ev[lo];
+	event_out(&m->ev[lo], out);
 	return BO_OK;
 }
 
 static int mem_outbox_ack(void *ud, uint64_t upto)
 {
 	mem *m = ud;
-	int rc;
-	if ((rc = log_add(m, U_OUT_ACK, 0, 0, &m->head, sizeof(m->head))) < 0)
-		return rc;
 	while (m->head < m->len && m->ev[m->head].seq <= upto)
 		m->head++;
 	return BO_OK;
 }
+
+/* ---------------------------------------------------------------- */
+/* Metadata */
 
 static int mem_meta_get(void *ud, const char *key, int64_t *value)
 {
@@ -1049,25 +1269,37 @@ static int mem_meta_put(void *ud, const char *key, int64_t value)
 {
 	mem *m = ud;
 	int i = meta_idx(m, key);
-	meta_kv old;
 	size_t len = strlen(key);
-	int rc;
-	if (len >= sizeof(old.key)) {
+	meta_kv *kv;
+	if (i >= 0) { /* the common case: an existing key, logged once a segment */
+		kv = &m->meta[i];
+		if (m->in_txn && kv->stamp != m->epoch) {
+			if (log_add(m, U_META, 1, kv, sizeof(*kv)) < 0)
+				return BO_ESTORAGE;
+			kv->stamp = m->epoch;
+		}
+		kv->v = value;
+		return BO_OK;
+	}
+	if (len >= sizeof(kv->key)) {
 		bo_storage_error("memory store: metadata key too long");
 		return BO_ESTORAGE;
 	}
-	memcpy(old.key, key, len + 1);
-	old.v = i >= 0 ? m->meta[i].v : 0;
-	if ((rc = log_add(m, U_META, i >= 0, 0, &old, sizeof(old))) < 0)
-		return rc;
-	if (i >= 0) { /* the common case: an existing key, found once */
-		m->meta[i].v = value;
-		return BO_OK;
-	}
-	if ((rc = raw_meta_put(m, key, value)) < 0)
-		log_pop(m);
-	return rc;
+	if (!(kv = realloc(m->meta, (m->nmeta + 1) * sizeof(*kv))))
+		return OOM();
+	m->meta = kv;
+	kv = &m->meta[m->nmeta];
+	memset(kv, 0, sizeof(*kv));
+	memcpy(kv->key, key, len + 1);
+	if (log_add(m, U_META, 0, kv, sizeof(*kv)) < 0)
+		return BO_ESTORAGE;
+	kv->v = value;
+	kv->stamp = m->epoch;
+	m->nmeta++;
+	return BO_OK;
 }
+
+/* ---------------------------------------------------------------- */
 
 static void mem_close(void *ud)
 {
@@ -1076,24 +1308,31 @@ static void mem_close(void *ud)
 	void *node;
 	if (!m)
 		return;
+	if (m->in_txn)
+		mem_rollback(m);
 	while ((node = bo__kset_iter(&m->items, &pos)))
 		free_item(node);
 	pos = 0;
 	while ((node = bo__kset_iter(&m->orders, &pos))) {
 		onode *o = node;
-		if (o->lines != o->in)
-			free(o->lines);
+		unsigned char *l = lines_of(o);
+		for (uint32_t i = 0; i < o->nl; i++)
+			if (line_wide(l + (size_t)i * LSZ))
+				free((void *)line_ext(l + (size_t)i * LSZ));
+		if (o->out)
+			free(l);
 	}
-	pos = 0;
-	while ((node = bo__kset_iter(&m->skus, &pos)))
-		free(node);
+	for (size_t i = 0; i < m->nstr; i++)
+		free(m->strv[i]);
+	free(m->strv);
 	bo__arena_free(&m->onodes);
 	bo__slab_destroy(&m->qslots);
 	bo__kset_free(&m->items);
 	bo__kset_free(&m->orders);
-	bo__kset_free(&m->skus);
+	bo__kset_free(&m->strs);
 	free(m->ev);
 	free(m->meta);
+	free(m->segs);
 	bo__ulog_free(&m->ul);
 	free(m);
 }
@@ -1145,8 +1384,9 @@ int bo_memory_storage(const bo_storage **vtable, void **user_data)
 	if (!m)
 		return OOM();
 	bo__kset_init(&m->items, offsetof(inode, r.sku));
-	bo__kset_init(&m->skus, 0);
-	bo__kset_init(&m->orders, offsetof(onode, r.id));
+	bo__kset_init(&m->orders, offsetof(onode, id));
+	bo__kset_init(&m->strs, offsetof(istr, s));
+	m->epoch = 1;
 	*vtable = &memory_vtable;
 	*user_data = m;
 	return BO_OK;
