@@ -161,17 +161,21 @@ def case_follow_reader_killed(exe, tmp):
                               stdin=writer.stdout)
     writer.stdout.close()
     made = 0
-    while reader.poll() is None and made < 40:
-        s.run("adjust", "A", "-3", "--quiet")
-        s.run("receive", "A", "3", "--quiet")
-        made += 1
     try:
+        while reader.poll() is None and made < 40:
+            s.run("adjust", "A", "-3", "--quiet")
+            s.run("receive", "A", "3", "--quiet")
+            made += 1
         reader.wait(timeout=120)
         err = writer.communicate(timeout=120)[1].decode()
     except subprocess.TimeoutExpired:
-        writer.kill()
-        reader.kill()
         fail("follow: the follower did not stop after its reader died")
+    finally:
+        # never leave a follower running, whatever failed
+        for p in (writer, reader):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     if reader.returncode != -signal.SIGKILL:
         fail(f"follow: the reader ended with {reader.returncode} after {made} rounds of commands")
     if writer.returncode != 74:
