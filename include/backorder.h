@@ -790,6 +790,225 @@ BO_EXPORT int bo_inventory_batch_end(bo_inventory *inv, int commit);
 /** @} */
 
 /* ------------------------------------------------------------------ */
+/** @name Reports: demand insight and restock advice */
+/** @{ */
+
+/**
+ * @brief A report: every item's figures and daily history, taken at once
+ *        by bo_report_make(), read with bo_report_item_get() and
+ *        bo_report_day_get(), written out by bo_report_write().
+ *
+ * Thread-safety: a plain value once made; read it from one thread at a
+ * time (or from several, since nothing reads it but the getters).
+ */
+typedef struct bo_report bo_report;
+
+/** @brief Current version of ::bo_report_options. */
+#define BO_REPORT_OPTIONS_VERSION 1
+
+/** @brief Options for bo_report_make(). Initialise with #BO_REPORT_OPTIONS_INIT. */
+typedef struct bo_report_options {
+	unsigned int version;   /**< #BO_REPORT_OPTIONS_VERSION. */
+	/** Start of the period of the period figures and the daily series: the
+	 * UTC day holding this time and the days after it; #BO_NO_TIME for all
+	 * the history the store keeps (default). */
+	int64_t since;
+} bo_report_options;
+
+/** @brief Static initialiser for ::bo_report_options with the defaults. */
+#define BO_REPORT_OPTIONS_INIT { BO_REPORT_OPTIONS_VERSION, BO_NO_TIME }
+
+/** @brief Number of ageing buckets in ::bo_report_item.ageing. */
+#define BO_REPORT_AGE_BUCKETS 6
+
+/** @brief Current version of ::bo_report_item. */
+#define BO_REPORT_ITEM_VERSION 1
+
+/**
+ * @brief One item's figures in a report, or the totals over all items.
+ *
+ * The caller sets `version` (#BO_REPORT_ITEM_VERSION, or the version it
+ * was built against; #BO_REPORT_ITEM_INIT does it) and the library fills
+ * the fields of that version only. Fields are only ever appended.
+ *
+ * Figures as of the report's time (the clock, or the inventory's time if
+ * a call already ran later):
+ * - `shortfall` = max(0, backordered - available - incoming): the units
+ *   to order now ("order N now");
+ * - `oldest_wait_days`: whole days since the queue time of the
+ *   longest-waiting line (its placement, or its last increase by modify);
+ * - `fill_rate`: of the units ordered when orders were placed, the share
+ *   allocated at once (modifications do not count), from the store's
+ *   history; without history (see ::bo_storage.hist_get) from the item's
+ *   counters `demand` and `filled_at_once`, which count modify too;
+ * - `late_lines`: waiting lines whose promised ETA has passed (DESIGN §6).
+ *
+ * Period figures (from the report's `since` on; all zero and `wait_avg`,
+ * `wait_p90` #BO_NO_TIME when the store keeps no history): units ordered
+ * at placement, of them backordered at placement, waiting units cancelled
+ * (lost demand), waiting lines filled and their waits. `wait_avg` is
+ * exact (rounded down to a second). `wait_p90` is the nearest-rank 90th
+ * percentile: the wait of the line at rank ceil(0.9 n) of the n filled
+ * lines in wait order. It is exact when that line is the longest-waiting
+ * one (always when n < 10); otherwise it is read from the wait buckets of
+ * ::bo_hist_rec by linear interpolation inside the bucket that holds it,
+ * so it lies in the same bucket as the true value: within a factor of 1.5
+ * of it from one hour on (buckets grow by 1.5), within an hour below.
+ */
+typedef struct bo_report_item {
+	unsigned int version;           /**< Set by the caller: #BO_REPORT_ITEM_VERSION. */
+	char sku[BO_ID_MAX + 1];        /**< The item ("" for the totals). */
+	int64_t on_hand;                /**< Physical units not shipped. */
+	int64_t allocated;              /**< Units reserved for lines. */
+	int64_t available;              /**< on_hand - allocated. */
+	int64_t backordered;            /**< Units waiting. */
+	int64_t waiting_lines;          /**< Lines waiting. */
+	int64_t incoming;               /**< Units of open supply records. */
+	int64_t shortfall;              /**< max(0, backordered - available - incoming): units to order now. */
+	int64_t revenue_held;           /**< Waiting units x unit price over lines with a price, minor units. */
+	int64_t oldest_wait;            /**< Queue time of the longest-waiting line, or #BO_NO_TIME. */
+	int64_t oldest_wait_days;       /**< Whole days since `oldest_wait`, or -1 when nothing waits. */
+	int64_t fill_ordered;           /**< Units ordered at placement (the fill rate's denominator). */
+	int64_t fill_at_once;           /**< Of those, units allocated at once. */
+	double fill_rate;               /**< fill_at_once / fill_ordered, or -1 when nothing was ordered. */
+	int64_t late_lines;             /**< Waiting lines whose promised ETA has passed. */
+	int64_t ageing[BO_REPORT_AGE_BUCKETS]; /**< Waiting lines by age of their queue time: under 1 day, 1-3, 3-7, 7-14, 14-30, 30 days and more. */
+	int64_t ordered;                /**< Period: units ordered at placement. */
+	int64_t period_backordered;     /**< Period: of those, units backordered at placement. */
+	int64_t cancelled;              /**< Period: waiting units cancelled (lost demand). */
+	int64_t filled_lines;           /**< Period: waiting lines filled. */
+	int64_t wait_avg;               /**< Period: average wait of the filled lines in seconds, or #BO_NO_TIME. */
+	int64_t wait_p90;               /**< Period: 90th percentile of their waits in seconds, or #BO_NO_TIME. */
+	int64_t need_rank;              /**< 1 for the item most in need (shortfall, then revenue held, then late lines, then waiting units, then SKU); 0 for the totals. */
+} bo_report_item;
+
+/** @brief Static initialiser for ::bo_report_item (only the version set). */
+#define BO_REPORT_ITEM_INIT { BO_REPORT_ITEM_VERSION, { 0 }, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0, 0, { 0 }, 0, 0, 0, 0, 0, 0, 0 }
+
+/** @brief One day of an item's history (or of the totals) in a report. */
+typedef struct bo_report_day {
+	int64_t day;            /**< Start of the UTC day (a multiple of 86400). */
+	int64_t ordered;        /**< Units ordered at placement that day. */
+	int64_t backordered;    /**< Of those, units backordered at placement. */
+	int64_t cancelled;      /**< Waiting units cancelled that day. */
+	int64_t filled_lines;   /**< Waiting lines filled that day. */
+} bo_report_day;
+
+/** @brief Item index of the totals over all items (bo_report_day_get(), bo_report_day_count()). */
+#define BO_REPORT_TOTAL ((size_t)-1)
+
+/** @brief Output formats of bo_report_write(). Values are only ever appended. */
+typedef enum bo_report_format {
+	BO_REPORT_TEXT = 0,     /**< Aligned text for people, items most in need first. */
+	BO_REPORT_CSV = 1,      /**< CSV, one row per item by SKU (header in bo_report_write()). */
+	BO_REPORT_JSON = 2,     /**< One JSON document: every figure, the period figures and the daily series. */
+	BO_REPORT_HTML = 3      /**< A self-contained HTML page with inline SVG charts (no script). */
+} bo_report_format;
+
+/**
+ * @brief Writer callback of bo_report_write(): take `len` bytes of
+ *        `data`. Return 0, or non-zero to stop (the write then fails).
+ */
+typedef int (*bo_write_cb)(void *user_data, const char *data, size_t len);
+
+/**
+ * @brief Make a report of every item: stock, waiting demand, restock
+ *        advice, fill rate, late lines, ageing, and from the store's
+ *        history the period figures and the daily series.
+ *
+ * Reads each item's record, its waiting lines (to count them, age them
+ * and find the late ones) and its history records from the period on;
+ * never other order lines and no replay of old orders. Runs with the
+ * inventory's lock held, outside a transaction.
+ *
+ * @param out receives the report (free with bo_report_free()); NULL on failure
+ * @param inv the inventory
+ * @param opts options, or NULL for the defaults
+ * @return #BO_OK; #BO_EINVALID for NULL or an unknown options version;
+ *         #BO_ESTORAGE.
+ */
+BO_EXPORT int bo_report_make(bo_report **out, bo_inventory *inv, const bo_report_options *opts);
+
+/** @brief Free a report. NULL is a no-op. @param report the report */
+BO_EXPORT void bo_report_free(bo_report *report);
+
+/** @brief The report's time. @param report the report @return the time it was taken at (#BO_NO_TIME for NULL) */
+BO_EXPORT int64_t bo_report_now(const bo_report *report);
+
+/** @brief Start of the report's period. @param report the report @return the start of the first UTC day of the period, or #BO_NO_TIME for all history */
+BO_EXPORT int64_t bo_report_since(const bo_report *report);
+
+/** @brief Whether the store keeps history. @param report the report @return 1 if it does, 0 if not (no daily series, no period figures) */
+BO_EXPORT int bo_report_has_history(const bo_report *report);
+
+/** @brief Number of items. @param report the report @return the count (0 for NULL) */
+BO_EXPORT size_t bo_report_item_count(const bo_report *report);
+
+/**
+ * @brief Read item `index` (items are in bytewise SKU order).
+ * @param out receives the figures; its `version` must be set by the caller
+ * @param report the report
+ * @param index 0 .. bo_report_item_count() - 1, or #BO_REPORT_TOTAL for the totals
+ * @return #BO_OK; #BO_EINVALID for NULL, an index out of range or an unknown version.
+ */
+BO_EXPORT int bo_report_item_get(bo_report_item *out, const bo_report *report, size_t index);
+
+/**
+ * @brief Number of days of an item's daily series (days with any figure, in the period).
+ * @param report the report
+ * @param item item index, or #BO_REPORT_TOTAL for the totals
+ * @return the count (0 for NULL or an index out of range)
+ */
+BO_EXPORT size_t bo_report_day_count(const bo_report *report, size_t item);
+
+/**
+ * @brief Read day `index` of an item's daily series (in day order).
+ * @param out receives the day
+ * @param report the report
+ * @param item item index, or #BO_REPORT_TOTAL for the totals
+ * @param index 0 .. bo_report_day_count() - 1
+ * @return #BO_OK; #BO_EINVALID for NULL or an index out of range.
+ */
+BO_EXPORT int bo_report_day_get(bo_report_day *out, const bo_report *report, size_t item, size_t index);
+
+/**
+ * @brief Write the report in a format, in pieces, to `write`.
+ *
+ * CSV has exactly this header, then one row per item in bytewise SKU
+ * order; the fill rate has three decimals and is empty where nothing was
+ * ordered, the oldest wait is empty where nothing waits:
+ * `sku,on_hand,allocated,available,backordered,waiting_lines,incoming,shortfall,revenue_held,oldest_wait_days,fill_rate,late_lines`.
+ * Text and HTML list the items most in need first (see `need_rank`); the
+ * HTML page is self-contained (inline CSS and SVG, no script, no font or
+ * anything else from elsewhere) and shows money as minor units / 100.
+ *
+ * @param report the report
+ * @param format a ::bo_report_format
+ * @param write the writer; runs on the calling thread
+ * @param user_data passed to `write`
+ * @return #BO_OK; #BO_EINVALID for NULL or an unknown format; #BO_ESTATE
+ *         when `write` returned non-zero (what it took stays written);
+ *         #BO_ESTORAGE when out of memory.
+ */
+BO_EXPORT int bo_report_write(const bo_report *report, int format, bo_write_cb write, void *user_data);
+
+/**
+ * @brief The format named `name`: "text", "csv", "json" or "html".
+ * @param out receives the ::bo_report_format
+ * @param name the name
+ * @return #BO_OK; #BO_EINVALID for NULL or an unknown name.
+ */
+BO_EXPORT int bo_report_format_parse(int *out, const char *name);
+
+/** @brief sizeof(::bo_report_item) as built, for FFI users. @return the size in bytes */
+BO_EXPORT size_t bo_report_item_size(void);
+
+/** @brief sizeof(::bo_report_day) as built, for FFI users. @return the size in bytes */
+BO_EXPORT size_t bo_report_day_size(void);
+
+/** @} */
+
+/* ------------------------------------------------------------------ */
 /** @name Checking */
 /** @{ */
 

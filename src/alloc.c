@@ -99,6 +99,7 @@ static int give(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t take)
 		if ((rc = bo__queue_del(t, BO_QUEUE_WAITING, l)) < 0)
 			return rc;
 		bo__eta_clear(l);
+		bo__hist_filled(t, it, l);
 	}
 	if ((rc = line_store(t, l)) < 0)
 		return rc;

@@ -43,6 +43,14 @@ BO_INTERNAL bo_policy *bo__policy_ref(bo_policy *p);
 /* ---- the inventory (inventory.c) ---- */
 typedef struct bo_txn bo_txn;
 
+/* History: what the running call adds to an item's record of the day
+ * (history.c), written at the end of the call. */
+typedef struct bo_hist_delta {
+	bool on;             /* something to write */
+	int64_t ordered, backordered, cancelled, filled, wait_sum, wait_max;
+	uint32_t hist[BO_HIST_WAIT_BUCKETS];
+} bo_hist_delta;
+
 typedef struct bo_item_slot {
 	bo_item_rec rec;
 	uint64_t h;          /* batches: hash of rec.sku, for look-ups among many slots */
@@ -53,6 +61,7 @@ typedef struct bo_item_slot {
 	bool eta_all;        /* every line's basis changed (lead time, release time, policy) */
 	bool supply_changed; /* this call changed supply, lead time or release time */
 	int64_t supply0;     /* bo__eta_supply() when the call first touched the item */
+	bo_hist_delta hist;  /* history of this call (history.c) */
 } bo_item_slot;
 
 /* A line this call added to its queue or moved in it: its promise is
@@ -217,6 +226,18 @@ BO_INTERNAL int bo__eta_adopt(bo_txn *t);
 BO_INTERNAL void bo__eta_clear(bo_line_rec *l);
 /* Free stock plus incoming supply: what can cover waiting lines. */
 BO_INTERNAL int64_t bo__eta_supply(const bo_item_rec *r);
+
+/* ---- history (history.c) ---- */
+/* An order placed `qty` units of the item, `wait` of which wait. */
+BO_INTERNAL void bo__hist_placed(bo_item_slot *it, int64_t qty, int64_t wait);
+/* `qty` waiting units of the item were cancelled. */
+BO_INTERNAL void bo__hist_cancelled(bo_item_slot *it, int64_t qty);
+/* Waiting line `l` of the item was filled (its last waiting unit allocated). */
+BO_INTERNAL void bo__hist_filled(bo_txn *t, bo_item_slot *it, const bo_line_rec *l);
+/* Write the history of every item the call touched (storage with history only). */
+BO_INTERNAL int bo__hist_flush(bo_txn *t);
+/* floor(time / 86400) */
+BO_INTERNAL int64_t bo__day_of(int64_t time);
 
 /* ---- items (items.c) ---- */
 BO_INTERNAL int bo__item_finish(bo_txn *t, bo_item_slot *it);

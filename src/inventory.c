@@ -59,6 +59,8 @@ static int check_storage(bo_storage *st, const bo_storage *in)
 	if ((st->savepoint || st->release || st->rollback_to) &&
 	    !(st->savepoint && st->release && st->rollback_to))
 		return bo__fail(BO_EINVALID, "storage vtable: savepoint, release and rollback_to come together");
+	if ((st->hist_get || st->hist_put || st->hist_next) && !(st->hist_get && st->hist_put && st->hist_next))
+		return bo__fail(BO_EINVALID, "storage vtable: hist_get, hist_put and hist_next come together");
 	return BO_OK;
 }
 
@@ -193,6 +195,8 @@ static int frame(bo_txn *t, bo_op_fn fn, void *args, int64_t clock)
 	for (size_t i = 0; i < t->ntouch; i++) /* finishing may touch more */
 		if ((rc = bo__item_finish(t, &t->items[t->touch[i]])) < 0)
 			return rc;
+	if ((rc = bo__hist_flush(t)) < 0)
+		return rc;
 	if (t->line_seq_dirty && (rc = bo__meta_put(t, BO_MK_LINE_SEQ, t->line_seq)) < 0)
 		return rc;
 	if (t->sub_seq_dirty && (rc = bo__meta_put(t, BO_MK_SUB_SEQ, t->sub_seq)) < 0)

@@ -220,6 +220,7 @@ static int op_place(bo_txn *t, void *p)
 		if (ls->unit_price != BO_NO_PRICE)
 			it->rec.revenue_held += wait * ls->unit_price;
 		it->dirty = true;
+		bo__hist_placed(it, ls->qty, wait);
 		if (take > 0) {
 			if ((rc = bo__queue_add(t, BO_QUEUE_ALLOCATED, &l)) < 0)
 				return rc;
@@ -334,6 +335,7 @@ static int take_units(bo_txn *t, bo_line_rec *l, int64_t q, bool cancel)
 	if (cancel) {
 		l->cancelled += q;
 		it->rec.cancelled += q;
+		bo__hist_cancelled(it, from_wait);
 	} else {
 		l->ordered -= q;
 	}

@@ -39,6 +39,14 @@
  * lines have no stored basis: a line's ETA is then promised afresh each time
  * the core looks at it (DESIGN §6 needs the basis to keep a promise).
  *
+ * History: version 2 also appended `hist_get`, `hist_put` and `hist_next`
+ * (optional, all three or none): a small record per item per UTC day
+ * (::bo_hist_rec) of units ordered and backordered at placement, waiting
+ * units cancelled, and the lines filled with their waits, which the core
+ * writes in the same transaction as the change it counts. Reports read it
+ * instead of replaying old orders. An adapter without these callbacks
+ * keeps no history (see `hist_get` for what a report then lacks).
+ *
  * Versioning: `version` and `size` are the first fields. This is version
  * #BO_STORAGE_VERSION; fields are only ever appended. The adapter sets
  * `size` to `sizeof(bo_storage)` as it was compiled, and the library copies
@@ -206,6 +214,39 @@ typedef struct bo_event_rec {
 	int64_t time;                   /**< Clock time of the change. */
 } bo_event_rec;
 
+/** @brief Number of wait buckets in ::bo_hist_rec.wait_hist. */
+#define BO_HIST_WAIT_BUCKETS 24
+
+/**
+ * @brief History: what happened to one item on one UTC day
+ *        (::bo_storage.hist_get, hist_put, hist_next), keyed by (sku, day).
+ *
+ * Small and aggregate, written in the same transaction as the change it
+ * counts. The core reads a day's record, adds the call's figures and
+ * writes it back; an adapter stores the fields as given.
+ *
+ * Waits are those of filled lines: a waiting line is *filled* when its
+ * last waiting unit is allocated; its wait runs from its queue time (its
+ * placement, or its last increase by modify) to that moment. The average
+ * wait over a period is exact (wait_sum / filled_lines). The 90th
+ * percentile comes from the histogram `wait_hist`: bucket 0 holds waits
+ * under one hour, bucket k (1 .. #BO_HIST_WAIT_BUCKETS - 2) waits from
+ * 3600 x 1.5^(k-1) up to 3600 x 1.5^k seconds (rounded to whole seconds),
+ * the last bucket everything from 3600 x 1.5^22 seconds (about 312 days)
+ * on. See bo_report_make() for how the percentile is read from it.
+ */
+typedef struct bo_hist_rec {
+	char sku[BO_ID_MAX + 1];        /**< The item. */
+	int64_t day;                    /**< The UTC day: floor(time / 86400). */
+	int64_t ordered;                /**< Units of orders placed that day (modifications do not count). */
+	int64_t backordered;            /**< Of those, units that waited at placement (not allocated at once). */
+	int64_t cancelled;              /**< Waiting units cancelled that day (lost demand; modify does not count). */
+	int64_t filled_lines;           /**< Waiting lines filled that day. */
+	int64_t wait_sum;               /**< Their waits, summed, in seconds. */
+	int64_t wait_max;               /**< The longest of their waits, in seconds (0 when none). */
+	uint32_t wait_hist[BO_HIST_WAIT_BUCKETS]; /**< Their number per wait bucket (see above). */
+} bo_hist_rec;
+
 /**
  * @brief The storage vtable. See the file description for the contract.
  *
@@ -315,6 +356,27 @@ typedef struct bo_storage {
 	 * "line_seq", "sub_seq").
 	 */
 	int (*seq_take)(void *user_data, int kind, size_t n, uint64_t *out);
+
+	/* Version 2, history (the three come together): */
+	/**
+	 * Optional: read the history record of (`sku`, `day`) into `out`;
+	 * #BO_ENOTFOUND if there is none. Runs inside the transaction that
+	 * then writes it, after the item's record was read for update.
+	 * If the history callbacks are NULL, the store keeps no history: the
+	 * core writes none, and a report (bo_report_make()) has no daily
+	 * series, no period figures (units ordered, backordered and cancelled
+	 * over a period, waits of filled lines) and takes the fill rate from
+	 * the item's counters (which count units added by modify too).
+	 */
+	int (*hist_get)(void *user_data, const char *sku, int64_t day, bo_hist_rec *out);
+	/** Optional (required with hist_get): insert or replace the record (`rec->sku`, `rec->day`). */
+	int (*hist_put)(void *user_data, const bo_hist_rec *rec);
+	/**
+	 * Optional (required with hist_get): the first record of `sku` whose
+	 * day is greater than `after` (INT64_MIN: the first), in day order;
+	 * #BO_ENOTFOUND at the end. Used by reports, outside transactions.
+	 */
+	int (*hist_next)(void *user_data, const char *sku, int64_t after, bo_hist_rec *out);
 } bo_storage;
 
 /**
@@ -346,6 +408,20 @@ BO_EXPORT size_t bo_item_rec_size(void);
 BO_EXPORT size_t bo_line_rec_size(void);
 /** @brief sizeof(::bo_event_rec), for FFI users. @return the size in bytes */
 BO_EXPORT size_t bo_event_rec_size(void);
+/** @brief sizeof(::bo_hist_rec), for FFI users. @return the size in bytes */
+BO_EXPORT size_t bo_hist_rec_size(void);
+/**
+ * @brief The ::bo_hist_rec.wait_hist bucket of a wait.
+ * @param wait a wait in seconds (negative counts as 0)
+ * @return 0 .. #BO_HIST_WAIT_BUCKETS - 1
+ */
+BO_EXPORT int bo_hist_bucket(int64_t wait);
+/**
+ * @brief The lower bound of a wait bucket in seconds (0 for bucket 0).
+ * @param bucket 0 .. #BO_HIST_WAIT_BUCKETS - 1 (others give -1)
+ * @return seconds, or -1
+ */
+BO_EXPORT int64_t bo_hist_bucket_floor(int bucket);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,113 @@
+/* History: a small record per item per UTC day (bo_hist_rec in
+ * backorder/storage.h) of units ordered and backordered at placement,
+ * waiting units cancelled, and the waiting lines filled with their waits.
+ * Each call gathers its figures in the item's slot; the end of the call
+ * adds them to the day's record, in the call's transaction. */
+#include "internal.h"
+
+/* Bucket k >= 1 starts at 3600 x 1.5^(k-1) seconds, rounded. */
+static const int64_t bucket_floor[BO_HIST_WAIT_BUCKETS] = {
+	0, 3600, 5400, 8100, 12150, 18225, 27338, 41006, 61509, 92264, 138396, 207594,
+	311391, 467087, 700630, 1050945, 1576418, 2364627, 3546941, 5320411, 7980616,
+	11970924, 17956386, 26934580,
+};
+
+int bo_hist_bucket(int64_t wait)
+{
+	int lo = 0, hi = BO_HIST_WAIT_BUCKETS - 1;
+	while (lo < hi) { /* the last bucket whose floor is <= wait */
+		int mid = (lo + hi + 1) / 2;
+		if (bucket_floor[mid] <= wait)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+int64_t bo_hist_bucket_floor(int bucket)
+{
+	if (bucket < 0 || bucket >= BO_HIST_WAIT_BUCKETS)
+		return -1;
+	return bucket_floor[bucket];
+}
+
+size_t bo_hist_rec_size(void) { return sizeof(bo_hist_rec); }
+
+int64_t bo__day_of(int64_t time)
+{
+	return time / 86400 - (time % 86400 < 0);
+}
+
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	return bo__add_ok(a, b) ? a + b : INT64_MAX;
+}
+
+void bo__hist_placed(bo_item_slot *it, int64_t qty, int64_t wait)
+{
+	it->hist.ordered = sat_add(it->hist.ordered, qty);
+	it->hist.backordered = sat_add(it->hist.backordered, wait);
+	it->hist.on = true;
+}
+
+void bo__hist_cancelled(bo_item_slot *it, int64_t qty)
+{
+	if (qty <= 0)
+		return;
+	it->hist.cancelled = sat_add(it->hist.cancelled, qty);
+	it->hist.on = true;
+}
+
+void bo__hist_filled(bo_txn *t, bo_item_slot *it, const bo_line_rec *l)
+{
+	int64_t wait = t->now > l->queue_time ? t->now - l->queue_time : 0;
+	int b = bo_hist_bucket(wait);
+	it->hist.filled = sat_add(it->hist.filled, 1);
+	it->hist.wait_sum = sat_add(it->hist.wait_sum, wait);
+	if (wait > it->hist.wait_max)
+		it->hist.wait_max = wait;
+	if (it->hist.hist[b] < UINT32_MAX)
+		it->hist.hist[b]++;
+	it->hist.on = true;
+}
+
+static int flush_one(bo_txn *t, bo_item_slot *it, int64_t day)
+{
+	bo_inventory *inv = t->inv;
+	bo_hist_rec r;
+	int rc = inv->st.hist_get(inv->sd, it->rec.sku, day, &r);
+	if (rc == BO_ENOTFOUND) {
+		memset(&r, 0, sizeof(r));
+		memcpy(r.sku, it->rec.sku, sizeof(r.sku));
+		r.day = day;
+	} else if (rc < 0) {
+		return bo__storage_fail(rc, "hist_get");
+	}
+	r.ordered = sat_add(r.ordered, it->hist.ordered);
+	r.backordered = sat_add(r.backordered, it->hist.backordered);
+	r.cancelled = sat_add(r.cancelled, it->hist.cancelled);
+	r.filled_lines = sat_add(r.filled_lines, it->hist.filled);
+	r.wait_sum = sat_add(r.wait_sum, it->hist.wait_sum);
+	if (it->hist.wait_max > r.wait_max)
+		r.wait_max = it->hist.wait_max;
+	for (int b = 0; b < BO_HIST_WAIT_BUCKETS; b++)
+		r.wait_hist[b] = it->hist.hist[b] > UINT32_MAX - r.wait_hist[b] ? UINT32_MAX : r.wait_hist[b] + it->hist.hist[b];
+	rc = inv->st.hist_put(inv->sd, &r);
+	return rc < 0 ? bo__storage_fail(rc, "hist_put") : BO_OK;
+}
+
+int bo__hist_flush(bo_txn *t)
+{
+	int64_t day = bo__day_of(t->now);
+	int rc;
+	for (size_t i = 0; i < t->ntouch; i++) {
+		bo_item_slot *it = &t->items[t->touch[i]];
+		if (!it->hist.on)
+			continue;
+		if (t->inv->st.hist_put && (rc = flush_one(t, it, day)) < 0)
+			return rc;
+		memset(&it->hist, 0, sizeof(it->hist));
+	}
+	return BO_OK;
+}

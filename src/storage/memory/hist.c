@@ -1,0 +1,249 @@
+/* The memory store's history records; see hist.h. */
+#include "hist.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A record without its SKU. */
+typedef struct hday {
+	int64_t day;
+	int64_t ordered, backordered, cancelled, filled_lines, wait_sum, wait_max;
+	uint32_t wait_hist[BO_HIST_WAIT_BUCKETS];
+} hday;
+
+typedef struct hseries {
+	char sku[BO_ID_MAX + 1];
+	hday *v;
+	size_t n, cap;
+} hseries;
+
+/* A journal entry: the record before a put, or its absence. */
+struct bo__hundo {
+	bool existed;
+	bo_hist_rec old;
+};
+
+void bo__hist_init(bo__hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	bo__kset_init(&h->series, offsetof(hseries, sku));
+}
+
+/* The index of the first record of `s` with day >= `day`. */
+static size_t lower(const hseries *s, int64_t day)
+{
+	size_t lo = 0, hi = s->n;
+	if (s->n > 0 && s->v[s->n - 1].day < day) /* the usual look-up: a new day */
+		return s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->v[mid].day < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void out_rec(const hseries *s, const hday *d, bo_hist_rec *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->sku, s->sku, sizeof(out->sku));
+	out->day = d->day;
+	out->ordered = d->ordered;
+	out->backordered = d->backordered;
+	out->cancelled = d->cancelled;
+	out->filled_lines = d->filled_lines;
+	out->wait_sum = d->wait_sum;
+	out->wait_max = d->wait_max;
+	memcpy(out->wait_hist, d->wait_hist, sizeof(out->wait_hist));
+}
+
+static void in_rec(hday *d, const bo_hist_rec *r)
+{
+	d->day = r->day;
+	d->ordered = r->ordered;
+	d->backordered = r->backordered;
+	d->cancelled = r->cancelled;
+	d->filled_lines = r->filled_lines;
+	d->wait_sum = r->wait_sum;
+	d->wait_max = r->wait_max;
+	memcpy(d->wait_hist, r->wait_hist, sizeof(d->wait_hist));
+}
+
+bool bo__hist_get(const bo__hist *h, const char *sku, int64_t day, bo_hist_rec *out)
+{
+	const hseries *s = bo__kset_find(&h->series, sku);
+	size_t i;
+	if (!s)
+		return false;
+	i = lower(s, day);
+	if (i == s->n || s->v[i].day != day)
+		return false;
+	out_rec(s, &s->v[i], out);
+	return true;
+}
+
+static bool raw_put(bo__hist *h, const bo_hist_rec *rec);
+
+bool bo__hist_put(bo__hist *h, const bo_hist_rec *rec)
+{
+	bo__hundo *u;
+	if (!h->in_txn)
+		return raw_put(h, rec);
+	if (h->nj == h->jcap) {
+		size_t cap = h->jcap ? h->jcap * 2 : 16;
+		bo__hundo *j = realloc(h->j, cap * sizeof(*j));
+		if (!j)
+			return false;
+		h->j = j;
+		h->jcap = cap;
+	}
+	u = &h->j[h->nj];
+	u->existed = bo__hist_get(h, rec->sku, rec->day, &u->old);
+	if (!u->existed) {
+		memset(&u->old, 0, sizeof(u->old));
+		memcpy(u->old.sku, rec->sku, strnlen(rec->sku, BO_ID_MAX));
+		u->old.day = rec->day;
+	}
+	if (!raw_put(h, rec))
+		return false;
+	h->nj++;
+	return true;
+}
+
+static void undo_to(bo__hist *h, size_t n)
+{
+	while (h->nj > n) {
+		const bo__hundo *u = &h->j[--h->nj];
+		if (u->existed)
+			(void)raw_put(h, &u->old); /* the record is there: a replace, no allocation */
+		else
+			bo__hist_del(h, u->old.sku, u->old.day);
+	}
+}
+
+void bo__hist_begin(bo__hist *h)
+{
+	h->in_txn = true;
+	h->nj = 0;
+	h->nmarks = 0;
+}
+
+void bo__hist_commit(bo__hist *h)
+{
+	h->in_txn = false;
+	h->nj = 0;
+	h->nmarks = 0;
+}
+
+void bo__hist_rollback(bo__hist *h)
+{
+	undo_to(h, 0);
+	bo__hist_commit(h);
+}
+
+bool bo__hist_savepoint(bo__hist *h)
+{
+	if (h->nmarks == h->markcap) {
+		size_t cap = h->markcap ? h->markcap * 2 : 4;
+		size_t *m = realloc(h->marks, cap * sizeof(*m));
+		if (!m)
+			return false;
+		h->marks = m;
+		h->markcap = cap;
+	}
+	h->marks[h->nmarks++] = h->nj;
+	return true;
+}
+
+void bo__hist_release(bo__hist *h)
+{
+	if (h->nmarks > 0)
+		h->nmarks--;
+}
+
+void bo__hist_rollback_to(bo__hist *h)
+{
+	if (h->nmarks > 0)
+		undo_to(h, h->marks[--h->nmarks]);
+}
+
+static bool raw_put(bo__hist *h, const bo_hist_rec *rec)
+{
+	hseries *s = bo__kset_find(&h->series, rec->sku);
+	size_t i;
+	if (!s) {
+		if (!bo__kset_reserve(&h->series) || !(s = calloc(1, sizeof(*s))))
+			return false;
+		memcpy(s->sku, rec->sku, strnlen(rec->sku, BO_ID_MAX));
+		bo__kset_add(&h->series, s);
+	}
+	i = lower(s, rec->day);
+	if (i < s->n && s->v[i].day == rec->day) {
+		in_rec(&s->v[i], rec);
+		return true;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4;
+		hday *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return false; /* an empty new series stays: harmless */
+		s->v = v;
+		s->cap = cap;
+	}
+	memmove(s->v + i + 1, s->v + i, (s->n - i) * sizeof(*s->v));
+	in_rec(&s->v[i], rec);
+	s->n++;
+	return true;
+}
+
+void bo__hist_del(bo__hist *h, const char *sku, int64_t day)
+{
+	hseries *s = bo__kset_find(&h->series, sku);
+	size_t i;
+	if (!s)
+		return;
+	i = lower(s, day);
+	if (i == s->n || s->v[i].day != day)
+		return;
+	memmove(s->v + i, s->v + i + 1, (s->n - i - 1) * sizeof(*s->v));
+	s->n--;
+}
+
+bool bo__hist_next(const bo__hist *h, const char *sku, int64_t after, bo_hist_rec *out)
+{
+	const hseries *s = bo__kset_find(&h->series, sku);
+	size_t i;
+	if (!s)
+		return false;
+	i = after == INT64_MAX ? s->n : lower(s, after + 1);
+	if (i == s->n)
+		return false;
+	out_rec(s, &s->v[i], out);
+	return true;
+}
+
+size_t bo__hist_count(const bo__hist *h)
+{
+	size_t pos = 0, n = 0;
+	const hseries *s;
+	while ((s = bo__kset_iter(&h->series, &pos)))
+		n += s->n;
+	return n;
+}
+
+void bo__hist_free(bo__hist *h)
+{
+	size_t pos = 0;
+	hseries *s;
+	while ((s = bo__kset_iter(&h->series, &pos))) {
+		free(s->v);
+		free(s);
+	}
+	bo__kset_free(&h->series);
+	free(h->j);
+	free(h->marks);
+	bo__hist_init(h);
+}
