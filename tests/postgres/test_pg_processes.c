@@ -106,6 +106,7 @@ static int expected_status(int rc)
 
 static int child_run(int c, const char *ci, int go_fd, int out_fd)
 {
+	const int nops = getenv("BO_TEST_VALGRIND") ? NOPS / 4 : NOPS;
 	bo_inventory *inv;
 	report rep;
 	uint32_t x = 2463534242u + (uint32_t)c * 7919u;
@@ -116,7 +117,7 @@ static int child_run(int c, const char *ci, int go_fd, int out_fd)
 	wait_go(go_fd);
 	if (!(inv = open_inv(ci)))
 		return 1;
-	for (i = 0; i < NOPS; i++) {
+	for (i = 0; i < nops; i++) {
 		uint32_t r = rnd(&x) % 100;
 		int rc;
 		const char *a = skus[rnd(&x) % NSKU], *b = skus[rnd(&x) % NSKU];
@@ -290,7 +291,9 @@ static int racer_run(int c, const char *ci, int go_fd)
 
 static void test_race_for_one_unit(void **state)
 {
-	enum { TRIALS = 20 };
+	/* 20 trials; 4 under valgrind (tools/run-tests.sh sets BO_TEST_VALGRIND),
+	 * where every child runs some thirty times slower */
+	const int TRIALS = getenv("BO_TEST_VALGRIND") ? 4 : 20;
 	int trial;
 	(void)state;
 	NEED_SERVER();
