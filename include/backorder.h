@@ -839,7 +839,7 @@ typedef struct bo_report_options {
  *   longest-waiting line (its placement, or its last increase by modify);
  * - `fill_rate`: of the units ordered when orders were placed, the share
  *   allocated at once (modifications do not count), from the store's
- *   history; without history (see ::bo_storage.hist_get) from the item's
+ *   history; without history (see ::bo_storage.hist_add) from the item's
  *   counters `demand` and `filled_at_once`, which count modify too;
  * - `late_lines`: waiting lines whose promised ETA has passed (DESIGN §6).
  *

@@ -72,29 +72,37 @@ void bo__hist_filled(bo_txn *t, bo_item_slot *it, const bo_line_rec *l)
 	it->hist.on = true;
 }
 
+void bo_hist_rec_add(bo_hist_rec *into, const bo_hist_rec *d)
+{
+	into->ordered = sat_add(into->ordered, d->ordered);
+	into->backordered = sat_add(into->backordered, d->backordered);
+	into->cancelled = sat_add(into->cancelled, d->cancelled);
+	into->filled_lines = sat_add(into->filled_lines, d->filled_lines);
+	into->wait_sum = sat_add(into->wait_sum, d->wait_sum);
+	if (d->wait_max > into->wait_max)
+		into->wait_max = d->wait_max;
+	for (int b = 0; b < BO_HIST_WAIT_BUCKETS; b++)
+		into->wait_hist[b] = d->wait_hist[b] > UINT32_MAX - into->wait_hist[b] ? UINT32_MAX
+										    : into->wait_hist[b] + d->wait_hist[b];
+}
+
 static int flush_one(bo_txn *t, bo_item_slot *it, int64_t day)
 {
 	bo_inventory *inv = t->inv;
 	bo_hist_rec r;
-	int rc = inv->st.hist_get(inv->sd, it->rec.sku, day, &r);
-	if (rc == BO_ENOTFOUND) {
-		memset(&r, 0, sizeof(r));
-		memcpy(r.sku, it->rec.sku, sizeof(r.sku));
-		r.day = day;
-	} else if (rc < 0) {
-		return bo__storage_fail(rc, "hist_get");
-	}
-	r.ordered = sat_add(r.ordered, it->hist.ordered);
-	r.backordered = sat_add(r.backordered, it->hist.backordered);
-	r.cancelled = sat_add(r.cancelled, it->hist.cancelled);
-	r.filled_lines = sat_add(r.filled_lines, it->hist.filled);
-	r.wait_sum = sat_add(r.wait_sum, it->hist.wait_sum);
-	if (it->hist.wait_max > r.wait_max)
-		r.wait_max = it->hist.wait_max;
-	for (int b = 0; b < BO_HIST_WAIT_BUCKETS; b++)
-		r.wait_hist[b] = it->hist.hist[b] > UINT32_MAX - r.wait_hist[b] ? UINT32_MAX : r.wait_hist[b] + it->hist.hist[b];
-	rc = inv->st.hist_put(inv->sd, &r);
-	return rc < 0 ? bo__storage_fail(rc, "hist_put") : BO_OK;
+	int rc;
+	memset(&r, 0, sizeof(r));
+	memcpy(r.sku, it->rec.sku, sizeof(r.sku));
+	r.day = day;
+	r.ordered = it->hist.ordered;
+	r.backordered = it->hist.backordered;
+	r.cancelled = it->hist.cancelled;
+	r.filled_lines = it->hist.filled;
+	r.wait_sum = it->hist.wait_sum;
+	r.wait_max = it->hist.wait_max;
+	memcpy(r.wait_hist, it->hist.hist, sizeof(r.wait_hist));
+	rc = inv->st.hist_add(inv->sd, &r);
+	return rc < 0 ? bo__storage_fail(rc, "hist_add") : BO_OK;
 }
 
 int bo__hist_flush(bo_txn *t)
@@ -105,7 +113,7 @@ int bo__hist_flush(bo_txn *t)
 		bo_item_slot *it = &t->items[t->touch[i]];
 		if (!it->hist.on)
 			continue;
-		if (t->inv->st.hist_put && (rc = flush_one(t, it, day)) < 0)
+		if (t->inv->st.hist_add && (rc = flush_one(t, it, day)) < 0)
 			return rc;
 		memset(&it->hist, 0, sizeof(it->hist));
 	}

@@ -234,7 +234,7 @@ BO_INTERNAL void bo__hist_placed(bo_item_slot *it, int64_t qty, int64_t wait);
 BO_INTERNAL void bo__hist_cancelled(bo_item_slot *it, int64_t qty);
 /* Waiting line `l` of the item was filled (its last waiting unit allocated). */
 BO_INTERNAL void bo__hist_filled(bo_txn *t, bo_item_slot *it, const bo_line_rec *l);
-/* Write the history of every item the call touched (storage with history only). */
+/* Add the history of every item the call touched (storage with history only). */
 BO_INTERNAL int bo__hist_flush(bo_txn *t);
 /* floor(time / 86400) */
 BO_INTERNAL int64_t bo__day_of(int64_t time);

@@ -59,8 +59,8 @@ static int check_storage(bo_storage *st, const bo_storage *in)
 	if ((st->savepoint || st->release || st->rollback_to) &&
 	    !(st->savepoint && st->release && st->rollback_to))
 		return bo__fail(BO_EINVALID, "storage vtable: savepoint, release and rollback_to come together");
-	if ((st->hist_get || st->hist_put || st->hist_next) && !(st->hist_get && st->hist_put && st->hist_next))
-		return bo__fail(BO_EINVALID, "storage vtable: hist_get, hist_put and hist_next come together");
+	if ((st->hist_add || st->hist_next) && !(st->hist_add && st->hist_next))
+		return bo__fail(BO_EINVALID, "storage vtable: hist_add and hist_next come together");
 	return BO_OK;
 }
 

@@ -292,6 +292,24 @@ static int w_seq_take(void *u, int kind, size_t n, uint64_t *out)
 	return fs->inner->seq_take(fs->inner_data, kind, n, out);
 }
 
+static int w_hist_add(void *u, const bo_hist_rec *delta)
+{
+	failing_storage *fs = u;
+
+	if (hit(fs))
+		return BO_ESTORAGE;
+	return fs->inner->hist_add(fs->inner_data, delta);
+}
+
+static int w_hist_next(void *u, const char *sku, int64_t after, bo_hist_rec *out)
+{
+	failing_storage *fs = u;
+
+	if (hit(fs))
+		return BO_ESTORAGE;
+	return fs->inner->hist_next(fs->inner_data, sku, after, out);
+}
+
 static void w_close(void *u)
 {
 	failing_storage *fs = u;
@@ -343,6 +361,11 @@ int failing_storage_new(failing_storage **out, const bo_storage *inner, void *in
 	if (inner->version >= 2 && inner->size >= offsetof(bo_storage, seq_take) + sizeof(inner->seq_take) &&
 	    inner->seq_take != NULL)
 		fs->vt.seq_take = w_seq_take;
+	if (inner->version >= 2 && inner->size >= offsetof(bo_storage, hist_next) + sizeof(inner->hist_next) &&
+	    inner->hist_add != NULL) {
+		fs->vt.hist_add = w_hist_add;
+		fs->vt.hist_next = w_hist_next;
+	}
 	fs->vt.meta_get = w_meta_get;
 	fs->vt.meta_put = w_meta_put;
 	fs->vt.savepoint = inner->savepoint != NULL ? w_savepoint : NULL;

@@ -39,13 +39,13 @@
  * lines have no stored basis: a line's ETA is then promised afresh each time
  * the core looks at it (DESIGN §6 needs the basis to keep a promise).
  *
- * History: version 2 also appended `hist_get`, `hist_put` and `hist_next`
- * (optional, all three or none): a small record per item per UTC day
+ * History: version 2 also appended `hist_add` and `hist_next` (optional,
+ * both or neither): a small record per item per UTC day
  * (::bo_hist_rec) of units ordered and backordered at placement, waiting
  * units cancelled, and the lines filled with their waits, which the core
  * writes in the same transaction as the change it counts. Reports read it
  * instead of replaying old orders. An adapter without these callbacks
- * keeps no history (see `hist_get` for what a report then lacks).
+ * keeps no history (see `hist_add` for what a report then lacks).
  *
  * Versioning: `version` and `size` are the first fields. This is version
  * #BO_STORAGE_VERSION; fields are only ever appended. The adapter sets
@@ -219,11 +219,12 @@ typedef struct bo_event_rec {
 
 /**
  * @brief History: what happened to one item on one UTC day
- *        (::bo_storage.hist_get, hist_put, hist_next), keyed by (sku, day).
+ *        (::bo_storage.hist_add, hist_next), keyed by (sku, day).
  *
  * Small and aggregate, written in the same transaction as the change it
- * counts. The core reads a day's record, adds the call's figures and
- * writes it back; an adapter stores the fields as given.
+ * counts: the core hands the adapter a call's figures for the day
+ * (`hist_add`), which the adapter adds to the day's record as
+ * bo_hist_rec_add() does (without reading it back first, if it can).
  *
  * Waits are those of filled lines: a waiting line is *filled* when its
  * last waiting unit is allocated; its wait runs from its queue time (its
@@ -357,22 +358,22 @@ typedef struct bo_storage {
 	 */
 	int (*seq_take)(void *user_data, int kind, size_t n, uint64_t *out);
 
-	/* Version 2, history (the three come together): */
+	/* Version 2, history (the two come together): */
 	/**
-	 * Optional: read the history record of (`sku`, `day`) into `out`;
-	 * #BO_ENOTFOUND if there is none. Runs inside the transaction that
-	 * then writes it, after the item's record was read for update.
+	 * Optional: add `delta` (a call's figures for item `delta->sku` on day
+	 * `delta->day`) to the history record of that item and day, creating
+	 * it from zero if there is none: as bo_hist_rec_add() does. Runs
+	 * inside the call's transaction (rolled back with it), after the
+	 * item's record was read for update, at most once per item per call.
 	 * If the history callbacks are NULL, the store keeps no history: the
 	 * core writes none, and a report (bo_report_make()) has no daily
 	 * series, no period figures (units ordered, backordered and cancelled
 	 * over a period, waits of filled lines) and takes the fill rate from
 	 * the item's counters (which count units added by modify too).
 	 */
-	int (*hist_get)(void *user_data, const char *sku, int64_t day, bo_hist_rec *out);
-	/** Optional (required with hist_get): insert or replace the record (`rec->sku`, `rec->day`). */
-	int (*hist_put)(void *user_data, const bo_hist_rec *rec);
+	int (*hist_add)(void *user_data, const bo_hist_rec *delta);
 	/**
-	 * Optional (required with hist_get): the first record of `sku` whose
+	 * Optional (required with hist_add): the first record of `sku` whose
 	 * day is greater than `after` (INT64_MIN: the first), in day order;
 	 * #BO_ENOTFOUND at the end. Used by reports, outside transactions.
 	 */
@@ -410,6 +411,14 @@ BO_EXPORT size_t bo_line_rec_size(void);
 BO_EXPORT size_t bo_event_rec_size(void);
 /** @brief sizeof(::bo_hist_rec), for FFI users. @return the size in bytes */
 BO_EXPORT size_t bo_hist_rec_size(void);
+/**
+ * @brief Add the figures of `delta` to `into` (for adapters' `hist_add`):
+ *        counts and sums add (saturating at the type's maximum),
+ *        `wait_max` is the larger. `sku` and `day` are left alone.
+ * @param into the record added to (not NULL)
+ * @param delta the figures to add (not NULL)
+ */
+BO_EXPORT void bo_hist_rec_add(bo_hist_rec *into, const bo_hist_rec *delta);
 /**
  * @brief The ::bo_hist_rec.wait_hist bucket of a wait.
  * @param wait a wait in seconds (negative counts as 0)

@@ -119,6 +119,22 @@ static const char *const migrations[] = {
 	"ALTER TABLE lines ADD COLUMN eta_base INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE lines ADD COLUMN eta_release INTEGER NOT NULL"
 	" DEFAULT -9223372036854775808;",
+	/*
+	 * 3 -> 4: history, one row per item per UTC day (bo_hist_rec; the
+	 * storage callbacks hist_get, hist_put, hist_next). wait_hist holds
+	 * BO_HIST_WAIT_BUCKETS unsigned 32-bit counts, little-endian. A store
+	 * migrated from an earlier schema has history from here on: orders
+	 * placed before are in no row (a report's fill rate and period
+	 * figures count what happened since; docs/SQLITE.md).
+	 */
+	"CREATE TABLE history ("
+	" sku TEXT NOT NULL, day INTEGER NOT NULL,"
+	" ordered INTEGER NOT NULL, backordered INTEGER NOT NULL,"
+	" cancelled INTEGER NOT NULL, filled_lines INTEGER NOT NULL,"
+	" wait_sum INTEGER NOT NULL, wait_max INTEGER NOT NULL,"
+	" wait_hist BLOB NOT NULL,"
+	" PRIMARY KEY (sku, day)"
+	") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -161,6 +177,9 @@ enum {
 	ST_OUTBOX_ACK,
 	ST_META_GET,
 	ST_META_PUT,
+	ST_HIST_GET,
+	ST_HIST_PUT,
+	ST_HIST_NEXT,
 	ST_COUNT
 };
 
@@ -176,6 +195,8 @@ enum {
 #define SUPPLY_COLS "sku, id, qty, expected"
 #define SUB_COLS "sku, customer, seq"
 #define EVENT_COLS "seq, kind, order_id, sku, customer, qty, eta, time"
+#define HIST_COLS "sku, day, ordered, backordered, cancelled, filled_lines," \
+	" wait_sum, wait_max, wait_hist"
 #define QUEUE_ORDER " ORDER BY k0, k1, k2, seq"
 #define QUEUE_ORDER_DESC " ORDER BY k0 DESC, k1 DESC, k2 DESC, seq DESC"
 
@@ -272,6 +293,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[ST_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
 		" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[ST_HIST_GET] = "SELECT " HIST_COLS " FROM history WHERE sku = ?1 AND day = ?2",
+	[ST_HIST_PUT] = "INSERT OR REPLACE INTO history (" HIST_COLS ") VALUES"
+		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_HIST_NEXT] = "SELECT " HIST_COLS " FROM history WHERE sku = ?1 AND day > ?2"
+		" ORDER BY day LIMIT 1",
 };
 
 /* What a callback is doing, for error messages. */
@@ -291,7 +317,8 @@ static const char *const stmt_what[ST_COUNT] = {
 	[ST_SUB_NEXT] = "sub_next", [ST_SUB_DEL] = "sub_del",
 	[ST_OUTBOX_APPEND] = "outbox_append", [ST_OUTBOX_NEXT] = "outbox_next",
 	[ST_OUTBOX_ACK] = "outbox_ack", [ST_META_GET] = "meta_get",
-	[ST_META_PUT] = "meta_put",
+	[ST_META_PUT] = "meta_put", [ST_HIST_GET] = "hist_add",
+	[ST_HIST_PUT] = "hist_add", [ST_HIST_NEXT] = "hist_next",
 };
 
 /* Savepoint statements of one nesting depth (spN). */
@@ -1278,6 +1305,107 @@ static int cb_meta_put(void *ud, const char *key, int64_t value)
 	return run_done(s, ST_META_PUT);
 }
 
+/* ---------------------------------------------------------------- history */
+
+#define HIST_BLOB (BO_HIST_WAIT_BUCKETS * 4)
+
+static int hist_read(sqlite3_stmt *st, bo_hist_rec *out)
+{
+	const unsigned char *b;
+	memset(out, 0, sizeof(*out));
+	if (col_text(st, 0, out->sku, sizeof(out->sku)) != 0)
+		return 0;
+	out->day = col_i64(st, 1);
+	out->ordered = col_i64(st, 2);
+	out->backordered = col_i64(st, 3);
+	out->cancelled = col_i64(st, 4);
+	out->filled_lines = col_i64(st, 5);
+	out->wait_sum = col_i64(st, 6);
+	out->wait_max = col_i64(st, 7);
+	b = sqlite3_column_blob(st, 8);
+	if (sqlite3_column_bytes(st, 8) != HIST_BLOB || !b)
+		return 0;
+	for (int i = 0; i < BO_HIST_WAIT_BUCKETS; i++)
+		out->wait_hist[i] = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
+				    (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
+	return 1;
+}
+
+static int hist_query(bo_sqlite *s, int id, const char *sku, int64_t day, bo_hist_rec *out)
+{
+	int rc;
+	if (!out)
+		return fail_msg(stmt_what[id], "no output record");
+	rc = bind_id(s->st[id], 1, sku, BO_ID_MAX);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(s->st[id], 2, day);
+	if (rc != SQLITE_OK)
+		return fail_bind(s, id, rc);
+	rc = row_begin(s, id);
+	if (rc != BO_OK)
+		return rc;
+	return row_end(s, id, hist_read(s->st[id], out));
+}
+
+static int cb_hist_next(void *ud, const char *sku, int64_t after, bo_hist_rec *out)
+{
+	return hist_query(ud, ST_HIST_NEXT, sku, after, out);
+}
+
+static int hist_put(bo_sqlite *s, const bo_hist_rec *r)
+{
+	sqlite3_stmt *st = s->st[ST_HIST_PUT];
+	unsigned char b[HIST_BLOB];
+	int rc;
+	for (int i = 0; i < BO_HIST_WAIT_BUCKETS; i++) {
+		b[4 * i] = (unsigned char)(r->wait_hist[i] & 0xff);
+		b[4 * i + 1] = (unsigned char)(r->wait_hist[i] >> 8 & 0xff);
+		b[4 * i + 2] = (unsigned char)(r->wait_hist[i] >> 16 & 0xff);
+		b[4 * i + 3] = (unsigned char)(r->wait_hist[i] >> 24 & 0xff);
+	}
+	rc = bind_id(st, 1, r->sku, BO_ID_MAX);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 2, r->day);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 3, r->ordered);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 4, r->backordered);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 5, r->cancelled);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 6, r->filled_lines);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 7, r->wait_sum);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 8, r->wait_max);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(st, 9, b, HIST_BLOB, SQLITE_TRANSIENT);
+	if (rc != SQLITE_OK)
+		return fail_bind(s, ST_HIST_PUT, rc);
+	return run_done(s, ST_HIST_PUT);
+}
+
+/* The day's row read, added to and written back: two statements on a
+ * local file, in the call's transaction. */
+static int cb_hist_add(void *ud, const bo_hist_rec *delta)
+{
+	bo_sqlite *s = ud;
+	bo_hist_rec r;
+	int rc;
+	if (!delta)
+		return fail_msg("hist_add", "no record");
+	rc = hist_query(s, ST_HIST_GET, delta->sku, delta->day, &r);
+	if (rc == BO_ENOTFOUND) {
+		memset(&r, 0, sizeof(r));
+		memcpy(r.sku, delta->sku, sizeof(r.sku));
+		r.day = delta->day;
+	} else if (rc != BO_OK) {
+		return rc;
+	}
+	bo_hist_rec_add(&r, delta);
+	return hist_put(s, &r);
+}
+
 /* ------------------------------------------------------------ open, close */
 
 static void store_free(bo_sqlite *s)
@@ -1337,6 +1465,8 @@ static const bo_storage sqlite_vtable = {
 	.release = cb_release,
 	.rollback_to = cb_rollback_to,
 	.close = cb_close,
+	.hist_add = cb_hist_add,
+	.hist_next = cb_hist_next,
 };
 
 /* Run one SQL text without results; report failures as `what`. */

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 /* The schema version this adapter writes. */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 /* tests/sqlite/fixtures (meson passes the source directory's). */
 #ifndef BO_SQLITE_FIXTURES
@@ -459,6 +459,24 @@ static void check_ok(bo_inventory *inv)
  * file (the later columns dropped, the version lowered), opens through the
  * library with the same observable state and invariants, and goes on.
  */
+/* Drop the history part of a snapshot (its "history" lines and their days). */
+static void strip_history(char *snap)
+{
+	char *in = snap, *out = snap;
+	int skip = 0;
+	while (*in) {
+		size_t n = strcspn(in, "\n") + (in[strcspn(in, "\n")] == '\n');
+		if (strncmp(in, "history ", 8) == 0)
+			skip = 1;
+		else if (strncmp(in, "  day ", 6) != 0)
+			skip = 0;
+		if (!skip)
+			memmove(out, in, n), out += n;
+		in += n;
+	}
+	*out = '\0';
+}
+
 static void test_migration_keeps_inventory(void **state)
 {
 	fixture *f = *state;
@@ -489,6 +507,7 @@ static void test_migration_keeps_inventory(void **state)
 	raw_exec(db, "ALTER TABLE lines DROP COLUMN eta_basis");
 	raw_exec(db, "ALTER TABLE lines DROP COLUMN eta_base");
 	raw_exec(db, "ALTER TABLE lines DROP COLUMN eta_release");
+	raw_exec(db, "DROP TABLE history");
 	/* a version 1 file was never written by a library that keeps promises */
 	raw_exec(db, "DELETE FROM meta WHERE key = 'promises'");
 	raw_exec(db, "PRAGMA user_version=1");
@@ -497,6 +516,10 @@ static void test_migration_keeps_inventory(void **state)
 	inv = inv_open(f);
 	check_ok(inv);
 	assert_int_equal(snapshot_take(&after, inv), BO_OK);
+	/* the same state; the history starts empty with the migration */
+	strip_history(before);
+	assert_true(strstr(after, "\nhistory bolt fill=0/0 ordered=0 ") != NULL);
+	strip_history(after);
 	assert_string_equal(before, after);
 	/* Work goes on over the migrated file. */
 	assert_int_equal(bo_item_receive(inv, "bolt", 6, "po-1"), BO_OK);
@@ -687,6 +710,8 @@ static void test_migration_from_v030_file(void **state)
 				     " AND eta_basis = 0 AND typeof(eta_base) = 'integer' AND eta_base = 0"
 				     " AND typeof(eta_release) = 'integer'"
 				     " AND eta_release = -9223372036854775807 - 1"), V030_LINES);
+	/* schema 4: a history table, empty (history starts with the migration) */
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM history"), 0);
 	sqlite3_close(db);
 
 	/* Every line reads back with its old fields and no basis. */
@@ -764,6 +789,10 @@ static void test_migration_from_v030_file(void **state)
 	assert_true(raw_int(db, "SELECT count(*) FROM lines WHERE order_id = 'A3' AND sku = 'nut'"
 				" AND eta_basis = 1") == 1); /* unknown */
 	assert_true(raw_int(db, "SELECT count(*) FROM meta WHERE key = 'promises' AND value = 1") == 1);
+	/* C1's placement is the first history: a row each for bolt and nut, of today */
+	assert_true(raw_int(db, "SELECT count(*) FROM history WHERE day = 1770163200 / 86400"
+				" AND ((sku = 'bolt' AND ordered = 1 AND backordered = 1)"
+				" OR (sku = 'nut' AND ordered = 1 AND backordered = 1))") == 2);
 	sqlite3_close(db);
 	assert_int_equal(bo_item_receive(inv, "gear", 4, "po-1"), BO_OK);
 	/* priority policy: A2 (priority 3) 1 unit, then A1 2 and A8 1 (fifo) */

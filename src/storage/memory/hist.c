@@ -113,6 +113,18 @@ bool bo__hist_put(bo__hist *h, const bo_hist_rec *rec)
 	return true;
 }
 
+bool bo__hist_add(bo__hist *h, const bo_hist_rec *delta)
+{
+	bo_hist_rec r;
+	if (!bo__hist_get(h, delta->sku, delta->day, &r)) {
+		memset(&r, 0, sizeof(r));
+		memcpy(r.sku, delta->sku, strnlen(delta->sku, BO_ID_MAX));
+		r.day = delta->day;
+	}
+	bo_hist_rec_add(&r, delta);
+	return bo__hist_put(h, &r);
+}
+
 static void undo_to(bo__hist *h, size_t n)
 {
 	while (h->nj > n) {

@@ -37,6 +37,9 @@ bool bo__hist_get(const bo__hist *h, const char *sku, int64_t day, bo_hist_rec *
 /* Insert or replace the record (rec->sku, rec->day), journalled inside a
  * transaction. False when out of memory, nothing changed. */
 bool bo__hist_put(bo__hist *h, const bo_hist_rec *rec);
+/* Add `delta` to the record (delta->sku, delta->day), made from zero if
+ * there is none (bo_hist_rec_add()); journalled like bo__hist_put(). */
+bool bo__hist_add(bo__hist *h, const bo_hist_rec *delta);
 /* Remove the record of (sku, day), if there is one (not journalled;
  * cannot fail). */
 void bo__hist_del(bo__hist *h, const char *sku, int64_t day);

@@ -35,6 +35,7 @@
 #include "backorder/memory.h"
 
 #include "arena.h"
+#include "hist.h"
 #include "kset.h"
 #include "line.h"
 #include "qvec.h"
@@ -149,6 +150,7 @@ typedef struct mem {
 	uint64_t epoch;       /* the current segment's; a new one for every segment */
 	bool in_txn;
 	bool gone;            /* this transaction let go of a block: free at commit */
+	bo__hist hist;        /* history records (hist.c), undone by a journal of their own */
 } mem;
 
 enum {
@@ -633,6 +635,7 @@ static int mem_begin(void *ud)
 		return OOM();
 	m->in_txn = true;
 	m->gone = false;
+	bo__hist_begin(&m->hist);
 	bo__ulog_clear(&m->ul);
 	m->segs[0].len = m->len;
 	m->segs[0].head = m->head;
@@ -670,6 +673,7 @@ static int mem_commit(void *ud)
 {
 	mem *m = ud;
 	free_gone(m);
+	bo__hist_commit(&m->hist);
 	m->in_txn = false;
 	bo__ulog_clear(&m->ul); /* it keeps its capacity for the next call */
 	m->nseg = 0;
@@ -684,6 +688,7 @@ static int mem_rollback(void *ud)
 	if (m->nseg > 0)
 		outbox_restore(m, &m->segs[0]);
 	undo_to(m, 0);
+	bo__hist_rollback(&m->hist);
 	m->in_txn = false;
 	m->gone = false;
 	bo__ulog_clear(&m->ul);
@@ -695,8 +700,12 @@ static int mem_rollback(void *ud)
 static int mem_savepoint(void *ud)
 {
 	mem *m = ud;
-	if (!bo__grow(&m->segs, m->nseg, &m->segcap, 8, sizeof(*m->segs)) || !bo__ulog_mark(&m->ul))
+	if (!bo__hist_savepoint(&m->hist))
 		return OOM();
+	if (!bo__grow(&m->segs, m->nseg, &m->segcap, 8, sizeof(*m->segs)) || !bo__ulog_mark(&m->ul)) {
+		bo__hist_release(&m->hist);
+		return OOM();
+	}
 	m->segs[m->nseg].len = m->len;
 	m->segs[m->nseg].head = m->head;
 	m->nseg++;
@@ -712,6 +721,7 @@ static int mem_release(void *ud)
 		bo_storage_error("memory store: no savepoint to release");
 		return BO_ESTORAGE;
 	}
+	bo__hist_release(&m->hist);
 	m->nseg--;
 	m->epoch++;
 	return BO_OK;
@@ -727,6 +737,7 @@ static int mem_rollback_to(void *ud)
 	}
 	outbox_restore(m, &m->segs[--m->nseg]);
 	undo_to(m, pos);
+	bo__hist_rollback_to(&m->hist);
 	m->epoch++;
 	return BO_OK;
 }
@@ -1300,6 +1311,21 @@ static int mem_meta_put(void *ud, const char *key, int64_t value)
 }
 
 /* ---------------------------------------------------------------- */
+/* History (hist.c keeps the records and undoes them itself) */
+
+static int mem_hist_add(void *ud, const bo_hist_rec *delta)
+{
+	mem *m = ud;
+	return bo__hist_add(&m->hist, delta) ? BO_OK : OOM();
+}
+
+static int mem_hist_next(void *ud, const char *sku, int64_t after, bo_hist_rec *out)
+{
+	mem *m = ud;
+	return bo__hist_next(&m->hist, sku, after, out) ? BO_OK : BO_ENOTFOUND;
+}
+
+/* ---------------------------------------------------------------- */
 
 static void mem_close(void *ud)
 {
@@ -1334,6 +1360,7 @@ static void mem_close(void *ud)
 	free(m->meta);
 	free(m->segs);
 	bo__ulog_free(&m->ul);
+	bo__hist_free(&m->hist);
 	free(m);
 }
 
@@ -1371,6 +1398,8 @@ static const bo_storage memory_vtable = {
 	.release = mem_release,
 	.rollback_to = mem_rollback_to,
 	.close = mem_close,
+	.hist_add = mem_hist_add,
+	.hist_next = mem_hist_next,
 };
 
 int bo_memory_storage(const bo_storage **vtable, void **user_data)
@@ -1386,6 +1415,7 @@ int bo_memory_storage(const bo_storage **vtable, void **user_data)
 	bo__kset_init(&m->items, offsetof(inode, r.sku));
 	bo__kset_init(&m->orders, offsetof(onode, id));
 	bo__kset_init(&m->strs, offsetof(istr, s));
+	bo__hist_init(&m->hist);
 	m->epoch = 1;
 	*vtable = &memory_vtable;
 	*user_data = m;
