@@ -30,12 +30,12 @@
 /* What replay's usage errors print (as before there were other commands). */
 static const char replay_usage[] =
 	"usage: backorder replay [--store memory|sqlite:PATH|postgres:CONNINFO] [--dump] [--events]\n"
-	"                        [--stop-on-error] [--batch N] [FILE|-]\n"
+	"                        [--stop-on-error] [--batch N] [--report FORMAT [--since TIME]] [FILE|-]\n"
 	"       backorder --help | --version\n";
 
 static const char main_usage[] =
 	"usage: backorder replay [--store memory|sqlite:PATH|postgres:CONNINFO] [--dump] [--events]\n"
-	"                        [--stop-on-error] [--batch N] [FILE|-]\n"
+	"                        [--stop-on-error] [--batch N] [--report FORMAT [--since TIME]] [FILE|-]\n"
 	"       backorder [--store STORE] [--at TIME] [--json] COMMAND [ARGS...]\n"
 	"       backorder COMMAND --help\n"
 	"       backorder --help | --version\n";
@@ -79,6 +79,9 @@ static const char replay_help[] =
 	"  --stop-on-error   stop at the first failed line\n"
 	"  --batch N         run N lines per storage transaction (each line stays\n"
 	"                    all-or-nothing; events are printed when a batch commits)\n"
+	"  --report FORMAT   print the report (text, csv, json or html; see\n"
+	"                    `backorder report --help`) after the last line\n"
+	"  --since TIME      with --report: period figures from TIME's day on\n"
 	"  --help            show this help\n"
 	"\n"
 	"Lines (TIME is YYYY-MM-DDTHH:MM:SSZ, UTC; `#` starts a comment):\n"
@@ -115,6 +118,8 @@ typedef struct replay_opts {
 	int events;
 	int stop_on_error;
 	long batch;
+	const char *report;     /* --report FORMAT, or NULL */
+	int64_t since;          /* --since, or BO_NO_TIME */
 } replay_opts;
 
 static void bar_erase(void);
@@ -450,6 +455,27 @@ static int parse_replay_args(replay_opts *o, int argc, char **argv)
 			else
 				return usage_error("replay: %s needs a value", a);
 			o->store = val;
+		} else if (strncmp(a, "--report", 8) == 0 && (a[8] == '\0' || a[8] == '=')) {
+			int fmt;
+
+			if (a[8] == '=')
+				val = a + 9;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return usage_error("replay: %s needs a value", a);
+			if (bo_report_format_parse(&fmt, val) != BO_OK)
+				return usage_error("replay: --report wants text, csv, json or html, not '%s'", val);
+			o->report = val;
+		} else if (strncmp(a, "--since", 7) == 0 && (a[7] == '\0' || a[7] == '=')) {
+			if (a[7] == '=')
+				val = a + 8;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return usage_error("replay: %s needs a value", a);
+			if (trace_parse_time(&o->since, val, strlen(val)) != 0)
+				return usage_error("replay: --since wants a TIME (YYYY-MM-DDTHH:MM:SSZ, UTC), not '%s'", val);
 		} else if (strncmp(a, "--batch", 7) == 0 && (a[7] == '\0' || a[7] == '=')) {
 			char *end;
 
@@ -474,7 +500,7 @@ static int cmd_replay(int argc, char **argv)
 {
 	static const bo_notifier printer = { BO_NOTIFIER_VERSION, print_event, NULL };
 	static const bo_notifier discarder = { BO_NOTIFIER_VERSION, discard_event, NULL };
-	replay_opts o = { "memory", NULL, 0, 0, 0, 0 };
+	replay_opts o = { "memory", NULL, 0, 0, 0, 0, NULL, BO_NO_TIME };
 	bo_options bopts = BO_OPTIONS_INIT;
 	replay r;
 	trace_cmd cmd;
@@ -488,6 +514,8 @@ static int cmd_replay(int argc, char **argv)
 	rc = parse_replay_args(&o, argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
+	if (o.since != BO_NO_TIME && o.report == NULL)
+		return usage_error("replay: %s goes with --report", "--since");
 
 	memset(&r, 0, sizeof(r));
 	memset(&pg, 0, sizeof(pg));
@@ -566,6 +594,14 @@ static int cmd_replay(int argc, char **argv)
 	status = r.failed ? EXIT_LINES_FAILED : EXIT_SUCCESS;
 	if (o.dump && rc != BO_OK)
 		status = EXIT_USAGE;
+	if (o.report != NULL) {
+		fflush(stdout);
+		rc = backorder_report(r.inv, o.report, o.since, stdout);
+		if (rc != BO_OK) {
+			fprintf(stderr, "backorder: report failed: %s\n", bo_last_error());
+			status = EXIT_USAGE;
+		}
+	}
 	bo_inventory_free(r.inv);
 	free(line);
 	if (in != stdin)

@@ -43,7 +43,9 @@ enum {
 	O_FOLLOW = 1u << 4,
 	O_INTERVAL = 1u << 5,
 	O_WAITING = 1u << 6,
-	O_HELP = 1u << 7
+	O_HELP = 1u << 7,
+	O_FORMAT = 1u << 8,
+	O_SINCE = 1u << 9
 };
 #define O_ANY (O_STORE | O_AT | O_HELP)
 
@@ -67,6 +69,8 @@ struct cli {
 	int clock_set;
 	unsigned given;         /* O_* options given */
 	double interval;        /* events --follow: seconds between polls */
+	const char *format;     /* report --format */
+	int64_t since;          /* report --since, or BO_NO_TIME */
 	char **args;            /* the command's arguments */
 	int nargs;
 	bo_inventory *inv;
@@ -79,6 +83,7 @@ static int cmd_items(cli *c);
 static int cmd_orders(cli *c);
 static int cmd_supply(cli *c);
 static int cmd_events(cli *c);
+static int cmd_report(cli *c);
 
 #define O_OP (O_JSON | O_QUIET)
 
@@ -103,6 +108,8 @@ static const command commands[] = {
 	{ "items", cmd_items, O_JSON, 0, "", "every item: stock, waiting demand, supply" },
 	{ "orders", cmd_orders, O_JSON | O_WAITING, 0, "[--waiting]", "every order, or those with units waiting" },
 	{ "supply", cmd_supply, O_JSON, 0, "[SKU]", "open supply records, per item by expected time" },
+	{ "report", cmd_report, O_JSON | O_FORMAT | O_SINCE, 0, "[--format text|csv|json|html] [--since TIME]",
+	  "demand insight and restock advice, as text, CSV, JSON or an HTML page" },
 	{ "events", cmd_events, O_JSON | O_FOLLOW | O_INTERVAL, 0, "[--follow] [--interval SECONDS]",
 	  "write pending events, one a line; each is removed once written" },
 	{ "dump", cmd_op, 0, 0, "", "the state in the trace dump format" },
@@ -110,7 +117,7 @@ static const command commands[] = {
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char *const option_names[] = {
-	"--store", "--at", "--json", "--quiet", "--follow", "--interval", "--waiting", "--help"
+	"--store", "--at", "--json", "--quiet", "--follow", "--interval", "--waiting", "--help", "--format", "--since"
 };
 
 /* ---------------------------------------------------------------- */
@@ -197,7 +204,7 @@ void cli_print_commands(FILE *out)
 
 		if (i == 10)
 			fputs("\nQueries (aligned text, or one JSON document with --json):\n", out);
-		if (i == 15)
+		if (i == 16)
 			fputs("\nEvents and the rest:\n", out);
 		fprintf(out, "  %-10s %s\n", cmd->name, cmd->summary);
 	}
@@ -232,6 +239,10 @@ static void print_command_help(const command *cmd)
 		printf("  --follow        keep polling for new events until interrupted\n");
 	if (cmd->opts & O_INTERVAL)
 		printf("  --interval S    seconds between polls with --follow (default 1)\n");
+	if (cmd->opts & O_FORMAT)
+		printf("  --format F      text (default), csv, json (as --json) or html\n");
+	if (cmd->opts & O_SINCE)
+		printf("  --since TIME    period figures and daily series from TIME's day on (default: all history)\n");
 	printf("\nSee backorder(1) for the output formats and exit statuses.\n");
 }
 
@@ -1068,6 +1079,48 @@ static int cmd_supply(cli *c)
 }
 
 /* ---------------------------------------------------------------- */
+/* Report */
+
+static int write_stdout(void *user_data, const char *data, size_t len)
+{
+	return fwrite(data, 1, len, user_data) == len ? 0 : 1;
+}
+
+int backorder_report(bo_inventory *inv, const char *format, int64_t since, FILE *out)
+{
+	bo_report_options ro = BO_REPORT_OPTIONS_INIT;
+	bo_report *r = NULL;
+	int fmt, rc = bo_report_format_parse(&fmt, format);
+
+	ro.since = since;
+	if (rc == BO_OK)
+		rc = bo_report_make(&r, inv, &ro);
+	if (rc == BO_OK)
+		rc = bo_report_write(r, fmt, write_stdout, out);
+	bo_report_free(r);
+	return rc;
+}
+
+static int cmd_report(cli *c)
+{
+	const char *format = c->format;
+	int fmt, rc;
+
+	if (c->nargs != 0)
+		return usage(c, "takes no arguments (but --format and --since)");
+	if (format != NULL && (c->given & O_JSON) && strcmp(format, "json") != 0)
+		return usage(c, "--json and --format %s disagree", format);
+	if (format == NULL)
+		format = (c->given & O_JSON) ? "json" : "text";
+	if (bo_report_format_parse(&fmt, format) != BO_OK)
+		return usage(c, "--format wants text, csv, json or html, not '%s'", format);
+	rc = backorder_report(c->inv, format, c->since, stdout);
+	if (rc == BO_ESTATE)
+		return EXIT_IOERR;
+	return rc == BO_OK ? 0 : fail(c, rc, NULL);
+}
+
+/* ---------------------------------------------------------------- */
 /* Events */
 
 enum { OUT_OTHER = 0, OUT_PIPE, OUT_FILE };
@@ -1344,7 +1397,7 @@ static int parse_args(cli *c, int argc, char **argv, const char **unknown_cmd)
 				flag = 1u << k;
 		if (flag == 0)
 			return usage(c, "unknown option '%.*s'", (int)nlen, a);
-		if (flag == O_STORE || flag == O_AT || flag == O_INTERVAL) {
+		if (flag == O_STORE || flag == O_AT || flag == O_INTERVAL || flag == O_FORMAT || flag == O_SINCE) {
 			if (eq != NULL)
 				val = eq + 1;
 			else if (i + 1 < argc)
@@ -1367,6 +1420,11 @@ static int parse_args(cli *c, int argc, char **argv, const char **unknown_cmd)
 
 			if (rc != 0)
 				return rc;
+		} else if (flag == O_FORMAT) {
+			c->format = val;
+		} else if (flag == O_SINCE) {
+			if (trace_parse_time(&c->since, val, strlen(val)) != 0)
+				return usage(c, "--since wants a TIME (YYYY-MM-DDTHH:MM:SSZ, UTC), not '%s'", val);
 		}
 	}
 	return 0;
@@ -1416,6 +1474,7 @@ int cli_main(int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	c.at = BO_NO_TIME;
+	c.since = BO_NO_TIME;
 	c.interval = 1.0;
 	status = parse_args(&c, argc, argv, &unknown);
 	if (status != 0)

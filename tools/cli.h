@@ -29,6 +29,11 @@ int cli_main(int argc, char **argv);
 /** The list of operator commands for the program's --help. */
 void cli_print_commands(FILE *out);
 
+/** Write the report (bo_report_make()) in `format` ("text", "csv", "json",
+ * "html") from `since` (BO_NO_TIME: all history) to `out`. Returns a
+ * bo_status; BO_ESTATE when `out` could not be written. */
+int backorder_report(bo_inventory *inv, const char *format, int64_t since, FILE *out);
+
 /** The dump format of docs/TRACE.md (defined in backorder.c). */
 int backorder_dump(bo_inventory *inv, FILE *out);
 

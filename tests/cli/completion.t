@@ -26,10 +26,23 @@ Commands, then what each takes.
   items
   orders
   supply
+  report
   events
   dump
   replay
   help
+  $ complete 'report --format '
+  text
+  csv
+  json
+  html
+  $ complete 'report --'
+  --store
+  --at
+  --help
+  --json
+  --format
+  --since
   $ complete 'sh'
   ship
   show
@@ -85,6 +98,7 @@ Options: those of the command at hand.
   $ complete 'replay --s'
   --store
   --stop-on-error
+  --since
 
 Store kinds, and files after `sqlite:` (bash is handed only what follows
 the colon).

@@ -72,7 +72,7 @@ Commands: a missing or unknown one exits 2.
 
   $ backorder
   usage: backorder replay [--store memory|sqlite:PATH|postgres:CONNINFO] [--dump] [--events]
-                          [--stop-on-error] [--batch N] [FILE|-]
+                          [--stop-on-error] [--batch N] [--report FORMAT [--since TIME]] [FILE|-]
          backorder [--store STORE] [--at TIME] [--json] COMMAND [ARGS...]
          backorder COMMAND --help
          backorder --help | --version
