@@ -267,7 +267,6 @@ static const char *const migrations[] = {
 
 enum {
 	ST_ITEM_GET,
-	ST_ITEM_GET_LOCK,
 	ST_ITEM_PUT,
 	ST_ITEM_INSERT,
 	ST_ITEM_UPDATE,
@@ -308,7 +307,6 @@ enum {
 	ST_SEQ_EVENT,
 	ST_SEQ_EVENT_LOCK,
 	ST_SEQ_LINE,
-	ST_SEQ_LINE1,
 	ST_OUTBOX_APPEND2,
 	ST_OUTBOX_APPEND3,
 	ST_OUTBOX_APPEND4,
@@ -316,6 +314,9 @@ enum {
 	ST_HZ_CHECK,
 	ST_HZ_LAST,
 	ST_HZ_WRITERS,
+	ST_ITEM_LOCK_LSEQ,
+	ST_BEGIN,
+	ST_COMMIT,
 	ST_COUNT
 };
 
@@ -379,8 +380,6 @@ typedef struct stmt_def {
 static const stmt_def stmts[ST_COUNT] = {
 	[ST_ITEM_GET] = { "item_get", "b",
 		"SELECT " ITEM_COLS " FROM items WHERE sku = $1" },
-	[ST_ITEM_GET_LOCK] = { "item_get", "b",
-		"SELECT " ITEM_COLS " FROM items WHERE sku = $1 FOR UPDATE" },
 	[ST_ITEM_PUT] = { "item_put", "btiiiiiiiiiiiiiiiiii",
 		"INSERT INTO items (" ITEM_COLS ")" ITEM_VALUES
 		" ON CONFLICT (sku) DO UPDATE SET " ITEM_SET },
@@ -483,8 +482,14 @@ static const stmt_def stmts[ST_COUNT] = {
 	[ST_SEQ_EVENT_LOCK] = { "seq_take", "ii",
 		"SELECT nextval('event_seq') AS v FROM"
 		" (SELECT 1 FROM sessions WHERE id = $2 FOR UPDATE) l, generate_series(1, $1) ORDER BY v" },
-	[ST_SEQ_LINE1] = { "seq_take", "",
-		"SELECT nextval('line_seq')" },
+	/* An item's lock, then (the outer query, after the locked row) the
+	 * queue number a line placed on it will most likely take. A sub-SELECT
+	 * with FOR UPDATE is never flattened into its parent. */
+	[ST_ITEM_LOCK_LSEQ] = { "item_get", "b",
+		"SELECT i.*, nextval('line_seq') FROM"
+		" (SELECT " ITEM_COLS " FROM items WHERE sku = $1 FOR UPDATE) i" },
+	[ST_BEGIN] = { "begin", "", "BEGIN ISOLATION LEVEL READ COMMITTED" },
+	[ST_COMMIT] = { "commit", "", "COMMIT" },
 	/* Events appended together, in one statement. */
 	[ST_OUTBOX_APPEND2] = { "outbox_append", "iibbbiiiiibbbiii",
 		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8),"
@@ -521,7 +526,6 @@ enum {
 	PK_KEEP,        /* the result the caller waits for */
 	PK_SYNC,        /* a sync point */
 	PK_META,        /* ST_META_CALL: into the metadata cache */
-	PK_LSEQ,        /* a queue number taken right after an item lock */
 	PK_SESS,        /* ST_SESS_LOCK: this connection's row must be there */
 	PK_COMMIT,      /* COMMIT: must answer COMMIT */
 	PK_ROLLBACK     /* ROLLBACK (TO): check it */
@@ -1015,18 +1019,6 @@ static void pl_sync(bo_pg *s)
 	pl_push(s, PK_SYNC, -1, "sync");
 }
 
-static void lseq_take_result(bo_pg *s, PGresult *r)
-{
-	int ok = 1;
-	if (PQntuples(r) == 1 && PQnfields(r) == 1) {
-		int64_t v = col_i64(r, 0, &ok);
-		if (ok && v > 0) {
-			s->lseq[0] = (uint64_t)v;
-			s->nlseq = 1;
-		}
-	}
-}
-
 static void meta_take_result(bo_pg *s, PGresult *r)
 {
 	int ok = 1;
@@ -1063,9 +1055,6 @@ static void pl_result(bo_pg *s, const pending *p, PGresult *r)
 		break;
 	case PK_META:
 		meta_take_result(s, r);
-		break;
-	case PK_LSEQ:
-		lseq_take_result(s, r);
 		break;
 	case PK_SESS:
 		if (PQntuples(r) != 1)
@@ -1324,7 +1313,11 @@ static int cb_begin(void *ud)
 	if ((rc = ensure_conn(s, "begin")) != BO_OK)
 		return rc;
 	/* Sent with the first read: no round trip of its own. */
-	pl_send_sql(s, "BEGIN ISOLATION LEVEL READ COMMITTED", "begin", PK_CMD);
+	{
+		params p;
+		p_init(&p);
+		pl_send(s, ST_BEGIN, &p, PK_CMD);
+	}
 	s->in_txn = 1;
 	return BO_OK;
 }
@@ -1358,7 +1351,11 @@ static int cb_commit(void *ud)
 		pl_send(s, ST_NOW_PUT, &p, PK_WRITE);
 	}
 	s->committing = 1;
-	pl_send_sql(s, "COMMIT", "commit", PK_COMMIT);
+	{
+		params p;
+		p_init(&p);
+		pl_send(s, ST_COMMIT, &p, PK_COMMIT);
+	}
 	rc = pl_flush(s);
 	s->committing = 0;
 	if (rc != BO_OK) {
@@ -1537,22 +1534,19 @@ static int item_query(bo_pg *s, int id, const params *p, bo_item_rec *out)
  * lock so that lines on one item are numbered in the order their
  * transactions held it.
  */
-static int lock_read(bo_pg *s, int id, const char *key, int with_lseq)
+static int lock_read(bo_pg *s, int id, const char *key)
 {
-	params p, q;
+	params p;
 	int rc;
 	if (s->err)
 		return report(s, stmts[id].what);
 	kept_clear(s);
 	p_init(&p);
 	p_str(&p, key, BO_ID_MAX);
+	if (id == ST_ITEM_LOCK_LSEQ)
+		s->nlseq = 0;
 	if ((rc = pl_send(s, id, &p, PK_KEEP)) != BO_OK)
 		return rc;
-	if (with_lseq) {
-		p_init(&q);
-		s->nlseq = 0;
-		pl_send(s, ST_SEQ_LINE1, &q, PK_LSEQ);
-	}
 	if (pl_flush(s) != BO_OK || s->nkept != 1) {
 		kept_clear(s);
 		if (!s->err)
@@ -1582,7 +1576,7 @@ static int cb_item_get(void *ud, const char *sku, bo_item_rec *out, int for_upda
 		p_str(&p, sku, BO_ID_MAX);
 		return item_query(s, ST_ITEM_GET, &p, out);
 	}
-	if ((rc = lock_read(s, ST_ITEM_GET_LOCK, sku, 1)) != BO_OK)
+	if ((rc = lock_read(s, ST_ITEM_LOCK_LSEQ, sku)) != BO_OK)
 		return rc;
 	r = take_kept(s);
 	if (PQntuples(r) == 0) {
@@ -1591,12 +1585,20 @@ static int cb_item_get(void *ud, const char *sku, bo_item_rec *out, int for_upda
 			e->state = C_ABSENT;
 		return BO_ENOTFOUND;
 	}
-	if (PQnfields(r) != 20 || PQbinaryTuples(r) != 1) {
+	if (PQnfields(r) != 21 || PQbinaryTuples(r) != 1) {
 		PQclear(r);
 		return fail_msg("item_get", "unexpected result shape");
 	}
 	ok = item_read(r, out);
-	if ((rc = row_end(r, ST_ITEM_GET_LOCK, ok)) != BO_OK)
+	{
+		int lok = 1;
+		int64_t v = col_i64(r, 20, &lok);
+		if (lok && v > 0) {
+			s->lseq[0] = (uint64_t)v;
+			s->nlseq = 1;
+		}
+	}
+	if ((rc = row_end(r, ST_ITEM_LOCK_LSEQ, ok)) != BO_OK)
 		return rc;
 	if ((e = cache_slot(s, C_ITEM, sku, 0)) != NULL) {
 		e->state = C_PRESENT;
@@ -1708,7 +1710,7 @@ static int cb_order_get(void *ud, const char *id, bo_order_rec *out, int for_upd
 		p_str(&p, id, BO_ID_MAX);
 		return order_query(s, ST_ORDER_GET, &p, out);
 	}
-	if ((rc = lock_read(s, ST_ORDER_GET_LOCK, id, 0)) != BO_OK)
+	if ((rc = lock_read(s, ST_ORDER_GET_LOCK, id)) != BO_OK)
 		return rc;
 	r = take_kept(s);
 	if (PQntuples(r) == 0) {
