@@ -117,6 +117,39 @@ static int order_cb(void *ud, const bo_order *o)
 	return 0;
 }
 
+/* The report's history figures: every item's daily series and period
+ * figures (the store's history records, as far as a report shows them). */
+static int history(sbuf *b, bo_inventory *inv)
+{
+	bo_report *r = NULL;
+	int rc = bo_report_make(&r, inv, NULL);
+
+	if (rc != BO_OK)
+		return rc;
+	for (size_t i = 0; i < bo_report_item_count(r); i++) {
+		bo_report_item it = BO_REPORT_ITEM_INIT;
+		size_t nd = bo_report_day_count(r, i);
+
+		if ((rc = bo_report_item_get(&it, r, i)) != BO_OK)
+			break;
+		sb_printf(b, "history %s fill=%" PRId64 "/%" PRId64 " ordered=%" PRId64 " backordered=%" PRId64
+			  " cancelled=%" PRId64 " filled=%" PRId64 " wait_avg=%" PRId64 " wait_p90=%" PRId64 "\n",
+			  it.sku, it.fill_at_once, it.fill_ordered, it.ordered, it.period_backordered,
+			  it.cancelled, it.filled_lines, it.wait_avg, it.wait_p90);
+		for (size_t d = 0; d < nd; d++) {
+			bo_report_day day;
+
+			if ((rc = bo_report_day_get(&day, r, i, d)) != BO_OK)
+				break;
+			sb_printf(b, "  day %" PRId64 " ordered=%" PRId64 " backordered=%" PRId64 " cancelled=%" PRId64
+				  " filled=%" PRId64 "\n",
+				  day.day, day.ordered, day.backordered, day.cancelled, day.filled_lines);
+		}
+	}
+	bo_report_free(r);
+	return rc;
+}
+
 int snapshot_take(char **out, bo_inventory *inv)
 {
 	sbuf b = { NULL, 0, 0, 0 };
@@ -168,6 +201,9 @@ int snapshot_take(char **out, bo_inventory *inv)
 			goto fail;
 	}
 	rc = bo_order_foreach(inv, order_cb, &b);
+	if (rc != BO_OK)
+		goto fail;
+	rc = history(&b, inv);
 	if (rc != BO_OK)
 		goto fail;
 	if (b.oom) {

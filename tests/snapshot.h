@@ -1,7 +1,8 @@
 /*
  * A full state snapshot rendered to text through the public API only:
  * the clock, pending outbox events, every item (status, settings, insight,
- * supply records, waiting queue) and every order with all its lines.
+ * supply records, waiting queue), every order with all its lines, and
+ * the history a report shows (daily series, period figures, fill rate).
  * Two snapshots are equal byte for byte iff the observable state is.
  */
 #ifndef BO_TEST_SNAPSHOT_H
