@@ -28,8 +28,8 @@ import ctypes.util
 import os
 import sys
 import threading
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_int,
-                    c_int64, c_size_t, c_uint, c_uint64, c_void_p)
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double,
+                    c_int, c_int64, c_size_t, c_uint, c_uint64, c_void_p)
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 #: The major version of the C API these declarations describe.
@@ -77,6 +77,17 @@ BO_ITEM_LEAD_TIME = 1 << 2
 BO_ITEM_POLICY = 1 << 3
 BO_ITEM_RELEASE_AT = 1 << 4
 BO_ITEM_PREORDER_MAX = 1 << 5
+
+BO_REPORT_OPTIONS_VERSION = 1
+BO_REPORT_ITEM_VERSION = 1
+BO_REPORT_AGE_BUCKETS = 6
+BO_REPORT_TOTAL = 2 ** (8 * ctypes.sizeof(c_size_t)) - 1
+BO_REPORT_TEXT = 0
+BO_REPORT_CSV = 1
+BO_REPORT_JSON = 2
+BO_REPORT_HTML = 3
+REPORT_FORMATS = {"text": BO_REPORT_TEXT, "csv": BO_REPORT_CSV, "json": BO_REPORT_JSON,
+                  "html": BO_REPORT_HTML}
 
 # --------------------------------------------------------------------------
 # Structs
@@ -249,6 +260,55 @@ class bo_notifier(Structure):
     ]
 
 
+class bo_report_options(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("since", c_int64),
+    ]
+
+
+class bo_report_item(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("sku", c_char * (BO_ID_MAX + 1)),
+        ("on_hand", c_int64),
+        ("allocated", c_int64),
+        ("available", c_int64),
+        ("backordered", c_int64),
+        ("waiting_lines", c_int64),
+        ("incoming", c_int64),
+        ("shortfall", c_int64),
+        ("revenue_held", c_int64),
+        ("oldest_wait", c_int64),
+        ("oldest_wait_days", c_int64),
+        ("fill_ordered", c_int64),
+        ("fill_at_once", c_int64),
+        ("fill_rate", c_double),
+        ("late_lines", c_int64),
+        ("ageing", c_int64 * BO_REPORT_AGE_BUCKETS),
+        ("ordered", c_int64),
+        ("period_backordered", c_int64),
+        ("cancelled", c_int64),
+        ("filled_lines", c_int64),
+        ("wait_avg", c_int64),
+        ("wait_p90", c_int64),
+        ("need_rank", c_int64),
+    ]
+
+
+class bo_report_day(Structure):
+    _fields_ = [
+        ("day", c_int64),
+        ("ordered", c_int64),
+        ("backordered", c_int64),
+        ("cancelled", c_int64),
+        ("filled_lines", c_int64),
+    ]
+
+
+bo_write_cb = CFUNCTYPE(c_int, c_void_p, POINTER(c_char), c_size_t)
+
+
 # --------------------------------------------------------------------------
 # Exceptions raised inside callbacks
 
@@ -373,12 +433,27 @@ FUNCTIONS: Sequence[Tuple[str, List[Any], Any, Any]] = [
     ("bo_inventory_batch_end", [_inv, c_int], c_int, _S),
 
     ("bo_inventory_check", [_inv], c_int, _S),
+
+    ("bo_report_make", [POINTER(c_void_p), _inv, POINTER(bo_report_options)], c_int, _S),
+    ("bo_report_free", [c_void_p], None, None),
+    ("bo_report_now", [c_void_p], c_int64, None),
+    ("bo_report_since", [c_void_p], c_int64, None),
+    ("bo_report_has_history", [c_void_p], c_int, None),
+    ("bo_report_item_count", [c_void_p], c_size_t, None),
+    ("bo_report_item_get", [POINTER(bo_report_item), c_void_p, c_size_t], c_int, _S),
+    ("bo_report_day_count", [c_void_p, c_size_t], c_size_t, None),
+    ("bo_report_day_get", [POINTER(bo_report_day), c_void_p, c_size_t, c_size_t], c_int, _S),
+    ("bo_report_write", [c_void_p, c_int, bo_write_cb, c_void_p], c_int, _S),
+    ("bo_report_item_size", [], c_size_t, None),
+    ("bo_report_day_size", [], c_size_t, None),
 ]
 
 # Structs whose size the library reports, checked on load.
 SIZED_STRUCTS = [
     ("bo_item_status_size", bo_item_status),
     ("bo_line_status_size", bo_line_status),
+    ("bo_report_item_size", bo_report_item),
+    ("bo_report_day_size", bo_report_day),
 ]
 
 # --------------------------------------------------------------------------

@@ -5,14 +5,16 @@ from __future__ import annotations
 import contextlib
 import weakref
 from ctypes import byref, c_int64, c_size_t, c_void_p
+from ctypes import string_at as ctypes_string_at
 from datetime import datetime
 from typing import (Any, Callable, Iterable, Iterator, List, Mapping,
                     Optional, Sequence, Tuple, Union)
 
 from . import _ffi
 from .errors import InvalidArgument, StateError
-from .model import (Event, ItemStatus, LineView, Order, Supply, WaitingLine,
-                    check_int64, from_c_time, to_bytes, to_c_seconds, to_c_time)
+from .model import (Event, ItemStatus, LineView, Order, Report, ReportDay,
+                    ReportItem, Supply, WaitingLine, check_int64, from_c_time,
+                    to_bytes, to_c_seconds, to_c_time)
 
 __all__ = ["Inventory"]
 
@@ -344,6 +346,77 @@ class Inventory:
         cb = _ffi.bo_supply_cb(each)
         self._lib.bo_supply_foreach(self._h(), to_bytes(sku, "sku"), cb, None)
         return found
+
+    # ------------------------------------------------------------------
+    # Reports
+
+    def _report_handle(self, since: Optional[datetime]) -> Any:
+        opts = _ffi.bo_report_options()
+        opts.version = _ffi.BO_REPORT_OPTIONS_VERSION
+        opts.since = _ffi.BO_NO_TIME if since is None else to_c_time(since, "since")
+        handle = c_void_p()
+        self._lib.bo_report_make(byref(handle), self._h(), byref(opts))
+        return handle
+
+    def report(self, since: Optional[datetime] = None) -> Report:
+        """Demand insight and restock advice for every item (see
+        :class:`Report`): stock, waiting units and lines, the shortfall to
+        order now, revenue held, oldest wait, fill rate, late lines, the
+        ageing of waiting lines and, from the store's history, the figures
+        and the daily series of the period from ``since``'s UTC day on
+        (None: all history)."""
+        handle = self._report_handle(since)
+        lib = self._lib
+        try:
+            def days_of(index: int) -> Tuple[ReportDay, ...]:
+                out = []
+                for k in range(lib.bo_report_day_count(handle, index)):
+                    d = _ffi.bo_report_day()
+                    lib.bo_report_day_get(byref(d), handle, index, k)
+                    out.append(ReportDay._from_c(d))
+                return tuple(out)
+
+            def item_at(index: int) -> ReportItem:
+                it = _ffi.bo_report_item()
+                it.version = _ffi.BO_REPORT_ITEM_VERSION
+                lib.bo_report_item_get(byref(it), handle, index)
+                return ReportItem._from_c(it, days_of(index))
+
+            items = tuple(item_at(i) for i in range(lib.bo_report_item_count(handle)))
+            totals = item_at(_ffi.BO_REPORT_TOTAL)
+            return Report(now=from_c_time(lib.bo_report_now(handle)),
+                          since=from_c_time(lib.bo_report_since(handle)),
+                          history=bool(lib.bo_report_has_history(handle)),
+                          items=items, totals=totals, days=totals.days)
+        finally:
+            lib.bo_report_free(handle)
+
+    def report_text(self, format: str = "text", since: Optional[datetime] = None) -> str:
+        """The report written in ``format``: ``"text"``, ``"csv"``,
+        ``"json"`` or ``"html"`` (a self-contained page), as the
+        ``backorder report`` command writes it."""
+        if format not in _ffi.REPORT_FORMATS:
+            raise InvalidArgument("format must be one of %s, got %r"
+                                  % (", ".join(_ffi.REPORT_FORMATS), format))
+        handle = self._report_handle(since)
+        chunks: List[bytes] = []
+
+        def write(_user_data: Any, data: Any, length: int) -> int:
+            chunks.append(ctypes_string_at(data, length))
+            return 0
+
+        cb = _ffi.bo_write_cb(write)
+        try:
+            self._lib.bo_report_write(handle, _ffi.REPORT_FORMATS[format], cb, None)
+        finally:
+            self._lib.bo_report_free(handle)
+        return b"".join(chunks).decode("utf-8")
+
+    def report_csv(self, since: Optional[datetime] = None) -> str:
+        """The report as CSV: the header ``sku,on_hand,allocated,available,
+        backordered,waiting_lines,incoming,shortfall,revenue_held,
+        oldest_wait_days,fill_rate,late_lines`` and one row per item by SKU."""
+        return self.report_text("csv", since)
 
     # ------------------------------------------------------------------
     # Policies

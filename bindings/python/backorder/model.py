@@ -21,14 +21,17 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Optional, Tuple
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, List, Optional, Tuple
 
 from . import _ffi
 from .errors import InvalidArgument
 
 __all__ = ["ItemStatus", "Line", "Order", "Event", "Supply", "WaitingLine",
-           "LineView", "EVENT_KINDS"]
+           "LineView", "EVENT_KINDS", "Report", "ReportItem", "ReportDay", "AGE_BUCKETS"]
+
+#: The ageing buckets of :attr:`ReportItem.ageing`: how long waiting lines have waited.
+AGE_BUCKETS = ("under 1 day", "1-3 days", "3-7 days", "7-14 days", "14-30 days", "30 days and more")
 
 #: Event kinds, as ``Event.kind`` spells them.
 EVENT_KINDS = ("accepted", "backordered", "allocated", "ready", "shipped",
@@ -341,3 +344,120 @@ class LineView:
                    due=from_c_time(lv.due), created=from_c_time(lv.created),
                    queue_time=from_c_time(lv.queue_time), ordered=lv.ordered,
                    unit_price=None if lv.unit_price == _ffi.BO_NO_PRICE else lv.unit_price)
+
+
+# --------------------------------------------------------------------------
+# Reports
+
+def _secs(value: int) -> Optional[timedelta]:
+    return None if value == _ffi.BO_NO_TIME else timedelta(seconds=value)
+
+
+@dataclass(frozen=True)
+class ReportDay:
+    """One UTC day of an item's history (or of the totals)."""
+    day: date
+    ordered: int
+    backordered: int
+    cancelled: int
+    filled_lines: int
+
+    @classmethod
+    def _from_c(cls, d: "_ffi.bo_report_day") -> "ReportDay":
+        when = from_c_time(d.day)
+        assert when is not None
+        return cls(day=when.date(), ordered=d.ordered, backordered=d.backordered,
+                   cancelled=d.cancelled, filled_lines=d.filled_lines)
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """One item's figures in a :class:`Report` (or the totals, ``sku == ""``).
+
+    ``shortfall`` is what to order now: max(0, backordered - available -
+    incoming).  ``fill_rate`` is the share of the units ordered at
+    placement that were allocated at once (None before any order).
+    ``oldest_wait_days`` counts whole days since the longest-waiting line
+    joined its queue (None when nothing waits).  The period figures
+    (``ordered``, ``period_backordered``, ``cancelled``, ``filled_lines``,
+    ``wait_avg``, ``wait_p90``) come from the store's history, from the
+    report's ``since`` on; ``wait_p90`` is the nearest-rank 90th percentile
+    of the waits of the filled lines, exact below 10 lines and otherwise
+    within a factor of 1.5 (see bo_report_item in backorder.h).
+    ``ageing`` counts waiting lines per :data:`AGE_BUCKETS`.  ``need_rank``
+    is 1 for the item most in need (0 for the totals).
+    """
+    sku: str
+    on_hand: int
+    allocated: int
+    available: int
+    backordered: int
+    waiting_lines: int
+    incoming: int
+    shortfall: int
+    revenue_held: int
+    oldest_wait: Optional[datetime]
+    oldest_wait_days: Optional[int]
+    fill_ordered: int
+    fill_at_once: int
+    fill_rate: Optional[float]
+    late_lines: int
+    ageing: Tuple[int, ...]
+    ordered: int
+    period_backordered: int
+    cancelled: int
+    filled_lines: int
+    wait_avg: Optional[timedelta]
+    wait_p90: Optional[timedelta]
+    need_rank: int
+    days: Tuple[ReportDay, ...] = ()
+
+    @property
+    def order_now(self) -> int:
+        """The restock advice: units to order now (the shortfall)."""
+        return self.shortfall
+
+    @classmethod
+    def _from_c(cls, it: "_ffi.bo_report_item", days: Tuple[ReportDay, ...]) -> "ReportItem":
+        return cls(
+            sku=_text(it.sku), on_hand=it.on_hand, allocated=it.allocated,
+            available=it.available, backordered=it.backordered,
+            waiting_lines=it.waiting_lines, incoming=it.incoming,
+            shortfall=it.shortfall, revenue_held=it.revenue_held,
+            oldest_wait=from_c_time(it.oldest_wait),
+            oldest_wait_days=None if it.oldest_wait_days < 0 else it.oldest_wait_days,
+            fill_ordered=it.fill_ordered, fill_at_once=it.fill_at_once,
+            fill_rate=None if it.fill_ordered <= 0 else it.fill_rate,
+            late_lines=it.late_lines, ageing=tuple(it.ageing),
+            ordered=it.ordered, period_backordered=it.period_backordered,
+            cancelled=it.cancelled, filled_lines=it.filled_lines,
+            wait_avg=_secs(it.wait_avg), wait_p90=_secs(it.wait_p90),
+            need_rank=it.need_rank, days=days)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Demand insight and restock advice (``inv.report()``): every item's
+    figures in SKU order, the totals, the daily series of the totals.
+
+    ``history`` is False when the store keeps none (then there are no
+    daily series and no period figures).  ``since`` is the start of the
+    period's first UTC day, None for all history."""
+    now: Optional[datetime]
+    since: Optional[datetime]
+    history: bool
+    items: Tuple[ReportItem, ...]
+    totals: ReportItem
+    days: Tuple[ReportDay, ...]
+
+    def item(self, sku: str) -> ReportItem:
+        """The figures of ``sku``; KeyError if the report has none."""
+        for it in self.items:
+            if it.sku == sku:
+                return it
+        raise KeyError(sku)
+
+    def by_need(self) -> List[ReportItem]:
+        """The items, most in need first (shortfall, revenue held, late
+        lines, waiting units, then SKU)."""
+        return sorted(self.items, key=lambda it: it.need_rank)
