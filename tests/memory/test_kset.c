@@ -74,11 +74,11 @@ static void check_walk(bo__kset *ks, const model *m)
 	node *n;
 	const char *after = NULL;
 	for (size_t i = 0; i < m->n; i++) {
-		n = bo__kset_next(ks, after);
+		n = bo__kset_next(ks, after, NULL);
 		assert_ptr_equal(n, m->a[i]);
 		after = n->id;
 	}
-	assert_null(bo__kset_next(ks, after));
+	assert_null(bo__kset_next(ks, after, NULL));
 	assert_int_equal(bo__kset_count(ks), m->n);
 	while ((n = bo__kset_iter(ks, &pos)) != NULL) {
 		size_t at;
@@ -142,9 +142,11 @@ static void run(uint64_t space, long ops, bool in_order)
 		} else { /* ordered step from an id that may be absent */
 			node *n = m_find(&m, id, &at);
 			size_t i = n ? at + 1 : at;
-			assert_ptr_equal(bo__kset_next(&ks, id), i < m.n ? m.a[i] : NULL);
+			assert_ptr_equal(bo__kset_next(&ks, id, NULL), i < m.n ? m.a[i] : NULL);
 		}
-		if (op % 4999 == 0)
+		/* the first ordered walk comes late: until then the set keeps
+		 * no ordered list, and deletions move nodes in its array */
+		if (op % 4999 == 4000)
 			check_walk(&ks, &m);
 	}
 	check_walk(&ks, &m);
@@ -179,8 +181,8 @@ static void test_empty(void **state)
 	(void)state;
 	bo__kset_init(&ks, 0);
 	assert_null(bo__kset_find(&ks, "x"));
-	assert_null(bo__kset_next(&ks, NULL));
-	assert_null(bo__kset_next(&ks, "x"));
+	assert_null(bo__kset_next(&ks, NULL, NULL));
+	assert_null(bo__kset_next(&ks, "x", NULL));
 	assert_null(bo__kset_iter(&ks, &pos));
 	bo__kset_free(&ks);
 }

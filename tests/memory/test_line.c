@@ -75,21 +75,16 @@ static void gen(bo_line_rec *l)
 
 static bool in32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 static bool time32(int64_t v) { return v == BO_NO_TIME || (v >= T0 + INT32_MIN && v <= T0 + INT32_MAX); }
-/* v - base fits in 32 bits (computed without overflow for any two int64) */
-static bool near32(int64_t v, int64_t base)
-{
-	/* the difference of two int64 always fits in the unsigned 64-bit range */
-	uint64_t d = (uint64_t)v - (uint64_t)base + (uint64_t)-(int64_t)INT32_MIN;
-	return d <= (uint64_t)INT32_MAX - (uint64_t)(int64_t)INT32_MIN;
-}
 
 /* The reference: does every field fit its narrow form (line.h)? */
 static bool fits(const bo_line_rec *l)
 {
 	int64_t qt = l->queue_time;
+	if (qt == BO_NO_TIME || !time32(qt))
+		return false; /* (and qt +- 2^31 below cannot overflow) */
 	for (int w = 0; w < 2; w++) {
 		int64_t k = l->key.k[w];
-		if (k != INT64_MAX && !in32(k) && !near32(k, qt))
+		if (k != INT64_MAX && !in32(k) && !(k >= qt + INT32_MIN && k <= qt + INT32_MAX))
 			return false;
 	}
 	return in32(l->placed) && in32(l->ordered) && in32(l->allocated) && in32(l->backordered) &&

@@ -13,7 +13,6 @@
 typedef struct ref_slot {
 	bo_queue_key key;
 	uintptr_t ref;
-	uint32_t index, tag;
 } ref_slot;
 
 /* The reference: a sorted array; a[0 .. n) starts at base + off, so that
@@ -72,8 +71,6 @@ static void same_slot(const bo__qslot *s, const ref_slot *r)
 {
 	assert_int_equal(bo__keycmp(&s->key, &r->key), 0);
 	assert_true((uintptr_t)s->ref == r->ref);
-	assert_int_equal(s->index, r->index);
-	assert_int_equal(s->tag, r->tag);
 }
 
 /* The whole queue, both ways, against the model. */
@@ -136,12 +133,10 @@ static bo_queue_key gen_key(int shape, uint64_t *seq)
 
 static void run(int shape, long ops, long target)
 {
-	bo__slab slab;
 	bo__qvec qv;
 	model m = { NULL, NULL, 0, 0 };
 	uint64_t seq = 0;
-	memset(&slab, 0, sizeof(slab));
-	bo__qvec_init(&qv, &slab);
+	bo__qvec_init(&qv);
 	for (long op = 0; op < ops; op++) {
 		uint64_t r = room_below(100);
 		/* grow towards `target` slots, then hover around it */
@@ -151,10 +146,8 @@ static void run(int shape, long ops, long target)
 			int rc;
 			s.key = gen_key(shape, &seq);
 			s.ref = (uintptr_t)room_rand();
-			s.index = (uint32_t)room_below(8);
-			s.tag = (uint32_t)room_below(2);
 			rc = m_insert(&m, &s);
-			assert_int_equal(bo__qvec_insert(&qv, &s.key, (void *)s.ref, s.index, s.tag), rc);
+			assert_int_equal(bo__qvec_insert(&qv, &s.key, (void *)s.ref), rc);
 		} else if (m.n > 0 && r < 80) {
 			/* remove: mostly the head (fills), else anywhere (cancels), or the tail (take-back) */
 			size_t i = r < 60 ? 0 : r < 75 ? (size_t)room_below(m.n) : m.n - 1;
@@ -210,8 +203,9 @@ static void run(int shape, long ops, long target)
 		m_remove(&m, 0);
 	}
 	check_all(&qv, &m);
+	/* an empty queue keeps one small chunk */
+	assert_true(bo__qvec_capacity(&qv) <= 8);
 	bo__qvec_free(&qv);
-	bo__slab_destroy(&slab);
 	free(m.base);
 }
 
@@ -243,19 +237,17 @@ static void test_policy_words(void **state)
  * state, which must neither lose slots nor grow without bound. */
 static void test_steady_state(void **state)
 {
-	bo__slab slab;
 	bo__qvec qv;
 	uint64_t head = 1, tail = 0;
 	(void)state;
-	memset(&slab, 0, sizeof(slab));
-	bo__qvec_init(&qv, &slab);
+	bo__qvec_init(&qv);
 	for (long i = 0; i < room_ops(200000); i++) {
 		bo_queue_key k;
 		bo__qpos p;
 		memset(&k, 0, sizeof(k));
 		if (tail - head + 1 < 700 || room_below(2)) {
 			k.seq = ++tail;
-			assert_int_equal(bo__qvec_insert(&qv, &k, NULL, 0, 0), 0);
+			assert_int_equal(bo__qvec_insert(&qv, &k, NULL), 0);
 		} else {
 			assert_true(bo__qvec_next(&qv, NULL, &p));
 			assert_int_equal(bo__qvec_at(&qv, p)->key.seq, head);
@@ -271,10 +263,9 @@ static void test_steady_state(void **state)
 		}
 	}
 	assert_int_equal(bo__qvec_count(&qv), tail - head + 1);
-	/* the slab holds what the live slots need, not what ever passed */
-	assert_true(bo__arena_size(&slab.a) <= ((size_t)4 << 20));
+	/* the chunks hold what the live slots need, not what ever passed */
+	assert_true(bo__qvec_capacity(&qv) <= 2 * bo__qvec_count(&qv) + 2 * BO__QCHUNK);
 	bo__qvec_free(&qv);
-	bo__slab_destroy(&slab);
 }
 
 int main(void)

@@ -10,6 +10,8 @@
 
 #define KEY(ks, node) ((const char *)(node) + (ks)->koff)
 
+/* The hash: its low bits pick the slot, and all of it tells most ids
+ * apart before their bytes are compared. Never 0. */
 static uint64_t khash(const char *s)
 {
 	size_t n = strnlen(s, BO_ID_MAX), i = 0;
@@ -38,18 +40,21 @@ void bo__kset_init(bo__kset *ks, size_t koff)
 	ks->koff = koff;
 }
 
-void *bo__kset_find(const bo__kset *ks, const char *key)
+/* The slot holding `key` (hash h), or the empty slot where it would go. */
+static size_t probe(const bo__kset *ks, const char *key, uint64_t h)
 {
-	uint64_t h;
-	size_t mask, i;
-	if (!ks->tcap)
-		return NULL;
-	h = khash(key);
-	mask = ks->tcap - 1;
+	size_t mask = ks->tcap - 1, i;
 	for (i = h & mask; ks->t[i].h; i = (i + 1) & mask)
 		if (ks->t[i].h == h && strncmp(KEY(ks, ks->t[i].node), key, BO_ID_MAX) == 0)
-			return ks->t[i].node;
-	return NULL;
+			break;
+	return i;
+}
+
+void *bo__kset_find(const bo__kset *ks, const char *key)
+{
+	if (!ks->tcap)
+		return NULL;
+	return ks->t[probe(ks, key, khash(key))].node;
 }
 
 static void place(bo__kslot *t, size_t mask, uint64_t h, void *node)
@@ -63,7 +68,7 @@ static void place(bo__kslot *t, size_t mask, uint64_t h, void *node)
 
 bool bo__kset_reserve(bo__kset *ks)
 {
-	if ((ks->nlist + 1) * 4 > ks->tcap * 3) { /* keep the load under 3/4 */
+	if ((ks->n + 1) * 4 > ks->tcap * 3) { /* keep the load under 3/4 */
 		size_t cap = ks->tcap ? ks->tcap * 2 : 64;
 		bo__kslot *t = bo__big_calloc(cap * sizeof(*t));
 		if (!t)
@@ -75,12 +80,15 @@ bool bo__kset_reserve(bo__kset *ks)
 		ks->t = t;
 		ks->tcap = cap;
 	}
-	return bo__grow(&ks->list, ks->nlist, &ks->listcap, 64, sizeof(*ks->list));
+	return !ks->walked || bo__grow(&ks->list, ks->nlist, &ks->listcap, 64, sizeof(*ks->list));
 }
 
 void bo__kset_add(bo__kset *ks, void *node)
 {
 	place(ks->t, ks->tcap - 1, khash(KEY(ks, node)), node);
+	ks->n++;
+	if (!ks->walked)
+		return;
 	ks->list[ks->nlist++] = node;
 	/* Ids often arrive in order: keep the sorted prefix growing. */
 	if (ks->nsorted == ks->nlist - 1 &&
@@ -102,18 +110,10 @@ static size_t lower(const bo__kset *ks, const char *key)
 	return lo;
 }
 
-void bo__kset_del(bo__kset *ks, void *node)
+/* Empty slot i, keeping every probe chain unbroken (backward shift). */
+static void unslot(bo__kset *ks, size_t i)
 {
-	uint64_t h;
-	size_t mask, i, j;
-	if (!ks->tcap)
-		return;
-	h = khash(KEY(ks, node));
-	mask = ks->tcap - 1;
-	for (i = h & mask; ks->t[i].node != node; i = (i + 1) & mask)
-		if (!ks->t[i].h)
-			return; /* not indexed */
-	/* Backward-shift deletion keeps every probe chain unbroken. */
+	size_t mask = ks->tcap - 1, j;
 	for (j = (i + 1) & mask; ks->t[j].h; j = (j + 1) & mask) {
 		size_t home = ks->t[j].h & mask;
 		if (((j - home) & mask) >= ((j - i) & mask)) {
@@ -123,7 +123,20 @@ void bo__kset_del(bo__kset *ks, void *node)
 	}
 	ks->t[i].h = 0;
 	ks->t[i].node = NULL;
-	/* Undo removes what was added last: look at the tail first. */
+}
+
+void bo__kset_del(bo__kset *ks, void *node)
+{
+	size_t i, j;
+	if (!ks->tcap)
+		return;
+	i = probe(ks, KEY(ks, node), khash(KEY(ks, node)));
+	if (ks->t[i].node != node)
+		return; /* not in the set */
+	unslot(ks, i);
+	ks->n--;
+	if (!ks->walked)
+		return;
 	for (j = ks->nlist; j > ks->nsorted; j--)
 		if (ks->list[j - 1] == node) {
 			memmove(&ks->list[j - 1], &ks->list[j], (ks->nlist - j) * sizeof(void *));
@@ -172,9 +185,28 @@ static void sort(bo__kset *ks)
 	ks->nsorted = n;
 }
 
-void *bo__kset_next(bo__kset *ks, const char *after)
+void *bo__kset_next(bo__kset *ks, const char *after, bool *oom)
 {
 	size_t i;
+	if (!ks->walked) {
+		/* the first ordered walk: from now on the list is kept */
+		size_t cap = ks->n > 64 ? ks->n : 64;
+		void **l = malloc(cap * sizeof(*l));
+		if (!l) {
+			if (oom)
+				*oom = true;
+			return NULL;
+		}
+		size_t pos = 0, k = 0;
+		void *node;
+		while ((node = bo__kset_iter(ks, &pos)) != NULL)
+			l[k++] = node;
+		ks->list = l;
+		ks->listcap = cap;
+		ks->nlist = k;
+		ks->nsorted = 0;
+		ks->walked = true;
+	}
 	sort(ks);
 	if (!after)
 		return ks->nlist ? ks->list[0] : NULL;
@@ -184,18 +216,19 @@ void *bo__kset_next(bo__kset *ks, const char *after)
 	return i < ks->nlist ? ks->list[i] : NULL;
 }
 
-size_t bo__kset_count(const bo__kset *ks) { return ks->nlist; }
-
 void *bo__kset_iter(const bo__kset *ks, size_t *pos)
 {
-	return *pos < ks->nlist ? ks->list[(*pos)++] : NULL;
+	while (*pos < ks->tcap)
+		if (ks->t[(*pos)++].h)
+			return ks->t[*pos - 1].node;
+	return NULL;
 }
+
+size_t bo__kset_bytes(const bo__kset *ks) { return ks->tcap * sizeof(*ks->t) + ks->listcap * sizeof(*ks->list); }
 
 void bo__kset_free(bo__kset *ks)
 {
 	bo__big_free(ks->t, ks->tcap * sizeof(*ks->t));
 	free(ks->list);
-	ks->t = NULL;
-	ks->list = NULL;
-	ks->tcap = ks->nlist = ks->listcap = ks->nsorted = 0;
+	bo__kset_init(ks, ks->koff);
 }

@@ -2,9 +2,11 @@
  *
  * The nodes are the caller's; each holds its id, NUL-terminated and at most
  * BO_ID_MAX bytes, at offset `koff`. A linear-probing hash table of
- * (hash, node) pairs finds a node with about one cache miss; a list of the
- * nodes, sorted lazily (new ids are appended and sorted in by the next
- * ordered walk), serves walks in bytewise id order. */
+ * (hash, node) slots finds a node with one cache miss for the slot and one
+ * for the node. Walks in bytewise id order use a list made by the first
+ * walk and kept from then on, sorted lazily (new ids are appended and
+ * sorted in by the next walk): a set that is never walked in order pays
+ * nothing for it (16 bytes a slot, at most 3/4 of the slots used). */
 #ifndef BO_MEM_KSET_H
 #define BO_MEM_KSET_H
 
@@ -19,9 +21,11 @@ typedef struct bo__kslot {
 
 typedef struct bo__kset {
 	bo__kslot *t;
-	size_t tcap; /* a power of two, or 0 */
-	void **list;
+	size_t tcap;     /* a power of two, or 0 */
+	size_t n;
+	void **list;     /* for ordered walks, once one happened: list[0..nsorted) sorted */
 	size_t nlist, listcap, nsorted;
+	bool walked;     /* `list` is kept */
 	size_t koff;
 } bo__kset;
 
@@ -38,12 +42,16 @@ void bo__kset_add(bo__kset *ks, void *node);
  * added last. */
 void bo__kset_del(bo__kset *ks, void *node);
 /* The first node whose id sorts bytewise after `after` (NULL: the first
- * node); NULL at the end. May sort the list; cannot fail. */
-void *bo__kset_next(bo__kset *ks, const char *after);
+ * node); NULL at the end. The first call makes the ordered list: NULL
+ * with *oom set when memory runs out for it (oom may be NULL). */
+void *bo__kset_next(bo__kset *ks, const char *after, bool *oom);
 /* The number of nodes. */
-size_t bo__kset_count(const bo__kset *ks);
-/* Every node, in no order: *pos starts at 0; NULL at the end. */
+static inline size_t bo__kset_count(const bo__kset *ks) { return ks->n; }
+/* Every node, in no order: *pos starts at 0; NULL at the end. The set
+ * must not change during the walk. */
 void *bo__kset_iter(const bo__kset *ks, size_t *pos);
+/* Bytes the set holds (for tests and statistics). */
+size_t bo__kset_bytes(const bo__kset *ks);
 /* Free the set's own memory (not the nodes). */
 void bo__kset_free(bo__kset *ks);
 

@@ -2,7 +2,7 @@
  * on top of the data structures in this directory, each in a room of its
  * own with a unit test that drives it directly (tests/memory/):
  *
- *   arena.c   arenas, slabs and big tables: where the memory comes from
+ *   arena.c   arenas and big tables: where the memory comes from
  *   kset.c    nodes found by id: items, orders, interned strings
  *   qvec.c    an ordered queue of (key, line) slots in chunks
  *   line.c    a line record packed in 64 bytes
@@ -64,8 +64,11 @@ typedef struct subnode {
 } subnode;
 RB_HEAD(subtree, subnode);
 
+typedef struct istr istr;
+
 typedef struct inode {
 	bo_item_rec r;
+	const istr *str; /* its SKU interned */
 	bo__qvec q[2];
 	struct stree sup;
 	struct subtree subs;
@@ -99,14 +102,45 @@ static inline unsigned char *lines_of(const onode *n)
 	return p;
 }
 
+/* A queue slot's ref: the line's order node with the line's index + 1 in
+ * its low 3 bits, for an index below REF_DIRECT_MAX (nodes are 16-byte
+ * aligned); otherwise (a later line of a long order, or an entry whose
+ * order is not stored, which the core never writes) a block, whose
+ * address has none of those bits set (malloc aligns to 8 at least). A slot
+ * is 40 bytes. */
+#define REF_DIRECT_MAX 7
+typedef struct qref {
+	const onode *order; /* NULL: the order is not stored; its id follows */
+	uint32_t index;
+	char id[];
+} qref;
+_Static_assert(BO__ARENA_ALIGN >= 16, "order nodes leave the low 4 bits of their address free");
+
+static inline bool ref_direct(const void *ref) { return ((uintptr_t)ref & 7) != 0; }
+
+static inline void ref_decode(const void *ref, const onode **o, const char **id, uint32_t *index)
+{
+	uintptr_t r = (uintptr_t)ref;
+	if (r & 7) {
+		*o = (const onode *)(r & ~(uintptr_t)15);
+		*index = (uint32_t)(r & 7) - 1;
+		*id = NULL;
+	} else {
+		const qref *b = ref;
+		*o = b->order;
+		*index = b->index;
+		*id = b->id;
+	}
+}
+
 /* An interned string (a SKU a line or an event names, a customer, an
  * order id an event names without its order): a whole zero-padded array,
  * so it is copied out in one fixed-size move, and a number that lines
  * keep instead of a pointer. Kept until the store closes. */
-typedef struct istr {
+struct istr {
 	uint32_t no;
 	char s[BO_ID_MAX + 1];
-} istr;
+};
 
 /* An outbox event: the record's numbers, and its strings as pointers to an
  * order node's id or to interned strings (NULL for ""). */
@@ -136,7 +170,6 @@ typedef struct mem {
 	size_t nstr, strcap;
 	const istr *last_str; /* the one interned or found last */
 	bo__arena onodes;     /* the order nodes */
-	bo__slab qslots;      /* the queues' slot arrays */
 	inode *li;            /* last item found: consecutive calls mostly name the same one */
 	onode *lo;            /* last order found */
 	oev *ev;
@@ -236,16 +269,26 @@ static int block_gone(mem *m, void *p)
 	return BO_OK;
 }
 
+/* Room in the log for an entry of `n` bytes, written by the caller; NULL
+ * (with the error set) when out of memory. Inside a transaction only. */
+static unsigned char *log_push(mem *m, int kind, int b, size_t n)
+{
+	unsigned char *p = bo__ulog_push(&m->ul, kind, 0, b, n);
+	if (!p)
+		bo_storage_error("memory store: out of memory");
+	return p;
+}
+
 /* The first change to `n` in this segment logs its snapshot. */
 static int item_touch(mem *m, inode *n)
 {
-	unsigned char buf[sizeof(inode *) + sizeof(bo_item_rec)];
+	unsigned char *p;
 	if (!m->in_txn || n->stamp == m->epoch)
 		return BO_OK;
-	memcpy(buf, &n, sizeof(n));
-	memcpy(buf + sizeof(n), &n->r, sizeof(n->r));
-	if (log_add(m, U_ITEM, 0, buf, sizeof(buf)) < 0)
+	if (!(p = log_push(m, U_ITEM, 0, sizeof(n) + sizeof(n->r))))
 		return BO_ESTORAGE;
+	memcpy(p, &n, sizeof(n));
+	memcpy(p + sizeof(n), &n->r, sizeof(n->r));
 	n->stamp = m->epoch;
 	return BO_OK;
 }
@@ -263,19 +306,12 @@ static int order_touch(mem *m, onode *n)
 	lb = (size_t)n->nl * LSZ;
 	{
 		/* one entry: the node pointer, the header, the lines */
-		size_t total = sizeof(n) + hb + lb;
-		unsigned char small[sizeof(onode *) + 512], *buf = total <= sizeof(small) ? small : malloc(total);
-		int rc;
-		if (!buf)
-			return OOM();
-		memcpy(buf, &n, sizeof(n));
-		memcpy(buf + sizeof(n), n, hb);
-		memcpy(buf + sizeof(n) + hb, lines_of(n), lb);
-		rc = log_add(m, U_ORDER, 0, buf, total);
-		if (buf != small)
-			free(buf);
-		if (rc < 0)
-			return rc;
+		unsigned char *p = log_push(m, U_ORDER, 0, sizeof(n) + hb + lb);
+		if (!p)
+			return BO_ESTORAGE;
+		memcpy(p, &n, sizeof(n));
+		memcpy(p + sizeof(n), n, hb);
+		memcpy(p + sizeof(n) + hb, lines_of(n), lb);
 	}
 	n->stamp = m->epoch;
 	return BO_OK;
@@ -343,7 +379,7 @@ static void undo_entry(mem *m, const bo__uentry *e)
 		bo__qslot s;
 		memcpy(&it, p, sizeof(it));
 		memcpy(&s, p + sizeof(it), sizeof(s));
-		(void)bo__qvec_insert(&it->q[e->b], &s.key, s.ref, s.index, s.tag);
+		(void)bo__qvec_insert(&it->q[e->b], &s.key, s.ref);
 		break;
 	}
 	case U_SUP: {
@@ -463,6 +499,9 @@ static onode *ofind(mem *m, const char *id)
 static const istr *intern(mem *m, const char *s)
 {
 	istr *n;
+	/* mostly the SKU of the item the call works on */
+	if (m->li && strcmp(m->li->r.sku, s) == 0)
+		return m->li->str;
 	if (m->last_str && strcmp(m->last_str->s, s) == 0)
 		return m->last_str;
 	n = bo__kset_find(&m->strs, s);
@@ -551,7 +590,7 @@ static void free_item(inode *n)
 		bo__qpos p;
 		bool more = bo__qvec_next(&n->q[q], NULL, &p);
 		for (; more; more = bo__qvec_step(&n->q[q], &p))
-			if (bo__qvec_at(&n->q[q], p)->tag)
+			if (!ref_direct(bo__qvec_at(&n->q[q], p)->ref))
 				free(bo__qvec_at(&n->q[q], p)->ref);
 		bo__qvec_free(&n->q[q]);
 	}
@@ -583,14 +622,13 @@ static bo__qvec *qv_of(mem *m, int q, const char *sku, inode **itp)
 static void slot_entry(const inode *it, const bo__qslot *sl, bo_queue_entry *out)
 {
 	memcpy(out->sku, it->r.sku, sizeof(out->sku));
-	if (sl->tag) {
-		const char *id = sl->ref;
-		copy_id(out->order_id, id, strnlen(id, BO_ID_MAX));
-	} else {
-		const onode *o = sl->ref;
+	const onode *o;
+	const char *id;
+	ref_decode(sl->ref, &o, &id, &out->index);
+	if (o)
 		copy_id(out->order_id, o->id, o->idlen);
-	}
-	out->index = sl->index;
+	else
+		copy_id(out->order_id, id, strnlen(id, BO_ID_MAX));
 	out->reserved = 0;
 	out->key = sl->key;
 }
@@ -600,8 +638,12 @@ static void slot_entry(const inode *it, const bo__qslot *sl, bo_queue_entry *out
  * miss on a large book). */
 static void remember_order(mem *m, const bo__qslot *sl)
 {
-	if (!sl->tag)
-		m->lo = sl->ref;
+	const onode *o;
+	const char *id;
+	uint32_t index;
+	ref_decode(sl->ref, &o, &id, &index);
+	if (o)
+		m->lo = (onode *)o;
 }
 
 static snode *sfind(inode *it, const char *id)
@@ -765,15 +807,17 @@ static int mem_item_put(void *ud, const bo_item_rec *rec)
 		n->r = *rec;
 		return BO_OK;
 	}
-	if (!bo__kset_reserve(&m->items) || !(n = calloc(1, sizeof(*n))))
+	if (!bo__kset_reserve(&m->items) || !(n = calloc(1, sizeof(*n))) || !(n->str = intern(m, rec->sku))) {
+		free(n);
 		return OOM();
+	}
 	if (log_add(m, U_ITEM_NEW, 0, &n, sizeof(n)) < 0) {
 		free(n);
 		return BO_ESTORAGE;
 	}
 	n->r = *rec;
-	bo__qvec_init(&n->q[0], &m->qslots);
-	bo__qvec_init(&n->q[1], &m->qslots);
+	bo__qvec_init(&n->q[0]);
+	bo__qvec_init(&n->q[1]);
 	RB_INIT(&n->sup);
 	RB_INIT(&n->subs);
 	n->stamp = m->epoch; /* undoing its creation undoes every change */
@@ -785,9 +829,10 @@ static int mem_item_put(void *ud, const bo_item_rec *rec)
 static int mem_item_next(void *ud, const char *after, bo_item_rec *out)
 {
 	mem *m = ud;
-	inode *n = bo__kset_next(&m->items, after);
+	bool oom = false;
+	inode *n = bo__kset_next(&m->items, after, &oom);
 	if (!n)
-		return BO_ENOTFOUND;
+		return oom ? OOM() : BO_ENOTFOUND;
 	*out = n->r;
 	return BO_OK;
 }
@@ -847,9 +892,10 @@ static int mem_order_put(void *ud, const bo_order_rec *rec)
 static int mem_order_next(void *ud, const char *after, bo_order_rec *out)
 {
 	mem *m = ud;
-	onode *n = bo__kset_next(&m->orders, after);
+	bool oom = false;
+	onode *n = bo__kset_next(&m->orders, after, &oom);
 	if (!n)
-		return BO_ENOTFOUND;
+		return oom ? OOM() : BO_ENOTFOUND;
 	order_out(n, out);
 	return BO_OK;
 }
@@ -955,19 +1001,24 @@ static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
 		return BO_ESTORAGE;
 	}
 	/* Orders are never deleted except by undoing their creation, which
-	 * undoes every later change first: a slot may point at its node. An
-	 * entry of an order that is not stored (the core never writes one)
-	 * owns a copy of its id. */
-	if ((o = ofind(m, entry->order_id))) {
-		ref = o;
+	 * undoes every later change first: a slot may point at its node. */
+	o = ofind(m, entry->order_id);
+	if (o && entry->index < REF_DIRECT_MAX) {
+		ref = (char *)o + entry->index + 1;
 	} else {
-		size_t n = strnlen(entry->order_id, BO_ID_MAX);
-		if (!(ref = block_new(m, n + 1)))
+		size_t n = o ? 0 : strnlen(entry->order_id, BO_ID_MAX) + 1;
+		qref *b = block_new(m, sizeof(qref) + n);
+		if (!b)
 			return OOM();
-		memcpy(ref, entry->order_id, n);
-		((char *)ref)[n] = '\0';
+		b->order = o;
+		b->index = entry->index;
+		if (!o) {
+			memcpy(b->id, entry->order_id, n - 1);
+			b->id[n - 1] = '\0';
+		}
+		ref = b;
 	}
-	rc = bo__qvec_insert(&it->q[queue], &entry->key, ref, entry->index, o == NULL);
+	rc = bo__qvec_insert(&it->q[queue], &entry->key, ref);
 	if (rc == 0) {
 		memcpy(undo, &it, sizeof(it));
 		memcpy(undo + sizeof(it), &entry->key, sizeof(entry->key));
@@ -979,7 +1030,7 @@ static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
 				bo__qvec_remove(&it->q[queue], p);
 		}
 	}
-	if (!o)
+	if (!ref_direct(ref))
 		block_drop(m, ref);
 	if (rc > 0) {
 		bo_storage_error("memory store: duplicate queue key");
@@ -1003,7 +1054,7 @@ static int mem_queue_remove(void *ud, int queue, const char *sku, const bo_queue
 	memcpy(undo + sizeof(it), s, sizeof(*s));
 	if (log_add(m, U_QDEL, queue, undo, sizeof(undo)) < 0)
 		return BO_ESTORAGE;
-	if (s->tag && block_gone(m, s->ref) < 0) {
+	if (!ref_direct(s->ref) && block_gone(m, s->ref) < 0) {
 		log_pop(m);
 		return BO_ESTORAGE;
 	}
@@ -1352,7 +1403,6 @@ static void mem_close(void *ud)
 		free(m->strv[i]);
 	free(m->strv);
 	bo__arena_free(&m->onodes);
-	bo__slab_destroy(&m->qslots);
 	bo__kset_free(&m->items);
 	bo__kset_free(&m->orders);
 	bo__kset_free(&m->strs);

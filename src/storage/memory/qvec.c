@@ -4,10 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-void bo__qvec_init(bo__qvec *qv, bo__slab *slab)
+void bo__qvec_init(bo__qvec *qv) { memset(qv, 0, sizeof(*qv)); }
+
+/* The capacity after `cap` when a chunk grows: half again, in 8s. */
+static uint32_t grown(uint32_t cap)
 {
-	memset(qv, 0, sizeof(*qv));
-	qv->slab = slab;
+	uint32_t c = (cap + cap / 2 + 7) & ~7u;
+	return c > BO__QCHUNK ? BO__QCHUNK : c < 8 ? 8 : c;
 }
 
 /* Copy chunk k's last key into the directory, after a change that may
@@ -110,10 +113,10 @@ bool bo__qvec_find(const bo__qvec *qv, const bo_queue_key *key, bo__qpos *out)
 }
 
 /* A new empty chunk of `cap` slots whose first slot will go at `at`. */
-static bool chunk_alloc(bo__qvec *qv, bo__qdir *c, uint32_t cap, uint32_t at)
+static bool chunk_alloc(bo__qdir *c, uint32_t cap, uint32_t at)
 {
 	memset(c, 0, sizeof(*c));
-	if (!(c->s = bo__slab_alloc(qv->slab, cap, sizeof(bo__qslot))))
+	if (!(c->s = malloc(cap * sizeof(bo__qslot))))
 		return false;
 	c->cap = cap;
 	c->lo = c->hi = at;
@@ -148,7 +151,7 @@ static bool chunk_place(bo__qvec *qv, size_t k, bo__qdir *b)
 {
 	if (chunks_insert(qv, k, b))
 		return true;
-	bo__slab_free(qv->slab, b->s, b->cap, sizeof(bo__qslot));
+	free(b->s);
 	return false;
 }
 
@@ -191,7 +194,7 @@ static bool open_at(bo__qvec *qv, bo__qpos *p)
 	bo__qdir *c, b;
 	uint32_t n;
 	if (qv->nc == 0) {
-		if (!chunk_alloc(qv, &b, 8, 1) || !chunk_place(qv, 0, &b))
+		if (!chunk_alloc(&b, 8, 1) || !chunk_place(qv, 0, &b))
 			return false;
 		p->k = 0;
 		p->i = 1;
@@ -199,13 +202,13 @@ static bool open_at(bo__qvec *qv, bo__qpos *p)
 	c = &qv->d[p->k];
 	n = c->hi - c->lo;
 	if (n == c->cap && c->cap < BO__QCHUNK) {
-		/* Full: double it, with an eighth of the new room in front. */
-		uint32_t cap = c->cap * 2, front = (cap - n) / 8;
-		bo__qslot *g = bo__slab_alloc(qv->slab, cap, sizeof(bo__qslot));
+		/* Full: grow it by half, with an eighth of the new room in front. */
+		uint32_t cap = grown(c->cap), front = (cap - n) / 8;
+		bo__qslot *g = malloc(cap * sizeof(bo__qslot));
 		if (!g)
 			return false;
 		memcpy(g + front, c->s + c->lo, n * sizeof(bo__qslot));
-		bo__slab_free(qv->slab, c->s, c->cap, sizeof(bo__qslot));
+		free(c->s);
 		p->i = p->i - c->lo + front;
 		c->s = g;
 		c->cap = cap;
@@ -215,17 +218,17 @@ static bool open_at(bo__qvec *qv, bo__qpos *p)
 		/* Full at BO__QCHUNK: past either end, start a chunk there;
 		 * elsewhere, move the upper half to a chunk of its own. */
 		if (p->i == c->hi) {
-			if (!chunk_alloc(qv, &b, BO__QCHUNK, 0) || !chunk_place(qv, p->k + 1, &b))
+			if (!chunk_alloc(&b, BO__QCHUNK, 0) || !chunk_place(qv, p->k + 1, &b))
 				return false;
 			p->k++;
 			p->i = 0;
 		} else if (p->i == c->lo) {
-			if (!chunk_alloc(qv, &b, BO__QCHUNK, BO__QCHUNK) || !chunk_place(qv, p->k, &b))
+			if (!chunk_alloc(&b, BO__QCHUNK, BO__QCHUNK) || !chunk_place(qv, p->k, &b))
 				return false;
 			p->i = BO__QCHUNK;
 		} else {
 			uint32_t half = n / 2;
-			if (!chunk_alloc(qv, &b, BO__QCHUNK, 0))
+			if (!chunk_alloc(&b, BO__QCHUNK, 0))
 				return false;
 			memcpy(b.s, c->s + c->lo + half, (n - half) * sizeof(bo__qslot));
 			b.hi = n - half;
@@ -245,7 +248,7 @@ static bool open_at(bo__qvec *qv, bo__qpos *p)
 	return true;
 }
 
-int bo__qvec_insert(bo__qvec *qv, const bo_queue_key *key, void *ref, uint32_t index, uint32_t tag)
+int bo__qvec_insert(bo__qvec *qv, const bo_queue_key *key, void *ref)
 {
 	bo__qpos p = lower(qv, key);
 	bo__qslot *s;
@@ -256,12 +259,30 @@ int bo__qvec_insert(bo__qvec *qv, const bo_queue_key *key, void *ref, uint32_t i
 	s = bo__qvec_at(qv, p);
 	s->key = *key;
 	s->ref = ref;
-	s->index = index;
-	s->tag = tag;
 	qv->n++;
 	if (p.i == qv->d[p.k].hi - 1)
 		dir_sync(qv, p.k);
 	return 0;
+}
+
+/* A lone chunk three quarters empty gives half its room back (a queue
+ * that a big fill emptied does not keep the room it once needed). */
+static void shrink(bo__qdir *c)
+{
+	uint32_t n = c->hi - c->lo, cap = c->cap / 2, front;
+	bo__qslot *g;
+	if (c->cap <= 8 || n * 4 >= c->cap)
+		return;
+	cap = cap < 8 ? 8 : cap & ~7u;
+	front = (cap - n) / 8;
+	if (!(g = malloc(cap * sizeof(bo__qslot))))
+		return; /* it keeps its room */
+	memcpy(g + front, c->s + c->lo, n * sizeof(bo__qslot));
+	free(c->s);
+	c->s = g;
+	c->cap = cap;
+	c->lo = front;
+	c->hi = front + n;
 }
 
 void bo__qvec_remove(bo__qvec *qv, bo__qpos p)
@@ -280,14 +301,18 @@ void bo__qvec_remove(bo__qvec *qv, bo__qpos p)
 	if (c->lo == c->hi) {
 		if (qv->nc == 1) {
 			c->lo = c->hi = c->cap / 8 ? c->cap / 8 : 1; /* keep the last one */
+			shrink(c);
 			return;
 		}
-		bo__slab_free(qv->slab, c->s, c->cap, sizeof(bo__qslot));
+		free(c->s);
 		memmove(&qv->d[p.k], &qv->d[p.k + 1], (qv->nc - p.k - 1) * sizeof(*qv->d));
 		qv->nc--;
-	} else if (was_last) {
-		dir_sync(qv, p.k);
+		return;
 	}
+	if (was_last)
+		dir_sync(qv, p.k);
+	if (qv->nc == 1)
+		shrink(c);
 }
 
 bool bo__qvec_step(const bo__qvec *qv, bo__qpos *p)
@@ -355,11 +380,19 @@ bool bo__qvec_prev(const bo__qvec *qv, const bo_queue_key *before, bo__qpos *out
 	return true;
 }
 
+size_t bo__qvec_capacity(const bo__qvec *qv)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < qv->nc; k++)
+		n += qv->d[k].cap;
+	return n;
+}
+
 void bo__qvec_free(bo__qvec *qv)
 {
 	for (size_t k = 0; k < qv->nc; k++)
-		bo__slab_free(qv->slab, qv->d[k].s, qv->d[k].cap, sizeof(bo__qslot));
+		free(qv->d[k].s);
 	if (qv->d != &qv->d0)
 		free(qv->d);
-	bo__qvec_init(qv, qv->slab);
+	bo__qvec_init(qv);
 }

@@ -1,18 +1,18 @@
 /* qvec: one ordered queue of the memory store (qvec.c).
  *
- * A sorted sequence of slots (a queue key, the caller's reference, a line
- * index and a tag), held in chunks of at most BO__QCHUNK slots with room at
+ * A sorted sequence of slots (a queue key and the caller's reference, 40
+ * bytes), held in chunks of at most BO__QCHUNK slots with room at
  * both ends. The keys sit together, so a search reads a few cache lines
  * instead of one scattered node per tree level; appends in key order (fifo
  * allocation) and pops from the front (fills) move nothing; any other
- * insert or removal moves at most half a chunk. A chunk grows by doubling
- * up to BO__QCHUNK slots and then splits, so a queue of a few lines costs
- * a few slots, and one of a million lines costs no more per change than one
- * of a thousand. Slot arrays come from the caller's slab. */
+ * insert or removal moves at most half a chunk. A chunk grows by half
+ * (from 8 slots) up to BO__QCHUNK slots and then splits, and a lone chunk
+ * shrinks by half when three quarters of it are empty, so a queue of a few
+ * lines costs a few slots, and one of a million lines costs no more per
+ * change than one of a thousand. */
 #ifndef BO_MEM_QVEC_H
 #define BO_MEM_QVEC_H
 
-#include "arena.h"
 #include "backorder/storage.h"
 
 #include <stdbool.h>
@@ -21,9 +21,7 @@
 
 typedef struct bo__qslot {
 	bo_queue_key key;
-	void *ref;      /* the caller's */
-	uint32_t index; /* the caller's (a line index) */
-	uint32_t tag;   /* the caller's */
+	void *ref; /* the caller's */
 } bo__qslot;
 
 #define BO__QCHUNK 256
@@ -43,7 +41,6 @@ typedef struct bo__qdir {
 } bo__qdir;
 
 typedef struct bo__qvec {
-	bo__slab *slab;  /* where the chunks' slots come from */
 	bo__qdir *d;     /* &d0 while the queue has room for one chunk */
 	size_t nc, capc;
 	size_t n;        /* live slots */
@@ -60,17 +57,18 @@ static inline int bo__keycmp(const bo_queue_key *a, const bo_queue_key *b)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* An empty queue whose slots come from `slab`. */
-void bo__qvec_init(bo__qvec *qv, bo__slab *slab);
+/* An empty queue. */
+void bo__qvec_init(bo__qvec *qv);
 /* Insert a slot; 0 done, 1 a slot with `key` is there already (nothing
  * changed), -1 out of memory (nothing changed). */
-int bo__qvec_insert(bo__qvec *qv, const bo_queue_key *key, void *ref, uint32_t index, uint32_t tag);
+int bo__qvec_insert(bo__qvec *qv, const bo_queue_key *key, void *ref);
 /* The slot with exactly `key`: its position to *out; false if none. */
 bool bo__qvec_find(const bo__qvec *qv, const bo_queue_key *key, bo__qpos *out);
 /* The slot at a position from find/next/prev/first (valid until the
  * queue changes). */
 static inline bo__qslot *bo__qvec_at(const bo__qvec *qv, bo__qpos p) { return &qv->d[p.k].s[p.i]; }
-/* Remove the slot at `p` (its ref is the caller's to free first). */
+/* Remove the slot at `p` (its ref is the caller's to free first). Cannot
+ * fail (a lone chunk that shrinks keeps its slots if memory runs out). */
 void bo__qvec_remove(bo__qvec *qv, bo__qpos p);
 /* The first slot with key greater than `after` (NULL: the head); false at
  * the end. Remembers it, so a walk that passes the key it was given last
@@ -82,7 +80,9 @@ bool bo__qvec_prev(const bo__qvec *qv, const bo_queue_key *before, bo__qpos *out
 /* The position after *p, if any (false at the end). */
 bool bo__qvec_step(const bo__qvec *qv, bo__qpos *p);
 static inline size_t bo__qvec_count(const bo__qvec *qv) { return qv->n; }
-/* Give the chunks back to the slab. The refs are the caller's. */
+/* Slots there is room for in all chunks (for tests and statistics). */
+size_t bo__qvec_capacity(const bo__qvec *qv);
+/* Free the chunks. The refs are the caller's. */
 void bo__qvec_free(bo__qvec *qv);
 
 #endif

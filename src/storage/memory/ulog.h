@@ -30,6 +30,9 @@ typedef struct bo__uentry {
 /* Append an entry with `n` bytes of `payload` (NULL when n is 0); kind,
  * a and b in 0..255. False when out of memory, nothing added. */
 bool bo__ulog_add(bo__ulog *ul, int kind, int a, int b, const void *payload, size_t n);
+/* The same, the payload written by the caller: room for `n` bytes of it
+ * (valid until the next change to the log); NULL when out of memory. */
+void *bo__ulog_push(bo__ulog *ul, int kind, int a, int b, size_t n);
 /* Forget the last entry (its change did not happen). */
 void bo__ulog_pop(bo__ulog *ul);
 /* Take the last entry if the log holds more than `mark` bytes: true, with
