@@ -259,6 +259,21 @@ static const char *const migrations[] = {
 	"DELETE FROM meta WHERE key IN ('event_seq', 'line_seq', 'sub_seq');"
 	"ALTER TABLE outbox ADD COLUMN xid xid8;"
 	"ALTER TABLE outbox ALTER COLUMN xid SET DEFAULT pg_current_xact_id();",
+	/*
+	 * 3 -> 4: history, one row per item per UTC day (bo_hist_rec; the
+	 * storage callbacks hist_add, hist_next). hist_add adds a call's
+	 * figures in the statement itself (an upsert), so it needs no read
+	 * and goes down the pipeline with the call's other writes; the item's
+	 * row lock, which the call holds, orders writers of one item. A schema
+	 * migrated from an earlier version has history from here on.
+	 */
+	"CREATE TABLE history ("
+	" sku bytea NOT NULL, day bigint NOT NULL,"
+	" ordered bigint NOT NULL, backordered bigint NOT NULL,"
+	" cancelled bigint NOT NULL, filled_lines bigint NOT NULL,"
+	" wait_sum bigint NOT NULL, wait_max bigint NOT NULL,"
+	" wait_hist bigint[] NOT NULL,"
+	" PRIMARY KEY (sku, day));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -319,6 +334,8 @@ enum {
 	ST_ITEM_LOCK_LSEQ,
 	ST_BEGIN,
 	ST_COMMIT,
+	ST_HIST_ADD,
+	ST_HIST_NEXT,
 	ST_COUNT
 };
 
@@ -526,6 +543,22 @@ static const stmt_def stmts[ST_COUNT] = {
 		"SELECT coalesce(array_agg(x)::text, '{}') FROM pg_snapshot_xip(pg_current_snapshot()) x"
 		" WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned()"
 		" AND x::text::bigint % 4294967296 IN (SELECT xmax::text::bigint FROM sessions)" },
+	/* History: the call's figures added in one upsert (no read). */
+	[ST_HIST_ADD] = { "hist_add", "biiiiiiit",
+		"INSERT INTO history AS h (sku, day, ordered, backordered, cancelled, filled_lines,"
+		" wait_sum, wait_max, wait_hist) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[])"
+		" ON CONFLICT (sku, day) DO UPDATE SET ordered = h.ordered + EXCLUDED.ordered,"
+		" backordered = h.backordered + EXCLUDED.backordered,"
+		" cancelled = h.cancelled + EXCLUDED.cancelled,"
+		" filled_lines = h.filled_lines + EXCLUDED.filled_lines,"
+		" wait_sum = h.wait_sum + EXCLUDED.wait_sum,"
+		" wait_max = greatest(h.wait_max, EXCLUDED.wait_max),"
+		" wait_hist = ARRAY(SELECT a + b FROM unnest(h.wait_hist, EXCLUDED.wait_hist)"
+		" WITH ORDINALITY AS t (a, b, i) ORDER BY i)" },
+	[ST_HIST_NEXT] = { "hist_next", "bi",
+		"SELECT sku, day, ordered, backordered, cancelled, filled_lines, wait_sum, wait_max,"
+		" array_to_string(wait_hist, ',') FROM history WHERE sku = $1 AND day > $2"
+		" ORDER BY day LIMIT 1" },
 };
 
 /* ------------------------------------------------------------ the store */
@@ -2476,6 +2509,80 @@ static void cb_close(void *ud)
 	store_free(ud);
 }
 
+/* ---------------------------------------------------------------- history */
+
+static int cb_hist_add(void *ud, const bo_hist_rec *d)
+{
+	char buckets[BO_HIST_WAIT_BUCKETS * 11 + 3];
+	size_t n = 0;
+	params p;
+	if (!d)
+		return fail_msg("hist_add", "no record");
+	buckets[n++] = '{';
+	for (int i = 0; i < BO_HIST_WAIT_BUCKETS; i++)
+		n += (size_t)snprintf(buckets + n, sizeof(buckets) - n, "%s%lu", i ? "," : "",
+				      (unsigned long)d->wait_hist[i]);
+	snprintf(buckets + n, sizeof(buckets) - n, "}");
+	p_init(&p);
+	p_str(&p, d->sku, BO_ID_MAX);
+	p_i64(&p, d->day);
+	p_i64(&p, d->ordered);
+	p_i64(&p, d->backordered);
+	p_i64(&p, d->cancelled);
+	p_i64(&p, d->filled_lines);
+	p_i64(&p, d->wait_sum);
+	p_i64(&p, d->wait_max);
+	p_str(&p, buckets, sizeof(buckets) - 1);
+	return q_write(ud, ST_HIST_ADD, &p);
+}
+
+/* "n,n,...": the buckets as array_to_string() wrote them. */
+static void col_buckets(const PGresult *r, int col, uint32_t *out, int *ok)
+{
+	char buf[BO_HIST_WAIT_BUCKETS * 21 + 1], *q;
+	int i;
+	col_str(r, col, buf, sizeof(buf), ok);
+	q = buf;
+	for (i = 0; i < BO_HIST_WAIT_BUCKETS && *ok; i++) {
+		char *end;
+		unsigned long long v = strtoull(q, &end, 10);
+		if (end == q || (*end != ',' && *end != '\0')) {
+			*ok = 0;
+			break;
+		}
+		out[i] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+		q = *end ? end + 1 : end;
+	}
+	if (*ok && (i != BO_HIST_WAIT_BUCKETS || *q))
+		*ok = 0;
+}
+
+static int cb_hist_next(void *ud, const char *sku, int64_t after, bo_hist_rec *out)
+{
+	params p;
+	PGresult *r;
+	int ok = 1, rc;
+	if (!out)
+		return fail_msg("hist_next", "no output record");
+	p_init(&p);
+	p_str(&p, sku, BO_ID_MAX);
+	p_i64(&p, after);
+	rc = q_row(ud, ST_HIST_NEXT, &p, 9, &r);
+	if (rc != BO_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	col_str(r, 0, out->sku, sizeof(out->sku), &ok);
+	out->day = col_i64(r, 1, &ok);
+	out->ordered = col_i64(r, 2, &ok);
+	out->backordered = col_i64(r, 3, &ok);
+	out->cancelled = col_i64(r, 4, &ok);
+	out->filled_lines = col_i64(r, 5, &ok);
+	out->wait_sum = col_i64(r, 6, &ok);
+	out->wait_max = col_i64(r, 7, &ok);
+	col_buckets(r, 8, out->wait_hist, &ok);
+	return row_end(r, ST_HIST_NEXT, ok);
+}
+
 static const bo_storage postgres_vtable = {
 	.version = BO_STORAGE_VERSION,
 	.size = sizeof(bo_storage),
@@ -2511,6 +2618,8 @@ static const bo_storage postgres_vtable = {
 	.rollback_to = cb_rollback_to,
 	.close = cb_close,
 	.seq_take = cb_seq_take,
+	.hist_add = cb_hist_add,
+	.hist_next = cb_hist_next,
 };
 
 uint64_t bo_postgres_round_trips(const void *user_data)

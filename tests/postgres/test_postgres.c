@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 /* The schema version this adapter writes. */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 /* tests/postgres/fixtures (meson passes the source directory's). */
 #ifndef BO_PG_FIXTURES
@@ -1218,6 +1218,8 @@ static void test_migration_from_v030_dump(void **state)
 	assert_int_equal(pg_int(ci, "SELECT count(*) FROM schema_version"), 1);
 	assert_int_equal(pg_int(ci, "SELECT count(*) FROM lines WHERE eta_basis = 0 AND eta_base = 0"
 				" AND eta_release = -9223372036854775807 - 1"), V030_LINES);
+	/* schema 4: a history table, empty (history starts with the migration) */
+	assert_int_equal(pg_int(ci, "SELECT count(*) FROM history"), 0);
 	for (i = 0; i < n; i++) {
 		memset(&got, 0x5a, sizeof(got));
 		assert_int_equal(s.vt->line_get(s.ud, want[i].order_id, want[i].index, &got), BO_OK);
@@ -1275,8 +1277,16 @@ static void test_migration_from_v030_dump(void **state)
 	assert_int_equal(bo_order_place(inv, "C1", NULL, place, 2), BO_OK);
 	expect_item(inv, "bolt", 5, 5, 4, 0);
 	expect_item(inv, "nut", 0, 0, 7, 0);
+	/* C1 is the first history: a row each for bolt and nut, of today */
+	assert_int_equal(pg_int(ci, "SELECT count(*) FROM history WHERE day = 1770163200 / 86400"
+				" AND ordered = 1 AND backordered = 1"
+				" AND wait_hist = array_fill(0::bigint, ARRAY[24])"), 2);
 	assert_int_equal(bo_item_receive(inv, "gear", 4, "po-1"), BO_OK);
 	expect_item(inv, "gear", 6, 6, 7, 11);
+	/* the receive filled waiting lines of gear: their waits are counted */
+	assert_true(pg_int(ci, "SELECT filled_lines FROM history WHERE sku = 'gear'::bytea") >= 1);
+	assert_true(pg_int(ci, "SELECT count(*) FROM history WHERE sku = 'gear'::bytea"
+			   " AND (SELECT sum(x) FROM unnest(wait_hist) x) = filled_lines") == 1);
 	check_ok(inv);
 	assert_true(log.n > 0);
 	assert_true(log.seq[0] > 41); /* after 0.3.0's last event */
