@@ -199,21 +199,20 @@ static void need_table(const bo_report *r, bo_out *o)
 	bo__out_puts(o, "</section>\n");
 }
 
-/* A round upper bound for an axis: 1, 2 or 5 times a power of ten, at least 4. */
+/* A round upper bound for an axis of four steps: 4 x (1, 2 or 5 times a
+ * power of ten), at least 4, so that every gridline has a whole label. */
 static int64_t nice_max(int64_t v)
 {
 	int64_t p = 1;
-	if (v < 4)
-		return 4;
-	while (p <= INT64_MAX / 10 && p * 10 <= v)
+	for (;;) {
+		static const int64_t m[3] = { 1, 2, 5 };
+		for (int i = 0; i < 3; i++)
+			if (4 * m[i] * p >= v)
+				return 4 * m[i] * p;
+		if (p > INT64_MAX / 100)
+			return INT64_MAX;
 		p *= 10;
-	if (v <= p)
-		return p;
-	if (v <= 2 * p)
-		return 2 * p;
-	if (v <= 5 * p)
-		return 5 * p;
-	return p <= INT64_MAX / 10 ? 10 * p : INT64_MAX;
+	}
 }
 
 static void svg_open(bo_out *o, int w, int h, const char *id, const char *label)

@@ -13,6 +13,7 @@ packages=(
 	doxygen valgrind python3 clang
 	libpq-dev postgresql
 	groff-base cmake bash-completion python3-venv
+	chromium fonts-dejavu-core
 )
 
 if [ "$(id -u)" -eq 0 ]; then

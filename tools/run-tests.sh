@@ -43,6 +43,10 @@ if [ "${BO_SKIP_DEPS:-0}" != 1 ]; then
 	bash tools/install-deps.sh || { echo "run-tests: installing dependencies failed" >&2; echo "0 passed, 1 failed"; exit 1; }
 fi
 
+# The browser test of the report page runs, never skips: install-deps
+# installs chromium (tests/browser/check_page.py).
+export BO_REQUIRE_BROWSER=${BO_REQUIRE_BROWSER:-1}
+
 jobs=${BO_JOBS:-$(nproc)}
 extra_pass=0
 extra_fail=0
