@@ -310,6 +310,15 @@ static int w_hist_next(void *u, const char *sku, int64_t after, bo_hist_rec *out
 	return fs->inner->hist_next(fs->inner_data, sku, after, out);
 }
 
+static int w_queue_fill(void *u, const char *sku, int64_t avail, size_t max, bo_fill_rec *out, size_t *n)
+{
+	failing_storage *fs = u;
+
+	if (hit(fs))
+		return BO_ESTORAGE;
+	return fs->inner->queue_fill(fs->inner_data, sku, avail, max, out, n);
+}
+
 static void w_close(void *u)
 {
 	failing_storage *fs = u;
@@ -366,6 +375,9 @@ int failing_storage_new(failing_storage **out, const bo_storage *inner, void *in
 		fs->vt.hist_add = w_hist_add;
 		fs->vt.hist_next = w_hist_next;
 	}
+	if (inner->version >= 2 && inner->size >= offsetof(bo_storage, queue_fill) + sizeof(inner->queue_fill) &&
+	    inner->queue_fill != NULL)
+		fs->vt.queue_fill = w_queue_fill;
 	fs->vt.meta_get = w_meta_get;
 	fs->vt.meta_put = w_meta_put;
 	fs->vt.savepoint = inner->savepoint != NULL ? w_savepoint : NULL;

@@ -47,6 +47,13 @@
  * instead of replaying old orders. An adapter without these callbacks
  * keeps no history (see `hist_add` for what a report then lacks).
  *
+ * Bulk fills: version 2 also appended `queue_fill` (optional), which gives
+ * free stock to many waiting lines of an item in one call: the record-level
+ * steps of a fill (read the head of the queue, the line, write the line,
+ * move it between the queues, check its order's ready flag), done by the
+ * store for a batch of lines at once. An adapter without it is filled
+ * through the other callbacks, line by line, with the same result.
+ *
  * Versioning: `version` and `size` are the first fields. This is version
  * #BO_STORAGE_VERSION; fields are only ever appended. The adapter sets
  * `size` to `sizeof(bo_storage)` as it was compiled, and the library copies
@@ -249,6 +256,16 @@ typedef struct bo_hist_rec {
 } bo_hist_rec;
 
 /**
+ * @brief A line that ::bo_storage.queue_fill gave units to.
+ */
+typedef struct bo_fill_rec {
+	bo_line_rec line;               /**< The line as the store wrote it, after the fill. */
+	int64_t take;                   /**< Units it was given (>= 1). */
+	int32_t ready;                  /**< 1 when the fill set its order's `ready` flag (it was 0), else 0. */
+	int32_t reserved;               /**< Zero. */
+} bo_fill_rec;
+
+/**
  * @brief The storage vtable. See the file description for the contract.
  *
  * Every callback receives the `user_data` given to bo_inventory_open().
@@ -378,6 +395,35 @@ typedef struct bo_storage {
 	 * #BO_ENOTFOUND at the end. Used by reports, outside transactions.
 	 */
 	int (*hist_next)(void *user_data, const char *sku, int64_t after, bo_hist_rec *out);
+
+	/* Version 2, bulk fills: */
+	/**
+	 * Optional: give up to `avail` (>= 1) units to the waiting lines of
+	 * `sku` from the head of its waiting queue, in queue order, each line
+	 * as many units as it waits for (the last one perhaps fewer), at most
+	 * `max` (>= 1) lines, and report them in `out[0 .. *n)`, in that
+	 * order. For each line the store does, as one step, what the core
+	 * otherwise does through the other callbacks:
+	 *
+	 * - `allocated` += take, `backordered` -= take;
+	 * - a line that held no allocated units joins the #BO_QUEUE_ALLOCATED
+	 *   queue under its key;
+	 * - a line left waiting for nothing leaves the #BO_QUEUE_WAITING queue
+	 *   and drops its ETA promise (`eta` #BO_NO_TIME, `eta_basis`
+	 *   #BO_BASIS_NONE, `eta_base` 0, `eta_release` #BO_NO_TIME), and its
+	 *   order's `ready` flag becomes 1 if every line of the order then
+	 *   waits for nothing and some line holds allocated units (else 0);
+	 *   `ready` in the report is 1 when the flag rose from 0.
+	 *
+	 * Item records are the core's: the store does not change them. Runs
+	 * inside a transaction, with the item read for update; a failure
+	 * leaves the transaction to be rolled back. *n = 0 means nothing
+	 * waits. If NULL, the core fills line by line through queue_next,
+	 * line_get, line_put, queue_insert, queue_remove, order_get and
+	 * order_put, with the same result. The fair policy, which shares
+	 * stock out over the whole queue, always fills line by line.
+	 */
+	int (*queue_fill)(void *user_data, const char *sku, int64_t avail, size_t max, bo_fill_rec *out, size_t *n);
 } bo_storage;
 
 /**

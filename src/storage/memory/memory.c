@@ -928,18 +928,14 @@ static int lines_grow(mem *m, onode *n)
 	return BO_OK;
 }
 
-static int mem_line_put(void *ud, const bo_line_rec *rec)
+/* Write `rec` as line rec->index of order `n` (an existing line, or the
+ * next one). */
+static int line_write(mem *m, onode *n, const bo_line_rec *rec)
 {
-	mem *m = ud;
-	onode *n = ofind(m, rec->order_id);
 	const istr *sku = NULL;
 	unsigned char packed[LSZ], *l;
 	bo_line_rec *ext = NULL;
 	int rc;
-	if (!n || rec->index > n->nl) {
-		bo_storage_error("memory store: line %u of unknown order '%s' or out of sequence", rec->index, rec->order_id);
-		return BO_ESTORAGE;
-	}
 	/* the SKU's number: the line's own when it keeps its SKU */
 	if (rec->index < n->nl) {
 		l = lines_of(n) + (size_t)rec->index * LSZ;
@@ -985,48 +981,57 @@ static int mem_line_put(void *ud, const bo_line_rec *rec)
 	return BO_OK;
 }
 
+static int mem_line_put(void *ud, const bo_line_rec *rec)
+{
+	mem *m = ud;
+	onode *n = ofind(m, rec->order_id);
+	if (!n || rec->index > n->nl) {
+		bo_storage_error("memory store: line %u of unknown order '%s' or out of sequence", rec->index, rec->order_id);
+		return BO_ESTORAGE;
+	}
+	return line_write(m, n, rec);
+}
+
 /* ---------------------------------------------------------------- */
 /* Queues */
 
-static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
+/* Insert the slot of line `index` of order `o` (NULL: an order that is
+ * not stored, named `order_id`) into queue `queue` of `it`, logged. */
+static int qins(mem *m, inode *it, int queue, const bo_queue_key *key, const onode *o, const char *order_id,
+		uint32_t index)
 {
-	mem *m = ud;
-	inode *it = ifind(m, entry->sku);
-	onode *o;
 	void *ref;
-	unsigned char undo[sizeof(inode *) + sizeof(bo_queue_key)];
+	unsigned char *u;
 	int rc;
-	if (!it || queue < 0 || queue > 1) {
-		bo_storage_error("memory store: queue insert for unknown item '%s'", entry->sku);
-		return BO_ESTORAGE;
-	}
 	/* Orders are never deleted except by undoing their creation, which
 	 * undoes every later change first: a slot may point at its node. */
-	o = ofind(m, entry->order_id);
-	if (o && entry->index < REF_DIRECT_MAX) {
-		ref = (char *)o + entry->index + 1;
+	if (o && index < REF_DIRECT_MAX) {
+		ref = (char *)o + index + 1;
 	} else {
-		size_t n = o ? 0 : strnlen(entry->order_id, BO_ID_MAX) + 1;
+		size_t n = o ? 0 : strnlen(order_id, BO_ID_MAX) + 1;
 		qref *b = block_new(m, sizeof(qref) + n);
 		if (!b)
 			return OOM();
 		b->order = o;
-		b->index = entry->index;
+		b->index = index;
 		if (!o) {
-			memcpy(b->id, entry->order_id, n - 1);
+			memcpy(b->id, order_id, n - 1);
 			b->id[n - 1] = '\0';
 		}
 		ref = b;
 	}
-	rc = bo__qvec_insert(&it->q[queue], &entry->key, ref);
+	rc = bo__qvec_insert(&it->q[queue], key, ref);
 	if (rc == 0) {
-		memcpy(undo, &it, sizeof(it));
-		memcpy(undo + sizeof(it), &entry->key, sizeof(entry->key));
-		if (log_add(m, U_QINS, queue, undo, sizeof(undo)) == BO_OK)
+		if (!m->in_txn)
 			return BO_OK;
+		if ((u = log_push(m, U_QINS, queue, sizeof(it) + sizeof(*key)))) {
+			memcpy(u, &it, sizeof(it));
+			memcpy(u + sizeof(it), key, sizeof(*key));
+			return BO_OK;
+		}
 		{
 			bo__qpos p;
-			if (bo__qvec_find(&it->q[queue], &entry->key, &p))
+			if (bo__qvec_find(&it->q[queue], key, &p))
 				bo__qvec_remove(&it->q[queue], p);
 		}
 	}
@@ -1039,27 +1044,45 @@ static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
 	return OOM();
 }
 
+static int mem_queue_insert(void *ud, int queue, const bo_queue_entry *entry)
+{
+	mem *m = ud;
+	inode *it = ifind(m, entry->sku);
+	if (!it || queue < 0 || queue > 1) {
+		bo_storage_error("memory store: queue insert for unknown item '%s'", entry->sku);
+		return BO_ESTORAGE;
+	}
+	return qins(m, it, queue, &entry->key, ofind(m, entry->order_id), entry->order_id, entry->index);
+}
+
+/* Remove the slot at `p` of queue `queue` of `it`, logged. */
+static int qdel(mem *m, inode *it, int queue, bo__qpos p)
+{
+	bo__qslot *s = bo__qvec_at(&it->q[queue], p);
+	if (m->in_txn) {
+		unsigned char *u = log_push(m, U_QDEL, queue, sizeof(it) + sizeof(*s));
+		if (!u)
+			return BO_ESTORAGE;
+		memcpy(u, &it, sizeof(it));
+		memcpy(u + sizeof(it), s, sizeof(*s));
+	}
+	if (!ref_direct(s->ref) && block_gone(m, s->ref) < 0) {
+		log_pop(m);
+		return BO_ESTORAGE;
+	}
+	bo__qvec_remove(&it->q[queue], p);
+	return BO_OK;
+}
+
 static int mem_queue_remove(void *ud, int queue, const char *sku, const bo_queue_key *key)
 {
 	mem *m = ud;
 	inode *it = NULL;
 	bo__qvec *qv = qv_of(m, queue, sku, &it);
 	bo__qpos p;
-	unsigned char undo[sizeof(inode *) + sizeof(bo__qslot)];
-	bo__qslot *s;
 	if (!qv || !bo__qvec_find(qv, key, &p))
 		return BO_ENOTFOUND;
-	s = bo__qvec_at(qv, p);
-	memcpy(undo, &it, sizeof(it));
-	memcpy(undo + sizeof(it), s, sizeof(*s));
-	if (log_add(m, U_QDEL, queue, undo, sizeof(undo)) < 0)
-		return BO_ESTORAGE;
-	if (!ref_direct(s->ref) && block_gone(m, s->ref) < 0) {
-		log_pop(m);
-		return BO_ESTORAGE;
-	}
-	bo__qvec_remove(qv, p);
-	return BO_OK;
+	return qdel(m, it, queue, p);
 }
 
 static int mem_queue_next(void *ud, int queue, const char *sku, const bo_queue_key *after, bo_queue_entry *out)
@@ -1083,6 +1106,102 @@ static int mem_queue_prev(void *ud, int queue, const char *sku, const bo_queue_k
 		return BO_ENOTFOUND;
 	slot_entry(it, bo__qvec_at(qv, p), out);
 	remember_order(ud, bo__qvec_at(qv, p));
+	return BO_OK;
+}
+
+/* The units line i of `n` waits for and holds. */
+static void line_counts(const onode *n, uint32_t i, int64_t *waiting, int64_t *held)
+{
+	const unsigned char *l = lines_of(n) + (size_t)i * LSZ;
+	if (line_wide(l)) {
+		*waiting = line_ext(l)->backordered;
+		*held = line_ext(l)->allocated;
+	} else {
+		int32_t w, a;
+		memcpy(&w, l + 20, sizeof(w)); /* line.c: backordered at 20, allocated at 16 */
+		memcpy(&a, l + 16, sizeof(a));
+		*waiting = w;
+		*held = a;
+	}
+}
+
+/* Bulk fill (storage version 2): the head of the waiting queue, a batch of
+ * lines at a time, each as the core's give() would have it. */
+static int mem_queue_fill(void *ud, const char *sku, int64_t avail, size_t max, bo_fill_rec *out, size_t *nout)
+{
+	mem *m = ud;
+	inode *it = ifind(m, sku);
+	int rc;
+	*nout = 0;
+	if (!it)
+		return BO_OK; /* no item, nothing waits */
+	while (*nout < max && avail > 0) {
+		bo_fill_rec *f = &out[*nout];
+		bo_line_rec *l = &f->line;
+		bo__qpos p;
+		const onode *co;
+		onode *o;
+		const char *oid;
+		uint32_t index;
+		int64_t take;
+		bool was_alloc;
+		if (!bo__qvec_next(&it->q[BO_QUEUE_WAITING], NULL, &p))
+			break;
+		ref_decode(bo__qvec_at(&it->q[BO_QUEUE_WAITING], p)->ref, &co, &oid, &index);
+		o = (onode *)co;
+		if (!o || index >= o->nl) {
+			bo_storage_error("memory store: the waiting queue of '%s' names a missing line", sku);
+			return BO_ESTORAGE;
+		}
+		line_out(m, o, index, l);
+		take = l->backordered < avail ? l->backordered : avail;
+		if (take < 1) {
+			bo_storage_error("memory store: line %u of '%s' waits in the queue of '%s' for nothing", index, o->id, sku);
+			return BO_ESTORAGE;
+		}
+		was_alloc = l->allocated > 0;
+		l->allocated += take;
+		l->backordered -= take;
+		if (!was_alloc && (rc = qins(m, it, BO_QUEUE_ALLOCATED, &l->key, o, NULL, index)) < 0)
+			return rc;
+		if (l->backordered == 0) {
+			/* the queue's head is still p: qins() changed the other queue */
+			if ((rc = qdel(m, it, BO_QUEUE_WAITING, p)) < 0)
+				return rc;
+			l->eta = BO_NO_TIME;
+			l->eta_basis = BO_BASIS_NONE;
+			l->eta_base = 0;
+			l->eta_release = BO_NO_TIME;
+		}
+		if ((rc = line_write(m, o, l)) < 0)
+			return rc;
+		f->ready = 0;
+		f->reserved = 0;
+		if (l->backordered == 0) {
+			/* the order's ready flag, as the core's bo__order_ready() has it */
+			bool ready = true, any = false;
+			for (uint32_t i = 0; i < o->nlines && ready; i++) {
+				int64_t w, a;
+				if (i >= o->nl) {
+					bo_storage_error("memory store: line %u of order '%s' is missing", i, o->id);
+					return BO_ESTORAGE;
+				}
+				line_counts(o, i, &w, &a);
+				ready = w == 0;
+				any = any || a > 0;
+			}
+			ready = ready && any;
+			if (ready != (o->ready != 0)) {
+				if ((rc = order_touch(m, o)) < 0)
+					return rc;
+				f->ready = ready;
+				o->ready = ready;
+			}
+		}
+		f->take = take;
+		avail -= take;
+		++*nout;
+	}
 	return BO_OK;
 }
 
@@ -1450,6 +1569,7 @@ static const bo_storage memory_vtable = {
 	.close = mem_close,
 	.hist_add = mem_hist_add,
 	.hist_next = mem_hist_next,
+	.queue_fill = mem_queue_fill,
 };
 
 int bo_memory_storage(const bo_storage **vtable, void **user_data)
