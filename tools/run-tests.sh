@@ -22,7 +22,10 @@
 #      and the static library, and runs; the installed copy has the man
 #      pages, the bash completion and a `backorder` that runs; and
 #      `pip install ./bindings/python` into a fresh venv, offline, gives a
-#      `python3 -m backorder --version` that finds the installed library.
+#      `python3 -m backorder --version` that finds the installed library;
+#      and the instruction-count guard: a fixed workload under callgrind
+#      may not grow by more than 10% over tests/guard/instructions
+#      (tests/guard/README; build-valgrind only).
 #
 # Each build that fails to compile counts as one failed test (whatever did
 # compile is still tested). Exit status: 0 when nothing failed, else 1.
@@ -327,6 +330,13 @@ if [ -f "$plain/build.ninja" ]; then
 	check install-cmake installed_cmake_works
 	check install-extras installed_extras_work
 	check install-python installed_python_works
+	# Instructions of a fixed workload (tests/guard/README): the reference
+	# is taken on build-valgrind, so the guard runs only there.
+	if [ "$plain" = build-valgrind ]; then
+		check callgrind-guard bash tests/guard/callgrind_guard.sh "$plain"
+	else
+		echo "run-tests: callgrind-guard skipped (it needs build-valgrind; BO_NO_VALGRIND is set)" >&2
+	fi
 else
 	extra_fail=$((extra_fail + 5))
 fi
