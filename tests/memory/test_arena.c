@@ -1,8 +1,7 @@
-/* The memory store's arenas, slabs and big tables
- * (src/storage/memory/arena.c), driven directly with random operations
- * against a list of what was handed out: every piece keeps the bytes it
- * was filled with (no two overlap), is aligned, and what is given back is
- * handed out again. */
+/* The memory store's arenas and big tables (src/storage/memory/arena.c),
+ * driven directly with random operations against a list of what was handed
+ * out: every piece keeps the bytes it was filled with (no two overlap), is
+ * aligned, and what is given back is handed out again. */
 #include "arena.h"
 #include "rooms.h"
 
@@ -17,7 +16,6 @@ typedef struct piece {
 	unsigned char *p;
 	size_t n;
 	unsigned char fill;
-	unsigned cls; /* slab: its class's capacity in elements */
 } piece;
 
 typedef struct model {
@@ -57,7 +55,7 @@ static void test_arena(void **state)
 		if (r < 85 || m.n == 0) {
 			/* mostly small pieces (order nodes), sometimes large ones */
 			size_t n = r < 84 ? 1 + (size_t)room_below(300) : 1 + (size_t)room_below(300 << 10);
-			piece pc = { bo__arena_alloc(&a, n), n, (unsigned char)(1 + room_below(255)), 0 };
+			piece pc = { bo__arena_alloc(&a, n), n, (unsigned char)(1 + room_below(255)) };
 			assert_non_null(pc.p);
 			assert_int_equal((uintptr_t)pc.p % BO__ARENA_ALIGN, 0);
 			memset(pc.p, pc.fill, n);
@@ -90,50 +88,6 @@ static void test_arena(void **state)
 	/* empty again, and usable */
 	assert_non_null(bo__arena_alloc(&a, 10));
 	bo__arena_free(&a);
-	free(m.a);
-}
-
-static void test_slab(void **state)
-{
-	bo__slab sl;
-	model m = { NULL, 0, 0 };
-	size_t live[BO__SLAB_CLASSES] = { 0 }, peak[BO__SLAB_CLASSES] = { 0 };
-	(void)state;
-	memset(&sl, 0, sizeof(sl));
-	for (long op = 0; op < room_ops(30000); op++) {
-		if (room_below(100) < 55 || m.n == 0) {
-			unsigned c = (unsigned)room_below(BO__SLAB_CLASSES), cap = 8u << c;
-			size_t elem = 48;
-			piece pc = { bo__slab_alloc(&sl, cap, elem), cap * elem, (unsigned char)(1 + room_below(255)), cap };
-			assert_non_null(pc.p);
-			memset(pc.p, pc.fill, pc.n);
-			push(&m, pc);
-			if (++live[c] > peak[c])
-				peak[c] = live[c];
-		} else {
-			size_t i = (size_t)room_below(m.n);
-			piece pc = m.a[i];
-			unsigned c = 0;
-			check_piece(&pc);
-			bo__slab_free(&sl, pc.p, pc.cls, 48);
-			while ((8u << c) < pc.cls)
-				c++;
-			live[c]--;
-			m.a[i] = m.a[--m.n];
-		}
-	}
-	for (size_t i = 0; i < m.n; i++)
-		check_piece(&m.a[i]);
-	{
-		/* freed pieces are reused: the slab holds about the peak, not
-		 * everything ever handed out */
-		size_t need = 0;
-		for (unsigned c = 0; c < BO__SLAB_CLASSES; c++)
-			need += peak[c] * (8u << c) * 48;
-		assert_true(bo__arena_size(&sl.a) <= need * 2 + ((size_t)4 << 20));
-	}
-	bo__slab_free(&sl, NULL, 8, 48); /* NULL is fine */
-	bo__slab_destroy(&sl);
 	free(m.a);
 }
 
@@ -172,7 +126,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena),
-		cmocka_unit_test(test_slab),
 		cmocka_unit_test(test_big),
 		cmocka_unit_test(test_grow),
 	};

@@ -1,18 +1,21 @@
-/* Arenas, slabs and big tables for the memory store (arena.h).
+/* Arenas and big tables for the memory store (arena.h).
  *
  * Order nodes are allocated from an arena and live until the store closes
  * (or until the creation that made them is undone, which undoes every later
  * change first, so a bump pointer can step back). The first block is
- * 64 KiB from malloc(), so a small store stays small and cheap (mapping a
- * huge page for a store of one order made opening and closing it cost
- * 230 us on a VM, where every mmap and munmap is dear). The next blocks are
- * 2 MiB, doubling to 32 MiB, mapped on 2 MiB boundaries and marked for
- * transparent huge pages. A large book is then read through one TLB entry
- * per 2 MiB instead of one per 4 KiB. Without huge pages (or where madvise
- * refuses) the blocks are ordinary memory. */
+ * 64 KiB from malloc(), so a small store stays small and cheap (a mapping
+ * for a store of one order made opening and closing it cost 230 us on a
+ * VM, where every mmap and munmap is dear). The next blocks are 2 MiB,
+ * doubling to 32 MiB, mappings of their own, given back to the system when
+ * the store closes; their pages are touched, and so faulted in, only as
+ * the book grows into them.
+ *
+ * They were marked for transparent huge pages until issue 15: on the
+ * 1,000,000-order fifo trace that cost 0.45-0.5 s more system time (the
+ * kernel compacting and zeroing 2 MiB pages) for no user time saved, and
+ * 7 MB more peak memory (docs/PERFORMANCE.md). */
 #include "arena.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,7 +30,7 @@
 #endif
 
 #define ARENA_FIRST ((size_t)64 << 10)
-#define ARENA_HUGE ((size_t)2 << 20)
+#define ARENA_BIG ((size_t)2 << 20) /* from here on, mappings */
 #define ARENA_MAX ((size_t)32 << 20)
 
 bool bo__grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem)
@@ -45,64 +48,55 @@ bool bo__grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem)
 	return true;
 }
 
-/* A block of `size` bytes: malloc'd below ARENA_HUGE, else a mapping (size
- * a multiple of ARENA_HUGE) on huge pages. */
+/* A block of `size` bytes: malloc'd below ARENA_BIG, else a mapping of its
+ * own (size a multiple of the page size). */
 static void *block_new(size_t size, void **base)
 {
-	unsigned char *p, *al;
-	size_t lead;
-	if (size < ARENA_HUGE)
+	void *p;
+	if (size < ARENA_BIG)
 		return *base = malloc(size);
-	p = mmap(NULL, size + ARENA_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return *base = NULL;
-	/* Keep the 2 MiB-aligned part; give back the rest. */
-	al = (unsigned char *)(((uintptr_t)p + ARENA_HUGE - 1) & ~(uintptr_t)(ARENA_HUGE - 1));
-	lead = (size_t)(al - p);
-	if (lead)
-		munmap(p, lead);
-	if (ARENA_HUGE - lead)
-		munmap(al + size, ARENA_HUGE - lead);
-#ifdef MADV_HUGEPAGE
-	(void)madvise(al, size, MADV_HUGEPAGE); /* a hint: refusal is fine */
-#endif
-	return *base = al;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return *base = p == MAP_FAILED ? NULL : p;
 }
 
 static void block_free(bo__ablock *b)
 {
 	UNPOISON(b->base, b->size); /* the next owner of these addresses starts clean */
-	if (b->size >= ARENA_HUGE)
+	if (b->size >= ARENA_BIG)
 		munmap(b->base, b->size);
 	else
 		free(b->base);
 }
 
-/* From BIG_MIN bytes on, a table gets a huge-page mapping of its own
- * (fresh mappings read as zeros); below, calloc(). */
+/* From BIG_MIN bytes on, a table gets a mapping of its own (fresh mappings
+ * read as zeros, and go back to the system when freed); below, calloc(). */
 #define BIG_MIN ((size_t)128 << 10)
-static size_t big_size(size_t n) { return (n + ARENA_HUGE - 1) & ~(ARENA_HUGE - 1); }
+static size_t pages(size_t n) { return (n + 4095) & ~(size_t)4095; }
 
 void *bo__big_calloc(size_t n)
 {
-	void *base, *p;
+	void *p;
 	if (n < BIG_MIN)
 		return calloc(1, n);
-	p = block_new(big_size(n), &base);
+	p = mmap(NULL, pages(n), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
 #ifdef MADV_POPULATE_WRITE
 	/* A table is written all over as soon as it is made (the rehash):
 	 * fault it in with one call instead of a fault per page. */
-	if (p)
-		(void)madvise(p, (n + 4095) & ~(size_t)4095, MADV_POPULATE_WRITE);
+	(void)madvise(p, pages(n), MADV_POPULATE_WRITE);
 #endif
 	return p;
 }
 
 void bo__big_free(void *p, size_t n)
 {
-	bo__ablock b = { p, n < BIG_MIN ? n : big_size(n) };
-	if (p)
-		block_free(&b);
+	if (!p)
+		return;
+	if (n < BIG_MIN)
+		free(p);
+	else
+		munmap(p, pages(n));
 }
 
 void *bo__arena_alloc(bo__arena *a, size_t n)
@@ -119,8 +113,8 @@ void *bo__arena_alloc(bo__arena *a, size_t n)
 		a->b[a->nb].base = base;
 		a->b[a->nb].size = size;
 		a->nb++;
-		/* after the small first block, straight to huge pages */
-		a->next = size < ARENA_HUGE ? ARENA_HUGE : size < ARENA_MAX ? size * 2 : size;
+		/* after the small first block, mappings of 2 MiB and more */
+		a->next = size < ARENA_BIG ? ARENA_BIG : size < ARENA_MAX ? size * 2 : size;
 		a->cur = p;
 		a->left = size;
 		POISON(p, size);
@@ -156,42 +150,4 @@ size_t bo__arena_size(const bo__arena *a)
 	for (size_t i = 0; i < a->nb; i++)
 		n += a->b[i].size;
 	return n;
-}
-
-/* Slab: pieces in sizes 8 << c elements, carved from the arena and kept on
- * a free list per class when given back. */
-static int slab_class(unsigned cap)
-{
-	int c = 0;
-	while ((8u << c) < cap)
-		c++;
-	return c;
-}
-
-void *bo__slab_alloc(bo__slab *sl, unsigned cap, size_t elem)
-{
-	int c = slab_class(cap);
-	void *p = sl->free[c];
-	if (p) {
-		UNPOISON(p, (size_t)cap * elem);
-		memcpy(&sl->free[c], p, sizeof(void *));
-		return p;
-	}
-	return bo__arena_alloc(&sl->a, (size_t)cap * elem);
-}
-
-void bo__slab_free(bo__slab *sl, void *p, unsigned cap, size_t elem)
-{
-	int c = slab_class(cap);
-	if (!p)
-		return;
-	memcpy(p, &sl->free[c], sizeof(void *));
-	sl->free[c] = p;
-	POISON((unsigned char *)p + sizeof(void *), (size_t)cap * elem - sizeof(void *));
-}
-
-void bo__slab_destroy(bo__slab *sl)
-{
-	bo__arena_free(&sl->a);
-	memset(sl, 0, sizeof(*sl));
 }

@@ -1,11 +1,10 @@
-/* Memory for the memory store: arenas, slabs and big tables (arena.c).
+/* Memory for the memory store: arenas and big tables (arena.c).
  *
  * An arena hands out memory that lives until the arena is freed, from
  * blocks that grow from a small first one (a small store stays small) to
- * large ones; the last allocation can be given back. A slab keeps freed
- * pieces of a few size classes on free lists, carved from an arena. A big
- * table is zeroed memory that is freed as a whole. None of them reports
- * errors: they return NULL or false, and the caller says why. */
+ * large ones; the last allocation can be given back. A big table is zeroed
+ * memory that is freed as a whole. Neither reports errors: they return
+ * NULL or false, and the caller says why. */
 #ifndef BO_MEM_ARENA_H
 #define BO_MEM_ARENA_H
 
@@ -37,20 +36,6 @@ void bo__arena_unalloc(bo__arena *a, void *p, size_t n);
 void bo__arena_free(bo__arena *a);
 /* Bytes held in blocks (for tests and statistics). */
 size_t bo__arena_size(const bo__arena *a);
-
-/* A slab: pieces of `8 << c` elements for c in 0..BO__SLAB_CLASSES-1. */
-#define BO__SLAB_CLASSES 6
-typedef struct bo__slab {
-	bo__arena a;
-	void *free[BO__SLAB_CLASSES];
-} bo__slab;
-
-/* Room for `cap` elements of `elem` bytes; `cap` is 8 << c for a class c.
- * NULL when out of memory. */
-void *bo__slab_alloc(bo__slab *sl, unsigned cap, size_t elem);
-/* Give a piece back to its class's free list (p may be NULL). */
-void bo__slab_free(bo__slab *sl, void *p, unsigned cap, size_t elem);
-void bo__slab_destroy(bo__slab *sl);
 
 /* `n` zeroed bytes for a table; NULL when out of memory. */
 void *bo__big_calloc(size_t n);

@@ -5,7 +5,7 @@
  * both ends. The keys sit together, so a search reads a few cache lines
  * instead of one scattered node per tree level; appends in key order (fifo
  * allocation) and pops from the front (fills) move nothing; any other
- * insert or removal moves at most half a chunk. A chunk grows by half
+ * insert or removal moves at most half a chunk. A chunk grows by a quarter
  * (from 8 slots) up to BO__QCHUNK slots and then splits, and a lone chunk
  * shrinks by half when three quarters of it are empty, so a queue of a few
  * lines costs a few slots, and one of a million lines costs no more per
