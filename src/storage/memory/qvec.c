@@ -267,14 +267,19 @@ int bo__qvec_insert(bo__qvec *qv, const bo_queue_key *key, void *ref)
 	return 0;
 }
 
-/* A lone chunk three quarters empty gives half its room back (a queue
- * that a big fill emptied does not keep the room it once needed). */
+/* A lone chunk three quarters empty gives room back, down to what keeps
+ * it at least a quarter used (a queue that a big fill emptied does not
+ * keep the room it once needed). */
 static void shrink(bo__qdir *c)
 {
-	uint32_t n = c->hi - c->lo, cap = c->cap / 2, front;
+	uint32_t n = c->hi - c->lo, cap = c->cap, front;
 	bo__qslot *g;
 	if (c->cap <= 8 || n * 4 >= c->cap)
 		return;
+	/* halve until a quarter is used: a chunk that became the lone one
+	 * holding few slots gives back all it does not need at once */
+	while (cap > 8 && n * 4 < cap)
+		cap /= 2;
 	cap = cap < 8 ? 8 : cap & ~7u;
 	front = (cap - n) / 8;
 	if (!(g = malloc(cap * sizeof(bo__qslot))))
