@@ -113,16 +113,67 @@ bool bo__hist_put(bo__hist *h, const bo_hist_rec *rec)
 	return true;
 }
 
+/* Room for one more journal entry (false: out of memory). */
+static bool journal_room(bo__hist *h)
+{
+	if (h->nj == h->jcap) {
+		size_t cap = h->jcap ? h->jcap * 2 : 16;
+		bo__hundo *j = realloc(h->j, cap * sizeof(*j));
+		if (!j)
+			return false;
+		h->j = j;
+		h->jcap = cap;
+	}
+	return true;
+}
+
+/* The core adds to one record per item per call: find its series once,
+ * add in place, journal the old record (a look-up, a get and a put did the
+ * look-up three times and copied the record four times). */
 bool bo__hist_add(bo__hist *h, const bo_hist_rec *delta)
 {
+	hseries *s = h->last && strcmp(h->last->sku, delta->sku) == 0 ? h->last : bo__kset_find(&h->series, delta->sku);
 	bo_hist_rec r;
-	if (!bo__hist_get(h, delta->sku, delta->day, &r)) {
+	size_t i;
+	bool existed;
+	if (!s) {
+		if (!bo__kset_reserve(&h->series) || !(s = calloc(1, sizeof(*s))))
+			return false;
+		memcpy(s->sku, delta->sku, strnlen(delta->sku, BO_ID_MAX));
+		bo__kset_add(&h->series, s); /* an empty series is harmless if what follows fails */
+	}
+	h->last = s; /* a shop's calls often name the item of the call before */
+	i = lower(s, delta->day);
+	existed = i < s->n && s->v[i].day == delta->day;
+	if (h->in_txn && !journal_room(h))
+		return false;
+	if (!existed && s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4;
+		hday *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return false;
+		s->v = v;
+		s->cap = cap;
+	}
+	if (existed) {
+		out_rec(s, &s->v[i], &r);
+	} else {
 		memset(&r, 0, sizeof(r));
-		memcpy(r.sku, delta->sku, strnlen(delta->sku, BO_ID_MAX));
+		memcpy(r.sku, s->sku, sizeof(r.sku));
 		r.day = delta->day;
 	}
+	if (h->in_txn) {
+		bo__hundo *u = &h->j[h->nj++];
+		u->existed = existed;
+		u->old = r;
+	}
 	bo_hist_rec_add(&r, delta);
-	return bo__hist_put(h, &r);
+	if (!existed) {
+		memmove(s->v + i + 1, s->v + i, (s->n - i) * sizeof(*s->v));
+		s->n++;
+	}
+	in_rec(&s->v[i], &r);
+	return true;
 }
 
 static void undo_to(bo__hist *h, size_t n)
@@ -255,6 +306,7 @@ void bo__hist_free(bo__hist *h)
 		free(s);
 	}
 	bo__kset_free(&h->series);
+	h->last = NULL;
 	free(h->j);
 	free(h->marks);
 	bo__hist_init(h);

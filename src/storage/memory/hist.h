@@ -23,6 +23,7 @@ typedef struct bo__hundo bo__hundo;
 
 typedef struct bo__hist {
 	bo__kset series;
+	struct hseries *last;        /* the series bo__hist_add() wrote last (series are never freed before the end) */
 	bo__hundo *j;         /* the undo journal of the open transaction */
 	size_t nj, jcap;
 	size_t *marks;        /* journal lengths at each open savepoint */

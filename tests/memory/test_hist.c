@@ -1,0 +1,171 @@
+/* The memory store's history records (src/storage/memory/hist.c), driven
+ * directly with random operations (add, put, delete, transactions and
+ * savepoints) against a plain array of records, copied whole at every
+ * savepoint. */
+#include "hist.h"
+#include "rooms.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* The library's bo_hist_rec_add() lives in the core (src/history.c); the
+ * room only calls it. A stand-in with the same arithmetic. */
+static int64_t sat(int64_t a, int64_t b) { return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b; }
+
+void bo_hist_rec_add(bo_hist_rec *into, const bo_hist_rec *d)
+{
+	into->ordered = sat(into->ordered, d->ordered);
+	into->backordered = sat(into->backordered, d->backordered);
+	into->cancelled = sat(into->cancelled, d->cancelled);
+	into->filled_lines = sat(into->filled_lines, d->filled_lines);
+	into->wait_sum = sat(into->wait_sum, d->wait_sum);
+	if (d->wait_max > into->wait_max)
+		into->wait_max = d->wait_max;
+	for (int b = 0; b < BO_HIST_WAIT_BUCKETS; b++)
+		into->wait_hist[b] = d->wait_hist[b] > UINT32_MAX - into->wait_hist[b] ? UINT32_MAX
+										      : into->wait_hist[b] + d->wait_hist[b];
+}
+
+#define MAXREC 4000
+typedef struct model {
+	bo_hist_rec r[MAXREC];
+	size_t n;
+} model;
+
+static model cur, saved[8];
+static size_t nsaved;
+
+static bo_hist_rec *m_find(model *m, const char *sku, int64_t day)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->r[i].day == day && strcmp(m->r[i].sku, sku) == 0)
+			return &m->r[i];
+	return NULL;
+}
+
+static void gen(bo_hist_rec *r, int64_t *clock)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->sku, sizeof(r->sku), "SKU-%d", (int)room_below(12));
+	/* days mostly move on; sometimes an old one */
+	if (room_below(5) == 0)
+		*clock += 1;
+	r->day = room_below(6) ? *clock : *clock - (int64_t)room_below(30);
+	r->ordered = (int64_t)room_below(10);
+	r->backordered = (int64_t)room_below(5);
+	r->cancelled = (int64_t)room_below(3);
+	r->filled_lines = (int64_t)room_below(4);
+	r->wait_sum = room_below(50) ? (int64_t)room_below(100000) : INT64_MAX - 5;
+	r->wait_max = (int64_t)room_below(90000);
+	r->wait_hist[room_below(BO_HIST_WAIT_BUCKETS)] = room_below(40) ? (uint32_t)room_below(3) : UINT32_MAX - 1;
+}
+
+static void same_all(const bo__hist *h, model *m)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		bo_hist_rec got;
+		assert_true(bo__hist_get(h, m->r[i].sku, m->r[i].day, &got));
+		assert_memory_equal(&got, &m->r[i], sizeof(got));
+	}
+	/* walks by day, SKU by SKU */
+	for (int k = 0; k < 12; k++) {
+		char sku[16];
+		bo_hist_rec got;
+		int64_t after = INT64_MIN, last = INT64_MIN;
+		snprintf(sku, sizeof(sku), "SKU-%d", k);
+		while (bo__hist_next(h, sku, after, &got)) {
+			bo_hist_rec *want = m_find(m, sku, got.day);
+			assert_non_null(want);
+			assert_memory_equal(&got, want, sizeof(got));
+			assert_true(got.day > last);
+			last = after = got.day;
+			total++;
+		}
+	}
+	assert_int_equal(total, m->n);
+	assert_int_equal(bo__hist_count(h), m->n);
+}
+
+static void test_random(void **state)
+{
+	bo__hist h;
+	int64_t clock = 20454;
+	bool in_txn = false;
+	(void)state;
+	bo__hist_init(&h);
+	cur.n = 0;
+	nsaved = 0;
+	for (long op = 0; op < room_ops(40000); op++) {
+		uint64_t r = room_below(100);
+		bo_hist_rec d, *have;
+		if (r < 45 && cur.n < MAXREC) { /* add */
+			gen(&d, &clock);
+			assert_true(bo__hist_add(&h, &d));
+			if ((have = m_find(&cur, d.sku, d.day)) != NULL) {
+				bo_hist_rec_add(have, &d);
+			} else {
+				bo_hist_rec z;
+				memset(&z, 0, sizeof(z));
+				memcpy(z.sku, d.sku, sizeof(z.sku));
+				z.day = d.day;
+				bo_hist_rec_add(&z, &d);
+				cur.r[cur.n++] = z;
+			}
+		} else if (r < 55 && cur.n < MAXREC) { /* put */
+			gen(&d, &clock);
+			assert_true(bo__hist_put(&h, &d));
+			if ((have = m_find(&cur, d.sku, d.day)) != NULL)
+				*have = d;
+			else
+				cur.r[cur.n++] = d;
+		} else if (r < 62) { /* get, maybe of nothing */
+			bo_hist_rec got;
+			gen(&d, &clock);
+			have = m_find(&cur, d.sku, d.day);
+			assert_int_equal(bo__hist_get(&h, d.sku, d.day, &got), have != NULL);
+			if (have)
+				assert_memory_equal(&got, have, sizeof(got));
+		} else if (r < 70 && !in_txn) { /* begin */
+			bo__hist_begin(&h);
+			in_txn = true;
+			saved[0] = cur;
+			nsaved = 1;
+		} else if (r < 78 && in_txn && nsaved < 8) { /* savepoint */
+			assert_true(bo__hist_savepoint(&h));
+			saved[nsaved++] = cur;
+		} else if (r < 84 && in_txn && nsaved > 1) { /* release */
+			bo__hist_release(&h);
+			nsaved--;
+		} else if (r < 90 && in_txn && nsaved > 1) { /* rollback to */
+			bo__hist_rollback_to(&h);
+			cur = saved[--nsaved];
+		} else if (r < 95 && in_txn) { /* commit */
+			bo__hist_commit(&h);
+			in_txn = false;
+		} else if (in_txn) { /* rollback */
+			bo__hist_rollback(&h);
+			cur = saved[0];
+			in_txn = false;
+		}
+		if (op % 997 == 0)
+			same_all(&h, &cur);
+	}
+	if (in_txn)
+		bo__hist_commit(&h);
+	same_all(&h, &cur);
+	bo__hist_free(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random),
+	};
+	room_seed("hist", 15);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
