@@ -68,7 +68,7 @@ static int lock_items(bo_txn *t, const char **skus, size_t n)
 {
 	bo_item_slot *it;
 	int rc = BO_OK;
-	if (n < 2)
+	if (n == 0)
 		return BO_OK;
 	qsort(skus, n, sizeof(*skus), cmp_sku_ptr);
 	for (size_t i = 0; i < n && rc != BO_ESTORAGE; i++) {
@@ -85,7 +85,10 @@ static int lock_order_items(bo_txn *t, const char *order_id, uint32_t nlines)
 	bo_line_rec *ls;
 	const char **skus;
 	int rc = BO_OK;
-	if (nlines < 2)
+	/* One line too: its line must not be read before its item is locked
+	 * (another call may change the line holding only the item, e.g. a
+	 * partial fill, and commit before this one locks it). */
+	if (nlines == 0)
 		return BO_OK;
 	ls = malloc(nlines * sizeof(*ls));
 	skus = malloc(nlines * sizeof(*skus));
@@ -104,6 +107,13 @@ out:
 	free(skus);
 	free(ls);
 	return rc;
+}
+
+/* The item of the line an operation names, locked before the line is read. */
+static int lock_sku(bo_txn *t, const char *sku)
+{
+	const char *one[1] = { sku };
+	return lock_items(t, one, 1);
 }
 
 /* ---------------------------------------------------------------- */
@@ -359,6 +369,8 @@ static int op_cancel(bo_txn *t, void *p)
 	if (!a->sku && (rc = lock_order_items(t, a->id, o.nlines)) < 0)
 		return rc;
 	if (a->sku) {
+		if ((rc = lock_sku(t, a->sku)) < 0)
+			return rc;
 		if ((rc = bo__line_find(t, a->id, o.nlines, a->sku, &l)) < 0)
 			return rc;
 		int64_t left = l.allocated + l.backordered;
@@ -421,6 +433,8 @@ static int op_modify(bo_txn *t, void *p)
 	bo_item_slot *it;
 	int rc;
 	if ((rc = load_order(t, a->id, &o)) < 0)
+		return rc;
+	if ((rc = lock_sku(t, a->sku)) < 0)
 		return rc;
 	if ((rc = bo__line_find(t, a->id, o.nlines, a->sku, &l)) < 0)
 		return rc;
@@ -543,6 +557,8 @@ static int op_ship(bo_txn *t, void *p)
 			return bo__fail(BO_ESTATE, "order '%s' has nothing allocated to ship", a->id);
 	}
 	if (a->sku) {
+		if ((rc = lock_sku(t, a->sku)) < 0)
+			return rc;
 		if ((rc = bo__line_find(t, a->id, o.nlines, a->sku, &l)) < 0)
 			return rc;
 		if ((rc = bo__item(t, l.sku, &it)) < 0)
