@@ -1678,6 +1678,7 @@ out:
 typedef struct measured {
 	double b_wall, p_wall, paired;      /* medians; paired: of the per-pair ratios p/b */
 	double b_sys, p_sys, b_user, p_user;
+	double b_cpu, p_cpu, paired_cpu;    /* user + system time: medians, and of the per-pair ratios */
 	double b_rss, p_rss, paired_rss;    /* peak resident memory, KiB */
 	uint64_t b_errors, p_errors, b_events;
 } measured;
@@ -1698,7 +1699,7 @@ static long count_lines(const char *path)
 
 static int measure(const char *exe, const char *trace, int runs, int inprocess, measured *m)
 {
-	double tb[99], tp[99], pr[99], bs[99], ps[99], bu[99], pu[99], br[99], pm[99], rr[99];
+	double tb[99], tp[99], pr[99], bs[99], ps[99], bu[99], pu[99], br[99], pm[99], rr[99], bc[99], pc[99], cr[99];
 	char out_buf[] = "/tmp/bench_replay_out_XXXXXX";
 	int i, fd = mkstemp(out_buf), rc = -1;
 
@@ -1729,6 +1730,9 @@ static int measure(const char *exe, const char *trace, int runs, int inprocess, 
 		br[i] = (double)cb.maxrss_kb;
 		pm[i] = (double)cp.maxrss_kb;
 		rr[i] = cb.maxrss_kb ? (double)cp.maxrss_kb / (double)cb.maxrss_kb : 0;
+		bc[i] = cb.user + cb.sys;
+		pc[i] = cp.user + cp.sys;
+		cr[i] = bc[i] > 0 ? pc[i] / bc[i] : 0;
 	}
 	m->b_wall = median(tb, runs);
 	m->p_wall = median(tp, runs);
@@ -1740,6 +1744,9 @@ static int measure(const char *exe, const char *trace, int runs, int inprocess, 
 	m->b_rss = median(br, runs);
 	m->p_rss = median(pm, runs);
 	m->paired_rss = median(rr, runs);
+	m->b_cpu = median(bc, runs);
+	m->p_cpu = median(pc, runs);
+	m->paired_cpu = median(cr, runs);
 	m->p_errors = count_errors(out_buf);
 	rc = 0;
 out:
@@ -1758,6 +1765,10 @@ static void report(const measured *m, long nlines, int runs, int inprocess)
 	       m->p_wall, (double)nlines / m->p_wall, m->p_user, m->p_sys, m->p_rss / 1024);
 	printf("ratio backorder/%s: %.2fx (goal <= %s); median of the %d paired ratios: %.2fx\n",
 	       bare_mode ? "bare" : "baseline", m->p_wall / m->b_wall, bare_mode ? "2.00x" : "1.50x", runs, m->paired);
+	if (!inprocess)
+		printf("cpu (user + system) backorder/%s: %.2fx (medians %.3f s and %.3f s); median of the paired ratios: %.2fx\n",
+		       bare_mode ? "bare" : "baseline", m->b_cpu > 0 ? m->p_cpu / m->b_cpu : 0, m->p_cpu, m->b_cpu,
+		       m->paired_cpu);
 	if (!inprocess)
 		printf("peak memory backorder/%s: %.2fx (median of paired ratios%s)\n", bare_mode ? "bare" : "baseline",
 		       m->paired_rss, bare_mode ? "; goal <= 1.50x" : "");
@@ -1897,9 +1908,14 @@ int main(int argc, char **argv)
 			double gb = (m.b_wall / (double)nlines) / (ms.b_wall / (double)nsmall);
 			double gp = (m.p_wall / (double)nlines) / (ms.p_wall / (double)nsmall);
 
-			printf("per-line cost growth %ld -> %ld orders: %s %.2fx, backorder %.2fx; backorder's growth / %s's: %.2fx%s\n",
+			double gbc = (m.b_cpu / (double)nlines) / (ms.b_cpu / (double)nsmall);
+			double gpc = (m.p_cpu / (double)nlines) / (ms.p_cpu / (double)nsmall);
+
+			printf("per-line cost growth %ld -> %ld orders, wall time: %s %.2fx, backorder %.2fx; backorder's growth / %s's: %.2fx%s\n",
 			       growth, norders, bare_mode ? "bare" : "baseline", gb, gp, bare_mode ? "bare" : "baseline", gp / gb,
 			       bare_mode ? " (goal <= 1.15x)" : "");
+			printf("per-line cost growth %ld -> %ld orders, cpu time:  %s %.2fx, backorder %.2fx; backorder's growth / %s's: %.2fx\n",
+			       growth, norders, bare_mode ? "bare" : "baseline", gbc, gpc, bare_mode ? "bare" : "baseline", gpc / gbc);
 		}
 		unlink(small_buf);
 	} else {

@@ -10,8 +10,8 @@
  * operations are grouped in batches of 100 or 1000 (library:
  * bo_inventory_batch_begin/end; baseline: BEGIN IMMEDIATE ... COMMIT with a
  * SAVEPOINT per operation, since each must stay all-or-nothing), in
- * synchronous FULL and NORMAL. Each figure is the median of 3 runs on a
- * fresh file. At the end the two stores' item figures are compared.
+ * synchronous FULL and NORMAL. Each figure is the median of -r runs (3 by
+ * default) on a fresh file. At the end the two stores' item figures are compared.
  *
  * Book-keeping of the baseline per operation: read the item, write the
  * order, its line and its queue entry, update the item, append the events
@@ -24,7 +24,12 @@
  * does beyond that (ETA upkeep, insight counters, idempotency checks, clock)
  * is the price of its features.
  *
- * Usage: bench_sqlite [-n OPS] [-d DIR] [-s SKUS] [-p SIDE:SYNC:BATCH]
+ * Usage: bench_sqlite [-n OPS] [-d DIR] [-s SKUS] [-r RUNS] [-B] [-p SIDE:SYNC:BATCH]
+ *
+ * -r RUNS: runs of each configuration (default 3, at most 15); the table
+ * gives both medians, their ratio, and the median of the per-run ratios
+ * ("paired": a library run and a baseline run back to back see the same
+ * machine load). -B: batches of 100 and 1000 only.
  *
  * -p runs one configuration once and prints its time, for profiling, e.g.
  * `valgrind --tool=callgrind bench_sqlite -p lib:normal:1000`.
@@ -41,7 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RUNS 3
+#define MAX_RUNS 15
+static int runs = 3;
 #define MAX_SKUS 1000
 
 static int nskus = 20;
@@ -493,8 +499,8 @@ static int cmp_double(const void *a, const void *b)
 
 static double median(double *v)
 {
-	qsort(v, RUNS, sizeof(v[0]), cmp_double);
-	return v[RUNS / 2];
+	qsort(v, (size_t)runs, sizeof(v[0]), cmp_double);
+	return runs % 2 ? v[runs / 2] : (v[runs / 2 - 1] + v[runs / 2]) / 2;
 }
 
 int main(int argc, char **argv)
@@ -504,23 +510,25 @@ int main(int argc, char **argv)
 	long n = 2000;
 	char lib_path[512], base_path[512];
 	static figures flib[MAX_SKUS], fbase[MAX_SKUS];
-	int opt, s, bi, r, k, mismatch = 0;
+	int opt, s, bi, r, k, mismatch = 0, only_batches = 0;
 	const char *one = NULL;
 
-	while ((opt = getopt(argc, argv, "n:d:s:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:s:p:r:B")) != -1) {
 		switch (opt) {
 		case 'n': n = atol(optarg); break;
 		case 'd': dir = optarg; break;
 		case 's': nskus = atoi(optarg); break;
 		case 'p': one = optarg; break;
+		case 'r': runs = atoi(optarg); break;
+		case 'B': only_batches = 1; break;
 		default:
-			fprintf(stderr, "usage: %s [-n OPS] [-d DIR] [-s SKUS] [-p SIDE:SYNC:BATCH]\n",
+			fprintf(stderr, "usage: %s [-n OPS] [-d DIR] [-s SKUS] [-r RUNS] [-B] [-p SIDE:SYNC:BATCH]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (n < 1 || nskus < 1 || nskus > MAX_SKUS) {
-		fprintf(stderr, "bench_sqlite: need OPS >= 1 and 1 <= SKUS <= %d\n", MAX_SKUS);
+	if (n < 1 || nskus < 1 || nskus > MAX_SKUS || runs < 1 || runs > MAX_RUNS) {
+		fprintf(stderr, "bench_sqlite: need OPS >= 1, 1 <= SKUS <= %d and 1 <= RUNS <= %d\n", MAX_SKUS, MAX_RUNS);
 		return 2;
 	}
 	for (k = 0; k < nskus; k++)
@@ -548,17 +556,19 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	printf("libbackorder %s, SQLite %s; %ld operations (3 of 4 single-line orders,"
-	       " 1 of 4 restocks), %d items; median of %d runs\n\n",
-	       bo_version(), sqlite3_libversion(), n, nskus, RUNS);
-	printf("%-6s %-6s %12s %12s %12s %12s %8s\n", "sync", "batch",
-	       "library ms", "library op/s", "baseline ms", "baseline op/s", "ratio");
+	       " 1 of 4 restocks), %d items; median of %d runs, each a library run and a baseline run"
+	       " back to back\n\n",
+	       bo_version(), sqlite3_libversion(), n, nskus, runs);
+	printf("%-6s %-6s %12s %12s %12s %12s %8s %8s\n", "sync", "batch",
+	       "library ms", "library op/s", "baseline ms", "baseline op/s", "ratio", "paired");
 	for (s = 0; s < 2; s++) {
 		int sync_full = s == 0;
-		for (bi = 0; bi < 3; bi++) {
-			double tl[RUNS], tb[RUNS], ml, mb;
-			for (r = 0; r < RUNS; r++) {
+		for (bi = only_batches ? 1 : 0; bi < 3; bi++) {
+			double tl[MAX_RUNS], tb[MAX_RUNS], pr[MAX_RUNS], ml, mb, mp;
+			for (r = 0; r < runs; r++) {
 				tl[r] = run_library(lib_path, sync_full, n, batches[bi], flib);
 				tb[r] = run_baseline(base_path, sync_full, n, batches[bi], fbase);
+				pr[r] = tl[r] / tb[r];
 			}
 			for (k = 0; k < nskus; k++)
 				if (flib[k].on_hand != fbase[k].on_hand ||
@@ -567,9 +577,10 @@ int main(int argc, char **argv)
 					mismatch++;
 			ml = median(tl);
 			mb = median(tb);
-			printf("%-6s %-6ld %12.1f %12.0f %12.1f %12.0f %7.2fx\n",
+			mp = median(pr);
+			printf("%-6s %-6ld %12.1f %12.0f %12.1f %12.0f %7.2fx %7.2fx\n",
 			       sync_full ? "FULL" : "NORMAL", batches[bi],
-			       ml * 1e3, (double)n / ml, mb * 1e3, (double)n / mb, ml / mb);
+			       ml * 1e3, (double)n / ml, mb * 1e3, (double)n / mb, ml / mb, mp);
 			fflush(stdout);
 		}
 	}
