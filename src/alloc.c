@@ -142,7 +142,7 @@ static int fill_fair(bo_txn *t, bo_item_slot *it, int64_t avail)
 			goto out;
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 64;
-			waiter *nw = realloc(ws, nc * sizeof(*nw));
+			waiter *nw = bo_realloc(ws, nc * sizeof(*nw));
 			if (!nw) {
 				rc = bo__fail(BO_ESTORAGE, "out of memory");
 				goto out;
@@ -176,7 +176,7 @@ static int fill_fair(bo_txn *t, bo_item_slot *it, int64_t avail)
 			given += ws[i].share;
 		}
 		left = avail - given;
-		order = malloc(n * sizeof(*order));
+		order = bo_malloc(n * sizeof(*order));
 		if (!order) {
 			rc = bo__fail(BO_ESTORAGE, "out of memory");
 			goto out;
@@ -196,8 +196,8 @@ static int fill_fair(bo_txn *t, bo_item_slot *it, int64_t avail)
 			goto out;
 	}
 out:
-	free(order);
-	free(ws);
+	bo_free(order);
+	bo_free(ws);
 	return rc;
 }
 
@@ -339,9 +339,9 @@ static int rekey_queue(bo_txn *t, bo_item_slot *it, int queue)
 	while ((rc = inv->st.queue_next(inv->sd, queue, it->rec.sku, after, &e)) == BO_OK) {
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 64;
-			bo_queue_entry *ne = realloc(es, nc * sizeof(*ne));
+			bo_queue_entry *ne = bo_realloc(es, nc * sizeof(*ne));
 			if (!ne) {
-				free(es);
+				bo_free(es);
 				return bo__fail(BO_ESTORAGE, "out of memory");
 			}
 			es = ne;
@@ -351,7 +351,7 @@ static int rekey_queue(bo_txn *t, bo_item_slot *it, int queue)
 		after = &es[n - 1].key;
 	}
 	if (rc != BO_ENOTFOUND) {
-		free(es);
+		bo_free(es);
 		return bo__storage_fail(rc, "queue_next");
 	}
 	rc = BO_OK;
@@ -380,7 +380,7 @@ static int rekey_queue(bo_txn *t, bo_item_slot *it, int queue)
 		}
 		rc = bo__queue_add(t, queue, &l);
 	}
-	free(es);
+	bo_free(es);
 	return rc;
 }
 

@@ -34,7 +34,7 @@ static int check_promises(bo_inventory *inv, const bo_item_rec *it, bool adopted
 	while ((rc = inv->st.supply_next(inv->sd, it->sku, ns ? &sp[ns - 1] : NULL, &cur)) == BO_OK) {
 		if (ns == cap) {
 			size_t nc = cap ? cap * 2 : 8;
-			bo_supply_rec *n = realloc(sp, nc * sizeof(*n));
+			bo_supply_rec *n = bo_realloc(sp, nc * sizeof(*n));
 			if (!n) {
 				rc = bo__fail(BO_ESTORAGE, "out of memory");
 				goto out;
@@ -94,7 +94,7 @@ static int check_promises(bo_inventory *inv, const bo_item_rec *it, bool adopted
 	}
 	rc = rc == BO_ENOTFOUND ? BO_OK : bo__storage_fail(rc, "queue_next");
 out:
-	free(sp);
+	bo_free(sp);
 	return rc;
 }
 
@@ -139,7 +139,7 @@ static int check_locked(bo_inventory *inv)
 			}
 			if (n == cap) {
 				size_t nc = cap ? cap * 2 : 64;
-				sums *ns = realloc(s, nc * sizeof(*ns));
+				sums *ns = bo_realloc(s, nc * sizeof(*ns));
 				if (!ns) {
 					rc = bo__fail(BO_ESTORAGE, "out of memory");
 					goto out;
@@ -235,7 +235,7 @@ static int check_locked(bo_inventory *inv)
 	}
 	rc = rc == BO_ENOTFOUND ? BO_OK : bo__storage_fail(rc, "item_next");
 out:
-	free(s);
+	bo_free(s);
 	return rc;
 }
 

@@ -49,7 +49,7 @@ int bo__eta_pending(bo_txn *t, bo_item_slot *it, const bo_line_rec *l)
 {
 	if (t->npend == t->pendcap) {
 		size_t nc = t->pendcap ? t->pendcap * 2 : 16;
-		bo_eta_pend *np = realloc(t->pend, nc * sizeof(*np));
+		bo_eta_pend *np = bo_realloc(t->pend, nc * sizeof(*np));
 		if (!np)
 			return bo__fail(BO_ESTORAGE, "out of memory");
 		t->pend = np;
@@ -91,12 +91,12 @@ static int load_supply(bo_txn *t, const bo_item_rec *item, supply_walk *w)
 	while ((rc = inv->st.supply_next(inv->sd, item->sku, w->n ? &w->s[w->n - 1] : NULL, &r)) == BO_OK) {
 		if (w->n == inv->sw_cap) {
 			size_t nc = inv->sw_cap ? inv->sw_cap * 2 : 8;
-			bo_supply_rec *ns = realloc(inv->sw_s, nc * sizeof(*ns));
+			bo_supply_rec *ns = bo_realloc(inv->sw_s, nc * sizeof(*ns));
 			int64_t *ncum;
 			if (!ns)
 				return bo__fail(BO_ESTORAGE, "out of memory");
 			w->s = inv->sw_s = ns;
-			ncum = realloc(inv->sw_cum, nc * sizeof(*ncum));
+			ncum = bo_realloc(inv->sw_cum, nc * sizeof(*ncum));
 			if (!ncum)
 				return bo__fail(BO_ESTORAGE, "out of memory");
 			w->cum = inv->sw_cum = ncum;

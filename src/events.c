@@ -10,7 +10,7 @@ int bo__emit(bo_txn *t, int kind, const char *order_id, const char *sku, int64_t
 	bo_event_rec *e;
 	if (t->nev == t->evcap) {
 		size_t cap = t->evcap ? t->evcap * 2 : 32;
-		bo_event_rec *n = realloc(t->ev, cap * sizeof(*n));
+		bo_event_rec *n = bo_realloc(t->ev, cap * sizeof(*n));
 		if (!n)
 			return bo__fail(BO_ESTORAGE, "out of memory");
 		t->ev = n;
@@ -56,7 +56,7 @@ int bo__events_flush(bo_txn *t)
 		/* Numbers from the store's sequence, taken last (after every lock
 		 * the call holds), so that calls that touch the same records
 		 * number their events in the order they commit. */
-		uint64_t *seqs = malloc(t->nev * sizeof(*seqs));
+		uint64_t *seqs = bo_malloc(t->nev * sizeof(*seqs));
 		if (!seqs)
 			return bo__fail(BO_ESTORAGE, "out of memory");
 		rc = inv->st.seq_take(inv->sd, BO_SEQ_EVENT, t->nev, seqs);
@@ -64,7 +64,7 @@ int bo__events_flush(bo_txn *t)
 			t->ev[i].seq = seqs[i];
 			rc = inv->st.outbox_append(inv->sd, &t->ev[i]);
 		}
-		free(seqs);
+		bo_free(seqs);
 		return rc < 0 ? bo__storage_fail(rc, "outbox") : BO_OK;
 	}
 	if ((rc = bo__meta_get(t, BO_MK_EVENT_SEQ, &seq, 0)) < 0)
@@ -165,7 +165,7 @@ static int deliver(bo_inventory *inv, size_t n, uint64_t *last, size_t *count)
 /* The buffer dispatch reads pending events into, allocated once. */
 static bool dbuf_ready(bo_inventory *inv)
 {
-	return inv->dbuf || (inv->dbuf = malloc(DISPATCH_CHUNK * sizeof(*inv->dbuf))) != NULL;
+	return inv->dbuf || (inv->dbuf = bo_malloc(DISPATCH_CHUNK * sizeof(*inv->dbuf))) != NULL;
 }
 
 /*

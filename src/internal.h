@@ -15,6 +15,7 @@ __extension__ typedef __int128 bo_i128;
 
 /* ---- errors (error.c) ---- */
 BO_INTERNAL int bo__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+BO_INTERNAL void *bo__calloc(size_t n, size_t size); /* bo_malloc() and zeroed; NULL on overflow (mem.c) */
 /* Storage failure: keep the adapter's message if it set one. */
 BO_INTERNAL int bo__storage_fail(int rc, const char *what);
 BO_INTERNAL void bo__error_reset_storage(void);

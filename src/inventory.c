@@ -87,7 +87,7 @@ int bo_inventory_open(bo_inventory **out, const bo_storage *storage, void *stora
 	if (o.default_policy && !bo__policy_find(&(bo_inventory){ 0 }, o.default_policy))
 		return bo__fail(BO_EINVALID, "unknown default policy '%.40s'", o.default_policy);
 
-	inv = calloc(1, sizeof(*inv));
+	inv = bo__calloc(1, sizeof(*inv));
 	if (!inv)
 		return bo__fail(BO_ESTORAGE, "out of memory");
 	inv->st = vt;
@@ -103,7 +103,7 @@ int bo_inventory_open(bo_inventory **out, const bo_storage *storage, void *stora
 	rc = pthread_mutex_init(&inv->lock, &attr);
 	pthread_mutexattr_destroy(&attr);
 	if (rc != 0) {
-		free(inv);
+		bo_free(inv);
 		return bo__fail(BO_ESTORAGE, "cannot create the inventory lock");
 	}
 	*out = inv;
@@ -122,18 +122,18 @@ void bo_inventory_free(bo_inventory *inv)
 		inv->notifier.free(inv->notifier_data);
 	for (size_t i = 0; i < inv->npolicies; i++)
 		bo_policy_free(inv->policies[i]);
-	free(inv->policies);
+	bo_free(inv->policies);
 	if (inv->st.close)
 		inv->st.close(inv->sd);
-	free(inv->txn.ev);
-	free(inv->txn.items);
-	free(inv->txn.touch);
-	free(inv->txn.pend);
-	free(inv->dbuf);
-	free(inv->sw_s);
-	free(inv->sw_cum);
+	bo_free(inv->txn.ev);
+	bo_free(inv->txn.items);
+	bo_free(inv->txn.touch);
+	bo_free(inv->txn.pend);
+	bo_free(inv->dbuf);
+	bo_free(inv->sw_s);
+	bo_free(inv->sw_cum);
 	pthread_mutex_destroy(&inv->lock);
-	free(inv);
+	bo_free(inv);
 }
 
 int64_t bo__clock_now(bo_inventory *inv)
@@ -377,7 +377,7 @@ int bo_inventory_add_policy(bo_inventory *inv, bo_policy *policy)
 		BO_UNLOCK(inv);
 		return bo__fail(BO_EEXISTS, "a policy named '%s' is registered already", policy->name);
 	}
-	np = realloc(inv->policies, (inv->npolicies + 1) * sizeof(*np));
+	np = bo_realloc(inv->policies, (inv->npolicies + 1) * sizeof(*np));
 	if (!np) {
 		BO_UNLOCK(inv);
 		return bo__fail(BO_ESTORAGE, "out of memory");

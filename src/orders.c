@@ -90,8 +90,8 @@ static int lock_order_items(bo_txn *t, const char *order_id, uint32_t nlines)
 	 * partial fill, and commit before this one locks it). */
 	if (nlines == 0)
 		return BO_OK;
-	ls = malloc(nlines * sizeof(*ls));
-	skus = malloc(nlines * sizeof(*skus));
+	ls = bo_malloc(nlines * sizeof(*ls));
+	skus = bo_malloc(nlines * sizeof(*skus));
 	if (!ls || !skus) {
 		rc = bo__fail(BO_ESTORAGE, "out of memory");
 		goto out;
@@ -104,8 +104,8 @@ static int lock_order_items(bo_txn *t, const char *order_id, uint32_t nlines)
 	if (rc == BO_OK)
 		rc = lock_items(t, skus, nlines);
 out:
-	free(skus);
-	free(ls);
+	bo_free(skus);
+	bo_free(ls);
 	return rc;
 }
 
@@ -161,14 +161,14 @@ static int op_place(bo_txn *t, void *p)
 	if (rc != BO_ENOTFOUND)
 		return bo__storage_fail(rc, "order_get");
 	if (a->n > 1) {
-		const char *skus[16], **sp = a->n <= 16 ? skus : malloc(a->n * sizeof(*sp));
+		const char *skus[16], **sp = a->n <= 16 ? skus : bo_malloc(a->n * sizeof(*sp));
 		if (!sp)
 			return bo__fail(BO_ESTORAGE, "out of memory");
 		for (size_t i = 0; i < a->n; i++)
 			sp[i] = a->lines[i].sku;
 		rc = lock_items(t, sp, a->n);
 		if (sp != skus)
-			free(sp);
+			bo_free(sp);
 		if (rc < 0)
 			return rc;
 	}

@@ -25,7 +25,7 @@ int bo_policy_builtin(bo_policy **out, const char *name)
 	kind = builtin_kind(name);
 	if (kind < 0)
 		return bo__fail(BO_EINVALID, "unknown policy '%.40s' (fifo, priority, due, fair)", name);
-	p = calloc(1, sizeof(*p));
+	p = bo__calloc(1, sizeof(*p));
 	if (!p)
 		return bo__fail(BO_ESTORAGE, "out of memory");
 	p->refs = 1;
@@ -52,7 +52,7 @@ int bo_policy_custom(bo_policy **out, const char *name, const bo_policy_methods 
 		return bo__fail(BO_EINVALID, "policy methods version %u is not supported", methods->version);
 	if (!methods->sort_key)
 		return bo__fail(BO_EINVALID, "policy methods lack the required sort_key callback");
-	p = calloc(1, sizeof(*p));
+	p = bo__calloc(1, sizeof(*p));
 	if (!p)
 		return bo__fail(BO_ESTORAGE, "out of memory");
 	p->refs = 1;
@@ -83,7 +83,7 @@ void bo_policy_free(bo_policy *policy)
 		return;
 	if (policy->kind == BO_POL_CUSTOM && policy->m.free)
 		policy->m.free(policy->user_data);
-	free(policy);
+	bo_free(policy);
 }
 
 /* The built-in policies as static objects, found by name. */

@@ -188,18 +188,18 @@ out:
 static int snapshot(bo_inventory *inv, const bo_order_rec *o, bo_order **out)
 {
 	int rc;
-	bo_order *s = calloc(1, sizeof(*s));
+	bo_order *s = bo__calloc(1, sizeof(*s));
 	if (!s)
 		return bo__fail(BO_ESTORAGE, "out of memory");
 	s->rec = *o;
 	if ((rc = query_now(inv, &s->now)) < 0) {
-		free(s);
+		bo_free(s);
 		return rc;
 	}
 	if (o->nlines) {
-		s->lines = calloc(o->nlines, sizeof(*s->lines));
+		s->lines = bo__calloc(o->nlines, sizeof(*s->lines));
 		if (!s->lines) {
-			free(s);
+			bo_free(s);
 			return bo__fail(BO_ESTORAGE, "out of memory");
 		}
 	}
@@ -242,8 +242,8 @@ void bo_order_free(bo_order *order)
 {
 	if (!order)
 		return;
-	free(order->lines);
-	free(order);
+	bo_free(order->lines);
+	bo_free(order);
 }
 
 const char *bo_order_id(const bo_order *order) { return order ? order->rec.id : NULL; }

@@ -58,7 +58,7 @@ void bo__out_printf(bo_out *o, const char *fmt, ...)
 		return;
 	}
 	{
-		char *big = malloc((size_t)n + 1);
+		char *big = bo_malloc((size_t)n + 1);
 		if (!big) {
 			o->err = BO_ESTORAGE;
 			return;
@@ -67,7 +67,7 @@ void bo__out_printf(bo_out *o, const char *fmt, ...)
 		vsnprintf(big, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 		bo__out_write(o, big, (size_t)n);
-		free(big);
+		bo_free(big);
 	}
 }
 
@@ -158,7 +158,7 @@ static int grow(void *pp, size_t n, size_t *cap, size_t elem)
 	if (n < *cap)
 		return BO_OK;
 	nc = *cap ? *cap * 2 : 64;
-	if (nc > SIZE_MAX / elem || !(np = realloc(*p, nc * elem)))
+	if (nc > SIZE_MAX / elem || !(np = bo_realloc(*p, nc * elem)))
 		return bo__fail(BO_ESTORAGE, "out of memory");
 	*p = np;
 	*cap = nc;
@@ -340,7 +340,7 @@ static int totals(builder *bd)
 	}
 	/* the totals' series: every item's days, merged by day */
 	if (r->ndays > 0) {
-		bo_report_day *all = malloc(r->ndays * sizeof(*all));
+		bo_report_day *all = bo_malloc(r->ndays * sizeof(*all));
 		size_t n = 0;
 		if (!all)
 			return bo__fail(BO_ESTORAGE, "out of memory");
@@ -387,7 +387,7 @@ static int rank_items(bo_report *r)
 {
 	if (r->n == 0)
 		return BO_OK;
-	r->by_need = malloc(r->n * sizeof(*r->by_need));
+	r->by_need = bo_malloc(r->n * sizeof(*r->by_need));
 	if (!r->by_need)
 		return bo__fail(BO_ESTORAGE, "out of memory");
 	for (size_t i = 0; i < r->n; i++)
@@ -422,7 +422,7 @@ int bo_report_make(bo_report **out, bo_inventory *inv, const bo_report_options *
 			return bo__fail(BO_EINVALID, "report options version %u is not supported", opts->version);
 		o = *opts;
 	}
-	if (!(r = calloc(1, sizeof(*r))))
+	if (!(r = bo__calloc(1, sizeof(*r))))
 		return bo__fail(BO_ESTORAGE, "out of memory");
 	memset(&bd, 0, sizeof(bd));
 	bd.r = r;
@@ -463,11 +463,11 @@ void bo_report_free(bo_report *report)
 {
 	if (!report)
 		return;
-	free(report->items);
-	free(report->days);
-	free(report->tdays);
-	free(report->by_need);
-	free(report);
+	bo_free(report->items);
+	bo_free(report->days);
+	bo_free(report->tdays);
+	bo_free(report->by_need);
+	bo_free(report);
 }
 
 int64_t bo_report_now(const bo_report *report) { return report ? report->now : BO_NO_TIME; }
@@ -723,7 +723,7 @@ static int tt_row(ttable *t)
 {
 	if (t->nrows == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
-		void *p = realloc(t->cells, cap * t->ncols * sizeof(*t->cells));
+		void *p = bo_realloc(t->cells, cap * t->ncols * sizeof(*t->cells));
 		if (!p)
 			return bo__fail(BO_ESTORAGE, "out of memory");
 		t->cells = p;
@@ -854,9 +854,9 @@ static int write_text(const bo_report *r, bo_out *o)
 		}
 		if (rc == BO_OK)
 			tt_print(&pt, o);
-		free(pt.cells);
+		bo_free(pt.cells);
 	}
-	free(tb.cells);
+	bo_free(tb.cells);
 	if (rc < 0)
 		return rc;
 	return bo__out_flush(o);
@@ -872,7 +872,7 @@ int bo_report_write(const bo_report *report, int format, bo_write_cb write, void
 		return bo__fail(BO_EINVALID, "NULL argument");
 	if (format < BO_REPORT_TEXT || format > BO_REPORT_HTML)
 		return bo__fail(BO_EINVALID, "unknown report format %d", format);
-	if (!(o = malloc(sizeof(*o))))
+	if (!(o = bo_malloc(sizeof(*o))))
 		return bo__fail(BO_ESTORAGE, "out of memory");
 	o->cb = write;
 	o->ud = user_data;
@@ -886,7 +886,7 @@ int bo_report_write(const bo_report *report, int format, bo_write_cb write, void
 	}
 	if (rc == BO_OK)
 		rc = bo__out_flush(o);
-	free(o);
+	bo_free(o);
 	if (rc == BO_ESTATE)
 		return bo__fail(BO_ESTATE, "the report's writer stopped");
 	if (rc == BO_ESTORAGE)

@@ -253,7 +253,7 @@ static int bar_chart(const bo_report *r, bo_out *o)
 	for (size_t i = 0; i < r->n; i++)
 		total += r->items[i].f.backordered > 0;
 	bo__out_puts(o, "<section id=\"waiting\">\n<h2>Waiting units per item</h2>\n");
-	if (total > 0 && !(v = malloc(total * sizeof(*v))))
+	if (total > 0 && !(v = bo_malloc(total * sizeof(*v))))
 		return BO_ESTORAGE;
 	for (size_t i = 0; i < r->n; i++)
 		if (r->items[i].f.backordered > 0)
@@ -294,7 +294,7 @@ static int bar_chart(const bo_report *r, bo_out *o)
 	if (total > n)
 		bo__out_printf(o, "<p class=\"note\">The %zu items with the most units waiting, of %zu.</p>\n", n, total);
 	bo__out_puts(o, "</section>\n");
-	free(v);
+	bo_free(v);
 	return BO_OK;
 }
 
@@ -368,11 +368,11 @@ static int series_chart(const bo_report *r, bo_out *o)
 	if ((last - first) / 86400 + 1 > SERIES_DAYS)
 		first = last - (SERIES_DAYS - 1) * 86400;
 	ndays = (last - first) / 86400 + 1;
-	ord = calloc((size_t)ndays, sizeof(*ord));
-	bo = calloc((size_t)ndays, sizeof(*bo));
+	ord = bo__calloc((size_t)ndays, sizeof(*ord));
+	bo = bo__calloc((size_t)ndays, sizeof(*bo));
 	if (!ord || !bo) {
-		free(ord);
-		free(bo);
+		bo_free(ord);
+		bo_free(bo);
 		return BO_ESTORAGE;
 	}
 	for (size_t i = 0; i < r->ntdays; i++) {
@@ -430,8 +430,8 @@ static int series_chart(const bo_report *r, bo_out *o)
 	if (r->ntdays > 0 && r->tdays[0].day < first)
 		bo__out_printf(o, "<p class=\"note\">The last %d days.</p>\n", SERIES_DAYS);
 	bo__out_puts(o, "</section>\n");
-	free(ord);
-	free(bo);
+	bo_free(ord);
+	bo_free(bo);
 	return BO_OK;
 }
 

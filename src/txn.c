@@ -80,12 +80,12 @@ static bo_item_slot *slot_push(bo_txn *t)
 	bo_item_slot *s;
 	if (t->nitems == t->itemcap) {
 		size_t cap = t->itemcap ? t->itemcap * 2 : 8;
-		uint32_t *tn = realloc(t->touch, cap * sizeof(*tn));
+		uint32_t *tn = bo_realloc(t->touch, cap * sizeof(*tn));
 		bo_item_slot *n;
 		if (!tn)
 			return NULL;
 		t->touch = tn;
-		if (!(n = realloc(t->items, cap * sizeof(*n))))
+		if (!(n = bo_realloc(t->items, cap * sizeof(*n))))
 			return NULL;
 		t->items = n;
 		t->itemcap = cap;

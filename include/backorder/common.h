@@ -93,6 +93,94 @@ typedef enum bo_event_kind {
 	BO_EVENT_RELEASED = 9       /**< A preorder item reached its release time. */
 } bo_event_kind;
 
+
+/* ------------------------------------------------------------------ */
+/** @name Memory
+ *
+ * Every allocation the library makes (the core's, the built-in storage
+ * adapters' own, the memory store's arenas and tables) goes through
+ * bo_malloc(), bo_realloc() and bo_free(), which call the allocator set with
+ * bo_set_allocator(), or the C library's malloc(), realloc() and free().
+ *
+ * Not covered: SQLite's and libpq's own allocations (they are libraries
+ * with allocators of their own, shared with the host process, so routing
+ * them from here would change them for every other user of SQLite or libpq
+ * in the process; set SQLite's with `sqlite3_config(SQLITE_CONFIG_MALLOC)`
+ * if needed), and the C library's (stdio buffers, thread-local storage).
+ * The `backorder` program uses the C library's allocator for its own
+ * buffers.
+ */
+/** @{ */
+
+/** @brief Current version of ::bo_allocator. */
+#define BO_ALLOCATOR_VERSION 1
+
+/**
+ * @brief A caller-supplied allocator (see bo_set_allocator()).
+ *
+ * The functions must be safe to call from any thread that uses the
+ * library. They are never called with size 0 nor with a NULL pointer to
+ * free; `realloc` is never called with a NULL pointer (`malloc` is called
+ * instead). A failing `malloc` or `realloc` returns NULL (and `realloc`
+ * leaves the block as it was); the library then fails the call it was
+ * making with #BO_ESTORAGE and the message "out of memory", and changes
+ * nothing.
+ */
+typedef struct bo_allocator {
+	unsigned int version;                                     /**< #BO_ALLOCATOR_VERSION. */
+	void *(*malloc)(void *user_data, size_t size);            /**< Allocate `size` bytes, aligned for any type. */
+	void *(*realloc)(void *user_data, void *ptr, size_t size); /**< Resize a block to `size` bytes. */
+	void (*free)(void *user_data, void *ptr);                 /**< Give back a block. */
+	void *user_data;                                          /**< Passed to each function. */
+} bo_allocator;
+
+/**
+ * @brief Route every allocation the library makes through `allocator`.
+ *
+ * Call it once, before the library allocates anything: before the first
+ * inventory, store, policy, order snapshot or report is made (a block must
+ * go back to the allocator it came from). The structure is copied.
+ *
+ * @param allocator the allocator (not NULL; version #BO_ALLOCATOR_VERSION;
+ *        all three functions set)
+ * @return #BO_OK; #BO_EINVALID for a NULL or incomplete allocator or an
+ *         unknown version; #BO_ESTATE if the library has already allocated
+ *         memory or an allocator is already set (nothing changes).
+ */
+BO_EXPORT int bo_set_allocator(const bo_allocator *allocator);
+
+/**
+ * @brief The allocator set with bo_set_allocator(), or NULL while the C
+ *        library's is in use. For adapters that would otherwise map memory
+ *        of their own (the memory store does for big tables): they use
+ *        bo_malloc() instead when this is not NULL.
+ * @return the allocator (a copy the library keeps), or NULL
+ */
+BO_EXPORT const bo_allocator *bo_get_allocator(void);
+
+/**
+ * @brief Allocate `size` bytes with the library's allocator.
+ * @param size bytes (0 is taken as 1)
+ * @return the block, or NULL when memory ran out
+ */
+BO_EXPORT void *bo_malloc(size_t size);
+
+/**
+ * @brief Resize a block from bo_malloc() or bo_realloc().
+ * @param ptr the block, or NULL (then as bo_malloc())
+ * @param size the new size (0 is taken as 1)
+ * @return the block, or NULL when memory ran out (`ptr` is then untouched)
+ */
+BO_EXPORT void *bo_realloc(void *ptr, size_t size);
+
+/**
+ * @brief Give back a block from bo_malloc() or bo_realloc().
+ * @param ptr the block, or NULL (nothing happens)
+ */
+BO_EXPORT void bo_free(void *ptr);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

@@ -872,7 +872,7 @@ static centry *cache_slot(bo_pg *s, int kind, const char *key, uint32_t index)
 		return NULL;
 	if (s->nce == s->cap_ce) {
 		size_t cap = s->cap_ce ? s->cap_ce * 2 : 16;
-		centry *n = realloc(s->ce, cap * sizeof(*n));
+		centry *n = bo_realloc(s->ce, cap * sizeof(*n));
 		if (!n)
 			return NULL;
 		s->ce = n;
@@ -883,11 +883,11 @@ static centry *cache_slot(bo_pg *s, int kind, const char *key, uint32_t index)
 		int *b;
 		while (nb < 2 * (s->nce + 1))
 			nb *= 2;
-		b = malloc(nb * sizeof(*b));
+		b = bo_malloc(nb * sizeof(*b));
 		if (!b)
 			return NULL;
 		memset(b, -1, nb * sizeof(*b));
-		free(s->bucket);
+		bo_free(s->bucket);
 		s->bucket = b;
 		s->nbucket = nb;
 		for (i = 0; i < s->nce; i++) {
@@ -2242,7 +2242,7 @@ static int outbox_fill(bo_pg *s, uint64_t after)
 	rows = PQntuples(r);
 	if (rows > 0 && (PQnfields(r) != 8 || PQbinaryTuples(r) != 1))
 		ok = 0;
-	if (!s->ob && !(s->ob = malloc(BO_PG_OUTBOX_CHUNK * sizeof(*s->ob))))
+	if (!s->ob && !(s->ob = bo_malloc(BO_PG_OUTBOX_CHUNK * sizeof(*s->ob))))
 		ok = 0;
 	s->nob = s->obpos = 0;
 	s->ob_after = after;
@@ -2498,10 +2498,10 @@ static void store_free(bo_pg *s)
 	 * locks, the sessions row's advisory lock included. */
 	kept_clear(s);
 	PQfinish(s->conn);
-	free(s->ce);
-	free(s->bucket);
-	free(s->ob);
-	free(s);
+	bo_free(s->ce);
+	bo_free(s->bucket);
+	bo_free(s->ob);
+	bo_free(s);
 }
 
 static void cb_close(void *ud)
@@ -2852,9 +2852,10 @@ int bo_postgres_storage(const bo_storage **vtable, void **user_data, const char 
 	*user_data = NULL;
 	if (!pq_ready())
 		return fail_msg("open", pq_error);
-	s = calloc(1, sizeof(*s));
+	s = bo_malloc(sizeof(*s));
 	if (!s)
 		return fail_msg("open", "out of memory");
+	memset(s, 0, sizeof(*s));
 	s->conn = PQconnectdb(conninfo);
 	if (!s->conn) {
 		fail_msg("open", "out of memory");

@@ -567,7 +567,7 @@ static int cb_savepoint(void *ud)
 		sp_stmts *grown;
 		if (cap > SIZE_MAX / sizeof(*grown))
 			return fail_msg("savepoint", "too many nested savepoints");
-		grown = realloc(s->sp, cap * sizeof(*grown));
+		grown = bo_realloc(s->sp, cap * sizeof(*grown));
 		if (!grown)
 			return fail_msg("savepoint", "out of memory");
 		memset(grown + s->sp_cap, 0, (cap - s->sp_cap) * sizeof(*grown));
@@ -1453,10 +1453,10 @@ static void store_free(bo_sqlite *s)
 		sqlite3_finalize(s->sp[i].release);
 		sqlite3_finalize(s->sp[i].undo);
 	}
-	free(s->sp);
+	bo_free(s->sp);
 	/* Every statement is finalized, so this closes (rolling back any open transaction). */
 	sqlite3_close(s->db);
-	free(s);
+	bo_free(s);
 }
 
 static void cb_close(void *ud)
@@ -1666,9 +1666,10 @@ int bo_sqlite_storage(const bo_storage **vtable, void **user_data, const char *p
 		o.busy_timeout_ms = opts->busy_timeout_ms;
 	}
 
-	s = calloc(1, sizeof(*s));
+	s = bo_malloc(sizeof(*s));
 	if (!s)
 		return fail_msg("open", "out of memory");
+	memset(s, 0, sizeof(*s));
 	rc = sqlite3_open_v2(path, &s->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {

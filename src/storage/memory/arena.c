@@ -3,7 +3,7 @@
  * Order nodes are allocated from an arena and live until the store closes
  * (or until the creation that made them is undone, which undoes every later
  * change first, so a bump pointer can step back). The first block is
- * 64 KiB from malloc(), so a small store stays small and cheap (a mapping
+ * 64 KiB from bo_malloc(), so a small store stays small and cheap (a mapping
  * for a store of one order made opening and closing it cost 230 us on a
  * VM, where every mmap and munmap is dear). The next blocks are 2 MiB,
  * doubling to 32 MiB, mappings of their own, given back to the system when
@@ -13,7 +13,13 @@
  * They were marked for transparent huge pages until issue 15: on the
  * 1,000,000-order fifo trace that cost 0.45-0.5 s more system time (the
  * kernel compacting and zeroing 2 MiB pages) for no user time saved, and
- * 7 MB more peak memory (docs/PERFORMANCE.md). */
+ * 7 MB more peak memory (docs/PERFORMANCE.md).
+ *
+ * With an allocator set by bo_set_allocator() (issue 17) every block and
+ * table comes from it instead (bo_malloc()): the embedder asked to see all
+ * of the library's memory. Which way a block was made never changes while
+ * the process runs (the allocator is fixed before the first allocation), so
+ * freeing asks the same question. */
 #include "arena.h"
 
 #include <stdlib.h>
@@ -41,7 +47,7 @@ bool bo__grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem)
 		return true;
 	c = *cap ? *cap * 2 : first;
 	memcpy(&p, pp, sizeof(p));
-	if (!(q = realloc(p, c * elem)))
+	if (!(q = bo_realloc(p, c * elem)))
 		return false;
 	memcpy(pp, &q, sizeof(q));
 	*cap = c;
@@ -53,8 +59,8 @@ bool bo__grow(void *pp, size_t n, size_t *cap, size_t first, size_t elem)
 static void *block_new(size_t size, void **base)
 {
 	void *p;
-	if (size < ARENA_BIG)
-		return *base = malloc(size);
+	if (size < ARENA_BIG || bo_get_allocator())
+		return *base = bo_malloc(size);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	return *base = p == MAP_FAILED ? NULL : p;
 }
@@ -62,22 +68,22 @@ static void *block_new(size_t size, void **base)
 static void block_free(bo__ablock *b)
 {
 	UNPOISON(b->base, b->size); /* the next owner of these addresses starts clean */
-	if (b->size >= ARENA_BIG)
+	if (b->size >= ARENA_BIG && !bo_get_allocator())
 		munmap(b->base, b->size);
 	else
-		free(b->base);
+		bo_free(b->base);
 }
 
 /* From BIG_MIN bytes on, a table gets a mapping of its own (fresh mappings
- * read as zeros, and go back to the system when freed); below, calloc(). */
+ * read as zeros, and go back to the system when freed); below, bo__zalloc(). */
 #define BIG_MIN ((size_t)128 << 10)
 static size_t pages(size_t n) { return (n + 4095) & ~(size_t)4095; }
 
 void *bo__big_calloc(size_t n)
 {
 	void *p;
-	if (n < BIG_MIN)
-		return calloc(1, n);
+	if (n < BIG_MIN || bo_get_allocator())
+		return bo__zalloc(1, n);
 	p = mmap(NULL, pages(n), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
@@ -93,8 +99,8 @@ void bo__big_free(void *p, size_t n)
 {
 	if (!p)
 		return;
-	if (n < BIG_MIN)
-		free(p);
+	if (n < BIG_MIN || bo_get_allocator())
+		bo_free(p);
 	else
 		munmap(p, pages(n));
 }
@@ -140,7 +146,7 @@ void bo__arena_free(bo__arena *a)
 {
 	for (size_t i = 0; i < a->nb; i++)
 		block_free(&a->b[i]);
-	free(a->b);
+	bo_free(a->b);
 	memset(a, 0, sizeof(*a));
 }
 

@@ -10,6 +10,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
+
+#include "backorder/common.h"
 
 typedef struct bo__ablock {
 	void *base;  /* what to free or unmap */
@@ -36,6 +39,17 @@ void bo__arena_unalloc(bo__arena *a, void *p, size_t n);
 void bo__arena_free(bo__arena *a);
 /* Bytes held in blocks (for tests and statistics). */
 size_t bo__arena_size(const bo__arena *a);
+
+/* calloc() through the library's allocator (bo_malloc()). */
+static inline void *bo__zalloc(size_t n, size_t size)
+{
+	void *p;
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	if ((p = bo_malloc(n * size)))
+		memset(p, 0, n * size);
+	return p;
+}
 
 /* `n` zeroed bytes for a table; NULL when out of memory. */
 void *bo__big_calloc(size_t n);

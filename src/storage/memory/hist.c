@@ -1,6 +1,8 @@
 /* The memory store's history records; see hist.h. */
 #include "hist.h"
 
+#include "arena.h"
+
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +96,7 @@ bool bo__hist_put(bo__hist *h, const bo_hist_rec *rec)
 		return raw_put(h, rec);
 	if (h->nj == h->jcap) {
 		size_t cap = h->jcap ? h->jcap * 2 : 16;
-		bo__hundo *j = realloc(h->j, cap * sizeof(*j));
+		bo__hundo *j = bo_realloc(h->j, cap * sizeof(*j));
 		if (!j)
 			return false;
 		h->j = j;
@@ -118,7 +120,7 @@ static bool journal_room(bo__hist *h)
 {
 	if (h->nj == h->jcap) {
 		size_t cap = h->jcap ? h->jcap * 2 : 16;
-		bo__hundo *j = realloc(h->j, cap * sizeof(*j));
+		bo__hundo *j = bo_realloc(h->j, cap * sizeof(*j));
 		if (!j)
 			return false;
 		h->j = j;
@@ -137,7 +139,7 @@ bool bo__hist_add(bo__hist *h, const bo_hist_rec *delta)
 	size_t i;
 	bool existed;
 	if (!s) {
-		if (!bo__kset_reserve(&h->series) || !(s = calloc(1, sizeof(*s))))
+		if (!bo__kset_reserve(&h->series) || !(s = bo__zalloc(1, sizeof(*s))))
 			return false;
 		memcpy(s->sku, delta->sku, strnlen(delta->sku, BO_ID_MAX));
 		bo__kset_add(&h->series, s); /* an empty series is harmless if what follows fails */
@@ -149,7 +151,7 @@ bool bo__hist_add(bo__hist *h, const bo_hist_rec *delta)
 		return false;
 	if (!existed && s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 4;
-		hday *v = realloc(s->v, cap * sizeof(*v));
+		hday *v = bo_realloc(s->v, cap * sizeof(*v));
 		if (!v)
 			return false;
 		s->v = v;
@@ -211,7 +213,7 @@ bool bo__hist_savepoint(bo__hist *h)
 {
 	if (h->nmarks == h->markcap) {
 		size_t cap = h->markcap ? h->markcap * 2 : 4;
-		size_t *m = realloc(h->marks, cap * sizeof(*m));
+		size_t *m = bo_realloc(h->marks, cap * sizeof(*m));
 		if (!m)
 			return false;
 		h->marks = m;
@@ -238,7 +240,7 @@ static bool raw_put(bo__hist *h, const bo_hist_rec *rec)
 	hseries *s = bo__kset_find(&h->series, rec->sku);
 	size_t i;
 	if (!s) {
-		if (!bo__kset_reserve(&h->series) || !(s = calloc(1, sizeof(*s))))
+		if (!bo__kset_reserve(&h->series) || !(s = bo__zalloc(1, sizeof(*s))))
 			return false;
 		memcpy(s->sku, rec->sku, strnlen(rec->sku, BO_ID_MAX));
 		bo__kset_add(&h->series, s);
@@ -250,7 +252,7 @@ static bool raw_put(bo__hist *h, const bo_hist_rec *rec)
 	}
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 4;
-		hday *v = realloc(s->v, cap * sizeof(*v));
+		hday *v = bo_realloc(s->v, cap * sizeof(*v));
 		if (!v)
 			return false; /* an empty new series stays: harmless */
 		s->v = v;
@@ -302,12 +304,12 @@ void bo__hist_free(bo__hist *h)
 	size_t pos = 0;
 	hseries *s;
 	while ((s = bo__kset_iter(&h->series, &pos))) {
-		free(s->v);
-		free(s);
+		bo_free(s->v);
+		bo_free(s);
 	}
 	bo__kset_free(&h->series);
 	h->last = NULL;
-	free(h->j);
-	free(h->marks);
+	bo_free(h->j);
+	bo_free(h->marks);
 	bo__hist_init(h);
 }

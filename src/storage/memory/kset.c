@@ -169,7 +169,7 @@ static void sort(bo__kset *ks)
 		ks->nsorted = n;
 		return;
 	}
-	if (!(m = malloc(n * sizeof(*m)))) { /* no room to merge: sort in place */
+	if (!(m = bo_malloc(n * sizeof(*m)))) { /* no room to merge: sort in place */
 		qsort_r(ks->list, n, sizeof(void *), cmp, &ks->koff);
 		ks->nsorted = n;
 		return;
@@ -181,7 +181,7 @@ static void sort(bo__kset *ks)
 	while (b < n)
 		m[o++] = ks->list[b++];
 	memcpy(ks->list, m, n * sizeof(*m));
-	free(m);
+	bo_free(m);
 	ks->nsorted = n;
 }
 
@@ -191,7 +191,7 @@ void *bo__kset_next(bo__kset *ks, const char *after, bool *oom)
 	if (!ks->walked) {
 		/* the first ordered walk: from now on the list is kept */
 		size_t cap = ks->n > 64 ? ks->n : 64;
-		void **l = malloc(cap * sizeof(*l));
+		void **l = bo_malloc(cap * sizeof(*l));
 		if (!l) {
 			if (oom)
 				*oom = true;
@@ -229,6 +229,6 @@ size_t bo__kset_bytes(const bo__kset *ks) { return ks->tcap * sizeof(*ks->t) + k
 void bo__kset_free(bo__kset *ks)
 {
 	bo__big_free(ks->t, ks->tcap * sizeof(*ks->t));
-	free(ks->list);
+	bo_free(ks->list);
 	bo__kset_init(ks, ks->koff);
 }

@@ -240,9 +240,9 @@ static void log_pop(mem *m)
 /* A block of `n` bytes that a rollback frees. NULL when out of memory. */
 static void *block_new(mem *m, size_t n)
 {
-	void *p = malloc(n);
+	void *p = bo_malloc(n);
 	if (p && log_add(m, U_BLOCK_NEW, 0, &p, sizeof(p)) < 0) {
-		free(p);
+		bo_free(p);
 		p = NULL;
 	}
 	return p;
@@ -252,7 +252,7 @@ static void *block_new(mem *m, size_t n)
 static void block_drop(mem *m, void *p)
 {
 	log_pop(m);
-	free(p);
+	bo_free(p);
 }
 
 /* Let go of block `p`: freed now outside a transaction, at commit inside
@@ -260,7 +260,7 @@ static void block_drop(mem *m, void *p)
 static int block_gone(mem *m, void *p)
 {
 	if (!m->in_txn) {
-		free(p);
+		bo_free(p);
 		return BO_OK;
 	}
 	if (log_add(m, U_BLOCK_GONE, 0, &p, sizeof(p)) < 0)
@@ -395,9 +395,9 @@ static void undo_entry(mem *m, const bo__uentry *e)
 				break;
 		if (s) {
 			RB_REMOVE(stree, &it->sup, s);
-			free(s);
+			bo_free(s);
 		}
-		if (e->b && (s = malloc(sizeof(*s))) != NULL) {
+		if (e->b && (s = bo_malloc(sizeof(*s))) != NULL) {
 			s->r = u.old;
 			RB_INSERT(stree, &it->sup, s);
 		}
@@ -412,7 +412,7 @@ static void undo_entry(mem *m, const bo__uentry *e)
 		k.r.seq = r.seq;
 		if (it && (n = RB_FIND(subtree, &it->subs, &k))) {
 			RB_REMOVE(subtree, &it->subs, n);
-			free(n);
+			bo_free(n);
 		}
 		break;
 	}
@@ -422,7 +422,7 @@ static void undo_entry(mem *m, const bo__uentry *e)
 		subnode *n;
 		memcpy(&r, p, sizeof(r));
 		it = bo__kset_find(&m->items, r.sku);
-		if (it && (n = malloc(sizeof(*n))) != NULL) {
+		if (it && (n = bo_malloc(sizeof(*n))) != NULL) {
 			n->r = r;
 			RB_INSERT(subtree, &it->subs, n);
 		}
@@ -445,7 +445,7 @@ static void undo_entry(mem *m, const bo__uentry *e)
 	case U_BLOCK_NEW: {
 		void *b;
 		memcpy(&b, p, sizeof(b));
-		free(b);
+		bo_free(b);
 		break;
 	}
 	default: /* U_BLOCK_GONE: a snapshot points at it again */
@@ -507,7 +507,7 @@ static const istr *intern(mem *m, const char *s)
 	n = bo__kset_find(&m->strs, s);
 	if (!n) {
 		if (m->nstr >= UINT32_MAX || !bo__grow(&m->strv, m->nstr, &m->strcap, 64, sizeof(*m->strv)) ||
-		    !bo__kset_reserve(&m->strs) || !(n = calloc(1, sizeof(*n))))
+		    !bo__kset_reserve(&m->strs) || !(n = bo__zalloc(1, sizeof(*n))))
 			return NULL;
 		memcpy(n->s, s, strnlen(s, BO_ID_MAX));
 		n->no = (uint32_t)m->nstr;
@@ -591,20 +591,20 @@ static void free_item(inode *n)
 		bool more = bo__qvec_next(&n->q[q], NULL, &p);
 		for (; more; more = bo__qvec_step(&n->q[q], &p))
 			if (!ref_direct(bo__qvec_at(&n->q[q], p)->ref))
-				free(bo__qvec_at(&n->q[q], p)->ref);
+				bo_free(bo__qvec_at(&n->q[q], p)->ref);
 		bo__qvec_free(&n->q[q]);
 	}
 	snode *s, *s2;
 	RB_FOREACH_SAFE(s, stree, &n->sup, s2) {
 		RB_REMOVE(stree, &n->sup, s);
-		free(s);
+		bo_free(s);
 	}
 	subnode *b, *b2;
 	RB_FOREACH_SAFE(b, subtree, &n->subs, b2) {
 		RB_REMOVE(subtree, &n->subs, b);
-		free(b);
+		bo_free(b);
 	}
-	free(n);
+	bo_free(n);
 }
 
 static bo__qvec *qv_of(mem *m, int q, const char *sku, inode **itp)
@@ -706,7 +706,7 @@ static void free_gone(mem *m)
 		if (e.kind == U_BLOCK_GONE) {
 			void *b;
 			memcpy(&b, e.payload, sizeof(b));
-			free(b);
+			bo_free(b);
 		}
 	m->gone = false;
 }
@@ -807,12 +807,12 @@ static int mem_item_put(void *ud, const bo_item_rec *rec)
 		n->r = *rec;
 		return BO_OK;
 	}
-	if (!bo__kset_reserve(&m->items) || !(n = calloc(1, sizeof(*n))) || !(n->str = intern(m, rec->sku))) {
-		free(n);
+	if (!bo__kset_reserve(&m->items) || !(n = bo__zalloc(1, sizeof(*n))) || !(n->str = intern(m, rec->sku))) {
+		bo_free(n);
 		return OOM();
 	}
 	if (log_add(m, U_ITEM_NEW, 0, &n, sizeof(n)) < 0) {
-		free(n);
+		bo_free(n);
 		return BO_ESTORAGE;
 	}
 	n->r = *rec;
@@ -1240,10 +1240,10 @@ static int mem_supply_put(void *ud, const bo_supply_rec *rec)
 		return BO_ESTORAGE;
 	}
 	s = sfind(it, rec->id);
-	if (!s && !(fresh = malloc(sizeof(*fresh))))
+	if (!s && !(fresh = bo_malloc(sizeof(*fresh))))
 		return OOM();
 	if (sup_log(m, it, rec->sku, rec->id) < 0) {
-		free(fresh);
+		bo_free(fresh);
 		return BO_ESTORAGE;
 	}
 	if (s)
@@ -1265,7 +1265,7 @@ static int mem_supply_del(void *ud, const char *sku, const char *id)
 	if (sup_log(m, it, sku, id) < 0)
 		return BO_ESTORAGE;
 	RB_REMOVE(stree, &it->sup, s);
-	free(s);
+	bo_free(s);
 	return BO_OK;
 }
 
@@ -1299,17 +1299,17 @@ static int mem_sub_add(void *ud, const bo_sub_rec *rec)
 		bo_storage_error("memory store: subscription for unknown item '%s'", rec->sku);
 		return BO_ESTORAGE;
 	}
-	n = malloc(sizeof(*n));
+	n = bo_malloc(sizeof(*n));
 	if (!n)
 		return OOM();
 	n->r = *rec;
 	if (RB_FIND(subtree, &it->subs, n)) {
-		free(n);
+		bo_free(n);
 		bo_storage_error("memory store: duplicate subscription sequence");
 		return BO_ESTORAGE;
 	}
 	if (log_add(m, U_SUB_ADD, 0, rec, sizeof(*rec)) < 0) {
-		free(n);
+		bo_free(n);
 		return BO_ESTORAGE;
 	}
 	RB_INSERT(subtree, &it->subs, n);
@@ -1343,7 +1343,7 @@ static int mem_sub_del(void *ud, const char *sku, uint64_t seq)
 	if (log_add(m, U_SUB_DEL, 0, &n->r, sizeof(n->r)) < 0)
 		return BO_ESTORAGE;
 	RB_REMOVE(subtree, &it->subs, n);
-	free(n);
+	bo_free(n);
 	return BO_OK;
 }
 
@@ -1466,7 +1466,7 @@ static int mem_meta_put(void *ud, const char *key, int64_t value)
 		bo_storage_error("memory store: metadata key too long");
 		return BO_ESTORAGE;
 	}
-	if (!(kv = realloc(m->meta, (m->nmeta + 1) * sizeof(*kv))))
+	if (!(kv = bo_realloc(m->meta, (m->nmeta + 1) * sizeof(*kv))))
 		return OOM();
 	m->meta = kv;
 	kv = &m->meta[m->nmeta];
@@ -1514,23 +1514,23 @@ static void mem_close(void *ud)
 		unsigned char *l = lines_of(o);
 		for (uint32_t i = 0; i < o->nl; i++)
 			if (line_wide(l + (size_t)i * LSZ))
-				free((void *)line_ext(l + (size_t)i * LSZ));
+				bo_free((void *)line_ext(l + (size_t)i * LSZ));
 		if (o->out)
-			free(l);
+			bo_free(l);
 	}
 	for (size_t i = 0; i < m->nstr; i++)
-		free(m->strv[i]);
-	free(m->strv);
+		bo_free(m->strv[i]);
+	bo_free(m->strv);
 	bo__arena_free(&m->onodes);
 	bo__kset_free(&m->items);
 	bo__kset_free(&m->orders);
 	bo__kset_free(&m->strs);
-	free(m->ev);
-	free(m->meta);
-	free(m->segs);
+	bo_free(m->ev);
+	bo_free(m->meta);
+	bo_free(m->segs);
 	bo__ulog_free(&m->ul);
 	bo__hist_free(&m->hist);
-	free(m);
+	bo_free(m);
 }
 
 static const bo_storage memory_vtable = {
@@ -1579,7 +1579,7 @@ int bo_memory_storage(const bo_storage **vtable, void **user_data)
 		bo_storage_error("memory store: NULL argument");
 		return BO_EINVALID;
 	}
-	m = calloc(1, sizeof(*m));
+	m = bo__zalloc(1, sizeof(*m));
 	if (!m)
 		return OOM();
 	bo__kset_init(&m->items, offsetof(inode, r.sku));

@@ -118,7 +118,7 @@ bool bo__qvec_find(const bo__qvec *qv, const bo_queue_key *key, bo__qpos *out)
 static bool chunk_alloc(bo__qdir *c, uint32_t cap, uint32_t at)
 {
 	memset(c, 0, sizeof(*c));
-	if (!(c->s = malloc(cap * sizeof(bo__qslot))))
+	if (!(c->s = bo_malloc(cap * sizeof(bo__qslot))))
 		return false;
 	c->cap = cap;
 	c->lo = c->hi = at;
@@ -134,7 +134,7 @@ static bool chunks_insert(bo__qvec *qv, size_t k, const bo__qdir *c)
 		qv->capc = 1;
 	} else if (qv->nc == qv->capc) {
 		size_t cap = qv->capc * 2;
-		bo__qdir *d = qv->d == &qv->d0 ? malloc(cap * sizeof(*d)) : realloc(qv->d, cap * sizeof(*d));
+		bo__qdir *d = qv->d == &qv->d0 ? bo_malloc(cap * sizeof(*d)) : bo_realloc(qv->d, cap * sizeof(*d));
 		if (!d)
 			return false;
 		if (qv->d == &qv->d0)
@@ -153,7 +153,7 @@ static bool chunk_place(bo__qvec *qv, size_t k, bo__qdir *b)
 {
 	if (chunks_insert(qv, k, b))
 		return true;
-	free(b->s);
+	bo_free(b->s);
 	return false;
 }
 
@@ -206,11 +206,11 @@ static bool open_at(bo__qvec *qv, bo__qpos *p)
 	if (n == c->cap && c->cap < BO__QCHUNK) {
 		/* Full: grow it, with an eighth of the new room in front. */
 		uint32_t cap = grown(c->cap), front = (cap - n) / 8;
-		bo__qslot *g = malloc(cap * sizeof(bo__qslot));
+		bo__qslot *g = bo_malloc(cap * sizeof(bo__qslot));
 		if (!g)
 			return false;
 		memcpy(g + front, c->s + c->lo, n * sizeof(bo__qslot));
-		free(c->s);
+		bo_free(c->s);
 		p->i = p->i - c->lo + front;
 		c->s = g;
 		c->cap = cap;
@@ -282,10 +282,10 @@ static void shrink(bo__qdir *c)
 		cap /= 2;
 	cap = cap < 8 ? 8 : cap & ~7u;
 	front = (cap - n) / 8;
-	if (!(g = malloc(cap * sizeof(bo__qslot))))
+	if (!(g = bo_malloc(cap * sizeof(bo__qslot))))
 		return; /* it keeps its room */
 	memcpy(g + front, c->s + c->lo, n * sizeof(bo__qslot));
-	free(c->s);
+	bo_free(c->s);
 	c->s = g;
 	c->cap = cap;
 	c->lo = front;
@@ -311,7 +311,7 @@ void bo__qvec_remove(bo__qvec *qv, bo__qpos p)
 			shrink(c);
 			return;
 		}
-		free(c->s);
+		bo_free(c->s);
 		memmove(&qv->d[p.k], &qv->d[p.k + 1], (qv->nc - p.k - 1) * sizeof(*qv->d));
 		qv->nc--;
 		return;
@@ -398,8 +398,8 @@ size_t bo__qvec_capacity(const bo__qvec *qv)
 void bo__qvec_free(bo__qvec *qv)
 {
 	for (size_t k = 0; k < qv->nc; k++)
-		free(qv->d[k].s);
+		bo_free(qv->d[k].s);
 	if (qv->d != &qv->d0)
-		free(qv->d);
+		bo_free(qv->d);
 	bo__qvec_init(qv);
 }

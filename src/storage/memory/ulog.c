@@ -21,7 +21,7 @@ void *bo__ulog_push(bo__ulog *ul, int kind, int a, int b, size_t n)
 		unsigned char *nb;
 		while (cap < ul->n + need)
 			cap *= 2;
-		if (!(nb = realloc(ul->b, cap)))
+		if (!(nb = bo_realloc(ul->b, cap)))
 			return NULL;
 		ul->b = nb;
 		ul->cap = cap;
@@ -89,7 +89,7 @@ bool bo__ulog_unmark(bo__ulog *ul, size_t *pos)
 
 void bo__ulog_free(bo__ulog *ul)
 {
-	free(ul->b);
-	free(ul->marks);
+	bo_free(ul->b);
+	bo_free(ul->marks);
 	memset(ul, 0, sizeof(*ul));
 }
