@@ -516,6 +516,7 @@ typedef struct bo_supply_info {
 	const char *id;         /**< Supply id (borrowed). */
 	int64_t qty;            /**< Units expected. */
 	int64_t expected;       /**< Expected time. */
+	const char *location;   /**< Location the units will arrive at (borrowed; "main" unless named). */
 } bo_supply_info;
 
 /** @brief Callback of bo_supply_foreach(): 0 to go on, non-zero to stop. */
@@ -530,6 +531,142 @@ typedef int (*bo_supply_cb)(void *user_data, const bo_supply_info *supply);
  * @return #BO_OK, the callback's non-zero value, or an error.
  */
 BO_EXPORT int bo_supply_foreach(bo_inventory *inv, const char *sku, bo_supply_cb cb, void *user_data);
+
+/** @} */
+
+/* ------------------------------------------------------------------ */
+/**
+ * @name Locations
+ *
+ * Stock lives at locations: warehouses, shops, a supplier who ships
+ * directly (DESIGN §11). Location "main" always exists; an inventory that
+ * never names another behaves exactly as one without locations. The queue
+ * stays one per item over all its locations: a location is chosen only
+ * when units are allocated, from the locations with free units in location
+ * order (lower rank first, ties by id bytewise), as many as each has, so a
+ * line may hold units at several locations. Units go back (cancel, modify
+ * down) from the line's last location in location order first. Functions
+ * without `_at` act at "main" (receive, adjust, supply) or, for shipping,
+ * at the line's locations in location order. A `location` of NULL means
+ * "main" throughout.
+ */
+/** @{ */
+
+/**
+ * @brief Create location `id`, or set its rank.
+ * @param inv the inventory
+ * @param id location id (the id rules of SKUs)
+ * @param rank lower ranks give stock first (ties by id); "main" starts at 0
+ * @return #BO_OK; #BO_EINVALID for a bad id; #BO_ESTATE when the store
+ *         keeps no locations (an adapter without the location callbacks)
+ *         and `id` is not "main"; #BO_ESTORAGE.
+ */
+BO_EXPORT int bo_location_set(bo_inventory *inv, const char *id, int64_t rank);
+
+/** @brief A location, as bo_location_foreach() reports it. */
+typedef struct bo_location {
+	const char *id;         /**< Location id (borrowed). */
+	int64_t rank;           /**< Its rank. */
+} bo_location;
+
+/** @brief Callback of bo_location_foreach(): 0 to go on, non-zero to stop. */
+typedef int (*bo_location_cb)(void *user_data, const bo_location *location);
+
+/**
+ * @brief Call `cb` for every location, "main" included, in location order.
+ * @param inv the inventory
+ * @param cb callback
+ * @param user_data passed to `cb`
+ * @return #BO_OK, the callback's non-zero value, or an error.
+ */
+BO_EXPORT int bo_location_foreach(bo_inventory *inv, bo_location_cb cb, void *user_data);
+
+/**
+ * @brief bo_item_receive() at a location. With `supply_id`, the units
+ *        arrive at the supply record's location; a `location` that differs
+ *        from it is #BO_EINVALID.
+ * @param inv the inventory
+ * @param sku the item
+ * @param qty units (>= 1)
+ * @param supply_id supply record the units arrive against, or NULL
+ * @param location the location, or NULL ("main", or the record's)
+ * @return as bo_item_receive(); #BO_ENOTFOUND for an unknown location.
+ */
+BO_EXPORT int bo_item_receive_at(bo_inventory *inv, const char *sku, int64_t qty, const char *supply_id,
+				 const char *location);
+
+/**
+ * @brief bo_item_adjust() at a location: on_hand there may not go below 0
+ *        (#BO_EINVALID). When the location is left holding fewer units
+ *        than it allocates, the difference is taken back from the lines
+ *        holding units there, last in policy order first; they wait again
+ *        and are filled at once from free units elsewhere, if any.
+ * @param inv the inventory
+ * @param sku the item
+ * @param delta units to add (negative: remove; not 0)
+ * @param location the location, or NULL for "main"
+ * @return as bo_item_adjust(); #BO_ENOTFOUND for an unknown location.
+ */
+BO_EXPORT int bo_item_adjust_at(bo_inventory *inv, const char *sku, int64_t delta, const char *location);
+
+/**
+ * @brief bo_supply_set() with the location the units will arrive at.
+ *        ETAs use all supply of the item, wherever it arrives.
+ * @param inv the inventory
+ * @param sku the item
+ * @param supply_id supply id
+ * @param qty units expected (>= 1)
+ * @param expected expected arrival time
+ * @param location the location, or NULL for "main"
+ * @return as bo_supply_set(); #BO_ENOTFOUND for an unknown location.
+ */
+BO_EXPORT int bo_supply_set_at(bo_inventory *inv, const char *sku, const char *supply_id, int64_t qty,
+			       int64_t expected, const char *location);
+
+/** @brief An item's stock at one location (bo_item_stock_foreach()). */
+typedef struct bo_stock {
+	const char *location;   /**< Location id (borrowed). */
+	int64_t on_hand;        /**< Units there, not shipped. */
+	int64_t allocated;      /**< Of those, units reserved for lines. */
+} bo_stock;
+
+/** @brief Callback of bo_item_stock_foreach(): 0 to go on, non-zero to stop. */
+typedef int (*bo_stock_cb)(void *user_data, const bo_stock *stock);
+
+/**
+ * @brief Call `cb` for each location holding or allocating units of
+ *        `sku`, in location order.
+ * @param inv the inventory
+ * @param sku the item
+ * @param cb callback
+ * @param user_data passed to `cb`
+ * @return #BO_OK, the callback's non-zero value, or an error
+ *         (#BO_ENOTFOUND for an unknown item).
+ */
+BO_EXPORT int bo_item_stock_foreach(bo_inventory *inv, const char *sku, bo_stock_cb cb, void *user_data);
+
+/** @brief A line's allocated units at one location (bo_line_alloc_foreach()). */
+typedef struct bo_line_alloc {
+	const char *location;   /**< Location id (borrowed). */
+	int64_t qty;            /**< Units of the line allocated there. */
+} bo_line_alloc;
+
+/** @brief Callback of bo_line_alloc_foreach(): 0 to go on, non-zero to stop. */
+typedef int (*bo_line_alloc_cb)(void *user_data, const bo_line_alloc *alloc);
+
+/**
+ * @brief Call `cb` for each location holding allocated units of the line
+ *        of `order_id` for `sku`, in location order (the pick list).
+ * @param inv the inventory
+ * @param order_id the order
+ * @param sku the line's SKU
+ * @param cb callback
+ * @param user_data passed to `cb`
+ * @return #BO_OK, the callback's non-zero value, or an error
+ *         (#BO_ENOTFOUND for an unknown order or line).
+ */
+BO_EXPORT int bo_line_alloc_foreach(bo_inventory *inv, const char *order_id, const char *sku, bo_line_alloc_cb cb,
+				    void *user_data);
 
 /** @} */
 
@@ -623,6 +760,21 @@ BO_EXPORT int bo_order_modify(bo_inventory *inv, const char *order_id, const cha
  */
 BO_EXPORT int bo_order_ship(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty);
 
+/**
+ * @brief bo_order_ship() from one location: ships only units allocated at
+ *        `location` (#BO_ESTATE when there are none to ship there). NULL
+ *        ships from the lines' locations in location order, as
+ *        bo_order_ship() does.
+ * @param inv the inventory
+ * @param order_id the order
+ * @param sku a line's SKU, or NULL for every line
+ * @param qty units (with `sku`), or #BO_ALL
+ * @param location the location, or NULL
+ * @return as bo_order_ship(); #BO_ENOTFOUND for an unknown location.
+ */
+BO_EXPORT int bo_order_ship_at(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty,
+			       const char *location);
+
 /** @brief A line's state. Fields are only ever appended. */
 typedef struct bo_line_status {
 	char sku[BO_ID_MAX + 1];    /**< The item. */
@@ -702,6 +854,10 @@ typedef struct bo_event {
 	int64_t eta;            /**< ETA (backordered, eta_changed) or #BO_NO_TIME. */
 	const char *customer;   /**< Customer for back_in_stock, else NULL. */
 	int64_t time;           /**< Clock time of the change. */
+	/** The location of the units (`allocated` and `shipped` events: one
+	 * event per location), else NULL. "main" in an inventory that never
+	 * named another location. */
+	const char *location;
 } bo_event;
 
 /**

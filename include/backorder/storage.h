@@ -54,6 +54,19 @@
  * store for a batch of lines at once. An adapter without it is filled
  * through the other callbacks, line by line, with the same result.
  *
+ * Locations: version 3 appended stock per location (DESIGN §11): the
+ * records ::bo_location_rec, ::bo_stock_rec and ::bo_lalloc_rec, the
+ * callbacks `loc_put` .. `lalloc_next` (optional, all six or none), the
+ * field `located` of ::bo_item_rec and `location` of ::bo_supply_rec and
+ * ::bo_event_rec. Location "main" (#BO_LOCATION_MAIN) always exists and
+ * has no stock or line-allocation records of its own: its figures are the
+ * item's (or the line's) totals minus those of the other locations, so an
+ * inventory that never names another location reads and writes nothing
+ * more than before. An adapter without the location callbacks (or of an
+ * earlier version) keeps everything at "main": the core refuses to create
+ * another location on it (#BO_ESTATE), and clears the version 3 fields of
+ * the records it reads from it.
+ *
  * Versioning: `version` and `size` are the first fields. This is version
  * #BO_STORAGE_VERSION; fields are only ever appended. The adapter sets
  * `size` to `sizeof(bo_storage)` as it was compiled, and the library copies
@@ -74,7 +87,7 @@ extern "C" {
 #endif
 
 /** @brief The current version of ::bo_storage. */
-#define BO_STORAGE_VERSION 2
+#define BO_STORAGE_VERSION 3
 
 /**
  * @brief What a waiting line's ETA was promised on (::bo_line_rec.eta_basis).
@@ -135,6 +148,8 @@ typedef struct bo_item_rec {
 	int64_t revenue_held;           /**< Insight: sum of waiting units x unit price, minor units. */
 	int64_t created;                /**< Time the item was created. */
 	int64_t eta_time;               /**< Unused since storage version 2 (ETAs are promises kept per line); adapters store it as given. */
+	/* Version 3: */
+	int64_t located;                /**< Number of the item's ::bo_stock_rec records (locations other than "main" holding or allocating its units); 0: everything is at "main". Kept by the core. */
 } bo_item_rec;
 
 /** @brief An order record (its lines are separate ::bo_line_rec records). */
@@ -199,6 +214,8 @@ typedef struct bo_supply_rec {
 	char id[BO_ID_MAX + 1];         /**< Supply id, unique per item. */
 	int64_t qty;                    /**< Units expected (>= 1). */
 	int64_t expected;               /**< Expected arrival time. */
+	/* Version 3: */
+	char location[BO_ID_MAX + 1];   /**< Location the units will arrive at; "" means "main". */
 } bo_supply_rec;
 
 /** @brief A back-in-stock subscription, keyed by (sku, seq). */
@@ -219,7 +236,48 @@ typedef struct bo_event_rec {
 	int64_t qty;                    /**< Units the event is about. */
 	int64_t eta;                    /**< ETA, or #BO_NO_TIME. */
 	int64_t time;                   /**< Clock time of the change. */
+	/* Version 3: */
+	char location[BO_ID_MAX + 1];   /**< Location of the units (allocated, shipped), or "". */
 } bo_event_rec;
+
+/** @brief The location that always exists (DESIGN §11). */
+#define BO_LOCATION_MAIN "main"
+
+/**
+ * @brief A stock location, keyed by id (version 3).
+ *
+ * Locations give stock in location order: lower `rank` first, ties by id
+ * bytewise. "main" has rank 0 until a record for it says otherwise.
+ */
+typedef struct bo_location_rec {
+	char id[BO_ID_MAX + 1];         /**< Location id (the id rules of SKUs); the key. */
+	int64_t rank;                   /**< Rank: lower gives stock first. */
+} bo_location_rec;
+
+/**
+ * @brief An item's stock at one location other than "main", keyed by
+ *        (sku, location) (version 3). A record whose `on_hand` and
+ *        `allocated` are both 0 is not kept: `stock_put` deletes it.
+ */
+typedef struct bo_stock_rec {
+	char sku[BO_ID_MAX + 1];        /**< The item. */
+	char location[BO_ID_MAX + 1];   /**< The location (never "main"). */
+	int64_t on_hand;                /**< Units there, not yet shipped. */
+	int64_t allocated;              /**< Of those, units reserved for lines. */
+} bo_stock_rec;
+
+/**
+ * @brief A line's allocated units at one location other than "main", keyed
+ *        by (order_id, index, location) (version 3). A record with `qty` 0
+ *        is not kept: `lalloc_put` deletes it.
+ */
+typedef struct bo_lalloc_rec {
+	char order_id[BO_ID_MAX + 1];   /**< The line's order. */
+	uint32_t index;                 /**< The line's index in its order. */
+	uint32_t reserved;              /**< Zero. */
+	char location[BO_ID_MAX + 1];   /**< The location (never "main"). */
+	int64_t qty;                    /**< Units of the line allocated there (>= 1 when kept). */
+} bo_lalloc_rec;
 
 /** @brief Number of wait buckets in ::bo_hist_rec.wait_hist. */
 #define BO_HIST_WAIT_BUCKETS 24
@@ -424,6 +482,20 @@ typedef struct bo_storage {
 	 * stock out over the whole queue, always fills line by line.
 	 */
 	int (*queue_fill)(void *user_data, const char *sku, int64_t avail, size_t max, bo_fill_rec *out, size_t *n);
+
+	/* Version 3, locations (optional: all six or none; see the file description): */
+	/** Insert or replace location `rec->id`. */
+	int (*loc_put)(void *user_data, const bo_location_rec *rec);
+	/** The first location whose id sorts bytewise after `after` (NULL: the first); #BO_ENOTFOUND at the end. */
+	int (*loc_next)(void *user_data, const char *after, bo_location_rec *out);
+	/** Insert or replace the stock record (`rec->sku`, `rec->location`); delete it when `on_hand` and `allocated` are 0 (absent: nothing to do). */
+	int (*stock_put)(void *user_data, const bo_stock_rec *rec);
+	/** The first stock record of `sku` whose location sorts bytewise after `after` (NULL: the first); #BO_ENOTFOUND at the end. */
+	int (*stock_next)(void *user_data, const char *sku, const char *after, bo_stock_rec *out);
+	/** Insert or replace the record (`rec->order_id`, `rec->index`, `rec->location`); delete it when `qty` is 0 (absent: nothing to do). */
+	int (*lalloc_put)(void *user_data, const bo_lalloc_rec *rec);
+	/** The first record of line (`order_id`, `index`) whose location sorts bytewise after `after` (NULL: the first); #BO_ENOTFOUND at the end. */
+	int (*lalloc_next)(void *user_data, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out);
 } bo_storage;
 
 /**
@@ -457,6 +529,12 @@ BO_EXPORT size_t bo_line_rec_size(void);
 BO_EXPORT size_t bo_event_rec_size(void);
 /** @brief sizeof(::bo_hist_rec), for FFI users. @return the size in bytes */
 BO_EXPORT size_t bo_hist_rec_size(void);
+/** @brief sizeof(::bo_supply_rec), for FFI users. @return the size in bytes */
+BO_EXPORT size_t bo_supply_rec_size(void);
+/** @brief sizeof(::bo_stock_rec), for FFI users. @return the size in bytes */
+BO_EXPORT size_t bo_stock_rec_size(void);
+/** @brief sizeof(::bo_lalloc_rec), for FFI users. @return the size in bytes */
+BO_EXPORT size_t bo_lalloc_rec_size(void);
 /**
  * @brief Add the figures of `delta` to `into` (for adapters' `hist_add`):
  *        counts and sums add (saturating at the type's maximum),
