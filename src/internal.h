@@ -105,6 +105,7 @@ typedef enum bo_meta_key {
 	BO_MK_SUB_SEQ,      /* "sub_seq": last subscription sequence */
 	BO_MK_EVENT_SEQ,    /* "event_seq": last event sequence */
 	BO_MK_PROMISES,     /* "promises": 1 once every waiting line holds an ETA basis */
+	BO_MK_LOC_GEN,      /* "loc_gen": bumped by every change of the locations (location.c) */
 	BO_MK_COUNT
 } bo_meta_key;
 
@@ -151,6 +152,7 @@ struct bo_inventory {
 	bool promises_ready; /* the store's waiting lines all hold a basis (see bo__eta_adopt) */
 	bo_location_rec *locs; /* locations in location order, "main" included (location.c) */
 	size_t nlocs, loccap;
+	int64_t locs_gen;      /* the "loc_gen" they were read at; -1: not read */
 	bo_txn txn;
 };
 

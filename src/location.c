@@ -44,6 +44,7 @@ int bo__locs_load(bo_inventory *inv)
 	int rc;
 
 	inv->nlocs = 0;
+	inv->locs_gen = -1;
 	if (bo__has_locations(inv)) {
 		while ((rc = inv->st.loc_next(inv->sd, after, &r)) == BO_OK) {
 			if (inv->nlocs == inv->loccap) {
@@ -79,14 +80,24 @@ int bo__locs_load(bo_inventory *inv)
 	return BO_OK;
 }
 
-/* The locations of the running call, loaded once. */
+/* The locations of the running call: read once per call, and kept from
+ * call to call while the store's "loc_gen" stays the same (a metadata read
+ * that costs nothing while metadata is cached: batches, exclusive stores). */
 static int call_locs(bo_txn *t)
 {
+	bo_inventory *inv = t->inv;
+	int64_t gen;
 	int rc;
 	if (t->locs_loaded)
 		return BO_OK;
-	if ((rc = bo__locs_load(t->inv)) < 0)
+	if ((rc = bo__meta_get(t, BO_MK_LOC_GEN, &gen, 0)) < 0)
 		return rc;
+	if (gen != inv->locs_gen || !inv->nlocs) {
+		inv->locs_gen = -1;
+		if ((rc = bo__locs_load(inv)) < 0)
+			return rc;
+		inv->locs_gen = gen;
+	}
 	t->locs_loaded = true;
 	return BO_OK;
 }
@@ -488,6 +499,7 @@ static int op_location_set(bo_txn *t, void *p)
 {
 	loc_args *a = p;
 	bo_location_rec r;
+	int64_t gen;
 	int rc;
 	if ((rc = call_locs(t)) < 0)
 		return rc;
@@ -498,6 +510,9 @@ static int op_location_set(bo_txn *t, void *p)
 	r.rank = a->rank;
 	if ((rc = t->inv->st.loc_put(t->inv->sd, &r)) < 0)
 		return bo__storage_fail(rc, "loc_put");
+	if ((rc = bo__meta_get(t, BO_MK_LOC_GEN, &gen, 0)) < 0 || (rc = bo__meta_put(t, BO_MK_LOC_GEN, gen + 1)) < 0)
+		return rc;
+	t->inv->locs_gen = -1; /* read again (a rollback must not leave them changed) */
 	t->locs_loaded = false;
 	return BO_OK;
 }
