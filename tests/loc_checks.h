@@ -326,6 +326,13 @@ static void loc_check_fields(const bo_storage *vt, void *ud)
 	strcpy(ev.location, "west");
 
 	assert_int_equal(vt->begin(ud), BO_OK);
+	/* event numbers as the core takes them (an adapter with seq_take
+	 * delivers only numbers it gave out) */
+	if (vt->seq_take) {
+		uint64_t seqs[2];
+		assert_int_equal(vt->seq_take(ud, BO_SEQ_EVENT, 2, seqs), BO_OK);
+		assert_true(seqs[0] == 1 && seqs[1] == 2);
+	}
 	assert_int_equal(vt->item_put(ud, &it), BO_OK);
 	assert_int_equal(vt->supply_put(ud, &sp), BO_OK);
 	strcpy(sp.id, "po-2");
