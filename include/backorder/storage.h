@@ -56,7 +56,7 @@
  *
  * Locations: version 3 appended stock per location (DESIGN §11): the
  * records ::bo_location_rec, ::bo_stock_rec and ::bo_lalloc_rec, the
- * callbacks `loc_put` .. `lalloc_next` (optional, all six or none), the
+ * callbacks `loc_put` .. `lalloc_list` (optional, all six or none), the
  * field `located` of ::bo_item_rec and `location` of ::bo_supply_rec and
  * ::bo_event_rec. Location "main" (#BO_LOCATION_MAIN) always exists and
  * has no stock or line-allocation records of its own: its figures are the
