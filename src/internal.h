@@ -153,6 +153,7 @@ struct bo_inventory {
 	bo_location_rec *locs; /* locations in location order, "main" included (location.c) */
 	size_t nlocs, loccap;
 	int64_t locs_gen;      /* the "loc_gen" they were read at; -1: not read */
+	void *locrecs;         /* room for BO_LOCATIONS_MAX stock or lalloc records (location.c) */
 	bo_txn txn;
 };
 
