@@ -279,8 +279,9 @@ BO_INTERNAL int bo__stock_view(bo_inventory *inv, const bo_item_rec *item, bo_lo
 BO_INTERNAL int bo__line_view(bo_inventory *inv, const bo_item_rec *item, const bo_line_rec *l, bo_locview *v);
 /* Before the totals change: `take` units allocated to line `l` from the
  * locations with free units in location order (`allocated` events, one
- * per location). */
-BO_INTERNAL int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take);
+ * per location). `unstored`: the line is not stored yet (it is, first,
+ * if units come from elsewhere than "main"). */
+BO_INTERNAL int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take, bool unstored);
 /* Before the totals change: `qty` allocated units of `l` go back, from its
  * last location first. */
 BO_INTERNAL int bo__loc_release(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t qty);

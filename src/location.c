@@ -311,7 +311,7 @@ static bo_locent *line_ent(bo_locview *lv, int pos)
 	return e;
 }
 
-int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take)
+int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take, bool unstored)
 {
 	bo_inventory *inv = t->inv;
 	bo_locview sv, lv;
@@ -331,6 +331,12 @@ int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take
 		if ((rc = stock_write(t, it, e, e->on_hand, e->allocated + part)) < 0)
 			return rc;
 		le = line_ent(&lv, (int)e->pos);
+		if (unstored && strcmp(bo__loc_id(inv, e), BO_LOCATION_MAIN) != 0) {
+			/* records of a line's units elsewhere belong to a stored line */
+			if ((rc = inv->st.line_put(inv->sd, l)) < 0)
+				return bo__storage_fail(rc, "line_put");
+			unstored = false;
+		}
 		if ((rc = lalloc_write(t, l, le, le->allocated + part)) < 0)
 			return rc;
 		if ((rc = bo__emit_at(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, part, BO_NO_TIME, NULL,
