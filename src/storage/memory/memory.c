@@ -231,6 +231,8 @@ typedef struct mem {
 	uint64_t epoch;       /* the current segment's; a new one for every segment */
 	bool in_txn;
 	bool gone;            /* this transaction let go of a block: free at commit */
+	bool line_blocks;     /* some line was ever wide, or some order's lines moved out:
+			       * closing must look for blocks in the order nodes */
 	bo__hist hist;        /* history records (hist.c), undone by a journal of their own */
 	bo_location_rec *locs; /* location records, sorted by id */
 	size_t nloc, loccap;
@@ -1118,6 +1120,7 @@ static int lines_grow(mem *m, onode *n)
 	unsigned char *b, *old = n->out ? lines_of(n) : NULL;
 	if (n->cap >= UINT32_MAX / 2 || !(b = block_new(m, (size_t)cap * LSZ)))
 		return OOM();
+	m->line_blocks = true;
 	if (old && block_gone(m, old) < 0) {
 		block_drop(m, b);
 		return BO_ESTORAGE;
@@ -1161,6 +1164,7 @@ static int line_write(mem *m, onode *n, const bo_line_rec *rec)
 	if (packed[BO__LINE_WIDE_BYTE]) {
 		if (!(ext = block_new(m, sizeof(*ext))))
 			return OOM();
+		m->line_blocks = true;
 		memset(ext, 0, sizeof(*ext));
 		copy_id(ext->order_id, n->id, n->idlen);
 		memcpy(ext->sku, sku->s, sizeof(ext->sku));
@@ -1589,7 +1593,7 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 	oev *o;
 	const onode *ord = NULL;
 	const istr *sku = NULL, *cust = NULL, *oname = NULL, *loc = NULL;
-	if (!bo__grow(&m->ev, m->len, &m->cap, 256, sizeof(*m->ev)))
+	if (m->len == m->cap && !bo__grow(&m->ev, m->len, &m->cap, 256, sizeof(*m->ev)))
 		return OOM();
 	/* the order's node if it is stored (undoing its creation undoes this
 	 * append first), else an interned copy */
@@ -2015,7 +2019,9 @@ static void mem_close(void *ud)
 	while ((node = bo__kset_iter(&m->items, &pos)))
 		free_item(node);
 	pos = 0;
-	while ((node = bo__kset_iter(&m->orders, &pos))) {
+	/* (a walk of a million order nodes is a million cache misses: only
+	 * when there may be something to free in them) */
+	while (m->line_blocks && (node = bo__kset_iter(&m->orders, &pos))) {
 		onode *o = node;
 		unsigned char *l = lines_of(o);
 		for (uint32_t i = 0; i < o->nl; i++)
