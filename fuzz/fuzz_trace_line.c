@@ -47,7 +47,11 @@ static void check_cmd(const trace_cmd *c)
 	check_id(c->sku);
 	check_id(c->order);
 	check_id(c->id);
+	check_id(c->location);
 	switch (c->op) {
+	case TRACE_LOCATION:
+		CHECK(c->location != NULL);
+		break;
 	case TRACE_AT:
 		check_time(c->time);
 		break;

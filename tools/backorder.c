@@ -86,15 +86,16 @@ static const char replay_help[] =
 	"\n"
 	"Lines (TIME is YYYY-MM-DDTHH:MM:SSZ, UTC; `#` starts a comment):\n"
 	"  at TIME\n"
+	"  location LOC [rank=N]\n"
 	"  item SKU [backorder=deny|allow] [max_backorder=QTY] [lead_time=DAYS]\n"
 	"           [policy=fifo|priority|due|fair] [release_at=TIME] [preorder_max=QTY]\n"
-	"  receive SKU QTY [supply=ID]\n"
-	"  adjust SKU DELTA\n"
-	"  incoming SKU ID QTY TIME\n"
+	"  receive SKU QTY [supply=ID] [location=LOC]\n"
+	"  adjust SKU DELTA [location=LOC]\n"
+	"  incoming SKU ID QTY TIME [location=LOC]\n"
 	"  place ORDER [priority=N] [due=TIME] [complete] [price:SKU=MINOR ...] SKU:QTY [SKU:QTY ...]\n"
 	"  cancel ORDER [SKU [QTY]]\n"
 	"  modify ORDER SKU QTY\n"
-	"  ship ORDER [SKU [QTY]]\n"
+	"  ship ORDER [SKU [QTY]] [location=LOC]\n"
 	"  subscribe SKU CUSTOMER\n"
 	"  dump\n"
 	"\n"
@@ -104,6 +105,12 @@ static const char replay_help[] =
 	"  item SKU on_hand=N allocated=N available=N backordered=N incoming=N\n"
 	"  line ORDER SKU ordered=N allocated=N backordered=N shipped=N cancelled=N eta=TIME|-\n"
 	"  event SEQ KIND ORDER|- SKU|- qty=N eta=TIME|- [customer=ID]\n"
+	"With more than one location, an item line is followed by its stock per\n"
+	"location, a line line by its allocated units per location, and allocated\n"
+	"and shipped events name their location:\n"
+	"  stock SKU LOC on_hand=N allocated=N\n"
+	"  alloc ORDER SKU LOC qty=N\n"
+	"  event SEQ allocated|shipped ORDER SKU qty=N eta=- location=LOC\n"
 	"\n"
 	"Exit status: 0 when every line succeeded, 1 when a line failed, 2 for a\n"
 	"usage error or an input or store that cannot be read.\n"
@@ -127,9 +134,37 @@ static void bar_erase(void);
 /* ---------------------------------------------------------------- */
 /* Output */
 
+/* What the printers need: where to print, and how many locations the
+ * inventory has (the location lines and the `stock`, `alloc` and event
+ * ` location=` fields appear only with more than one). */
+typedef struct printer {
+	FILE *out;
+	bo_inventory *inv;
+	size_t nloc;
+} printer;
+
+static int count_location(void *user_data, const bo_location *loc)
+{
+	(void)loc;
+	(*(size_t *)user_data)++;
+	return 0;
+}
+
+/* The number of locations, "main" included; 1 when the inventory cannot
+ * list them (a store without locations). */
+static size_t location_count(bo_inventory *inv)
+{
+	size_t n = 0;
+
+	if (bo_location_foreach(inv, count_location, &n) != BO_OK || n == 0)
+		return 1;
+	return n;
+}
+
 static int print_event(void *user_data, const bo_event *ev)
 {
-	FILE *out = user_data;
+	const printer *pr = user_data;
+	FILE *out = pr->out;
 	char eta[TRACE_TIME_LEN];
 
 	bar_erase();
@@ -139,6 +174,8 @@ static int print_event(void *user_data, const bo_event *ev)
 		ev->sku ? ev->sku : "-", ev->qty, eta);
 	if (ev->kind == BO_EVENT_BACK_IN_STOCK || ev->customer != NULL)
 		fprintf(out, " customer=%s", ev->customer ? ev->customer : "-");
+	if (pr->nloc > 1 && (ev->kind == BO_EVENT_ALLOCATED || ev->kind == BO_EVENT_SHIPPED))
+		fprintf(out, " location=%s", ev->location ? ev->location : "main");
 	fputc('\n', out);
 	return 0;
 }
@@ -150,17 +187,47 @@ static int discard_event(void *user_data, const bo_event *ev)
 	return 0;
 }
 
+/* The item or line a `stock` or `alloc` line belongs to. */
+typedef struct dump_ctx {
+	const printer *pr;
+	const char *order;
+	const char *sku;
+} dump_ctx;
+
+static int dump_stock(void *user_data, const bo_stock *s)
+{
+	const dump_ctx *d = user_data;
+
+	fprintf(d->pr->out, "stock %s %s on_hand=%" PRId64 " allocated=%" PRId64 "\n", d->sku, s->location,
+		s->on_hand, s->allocated);
+	return 0;
+}
+
+static int dump_alloc(void *user_data, const bo_line_alloc *a)
+{
+	const dump_ctx *d = user_data;
+
+	fprintf(d->pr->out, "alloc %s %s %s qty=%" PRId64 "\n", d->order, d->sku, a->location, a->qty);
+	return 0;
+}
+
 static int dump_item(void *user_data, const bo_item_status *it)
 {
-	fprintf(user_data, "item %s on_hand=%" PRId64 " allocated=%" PRId64 " available=%" PRId64
+	const printer *pr = user_data;
+	dump_ctx d = { pr, NULL, it->sku };
+
+	fprintf(pr->out, "item %s on_hand=%" PRId64 " allocated=%" PRId64 " available=%" PRId64
 		" backordered=%" PRId64 " incoming=%" PRId64 "\n",
 		it->sku, it->on_hand, it->allocated, it->available, it->backordered, it->incoming);
+	if (pr->nloc > 1)
+		return bo_item_stock_foreach(pr->inv, it->sku, dump_stock, &d);
 	return 0;
 }
 
 static int dump_order(void *user_data, const bo_order *order)
 {
-	FILE *out = user_data;
+	const printer *pr = user_data;
+	FILE *out = pr->out;
 	size_t i, n = bo_order_line_count(order);
 	bo_line_status l;
 	char eta[TRACE_TIME_LEN];
@@ -175,25 +242,34 @@ static int dump_order(void *user_data, const bo_order *order)
 			" shipped=%" PRId64 " cancelled=%" PRId64 " eta=%s\n",
 			bo_order_id(order), l.sku, l.ordered, l.allocated, l.backordered,
 			l.shipped, l.cancelled, eta);
+		if (pr->nloc > 1 && l.allocated > 0) {
+			dump_ctx d = { pr, bo_order_id(order), l.sku };
+
+			rc = bo_line_alloc_foreach(pr->inv, bo_order_id(order), l.sku, dump_alloc, &d);
+			if (rc != BO_OK)
+				return rc;
+		}
 	}
 	return 0;
 }
 
-static int dump_state(bo_inventory *inv, FILE *out)
+static int dump_state(const printer *pr)
 {
 	int rc;
 
 	bar_erase();
-	rc = bo_item_foreach(inv, dump_item, out);
-
+	rc = bo_item_foreach(pr->inv, dump_item, (void *)pr);
 	if (rc != BO_OK)
 		return rc;
-	return bo_order_foreach(inv, dump_order, out);
+	return bo_order_foreach(pr->inv, dump_order, (void *)pr);
 }
 
 int backorder_dump(bo_inventory *inv, FILE *out)
 {
-	return dump_state(inv, out);
+	printer pr = { out, inv, 0 };
+
+	pr.nloc = location_count(inv);
+	return dump_state(&pr);
 }
 
 /* ---------------------------------------------------------------- */
@@ -283,6 +359,7 @@ typedef struct replay {
 	bo_inventory *inv;
 	int64_t clock;
 	FILE *out;
+	printer pr;             /* events and dumps: output and location count */
 	const replay_opts *opts;
 	int failed;
 	long in_batch;          /* lines run in the open batch */
@@ -328,11 +405,25 @@ static int run_cmd(replay *r, const trace_cmd *c)
 	}
 	case TRACE_ITEM:
 		return bo_item_set(r->inv, c->sku, &c->item);
+	case TRACE_LOCATION: {
+		int rc = bo_location_set(r->inv, c->location, c->rank);
+
+		/* A location line is rare: count again rather than track ids. */
+		if (rc == BO_OK)
+			r->pr.nloc = location_count(r->inv);
+		return rc;
+	}
 	case TRACE_RECEIVE:
+		if (c->location != NULL)
+			return bo_item_receive_at(r->inv, c->sku, c->qty, c->id, c->location);
 		return bo_item_receive(r->inv, c->sku, c->qty, c->id);
 	case TRACE_ADJUST:
+		if (c->location != NULL)
+			return bo_item_adjust_at(r->inv, c->sku, c->qty, c->location);
 		return bo_item_adjust(r->inv, c->sku, c->qty);
 	case TRACE_INCOMING:
+		if (c->location != NULL)
+			return bo_supply_set_at(r->inv, c->sku, c->id, c->qty, c->time, c->location);
 		return bo_supply_set(r->inv, c->sku, c->id, c->qty, c->time);
 	case TRACE_PLACE:
 		return bo_order_place(r->inv, c->order, &c->order_opts, c->lines, c->nlines);
@@ -341,11 +432,13 @@ static int run_cmd(replay *r, const trace_cmd *c)
 	case TRACE_MODIFY:
 		return bo_order_modify(r->inv, c->order, c->sku, c->qty);
 	case TRACE_SHIP:
+		if (c->location != NULL)
+			return bo_order_ship_at(r->inv, c->order, c->sku, c->qty, c->location);
 		return bo_order_ship(r->inv, c->order, c->sku, c->qty);
 	case TRACE_SUBSCRIBE:
 		return bo_item_subscribe(r->inv, c->sku, c->id);
 	case TRACE_DUMP:
-		return dump_state(r->inv, r->out);
+		return dump_state(&r->pr);
 	default:
 		return BO_OK;
 	}
@@ -498,7 +591,7 @@ static int parse_replay_args(replay_opts *o, int argc, char **argv)
 
 static int cmd_replay(int argc, char **argv)
 {
-	static const bo_notifier printer = { BO_NOTIFIER_VERSION, print_event, NULL };
+	static const bo_notifier event_printer = { BO_NOTIFIER_VERSION, print_event, NULL };
 	static const bo_notifier discarder = { BO_NOTIFIER_VERSION, discard_event, NULL };
 	replay_opts o = { "memory", NULL, 0, 0, 0, 0, NULL, BO_NO_TIME };
 	bo_options bopts = BO_OPTIONS_INIT;
@@ -561,7 +654,12 @@ static int cmd_replay(int argc, char **argv)
 		}
 		r.clock = now > TRACE_EPOCH ? now : TRACE_EPOCH;
 	}
-	rc = bo_inventory_set_notifier(r.inv, o.events ? &printer : &discarder, stdout);
+	/* One count at start (a durable store may hold locations already);
+	 * then the location lines keep it. */
+	r.pr.out = stdout;
+	r.pr.inv = r.inv;
+	r.pr.nloc = location_count(r.inv);
+	rc = bo_inventory_set_notifier(r.inv, o.events ? &event_printer : &discarder, &r.pr);
 	if (rc != BO_OK) {
 		fprintf(stderr, "backorder: cannot set the notifier: %s\n", bo_last_error());
 		goto fatal;
@@ -587,7 +685,7 @@ static int cmd_replay(int argc, char **argv)
 	batch_close(&r);
 	progress_end(&pg);
 	if (o.dump) {
-		rc = dump_state(r.inv, stdout);
+		rc = dump_state(&r.pr);
 		if (rc != BO_OK)
 			fprintf(stderr, "backorder: dump failed: %s\n", bo_last_error());
 	}

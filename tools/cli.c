@@ -45,7 +45,8 @@ enum {
 	O_WAITING = 1u << 6,
 	O_HELP = 1u << 7,
 	O_FORMAT = 1u << 8,
-	O_SINCE = 1u << 9
+	O_SINCE = 1u << 9,
+	O_LOCATION = 1u << 10
 };
 #define O_ANY (O_STORE | O_AT | O_HELP)
 
@@ -70,10 +71,12 @@ struct cli {
 	unsigned given;         /* O_* options given */
 	double interval;        /* events --follow: seconds between polls */
 	const char *format;     /* report --format */
+	const char *location;   /* --location of receive, adjust, incoming, ship */
 	int64_t since;          /* report --since, or BO_NO_TIME */
 	char **args;            /* the command's arguments */
 	int nargs;
 	bo_inventory *inv;
+	size_t nloc;            /* locations of the inventory, "main" included (opened stores) */
 };
 
 static int cmd_op(cli *c);
@@ -84,6 +87,7 @@ static int cmd_orders(cli *c);
 static int cmd_supply(cli *c);
 static int cmd_events(cli *c);
 static int cmd_report(cli *c);
+static int cmd_locations(cli *c);
 
 #define O_OP (O_JSON | O_QUIET)
 
@@ -92,22 +96,27 @@ static const command commands[] = {
 	  "SKU [backorder=deny|allow] [max_backorder=QTY] [lead_time=DAYS] [policy=fifo|priority|due|fair] "
 	  "[release_at=TIME] [preorder_max=QTY]",
 	  "create an item or change the settings named" },
-	{ "receive", cmd_op, O_OP, 1, "SKU QTY [supply=ID]", "receive stock (against a supply record)" },
-	{ "adjust", cmd_op, O_OP, 1, "SKU DELTA", "correct on_hand by a signed delta" },
-	{ "incoming", cmd_op, O_OP, 1, "SKU ID QTY TIME", "record (or replace) expected supply" },
+	{ "receive", cmd_op, O_OP | O_LOCATION, 1, "SKU QTY [supply=ID] [--location LOC]",
+	  "receive stock (against a supply record)" },
+	{ "adjust", cmd_op, O_OP | O_LOCATION, 1, "SKU DELTA [--location LOC]", "correct on_hand by a signed delta" },
+	{ "incoming", cmd_op, O_OP | O_LOCATION, 1, "SKU ID QTY TIME [--location LOC]",
+	  "record (or replace) expected supply" },
 	{ "place", cmd_op, O_OP, 1,
 	  "ORDER [priority=N] [due=TIME] [complete] [price:SKU=MINOR ...] SKU:QTY [SKU:QTY ...]",
 	  "place an order" },
 	{ "cancel", cmd_op, O_OP, 1, "ORDER [SKU [QTY]]", "cancel an order, a line or units of a line" },
 	{ "modify", cmd_op, O_OP, 1, "ORDER SKU QTY", "set a line's ordered quantity" },
-	{ "ship", cmd_op, O_OP, 1, "ORDER [SKU [QTY]]", "ship allocated units" },
+	{ "ship", cmd_op, O_OP | O_LOCATION, 1, "ORDER [SKU [QTY]] [--location LOC]",
+	  "ship allocated units" },
 	{ "subscribe", cmd_op, O_OP, 1, "SKU CUSTOMER", "one back-in-stock alert for a customer" },
 	{ "at", cmd_op, O_OP, 1, "TIME", "advance the store's clock (releases due preorders)" },
+	{ "location", cmd_op, O_OP, 1, "LOC [rank=N]", "create a stock location or set its rank" },
 	{ "show", cmd_show, O_JSON, 0, "item SKU | order ORDER", "an item or an order in full" },
 	{ "waiting", cmd_waiting, O_JSON, 0, "SKU", "the queue of an item: position, units ahead, ETA, late" },
 	{ "items", cmd_items, O_JSON, 0, "", "every item: stock, waiting demand, supply" },
 	{ "orders", cmd_orders, O_JSON | O_WAITING, 0, "[--waiting]", "every order, or those with units waiting" },
 	{ "supply", cmd_supply, O_JSON, 0, "[SKU]", "open supply records, per item by expected time" },
+	{ "locations", cmd_locations, O_JSON, 0, "", "the stock locations in location order, with their ranks" },
 	{ "report", cmd_report, O_JSON | O_FORMAT | O_SINCE, 0, "[--format text|csv|json|html] [--since TIME]",
 	  "demand insight and restock advice, as text, CSV, JSON or an HTML page" },
 	{ "events", cmd_events, O_JSON | O_FOLLOW | O_INTERVAL, 0, "[--follow] [--interval SECONDS]",
@@ -117,7 +126,8 @@ static const command commands[] = {
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char *const option_names[] = {
-	"--store", "--at", "--json", "--quiet", "--follow", "--interval", "--waiting", "--help", "--format", "--since"
+	"--store", "--at", "--json", "--quiet", "--follow", "--interval", "--waiting", "--help", "--format", "--since",
+	"--location"
 };
 
 /* ---------------------------------------------------------------- */
@@ -202,9 +212,9 @@ void cli_print_commands(FILE *out)
 	for (i = 0; i < NCOMMANDS; i++) {
 		const command *cmd = &commands[i];
 
-		if (i == 10)
+		if (strcmp(cmd->name, "show") == 0)
 			fputs("\nQueries (aligned text, or one JSON document with --json):\n", out);
-		if (i == 16)
+		if (strcmp(cmd->name, "events") == 0)
 			fputs("\nEvents and the rest:\n", out);
 		fprintf(out, "  %-10s %s\n", cmd->name, cmd->summary);
 	}
@@ -223,6 +233,8 @@ static void print_command_help(const command *cmd)
 	printf("\n%c%s.\n", cmd->summary[0] - 'a' + 'A', cmd->summary + 1);
 	if (strcmp(cmd->name, "at") == 0)
 		printf("Prints the store's time (nothing with --quiet).\n");
+	else if (strcmp(cmd->name, "location") == 0)
+		printf("Prints the locations, as `locations` does (nothing with --quiet).\n");
 	else if (cmd->fn == cmd_op && cmd->writes)
 		printf("Prints the %s it changed, as `show %s` does (nothing with --quiet).\n",
 		       changes_order(cmd) ? "order" : "item", changes_order(cmd) ? "order" : "item");
@@ -243,6 +255,11 @@ static void print_command_help(const command *cmd)
 		printf("  --format F      text (default), csv, json (as --json) or html\n");
 	if (cmd->opts & O_SINCE)
 		printf("  --since TIME    period figures and daily series from TIME's day on (default: all history)\n");
+	if (cmd->opts & O_LOCATION)
+		printf("  --location LOC  %s (default: %s)\n",
+		       strcmp(cmd->name, "ship") == 0 ? "ship only the units allocated at LOC" : "the stock location",
+		       strcmp(cmd->name, "ship") == 0 ? "the lines' locations in location order"
+		       : strcmp(cmd->name, "receive") == 0 ? "main, or the supply record's" : "main");
 	printf("\nSee backorder(1) for the output formats and exit statuses.\n");
 }
 
@@ -290,6 +307,7 @@ typedef struct supply_row {
 	char id[BO_ID_MAX + 1];
 	int64_t qty;
 	int64_t expected;
+	char location[BO_ID_MAX + 1];
 } supply_row;
 
 typedef struct supply_list {
@@ -316,6 +334,89 @@ static int collect_supply(void *user_data, const bo_supply_info *s)
 	snprintf(r->id, sizeof(r->id), "%s", s->id);
 	r->qty = s->qty;
 	r->expected = s->expected;
+	snprintf(r->location, sizeof(r->location), "%s", s->location ? s->location : "main");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Locations: the per-location figures appear only in an inventory with
+ * more than one location, so one that never names another prints as
+ * before locations existed. */
+
+static int count_location(void *user_data, const bo_location *loc)
+{
+	(void)loc;
+	(*(size_t *)user_data)++;
+	return 0;
+}
+
+/* "main" included; 1 when the store keeps no locations. */
+static size_t location_count(bo_inventory *inv)
+{
+	size_t n = 0;
+
+	if (bo_location_foreach(inv, count_location, &n) != BO_OK || n == 0)
+		return 1;
+	return n;
+}
+
+typedef struct loc_row {
+	char id[BO_ID_MAX + 1];
+	int64_t a, b;           /* stock: on_hand, allocated; location: rank; line: qty */
+} loc_row;
+
+typedef struct loc_list {
+	loc_row *rows;
+	size_t n, cap;
+} loc_list;
+
+static loc_row *loc_push(loc_list *l, const char *id)
+{
+	loc_row *r;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		loc_row *rows = realloc(l->rows, cap * sizeof(*rows));
+
+		if (rows == NULL)
+			return NULL;
+		l->rows = rows;
+		l->cap = cap;
+	}
+	r = &l->rows[l->n++];
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	r->a = r->b = 0;
+	return r;
+}
+
+static int collect_location(void *user_data, const bo_location *loc)
+{
+	loc_row *r = loc_push(user_data, loc->id);
+
+	if (r == NULL)
+		return BO_ESTORAGE;
+	r->a = loc->rank;
+	return 0;
+}
+
+static int collect_stock(void *user_data, const bo_stock *st)
+{
+	loc_row *r = loc_push(user_data, st->location);
+
+	if (r == NULL)
+		return BO_ESTORAGE;
+	r->a = st->on_hand;
+	r->b = st->allocated;
+	return 0;
+}
+
+static int collect_line_alloc(void *user_data, const bo_line_alloc *al)
+{
+	loc_row *r = loc_push(user_data, al->location);
+
+	if (r == NULL)
+		return BO_ESTORAGE;
+	r->a = al->qty;
 	return 0;
 }
 
@@ -380,7 +481,7 @@ static void item_json_fields(json *j, const bo_item_status *st)
 	json_int(j, "subscribers", st->subscribers);
 }
 
-static void supply_json(json *j, const supply_row *r, int64_t now, int with_sku)
+static void supply_json(json *j, const supply_row *r, int64_t now, int with_sku, int with_location)
 {
 	json_begin_object(j, NULL);
 	if (with_sku)
@@ -389,6 +490,8 @@ static void supply_json(json *j, const supply_row *r, int64_t now, int with_sku)
 	json_int(j, "qty", r->qty);
 	json_time(j, "expected", r->expected);
 	json_bool(j, "overdue", r->expected < now);
+	if (with_location)
+		json_str(j, "location", r->location);
 	json_end_object(j);
 }
 
@@ -410,7 +513,7 @@ static void cap_text(char *buf, size_t size, int64_t v)
 		snprintf(buf, size, "%" PRId64, v);
 }
 
-static void item_text(const bo_item_status *st, const supply_list *sl, int64_t now)
+static void item_text(const bo_item_status *st, const supply_list *sl, const loc_list *stock, int64_t now)
 {
 	char t[TRACE_TIME_LEN], buf[64];
 	size_t i;
@@ -444,16 +547,33 @@ static void item_text(const bo_item_status *st, const supply_list *sl, int64_t n
 	kv_line(stdout, KV, "cancelled", "%" PRId64, st->cancelled);
 	kv_line(stdout, KV, "revenue_held", "%" PRId64, st->revenue_held);
 	kv_line(stdout, KV, "subscribers", "%" PRId64, st->subscribers);
-	if (sl != NULL && sl->n > 0) {
-		static const char *const head[] = { "SUPPLY", ">QTY", "EXPECTED", "OVERDUE" };
+	if (stock != NULL && stock->n > 0) {
+		static const char *const head[] = { "LOCATION", ">ON_HAND", ">ALLOCATED", ">AVAILABLE" };
 		table tb;
 
 		table_init(&tb, 4, head);
+		for (i = 0; i < stock->n; i++) {
+			table_cell(&tb, stock->rows[i].id);
+			table_int(&tb, stock->rows[i].a);
+			table_int(&tb, stock->rows[i].b);
+			table_int(&tb, stock->rows[i].a - stock->rows[i].b);
+		}
+		fputc('\n', stdout);
+		table_print(&tb, stdout);
+		table_free(&tb);
+	}
+	if (sl != NULL && sl->n > 0) {
+		static const char *const head[] = { "SUPPLY", ">QTY", "EXPECTED", "OVERDUE", "LOCATION" };
+		table tb;
+
+		table_init(&tb, stock != NULL ? 5 : 4, head);
 		for (i = 0; i < sl->n; i++) {
 			table_cell(&tb, sl->rows[i].id);
 			table_int(&tb, sl->rows[i].qty);
 			table_cell(&tb, fmt_time(t, sl->rows[i].expected));
 			table_cell(&tb, yes_no(sl->rows[i].expected < now));
+			if (stock != NULL)
+				table_cell(&tb, sl->rows[i].location);
 		}
 		fputc('\n', stdout);
 		table_print(&tb, stdout);
@@ -466,14 +586,19 @@ static int print_item(cli *c, const char *sku)
 {
 	bo_item_status st;
 	supply_list sl = { NULL, 0, 0 };
+	loc_list stock = { NULL, 0, 0 };
 	int64_t now = query_now(c);
+	int multi = c->nloc > 1;
 	int rc;
 
 	rc = bo_item_status_get(&st, c->inv, sku);
 	if (rc == BO_OK)
 		rc = oom_or(bo_supply_foreach(c->inv, sku, collect_supply, &sl));
+	if (rc == BO_OK && multi)
+		rc = oom_or(bo_item_stock_foreach(c->inv, sku, collect_stock, &stock));
 	if (rc != BO_OK) {
 		free(sl.rows);
+		free(stock.rows);
 		return rc;
 	}
 	if (c->given & O_JSON) {
@@ -486,14 +611,27 @@ static int print_item(cli *c, const char *sku)
 		item_json_fields(&j, &st);
 		json_begin_array(&j, "supply");
 		for (i = 0; i < sl.n; i++)
-			supply_json(&j, &sl.rows[i], now, 0);
+			supply_json(&j, &sl.rows[i], now, 0, multi);
 		json_end_array(&j);
+		if (multi) {
+			json_begin_array(&j, "stock");
+			for (i = 0; i < stock.n; i++) {
+				json_begin_object(&j, NULL);
+				json_str(&j, "location", stock.rows[i].id);
+				json_int(&j, "on_hand", stock.rows[i].a);
+				json_int(&j, "allocated", stock.rows[i].b);
+				json_int(&j, "available", stock.rows[i].a - stock.rows[i].b);
+				json_end_object(&j);
+			}
+			json_end_array(&j);
+		}
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
-		item_text(&st, &sl, now);
+		item_text(&st, &sl, multi ? &stock : NULL, now);
 	}
 	free(sl.rows);
+	free(stock.rows);
 	return BO_OK;
 }
 
@@ -539,7 +677,9 @@ static int order_summary(order_sum *s, const bo_order *o)
 	return BO_OK;
 }
 
-static void order_json(json *j, const bo_order *o, const order_sum *s, int64_t now, int with_now)
+/* allocs: per line, its allocated units per location (NULL: one location) */
+static void order_json(json *j, const bo_order *o, const order_sum *s, const loc_list *allocs, int64_t now,
+		       int with_now)
 {
 	size_t i, n = bo_order_line_count(o);
 
@@ -576,13 +716,25 @@ static void order_json(json *j, const bo_order *o, const order_sum *s, int64_t n
 		json_time(j, "eta", l.backordered > 0 ? l.eta : BO_NO_TIME);
 		json_bool(j, "late", l.late);
 		json_time(j, "queue_time", l.queue_time);
+		if (allocs != NULL) {
+			size_t k;
+
+			json_begin_array(j, "locations");
+			for (k = 0; k < allocs[i].n; k++) {
+				json_begin_object(j, NULL);
+				json_str(j, "location", allocs[i].rows[k].id);
+				json_int(j, "allocated", allocs[i].rows[k].a);
+				json_end_object(j);
+			}
+			json_end_array(j);
+		}
 		json_end_object(j);
 	}
 	json_end_array(j);
 	json_end_object(j);
 }
 
-static void order_text(const bo_order *o, const order_sum *s)
+static void order_text(const bo_order *o, const order_sum *s, const loc_list *allocs)
 {
 	static const char *const head[] = { "SKU", ">ORDERED", ">ALLOCATED", ">BACKORDERED", ">SHIPPED",
 					    ">CANCELLED", ">PRICE", "ETA", "LATE" };
@@ -620,17 +772,84 @@ static void order_text(const bo_order *o, const order_sum *s)
 	}
 	table_print(&tb, stdout);
 	table_free(&tb);
+	if (allocs != NULL) {
+		/* the pick list: where each line's allocated units are */
+		static const char *const phead[] = { "SKU", "LOCATION", ">ALLOCATED" };
+		int any = 0;
+
+		table_init(&tb, 3, phead);
+		for (i = 0; i < n; i++) {
+			bo_line_status l;
+			size_t k;
+
+			if (bo_order_line(&l, o, i) != BO_OK)
+				continue;
+			for (k = 0; k < allocs[i].n; k++) {
+				table_cell(&tb, l.sku);
+				table_cell(&tb, allocs[i].rows[k].id);
+				table_int(&tb, allocs[i].rows[k].a);
+				any = 1;
+			}
+		}
+		if (any) {
+			fputc('\n', stdout);
+			table_print(&tb, stdout);
+		}
+		table_free(&tb);
+	}
+}
+
+static void free_allocs(loc_list *allocs, size_t n)
+{
+	size_t i;
+
+	if (allocs == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(allocs[i].rows);
+	free(allocs);
+}
+
+/* Each line's allocated units per location; *out stays NULL with one location. */
+static int order_allocs(cli *c, const bo_order *o, loc_list **out)
+{
+	size_t i, n = bo_order_line_count(o);
+	loc_list *allocs;
+	int rc = BO_OK;
+
+	*out = NULL;
+	if (c->nloc <= 1)
+		return BO_OK;
+	allocs = calloc(n ? n : 1, sizeof(*allocs));
+	if (allocs == NULL)
+		return oom_or(BO_ESTORAGE);
+	for (i = 0; i < n && rc == BO_OK; i++) {
+		bo_line_status l;
+
+		rc = bo_order_line(&l, o, i);
+		if (rc == BO_OK && l.allocated > 0)
+			rc = oom_or(bo_line_alloc_foreach(c->inv, bo_order_id(o), l.sku, collect_line_alloc, &allocs[i]));
+	}
+	if (rc != BO_OK) {
+		free_allocs(allocs, n);
+		return rc;
+	}
+	*out = allocs;
+	return BO_OK;
 }
 
 /* show order ORDER (and what place, cancel, modify, ship print) */
 static int print_order(cli *c, const char *id)
 {
 	bo_order *o = NULL;
+	loc_list *allocs = NULL;
 	order_sum s;
 	int rc = bo_order_get(&o, c->inv, id);
 
 	if (rc == BO_OK)
 		rc = order_summary(&s, o);
+	if (rc == BO_OK)
+		rc = order_allocs(c, o, &allocs);
 	if (rc != BO_OK) {
 		bo_order_free(o);
 		return rc;
@@ -639,13 +858,70 @@ static int print_order(cli *c, const char *id)
 		json j;
 
 		json_init(&j, stdout, 1);
-		order_json(&j, o, &s, query_now(c), 1);
+		order_json(&j, o, &s, allocs, query_now(c), 1);
 		json_finish(&j);
 	} else {
-		order_text(o, &s);
+		order_text(o, &s, allocs);
 	}
+	free_allocs(allocs, bo_order_line_count(o));
 	bo_order_free(o);
 	return BO_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Locations */
+
+/* `locations` (and what `location` prints) */
+static int print_locations(cli *c)
+{
+	loc_list l = { NULL, 0, 0 };
+	size_t i;
+	int rc = oom_or(bo_location_foreach(c->inv, collect_location, &l));
+
+	if (rc != BO_OK) {
+		free(l.rows);
+		return rc;
+	}
+	if (c->given & O_JSON) {
+		json j;
+
+		json_init(&j, stdout, 1);
+		json_begin_object(&j, NULL);
+		json_time(&j, "now", query_now(c));
+		json_begin_array(&j, "locations");
+		for (i = 0; i < l.n; i++) {
+			json_begin_object(&j, NULL);
+			json_str(&j, "location", l.rows[i].id);
+			json_int(&j, "rank", l.rows[i].a);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		static const char *const head[] = { "LOCATION", ">RANK" };
+		table tb;
+
+		table_init(&tb, 2, head);
+		for (i = 0; i < l.n; i++) {
+			table_cell(&tb, l.rows[i].id);
+			table_int(&tb, l.rows[i].a);
+		}
+		table_print(&tb, stdout);
+		table_free(&tb);
+	}
+	free(l.rows);
+	return BO_OK;
+}
+
+static int cmd_locations(cli *c)
+{
+	int rc;
+
+	if (c->nargs != 0)
+		return usage(c, "takes no arguments");
+	rc = print_locations(c);
+	return rc == BO_OK ? 0 : fail(c, rc, NULL);
 }
 
 /* ---------------------------------------------------------------- */
@@ -698,6 +974,14 @@ static int cmd_op(cli *c)
 		return status;
 	for (i = 0; i < c->nargs; i++)
 		len += strlen(c->args[i]) + 1;
+	if (c->location != NULL) {
+		/* --location LOC is the trace line's location=LOC */
+		if (c->location[strcspn(c->location, " \t\n\v\f\r")] != '\0') {
+			say(c, "invalid: --location '%.64s' holds white space", c->location);
+			return status_exit(BO_EINVALID);
+		}
+		len += strlen(" location=") + strlen(c->location);
+	}
 	line = malloc(len + 1);
 	if (line == NULL) {
 		say(c, "out of memory");
@@ -707,6 +991,10 @@ static int cmd_op(cli *c)
 	for (i = 0; i < c->nargs; i++) {
 		strcat(line, " ");
 		strcat(line, c->args[i]);
+	}
+	if (c->location != NULL) {
+		strcat(line, " location=");
+		strcat(line, c->location);
 	}
 	trace_cmd_init(&tc);
 	rc = trace_parse_line(&tc, line, strlen(line));
@@ -730,14 +1018,28 @@ static int cmd_op(cli *c)
 	case TRACE_ITEM:
 		rc = bo_item_set(c->inv, tc.sku, &tc.item);
 		break;
+	case TRACE_LOCATION:
+		rc = bo_location_set(c->inv, tc.location, tc.rank);
+		if (rc == BO_OK)
+			c->nloc = location_count(c->inv);
+		break;
 	case TRACE_RECEIVE:
-		rc = bo_item_receive(c->inv, tc.sku, tc.qty, tc.id);
+		if (tc.location != NULL)
+			rc = bo_item_receive_at(c->inv, tc.sku, tc.qty, tc.id, tc.location);
+		else
+			rc = bo_item_receive(c->inv, tc.sku, tc.qty, tc.id);
 		break;
 	case TRACE_ADJUST:
-		rc = bo_item_adjust(c->inv, tc.sku, tc.qty);
+		if (tc.location != NULL)
+			rc = bo_item_adjust_at(c->inv, tc.sku, tc.qty, tc.location);
+		else
+			rc = bo_item_adjust(c->inv, tc.sku, tc.qty);
 		break;
 	case TRACE_INCOMING:
-		rc = bo_supply_set(c->inv, tc.sku, tc.id, tc.qty, tc.time);
+		if (tc.location != NULL)
+			rc = bo_supply_set_at(c->inv, tc.sku, tc.id, tc.qty, tc.time, tc.location);
+		else
+			rc = bo_supply_set(c->inv, tc.sku, tc.id, tc.qty, tc.time);
 		break;
 	case TRACE_PLACE:
 		rc = bo_order_place(c->inv, tc.order, &tc.order_opts, tc.lines, tc.nlines);
@@ -749,7 +1051,10 @@ static int cmd_op(cli *c)
 		rc = bo_order_modify(c->inv, tc.order, tc.sku, tc.qty);
 		break;
 	case TRACE_SHIP:
-		rc = bo_order_ship(c->inv, tc.order, tc.sku, tc.qty);
+		if (tc.location != NULL)
+			rc = bo_order_ship_at(c->inv, tc.order, tc.sku, tc.qty, tc.location);
+		else
+			rc = bo_order_ship(c->inv, tc.order, tc.sku, tc.qty);
 		break;
 	case TRACE_SUBSCRIBE:
 		rc = bo_item_subscribe(c->inv, tc.sku, tc.id);
@@ -790,6 +1095,9 @@ static int cmd_op(cli *c)
 	case TRACE_MODIFY:
 	case TRACE_SHIP:
 		rc = print_order(c, tc.order);
+		break;
+	case TRACE_LOCATION:
+		rc = print_locations(c);
 		break;
 	default:
 		break;
@@ -971,7 +1279,7 @@ static int orders_row(void *user_data, const bo_order *o)
 	if ((x->c->given & O_WAITING) && s.backordered == 0)
 		return 0;
 	if (x->j != NULL) {
-		order_json(x->j, o, &s, x->now, 0);
+		order_json(x->j, o, &s, NULL, x->now, 0);
 	} else {
 		table_cell(x->tb, bo_order_id(o));
 		table_cell(x->tb, s.state);
@@ -1026,7 +1334,7 @@ static int cmd_orders(cli *c)
 
 static int cmd_supply(cli *c)
 {
-	static const char *const head[] = { "SKU", "SUPPLY", ">QTY", "EXPECTED", "OVERDUE" };
+	static const char *const head[] = { "SKU", "SUPPLY", ">QTY", "EXPECTED", "OVERDUE", "LOCATION" };
 	supply_list sl = { NULL, 0, 0 };
 	sku_list l = { NULL, 0, 0 };
 	int64_t now;
@@ -1055,7 +1363,7 @@ static int cmd_supply(cli *c)
 		json_time(&j, "now", now);
 		json_begin_array(&j, "supply");
 		for (i = 0; i < sl.n; i++)
-			supply_json(&j, &sl.rows[i], now, 1);
+			supply_json(&j, &sl.rows[i], now, 1, c->nloc > 1);
 		json_end_array(&j);
 		json_end_object(&j);
 		json_finish(&j);
@@ -1063,13 +1371,15 @@ static int cmd_supply(cli *c)
 		char t[TRACE_TIME_LEN];
 		table tb;
 
-		table_init(&tb, 5, head);
+		table_init(&tb, c->nloc > 1 ? 6 : 5, head);
 		for (i = 0; i < sl.n; i++) {
 			table_cell(&tb, sl.rows[i].sku);
 			table_cell(&tb, sl.rows[i].id);
 			table_int(&tb, sl.rows[i].qty);
 			table_cell(&tb, fmt_time(t, sl.rows[i].expected));
 			table_cell(&tb, yes_no(sl.rows[i].expected < now));
+			if (c->nloc > 1)
+				table_cell(&tb, sl.rows[i].location);
 		}
 		table_print(&tb, stdout);
 		table_free(&tb);
@@ -1131,6 +1441,7 @@ typedef struct evout {
 	int kind;               /* OUT_* */
 	int err;                /* errno of a failed write; EPIPE when the reader went away */
 	uint64_t count;
+	int multi;              /* the inventory has more than one location */
 } evout;
 
 static volatile sig_atomic_t stop_requested;
@@ -1141,11 +1452,19 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-static size_t format_event(char *buf, size_t size, const bo_event *ev, int as_json)
+/* With more than one location (`multi`), allocated and shipped events
+ * name their location (text: ` location=LOC`; JSON: a "location" key on
+ * every line, null for other kinds, so every line has the same keys). */
+static size_t format_event(char *buf, size_t size, const bo_event *ev, int as_json, int multi)
 {
 	char eta[TRACE_TIME_LEN], tm[TRACE_TIME_LEN];
 	char order[2 * BO_ID_MAX + 3], sku[2 * BO_ID_MAX + 3], cust[2 * BO_ID_MAX + 3];
+	char loc[2 * BO_ID_MAX + 3];
+	const char *where = NULL;
 	int n;
+
+	if (multi && (ev->kind == BO_EVENT_ALLOCATED || ev->kind == BO_EVENT_SHIPPED))
+		where = ev->location ? ev->location : "main";
 
 	trace_format_time(eta, ev->eta);
 	if (!as_json) {
@@ -1154,6 +1473,8 @@ static size_t format_event(char *buf, size_t size, const bo_event *ev, int as_js
 			     ev->sku ? ev->sku : "-", ev->qty, eta);
 		if (n >= 0 && (ev->kind == BO_EVENT_BACK_IN_STOCK || ev->customer != NULL))
 			n += snprintf(buf + n, size - (size_t)n, " customer=%s", ev->customer ? ev->customer : "-");
+		if (n >= 0 && (size_t)n < size && where != NULL)
+			n += snprintf(buf + n, size - (size_t)n, " location=%s", where);
 	} else {
 		/* ids are at most BO_ID_MAX printable bytes: each quotes to at most twice that, plus quotes */
 		if (ev->order_id)
@@ -1170,6 +1491,13 @@ static size_t format_event(char *buf, size_t size, const bo_event *ev, int as_js
 			     ev->sku ? sku : "null", ev->qty, ev->eta == BO_NO_TIME ? "" : "\"",
 			     ev->eta == BO_NO_TIME ? "null" : eta, ev->eta == BO_NO_TIME ? "" : "\"",
 			     ev->customer ? cust : "null", tm);
+		if (n >= 0 && (size_t)n < size - 1 && multi) {
+			if (where != NULL)
+				json_quote(loc, sizeof(loc), where);
+			/* replace the closing brace */
+			n--;
+			n += snprintf(buf + n, size - (size_t)n, ", \"location\": %s}", where != NULL ? loc : "null");
+		}
 	}
 	if (n < 0 || (size_t)n >= size - 1)
 		n = (int)size - 2;
@@ -1251,7 +1579,7 @@ static int deliver_event(void *user_data, const bo_event *ev)
 
 	if (stop_requested || o->err)
 		return 1;
-	len = format_event(line, sizeof(line), ev, o->json);
+	len = format_event(line, sizeof(line), ev, o->json, o->multi);
 	if (write_line(o, line, len) != 0)
 		return 1;
 	if (o->kind == OUT_PIPE && wait_read(o) != 0)
@@ -1289,6 +1617,8 @@ static int cmd_events(cli *c)
 	if (rc != BO_OK)
 		return fail(c, rc, NULL);
 	for (;;) {
+		/* once a poll: a location made meanwhile shows from here on */
+		o.multi = location_count(c->inv) > 1;
 		rc = bo_inventory_dispatch(c->inv, NULL);
 		if (o.err) {
 			say(c, "cannot write the output (%s): %" PRIu64 " event%s written, the rest stay pending",
@@ -1397,7 +1727,8 @@ static int parse_args(cli *c, int argc, char **argv, const char **unknown_cmd)
 				flag = 1u << k;
 		if (flag == 0)
 			return usage(c, "unknown option '%.*s'", (int)nlen, a);
-		if (flag == O_STORE || flag == O_AT || flag == O_INTERVAL || flag == O_FORMAT || flag == O_SINCE) {
+		if (flag == O_STORE || flag == O_AT || flag == O_INTERVAL || flag == O_FORMAT || flag == O_SINCE ||
+		    flag == O_LOCATION) {
 			if (eq != NULL)
 				val = eq + 1;
 			else if (i + 1 < argc)
@@ -1422,6 +1753,8 @@ static int parse_args(cli *c, int argc, char **argv, const char **unknown_cmd)
 				return rc;
 		} else if (flag == O_FORMAT) {
 			c->format = val;
+		} else if (flag == O_LOCATION) {
+			c->location = val;
 		} else if (flag == O_SINCE) {
 			if (trace_parse_time(&c->since, val, strlen(val)) != 0)
 				return usage(c, "--since wants a TIME (YYYY-MM-DDTHH:MM:SSZ, UTC), not '%s'", val);
@@ -1463,6 +1796,7 @@ static int open_store(cli *c)
 	}
 	if (c->cmd->writes && strcmp(c->store, "memory") == 0)
 		say(c, "note: a memory store is gone when the command ends; nothing is kept");
+	c->nloc = location_count(c->inv);
 	return 0;
 }
 

@@ -445,9 +445,19 @@ static int parse_item(parser *p)
 	return BO_OK;
 }
 
+/* A `location=LOC` option: the id is checked against the id rules. */
+static int set_location(parser *p, const char *what, const token *value)
+{
+	if (p->cmd->location != NULL)
+		return fail_parse(p, "%s: option 'location' given twice", what);
+	p->cmd->location = value->s;
+	check_id(p, "location", value->s, value->len);
+	return BO_OK;
+}
+
 static int parse_receive(parser *p)
 {
-	static const char usage[] = "receive SKU QTY [supply=ID]";
+	static const char usage[] = "receive SKU QTY [supply=ID] [location=LOC]";
 	trace_cmd *cmd = p->cmd;
 	token sku, qty, t, name, value;
 
@@ -456,20 +466,41 @@ static int parse_receive(parser *p)
 	cmd->sku = sku.s;
 	check_id(p, "SKU", sku.s, sku.len);
 	TRY(get_qty(&cmd->qty, p, "receive", qty.s, qty.len));
-	if (next_token(&t, p)) {
+	while (next_token(&t, p)) {
 		if (!split_option(&name, &value, &t))
 			return fail_parse(p, "receive: unexpected token '%.64s'; usage: %s", t.s, usage);
-		if (!token_is(&name, "supply"))
+		if (token_is(&name, "supply")) {
+			if (cmd->id != NULL)
+				return fail_parse(p, "receive: option 'supply' given twice");
+			cmd->id = value.s;
+			check_id(p, "supply id", value.s, value.len);
+		} else if (token_is(&name, "location")) {
+			TRY(set_location(p, "receive", &value));
+		} else {
 			return fail_parse(p, "receive: unknown option '%.64s'", name.s);
-		cmd->id = value.s;
-		check_id(p, "supply id", value.s, value.len);
+		}
 	}
-	return expect_end(p, usage);
+	return BO_OK;
+}
+
+/* Options after the positional tokens: only `location=LOC`. */
+static int parse_location_opt(parser *p, const char *what, const char *usage)
+{
+	token t, name, value;
+
+	while (next_token(&t, p)) {
+		if (!split_option(&name, &value, &t))
+			return fail_parse(p, "extra token '%.64s'; usage: %s", t.s, usage);
+		if (!token_is(&name, "location"))
+			return fail_parse(p, "%s: unknown option '%.64s'", what, name.s);
+		TRY(set_location(p, what, &value));
+	}
+	return BO_OK;
 }
 
 static int parse_adjust(parser *p)
 {
-	static const char usage[] = "adjust SKU DELTA";
+	static const char usage[] = "adjust SKU DELTA [location=LOC]";
 	trace_cmd *cmd = p->cmd;
 	token sku, delta;
 
@@ -478,12 +509,12 @@ static int parse_adjust(parser *p)
 	cmd->sku = sku.s;
 	check_id(p, "SKU", sku.s, sku.len);
 	TRY(get_int(&cmd->qty, p, "adjust", delta.s, delta.len));
-	return expect_end(p, usage);
+	return parse_location_opt(p, "adjust", usage);
 }
 
 static int parse_incoming(parser *p)
 {
-	static const char usage[] = "incoming SKU ID QTY TIME";
+	static const char usage[] = "incoming SKU ID QTY TIME [location=LOC]";
 	trace_cmd *cmd = p->cmd;
 	token sku, id, qty, tm;
 
@@ -497,7 +528,29 @@ static int parse_incoming(parser *p)
 	check_id(p, "supply id", id.s, id.len);
 	TRY(get_qty(&cmd->qty, p, "incoming", qty.s, qty.len));
 	TRY(get_time(&cmd->time, p, "incoming", tm.s, tm.len));
-	return expect_end(p, usage);
+	return parse_location_opt(p, "incoming", usage);
+}
+
+static int parse_location(parser *p)
+{
+	static const char usage[] = "location LOC [rank=N]";
+	trace_cmd *cmd = p->cmd;
+	int have_rank = 0;
+	token t, name, value;
+
+	TRY(need(&t, p, usage));
+	cmd->location = t.s;
+	check_id(p, "location", t.s, t.len);
+	while (next_token(&t, p)) {
+		if (!split_option(&name, &value, &t))
+			return fail_parse(p, "location: unexpected token '%.64s'; usage: %s", t.s, usage);
+		if (!token_is(&name, "rank"))
+			return fail_parse(p, "location: unknown option '%.64s'", name.s);
+		if (have_rank++)
+			return fail_parse(p, "location: option 'rank' given twice");
+		TRY(get_int(&cmd->rank, p, "rank", value.s, value.len));
+	}
+	return BO_OK;
 }
 
 static int grow(void **arr, size_t *cap, size_t need_n, size_t size)
@@ -598,22 +651,35 @@ static int parse_place(parser *p)
 	return BO_OK;
 }
 
-/* cancel ORDER [SKU [QTY]] and ship ORDER [SKU [QTY]] */
-static int parse_order_line_qty(parser *p, const char *what, const char *usage)
+/* cancel ORDER [SKU [QTY]] and ship ORDER [SKU [QTY]] [location=LOC]:
+ * an option (a token with '=', which no id holds) only where `with_location`. */
+static int parse_order_line_qty(parser *p, const char *what, const char *usage, int with_location)
 {
 	trace_cmd *cmd = p->cmd;
-	token t;
+	token t, name, value;
+	int pos = 0;
 
 	TRY(need(&t, p, usage));
 	cmd->order = t.s;
 	check_id(p, "order id", t.s, t.len);
-	if (next_token(&t, p)) {
-		cmd->sku = t.s;
-		check_id(p, "SKU", t.s, t.len);
-		if (next_token(&t, p))
+	while (next_token(&t, p)) {
+		if (with_location && memchr(t.s, '=', t.len) != NULL) {
+			split_option(&name, &value, &t);
+			if (!token_is(&name, "location"))
+				return fail_parse(p, "%s: unknown option '%.64s'", what, name.s);
+			TRY(set_location(p, what, &value));
+			continue;
+		}
+		if (cmd->location != NULL || pos == 2)
+			return fail_parse(p, "extra token '%.64s'; usage: %s", t.s, usage);
+		if (pos++ == 0) {
+			cmd->sku = t.s;
+			check_id(p, "SKU", t.s, t.len);
+		} else {
 			TRY(get_qty(&cmd->qty, p, what, t.s, t.len));
+		}
 	}
-	return expect_end(p, usage);
+	return BO_OK;
 }
 
 static int parse_modify(parser *p)
@@ -671,6 +737,8 @@ static void cmd_reset(trace_cmd *cmd)
 	cmd->id = NULL;
 	cmd->qty = BO_ALL;
 	cmd->time = BO_NO_TIME;
+	cmd->location = NULL;
+	cmd->rank = 0;
 	cmd->item = item_init;
 	cmd->order_opts = order_init;
 	cmd->nlines = 0;
@@ -708,7 +776,7 @@ int trace_parse_line(trace_cmd *cmd, char *line, size_t len)
 		if (!token_is(&op, "cancel"))
 			goto unknown;
 		cmd->op = TRACE_CANCEL;
-		rc = parse_order_line_qty(&p, "cancel", "cancel ORDER [SKU [QTY]]");
+		rc = parse_order_line_qty(&p, "cancel", "cancel ORDER [SKU [QTY]]", 0);
 		break;
 	case 'd':
 		if (!token_is(&op, "dump"))
@@ -726,6 +794,12 @@ int trace_parse_line(trace_cmd *cmd, char *line, size_t len)
 		} else {
 			goto unknown;
 		}
+		break;
+	case 'l':
+		if (!token_is(&op, "location"))
+			goto unknown;
+		cmd->op = TRACE_LOCATION;
+		rc = parse_location(&p);
 		break;
 	case 'm':
 		if (!token_is(&op, "modify"))
@@ -748,7 +822,7 @@ int trace_parse_line(trace_cmd *cmd, char *line, size_t len)
 	case 's':
 		if (token_is(&op, "ship")) {
 			cmd->op = TRACE_SHIP;
-			rc = parse_order_line_qty(&p, "ship", "ship ORDER [SKU [QTY]]");
+			rc = parse_order_line_qty(&p, "ship", "ship ORDER [SKU [QTY]] [location=LOC]", 1);
 		} else if (token_is(&op, "subscribe")) {
 			cmd->op = TRACE_SUBSCRIBE;
 			rc = parse_subscribe(&p);

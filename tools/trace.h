@@ -31,7 +31,8 @@ enum trace_op {
 	TRACE_MODIFY,
 	TRACE_SHIP,
 	TRACE_SUBSCRIBE,
-	TRACE_DUMP
+	TRACE_LOCATION,
+	TRACE_DUMP      /* last: the fuzz harness checks op <= TRACE_DUMP */
 };
 
 /** Room for a parser message, including the NUL. */
@@ -53,6 +54,8 @@ typedef struct trace_cmd {
 	const char *id;         /* supply id (incoming, receive supply=) or customer (subscribe); else NULL */
 	int64_t qty;            /* quantity or delta; BO_ALL when cancel/ship name none */
 	int64_t time;           /* at, incoming */
+	const char *location;   /* location: its id; receive, adjust, incoming, ship: location=, else NULL */
+	int64_t rank;           /* location: rank= (0 when not given) */
 	bo_item_settings item;  /* item */
 	bo_order_options order_opts; /* place */
 	bo_line_spec *lines;    /* place */

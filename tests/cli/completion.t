@@ -21,11 +21,13 @@ Commands, then what each takes.
   ship
   subscribe
   at
+  location
   show
   waiting
   items
   orders
   supply
+  locations
   report
   events
   dump
@@ -72,6 +74,15 @@ Commands, then what each takes.
   price:
   $ complete 'receive NECKLACE 2 '
   supply=
+  location=
+  $ complete 'ship A-1 NECKLACE loc'
+  location=
+  $ complete 'location shop '
+  rank=
+  $ complete 'ship --lo'
+  --location
+  $ complete 'receive NECKLACE 2 --location '
+  main
 
 Options: those of the command at hand.
 

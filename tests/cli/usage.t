@@ -102,6 +102,7 @@ Commands: a missing or unknown one exits 2.
     ship       ship allocated units
     subscribe  one back-in-stock alert for a customer
     at         advance the store's clock (releases due preorders)
+    location   create a stock location or set its rank
   
   $ backorder --version
   backorder 0.3.0 (libbackorder 0.3.0)

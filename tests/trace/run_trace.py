@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Run one trace test of the `backorder` program and compare with its expectation.
 
-usage: run_trace.py BACKORDER TRACE [TRACE ...]
+usage: run_trace.py [--sqlite] BACKORDER TRACE [TRACE ...]
+
+With --sqlite every trace runs on a fresh SQLite store, as if it said
+`#! store: sqlite` (the same expected output on another adapter).
 
 For NAME.trace the expectation is NAME.expected: the expected standard
 output, with a first line `# exit N` giving the expected exit status.
@@ -71,7 +74,7 @@ def expected_regex(lines):
     return re.compile("".join(parts) + r"\Z")
 
 
-def check(exe, trace_path):
+def check(exe, trace_path, force_sqlite=False):
     name = trace_path[:-len(".trace")] if trace_path.endswith(".trace") else trace_path
     with open(name + ".expected", encoding="utf-8") as f:
         exp = f.read().split("\n")
@@ -85,6 +88,8 @@ def check(exe, trace_path):
     exp = exp[1:]
 
     d = directives(trace_path)
+    if force_sqlite:
+        d["store"] = "sqlite"
     tmp = tempfile.TemporaryDirectory(prefix="bo-trace-")
     store_args = []
     if d.get("store") == "sqlite":
@@ -139,13 +144,17 @@ def check(exe, trace_path):
 
 
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    force_sqlite = bool(args) and args[0] == "--sqlite"
+    if force_sqlite:
+        args = args[1:]
+    if len(args) < 2:
         print(__doc__)
         return 2
-    exe = os.path.abspath(sys.argv[1])
+    exe = os.path.abspath(args[0])
     ok = True
-    for t in sys.argv[2:]:
-        ok = check(exe, os.path.abspath(t)) and ok
+    for t in args[1:]:
+        ok = check(exe, os.path.abspath(t), force_sqlite) and ok
     return 0 if ok else 1
 
 

@@ -28,14 +28,15 @@ from .errors import (Error, Exists, InvalidArgument, NotFound, OutOfStock,
                      ParseError, StateError, StorageError)
 from .inventory import Inventory
 from .model import (AGE_BUCKETS, EVENT_KINDS, Event, ItemStatus, Line,
-                    LineView, Order, Report, ReportDay, ReportItem, Supply,
-                    WaitingLine)
+                    LineAllocation, LineView, Location, Order, Report,
+                    ReportDay, ReportItem, Stock, Supply, WaitingLine)
 
 __all__ = [
     "Inventory",
     "Error", "ParseError", "InvalidArgument", "NotFound", "Exists", "OutOfStock",
     "StateError", "StorageError",
     "Event", "ItemStatus", "Line", "LineView", "Order", "Supply", "WaitingLine",
+    "Location", "Stock", "LineAllocation",
     "Report", "ReportItem", "ReportDay", "EVENT_KINDS", "AGE_BUCKETS",
     "library_version", "library_path", "store_available", "status_name",
 ]

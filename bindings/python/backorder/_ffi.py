@@ -195,6 +195,7 @@ class bo_supply_info(Structure):
         ("id", c_char_p),
         ("qty", c_int64),
         ("expected", c_int64),
+        ("location", c_char_p),   # appended with locations (0.4)
     ]
 
 
@@ -246,10 +247,42 @@ class bo_event(Structure):
         ("eta", c_int64),
         ("customer", c_char_p),
         ("time", c_int64),
+        ("location", c_char_p),   # appended with locations (0.4)
     ]
 
 
 bo_deliver_cb = CFUNCTYPE(c_int, c_void_p, POINTER(bo_event))
+
+
+class bo_location(Structure):
+    _fields_ = [
+        ("id", c_char_p),
+        ("rank", c_int64),
+    ]
+
+
+bo_location_cb = CFUNCTYPE(c_int, c_void_p, POINTER(bo_location))
+
+
+class bo_stock(Structure):
+    _fields_ = [
+        ("location", c_char_p),
+        ("on_hand", c_int64),
+        ("allocated", c_int64),
+    ]
+
+
+bo_stock_cb = CFUNCTYPE(c_int, c_void_p, POINTER(bo_stock))
+
+
+class bo_line_alloc(Structure):
+    _fields_ = [
+        ("location", c_char_p),
+        ("qty", c_int64),
+    ]
+
+
+bo_line_alloc_cb = CFUNCTYPE(c_int, c_void_p, POINTER(bo_line_alloc))
 
 
 class bo_notifier(Structure):
@@ -407,6 +440,15 @@ FUNCTIONS: Sequence[Tuple[str, List[Any], Any, Any]] = [
     ("bo_item_foreach", [_inv, bo_item_cb, c_void_p], c_int, _S),
     ("bo_item_waiting_foreach", [_inv, c_char_p, bo_waiting_cb, c_void_p], c_int, _S),
     ("bo_supply_foreach", [_inv, c_char_p, bo_supply_cb, c_void_p], c_int, _S),
+
+    ("bo_location_set", [_inv, c_char_p, c_int64], c_int, _S),
+    ("bo_location_foreach", [_inv, bo_location_cb, c_void_p], c_int, _S),
+    ("bo_item_receive_at", [_inv, c_char_p, c_int64, c_char_p, c_char_p], c_int, _S),
+    ("bo_item_adjust_at", [_inv, c_char_p, c_int64, c_char_p], c_int, _S),
+    ("bo_supply_set_at", [_inv, c_char_p, c_char_p, c_int64, c_int64, c_char_p], c_int, _S),
+    ("bo_order_ship_at", [_inv, c_char_p, c_char_p, c_int64, c_char_p], c_int, _S),
+    ("bo_item_stock_foreach", [_inv, c_char_p, bo_stock_cb, c_void_p], c_int, _S),
+    ("bo_line_alloc_foreach", [_inv, c_char_p, c_char_p, bo_line_alloc_cb, c_void_p], c_int, _S),
 
     ("bo_order_place", [_inv, c_char_p, POINTER(bo_order_options), POINTER(bo_line_spec), c_size_t], c_int, _S),
     ("bo_order_cancel", [_inv, c_char_p, c_char_p, c_int64], c_int, _S),

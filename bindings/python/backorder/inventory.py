@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
+from dataclasses import replace
 from ctypes import byref, c_int64, c_size_t, c_void_p
 from ctypes import string_at as ctypes_string_at
 from datetime import datetime
@@ -12,9 +13,11 @@ from typing import (Any, Callable, Iterable, Iterator, List, Mapping,
 
 from . import _ffi
 from .errors import InvalidArgument, StateError
-from .model import (Event, ItemStatus, LineView, Order, Report, ReportDay,
-                    ReportItem, Supply, WaitingLine, check_int64, from_c_time,
-                    to_bytes, to_c_seconds, to_c_time)
+from .model import (Event, ItemStatus, LineAllocation, LineView, Location,
+                    Order, Report, ReportDay, ReportItem, Stock, Supply,
+                    WaitingLine, _collect, check_int64, from_c_time,
+                    item_stock, line_allocations, to_bytes, to_c_seconds,
+                    to_c_time)
 
 __all__ = ["Inventory"]
 
@@ -255,29 +258,88 @@ class Inventory:
         s.fields = fields
         self._lib.bo_item_set(self._h(), to_bytes(sku, "sku"), byref(s))
 
-    def receive(self, sku: str, qty: int, supply: Optional[str] = None) -> None:
-        """Receive ``qty`` units of ``sku``; waiting lines are filled.
+    # ------------------------------------------------------------------
+    # Locations
+
+    def set_location(self, location_id: str, rank: int = 0) -> None:
+        """Create stock location ``location_id``, or set its rank.
+
+        Lower ranks give stock first (ties by id bytewise); ``"main"``
+        always exists, at rank 0 until set otherwise.  A location is chosen
+        only when units are allocated: a line takes units from the
+        locations with free units in location order, as many as each has."""
+        self._lib.bo_location_set(self._h(), to_bytes(location_id, "location_id"), check_int64(rank, "rank"))
+
+    def locations(self) -> List[Location]:
+        """Every location, ``"main"`` included, in location order."""
+        found: List[Location] = []
+        cb = _collect(_ffi.bo_location_cb, lambda loc: Location(_ffi.decode(loc.id) or "", loc.rank), found)
+        self._lib.bo_location_foreach(self._h(), cb, None)
+        return found
+
+    def stock(self, sku: str) -> List[Stock]:
+        """The stock of ``sku`` per location, in location order (only the
+        locations holding or allocating units of it)."""
+        return item_stock(self._lib, self._h(), to_bytes(sku, "sku"))
+
+    def allocations(self, order_id: str, sku: str) -> List[LineAllocation]:
+        """Where the allocated units of line ``sku`` of ``order_id`` are, in
+        location order (the pick list)."""
+        return line_allocations(self._lib, self._h(), to_bytes(order_id, "order_id"), to_bytes(sku, "sku"))
+
+    @staticmethod
+    def _location(location: Optional[str]) -> Optional[bytes]:
+        return None if location is None else to_bytes(location, "location")
+
+    # ------------------------------------------------------------------
+    # Stock
+
+    def receive(self, sku: str, qty: int, supply: Optional[str] = None, *,
+                location: Optional[str] = None) -> None:
+        """Receive ``qty`` units of ``sku`` at ``location`` (``"main"`` if
+        None); waiting lines are filled.
 
         ``supply`` names an incoming record (see :meth:`incoming`) that the
-        delivery reduces by ``qty`` (a record at 0 is gone)."""
+        delivery reduces by ``qty`` (a record at 0 is gone); the units
+        arrive at the record's location, and a ``location`` that differs
+        from it is InvalidArgument."""
         supply_b = None if supply is None else to_bytes(supply, "supply")
-        self._lib.bo_item_receive(self._h(), to_bytes(sku, "sku"),
-                                  check_int64(qty, "qty"), supply_b)
+        if location is None:
+            self._lib.bo_item_receive(self._h(), to_bytes(sku, "sku"),
+                                      check_int64(qty, "qty"), supply_b)
+        else:
+            self._lib.bo_item_receive_at(self._h(), to_bytes(sku, "sku"),
+                                         check_int64(qty, "qty"), supply_b, self._location(location))
 
-    def adjust(self, sku: str, delta: int) -> None:
-        """Correct on_hand by a signed ``delta`` (counts, damage).  If on_hand
-        falls below allocated, the lines last in policy order wait again."""
-        self._lib.bo_item_adjust(self._h(), to_bytes(sku, "sku"), check_int64(delta, "delta"))
+    def adjust(self, sku: str, delta: int, *, location: Optional[str] = None) -> None:
+        """Correct on_hand at ``location`` (``"main"`` if None) by a signed
+        ``delta`` (counts, damage); it may not go below 0 there.  If the
+        location is left holding fewer units than it allocates, the lines
+        holding units there, last in policy order first, wait again and are
+        filled at once from free units elsewhere."""
+        if location is None:
+            self._lib.bo_item_adjust(self._h(), to_bytes(sku, "sku"), check_int64(delta, "delta"))
+        else:
+            self._lib.bo_item_adjust_at(self._h(), to_bytes(sku, "sku"), check_int64(delta, "delta"),
+                                        self._location(location))
 
-    def incoming(self, sku: str, supply_id: str, qty: int, expected: datetime) -> None:
+    def incoming(self, sku: str, supply_id: str, qty: int, expected: datetime, *,
+                 location: Optional[str] = None) -> None:
         """Record (or replace) expected supply: ``qty`` units of ``sku``
-        arriving at ``expected`` (aware datetime) under ``supply_id``.
+        arriving at ``expected`` (aware datetime) under ``supply_id``, at
+        ``location`` (``"main"`` if None).
 
         Only waiting lines whose cover this changes (the record now covers
         them, stops covering them, or covers them at another date) get a
-        new ETA; the others keep their promise."""
-        self._lib.bo_supply_set(self._h(), to_bytes(sku, "sku"), to_bytes(supply_id, "supply_id"),
-                                check_int64(qty, "qty"), to_c_time(expected, "expected"))
+        new ETA; the others keep their promise.  ETAs use all supply of the
+        item, wherever it arrives."""
+        if location is None:
+            self._lib.bo_supply_set(self._h(), to_bytes(sku, "sku"), to_bytes(supply_id, "supply_id"),
+                                    check_int64(qty, "qty"), to_c_time(expected, "expected"))
+        else:
+            self._lib.bo_supply_set_at(self._h(), to_bytes(sku, "sku"), to_bytes(supply_id, "supply_id"),
+                                       check_int64(qty, "qty"), to_c_time(expected, "expected"),
+                                       self._location(location))
 
     def remove_incoming(self, sku: str, supply_id: str) -> None:
         """Remove an expected supply record."""
@@ -292,8 +354,9 @@ class Inventory:
         figures that need a walk of its queue (``waiting_lines``,
         ``oldest_wait``, ``late_lines``)."""
         st = _ffi.bo_item_status()
-        self._lib.bo_item_status_get(byref(st), self._h(), to_bytes(sku, "sku"))
-        return ItemStatus._from_c(st)
+        sku_b = to_bytes(sku, "sku")
+        self._lib.bo_item_status_get(byref(st), self._h(), sku_b)
+        return replace(ItemStatus._from_c(st), stock=tuple(item_stock(self._lib, self._h(), sku_b)))
 
     def items(self) -> Iterator[ItemStatus]:
         """Every item, in bytewise SKU order (a snapshot taken now).
@@ -312,6 +375,8 @@ class Inventory:
 
         cb = _ffi.bo_item_cb(each)
         self._lib.bo_item_foreach(self._h(), cb, None)
+        found = [replace(st, stock=tuple(item_stock(self._lib, self._h(), st.sku.encode("utf-8"))))
+                 for st in found]
         return iter(found)
 
     def waiting(self, sku: str) -> List[WaitingLine]:
@@ -542,20 +607,28 @@ class Inventory:
         self._lib.bo_order_modify(self._h(), to_bytes(order_id, "order_id"),
                                   to_bytes(sku, "sku"), check_int64(qty, "qty"))
 
-    def ship(self, order_id: str, sku: Optional[str] = None, qty: Optional[int] = None) -> None:
+    def ship(self, order_id: str, sku: Optional[str] = None, qty: Optional[int] = None, *,
+             location: Optional[str] = None) -> None:
         """Ship allocated units: of every line, of line ``sku``, or ``qty`` of it.
 
-        StateError when nothing (or less than ``qty``) is allocated, a
-        complete order is not fully allocated, or the item is unreleased."""
+        With ``location``, only units allocated there (a warehouse ships
+        what it holds for the order); else from the lines' locations in
+        location order.  StateError when nothing (or less than ``qty``) is
+        allocated (at ``location``), a complete order is not fully
+        allocated, or the item is unreleased."""
         sku_b, q = self._units(sku, qty)
-        self._lib.bo_order_ship(self._h(), to_bytes(order_id, "order_id"), sku_b, q)
+        if location is None:
+            self._lib.bo_order_ship(self._h(), to_bytes(order_id, "order_id"), sku_b, q)
+        else:
+            self._lib.bo_order_ship_at(self._h(), to_bytes(order_id, "order_id"), sku_b, q,
+                                       self._location(location))
 
     def order(self, order_id: str) -> Order:
         """A snapshot of order ``order_id`` (plain data, no C memory)."""
         handle = c_void_p()
         self._lib.bo_order_get(byref(handle), self._h(), to_bytes(order_id, "order_id"))
         try:
-            return Order._from_handle(self._lib, handle)
+            return Order._from_handle(self._lib, handle, self._h())
         finally:
             self._lib.bo_order_free(handle)
 
@@ -563,10 +636,11 @@ class Inventory:
         """Every order, in bytewise id order (snapshots taken now)."""
         found: List[Order] = []
         lib = self._lib
+        inv = self._h()
 
         def each(_user_data: Any, handle: Any) -> int:
             try:
-                found.append(Order._from_handle(lib, c_void_p(handle)))
+                found.append(Order._from_handle(lib, c_void_p(handle), inv))
             except BaseException as exc:
                 _ffi.stash_exception(exc)
                 return 1

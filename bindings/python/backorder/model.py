@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, List, NamedTuple, Optional, Tuple
 
 from . import _ffi
 from .errors import InvalidArgument
@@ -155,6 +155,10 @@ class ItemStatus:
     oldest_wait: Optional[datetime]
     subscribers: int
     late_lines: int = 0
+    #: Stock per location, in location order: only the locations holding or
+    #: allocating units of the item (filled by ``Inventory.item()`` and
+    #: ``Inventory.items()``).
+    stock: Tuple["Stock", ...] = ()
 
     @property
     def lead_time_days(self) -> Optional[float]:
@@ -207,6 +211,9 @@ class Line:
     eta: Optional[datetime]
     queue_time: Optional[datetime]
     late: bool = False
+    #: Where the allocated units are, in location order (the pick list):
+    #: ``(location, qty)`` pairs summing to ``allocated``.
+    allocations: Tuple["LineAllocation", ...] = ()
 
     @classmethod
     def _from_c(cls, ls: "_ffi.bo_line_status") -> "Line":
@@ -241,13 +248,18 @@ class Order:
         raise KeyError(sku)
 
     @classmethod
-    def _from_handle(cls, lib: Any, handle: Any) -> "Order":
-        """Copy everything out of a ``bo_order *`` (borrowed; not freed here)."""
+    def _from_handle(cls, lib: Any, handle: Any, inv: Any = None) -> "Order":
+        """Copy everything out of a ``bo_order *`` (borrowed; not freed here);
+        with the inventory handle ``inv``, each line's allocations too."""
         lines = []
+        order_id = lib.bo_order_id(handle)
         for index in range(lib.bo_order_line_count(handle)):
             ls = _ffi.bo_line_status()
             lib.bo_order_line(ls, handle, index)
-            lines.append(Line._from_c(ls))
+            line = Line._from_c(ls)
+            if inv is not None and line.allocated > 0:
+                line = replace(line, allocations=tuple(line_allocations(lib, inv, order_id, ls.sku)))
+            lines.append(line)
         return cls(
             id=_text(lib.bo_order_id(handle)),
             priority=lib.bo_order_priority(handle),
@@ -278,6 +290,10 @@ class Event:
     eta: Optional[datetime]
     customer: Optional[str]
     time: Optional[datetime]
+    #: The location of the units of an ``allocated`` or ``shipped`` event
+    #: (one event per location; ``"main"`` in an inventory that never named
+    #: another), else None.
+    location: Optional[str] = None
 
     @classmethod
     def _from_c(cls, lib: Any, ev: "_ffi.bo_event") -> "Event":
@@ -285,7 +301,7 @@ class Event:
             seq=ev.seq, kind=_ffi.decode(lib.bo_event_kind_name(ev.kind)) or "unknown",
             order=_ffi.decode(ev.order_id), sku=_ffi.decode(ev.sku), qty=ev.qty,
             eta=from_c_time(ev.eta), customer=_ffi.decode(ev.customer),
-            time=from_c_time(ev.time))
+            time=from_c_time(ev.time), location=_ffi.decode(ev.location))
 
 
 @dataclass(frozen=True)
@@ -295,11 +311,67 @@ class Supply:
     id: str
     qty: int
     expected: Optional[datetime]
+    #: Where the units will arrive.
+    location: str = "main"
 
     @classmethod
     def _from_c(cls, si: "_ffi.bo_supply_info") -> "Supply":
         return cls(sku=_text(si.sku), id=_text(si.id), qty=si.qty,
-                   expected=from_c_time(si.expected))
+                   expected=from_c_time(si.expected),
+                   location=_ffi.decode(si.location) or "main")
+
+
+class Location(NamedTuple):
+    """A stock location (``inv.locations()``): lower ranks give stock first,
+    ties by id bytewise."""
+    id: str
+    rank: int
+
+
+class Stock(NamedTuple):
+    """An item's stock at one location (``ItemStatus.stock``)."""
+    location: str
+    on_hand: int
+    allocated: int
+
+    @property
+    def available(self) -> int:
+        """Units there that no line holds."""
+        return self.on_hand - self.allocated
+
+
+class LineAllocation(NamedTuple):
+    """A line's allocated units at one location (``Line.allocations``)."""
+    location: str
+    qty: int
+
+
+def _collect(kind: Any, make: Callable[[Any], Any], found: List[Any]) -> Any:
+    """A C callback of type ``kind`` appending ``make(record)`` to ``found``."""
+    def each(_user_data: Any, rec: Any) -> int:
+        try:
+            found.append(make(rec.contents))
+        except BaseException as exc:  # re-raised when the C call returns
+            _ffi.stash_exception(exc)
+            return 1
+        return 0
+    return kind(each)
+
+
+def item_stock(lib: Any, inv: Any, sku: bytes) -> List[Stock]:
+    """``bo_item_stock_foreach()``: the item's stock per location."""
+    found: List[Stock] = []
+    cb = _collect(_ffi.bo_stock_cb, lambda s: Stock(_text(s.location), s.on_hand, s.allocated), found)
+    lib.bo_item_stock_foreach(inv, sku, cb, None)
+    return found
+
+
+def line_allocations(lib: Any, inv: Any, order_id: bytes, sku: bytes) -> List[LineAllocation]:
+    """``bo_line_alloc_foreach()``: a line's allocated units per location."""
+    found: List[LineAllocation] = []
+    cb = _collect(_ffi.bo_line_alloc_cb, lambda a: LineAllocation(_text(a.location), a.qty), found)
+    lib.bo_line_alloc_foreach(inv, order_id, sku, cb, None)
+    return found
 
 
 @dataclass(frozen=True)
