@@ -346,8 +346,8 @@ static void test_figures(void **state)
 /* ---- locations ----------------------------------------------------- */
 
 /*
- * Locations main (rank 0), wh (10), floor (20). bolt: 5 arrive at wh and 2
- * at floor; A orders 6: 5 from wh, then 1 from floor (location order).
+ * Locations main (rank 0), wh (10), floor (20). A orders 6 bolts (they
+ * wait); 5 arrive at wh, then 2 at floor: A gets 5 at wh, then 1 at floor.
  * gear: 3 at main; B orders 1 (from main). nut: no stock; C orders 1 (it
  * waits). Stock per location: main 3/1, wh 5/5, floor 2/1.
  */
@@ -435,9 +435,9 @@ static void test_locations(void **state)
 	}
 	assert_ok(rc);
 	assert_ok(bo_location_set(inv, "floor", 20));
+	assert_ok(bo_order_place(inv, "A", NULL, a, 1)); /* waits; filled as the bolts arrive */
 	assert_ok(bo_item_receive_at(inv, "bolt", 5, NULL, "wh"));
 	assert_ok(bo_item_receive_at(inv, "bolt", 2, NULL, "floor"));
-	assert_ok(bo_order_place(inv, "A", NULL, a, 1));
 	assert_ok(bo_order_place(inv, "B", NULL, b, 1));
 	assert_ok(bo_order_place(inv, "C", NULL, c, 1));
 	assert_ok(bo_inventory_check(inv));
@@ -467,7 +467,7 @@ static void test_locations(void **state)
 	s = render(r, BO_REPORT_CSV);
 	assert_string_equal(s, "sku,on_hand,allocated,available,backordered,waiting_lines,incoming,shortfall,"
 			       "revenue_held,oldest_wait_days,fill_rate,late_lines\n"
-			       "bolt,7,6,1,0,0,0,0,0,,1.000,0\n"
+			       "bolt,7,6,1,0,0,0,0,0,,0.000,0\n"
 			       "gear,3,1,2,0,0,0,0,0,,1.000,0\n"
 			       "nut,0,0,0,1,1,0,1,250,0,0.000,0\n");
 	free(s);
@@ -482,7 +482,10 @@ static void test_locations(void **state)
 	free(s);
 	/* HTML: a per-location table, the totals at every location, then the items */
 	s = render(r, BO_REPORT_HTML);
-	assert_contains(s, "table.loc thead{display:none}\n}\n</style>\n");
+	assert_contains(s, "}\ntd.loc{white-space:normal;word-break:break-all}\n"); /* after the usual style */
+	assert_contains(s, "table.loc thead{display:none}\n");
+	assert_contains(s, "table.loc td::before{content:attr(data-label);color:#52606d;font-weight:normal;"
+			   "padding-right:12px}\n}\n</style>\n");
 	assert_contains(s, "<section id=\"locations\">\n<h2>Stock per location</h2>\n<table class=\"loc\" id=\"loc-totals\">");
 	assert_contains(s, "<tr><td class=\"loc\">main</td><td data-label=\"Rank\">0</td><td data-label=\"On hand\">3</td>"
 			   "<td data-label=\"Allocated\">1</td><td data-label=\"Available\">2</td></tr>\n"
@@ -505,7 +508,7 @@ static void test_locations(void **state)
 	free(s);
 	/* text: one line of stock per location */
 	s = render(r, BO_REPORT_TEXT);
-	assert_contains(s, "fill rate 0.875\nStock per location (on hand/allocated): main 3/1, wh 5/5, floor 2/1\n\n");
+	assert_contains(s, "fill rate 0.125\nStock per location (on hand/allocated): main 3/1, wh 5/5, floor 2/1\n\n");
 	free(s);
 	bo_report_free(r);
 	for (int f = 0; f < 4; f++)
