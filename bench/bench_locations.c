@@ -2,7 +2,7 @@
  * store, one trace on three inventories. Prints its figures; asserts
  * nothing about time.
  *
- *   bench_locations [-n PLACEMENTS] [-s SKUS] [-r ROUNDS] [-b]
+ *   bench_locations [-n PLACEMENTS] [-s SKUS] [-r ROUNDS] [-b] [-c none|one|eight]
  *
  * The trace: SKUS items (default 1,000), each stocked with the units the
  * trace will take, then PLACEMENTS (default 200,000) single-line orders of
@@ -22,6 +22,7 @@
  *
  * -b: "none" only (builds and runs against a library without locations:
  * cc -DBENCH_NO_LOCATIONS), to compare the library before locations.
+ * -c: that inventory only (for a profiler).
  */
 #include <backorder.h>
 
@@ -161,23 +162,33 @@ static double run(int cfg, long n, long skus)
 int main(int argc, char **argv)
 {
 	long n = 200000, skus = 1000;
-	int rounds = 5, only_none = 0, c;
+	int rounds = 5, only_none = 0, only = -1, c;
 	double t[NCFG][64], med[NCFG], ratio[64], rmed, bratio[64], bmed;
 
-	while ((c = getopt(argc, argv, "n:s:r:b")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:r:bc:")) != -1) {
 		switch (c) {
 		case 'n': n = atol(optarg); break;
 		case 's': skus = atol(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
 		case 'b': only_none = 1; break;
+		case 'c':
+			for (int k = 0; k < NCFG; k++)
+				if (strcmp(optarg, cfg_name[k]) == 0)
+					only = k;
+			if (only >= 0)
+				break;
+			/* fall through */
 		default:
-			fprintf(stderr, "usage: bench_locations [-n PLACEMENTS] [-s SKUS] [-r ROUNDS] [-b]\n");
+			fprintf(stderr, "usage: bench_locations [-n PLACEMENTS] [-s SKUS] [-r ROUNDS] [-b] "
+					"[-c none|one|eight]\n");
 			return 2;
 		}
 	}
 #ifdef BENCH_NO_LOCATIONS
 	only_none = 1;
 #endif
+	if (only_none)
+		only = CFG_NONE;
 	if (n < 1 || skus < 1 || rounds < 1 || rounds > 64) {
 		fprintf(stderr, "bench_locations: bad arguments\n");
 		return 2;
@@ -186,18 +197,18 @@ int main(int argc, char **argv)
 	       skus, rounds);
 	for (int r = 0; r < rounds; r++) {
 		for (int k = 0; k < NCFG; k++) {
-			if (only_none && k != CFG_NONE)
+			if (only >= 0 && k != only)
 				continue;
 			t[k][r] = run(k, n, skus);
 		}
-		if (!only_none) {
+		if (only < 0) {
 			ratio[r] = t[CFG_EIGHT][r] / t[CFG_ONE][r];
 			bratio[r] = t[CFG_ONE][r] / t[CFG_NONE][r];
 		}
 	}
 	for (int k = 0; k < NCFG; k++) {
 		double v[64];
-		if (only_none && k != CFG_NONE)
+		if (only >= 0 && k != only)
 			continue;
 		memcpy(v, t[k], sizeof(double) * (size_t)rounds);
 		med[k] = median(v, rounds);
@@ -206,7 +217,7 @@ int main(int argc, char **argv)
 			printf(" %.3f", t[k][r]);
 		printf(")\n");
 	}
-	if (only_none)
+	if (only >= 0)
 		return 0;
 	rmed = median(ratio, rounds);
 	bmed = median(bratio, rounds);
