@@ -225,6 +225,9 @@ static int op_place(bo_txn *t, void *p)
 			return rc;
 		if (take > 0) { /* the units' locations, and their `allocated` events */
 			l.allocated = 0;
+			/* (records of a line's units elsewhere belong to a stored line) */
+			if (it->rec.located > 0 && (rc = inv->st.line_put(inv->sd, &l)) < 0)
+				return bo__storage_fail(rc, "line_put");
 			if ((rc = bo__loc_give(t, it, &l, take)) < 0)
 				return rc;
 			l.allocated = take;

@@ -488,11 +488,11 @@ typedef struct bo_storage {
 	int (*loc_put)(void *user_data, const bo_location_rec *rec);
 	/** The first location whose id sorts bytewise after `after` (NULL: the first); #BO_ENOTFOUND at the end. */
 	int (*loc_next)(void *user_data, const char *after, bo_location_rec *out);
-	/** Insert or replace the stock record (`rec->sku`, `rec->location`); delete it when `on_hand` and `allocated` are 0 (absent: nothing to do). */
+	/** Insert or replace the stock record (`rec->sku`, `rec->location`); delete it when `on_hand` and `allocated` are 0 (absent: nothing to do). `location` is never "" or "main" (an adapter may refuse one). */
 	int (*stock_put)(void *user_data, const bo_stock_rec *rec);
 	/** The first stock record of `sku` whose location sorts bytewise after `after` (NULL: the first); #BO_ENOTFOUND at the end. */
 	int (*stock_next)(void *user_data, const char *sku, const char *after, bo_stock_rec *out);
-	/** Insert or replace the record (`rec->order_id`, `rec->index`, `rec->location`); delete it when `qty` is 0 (absent: nothing to do). */
+	/** Insert or replace the record (`rec->order_id`, `rec->index`, `rec->location`); delete it when `qty` is 0 (absent: nothing to do). The line is stored already; `location` is never "" or "main" (the core writes no record for "main", and an adapter may refuse one). */
 	int (*lalloc_put)(void *user_data, const bo_lalloc_rec *rec);
 	/** The first record of line (`order_id`, `index`) whose location sorts bytewise after `after` (NULL: the first); #BO_ENOTFOUND at the end. */
 	int (*lalloc_next)(void *user_data, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out);
