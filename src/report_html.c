@@ -128,13 +128,16 @@ static const char style[] =
 /* Added to the style of inventories that name locations only (the page of
  * an inventory with "main" alone stays as it was). */
 static const char style_locations[] =
-	"td.loc{white-space:normal;word-break:break-all}\n"
+	"td.loc{text-align:left;white-space:normal;word-break:break-all}\n"
+	"#loc-items th:nth-child(2){text-align:left}\n"
 	"table.loc+table.loc{margin-top:14px}\n"
 	"@media (max-width:640px){\n"
 	"table.loc thead{display:none}\n"
 	"table.loc tr{display:block;border:1px solid #e4e7eb;border-radius:6px;margin:0 0 8px;padding:4px 8px}\n"
 	"table.loc td{display:flex;justify-content:space-between;border:0;padding:3px 0;text-align:right}\n"
 	"table.loc td::before{content:attr(data-label);color:#52606d;font-weight:normal;padding-right:12px}\n"
+	"table.loc td:first-child{font-size:16px;font-weight:bold;justify-content:flex-start}\n"
+	"table.loc td:first-child::before{content:none}\n"
 	"}\n";
 
 static void card(bo_out *o, const char *value, const char *label, int alert)

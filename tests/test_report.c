@@ -482,10 +482,9 @@ static void test_locations(void **state)
 	free(s);
 	/* HTML: a per-location table, the totals at every location, then the items */
 	s = render(r, BO_REPORT_HTML);
-	assert_contains(s, "}\ntd.loc{white-space:normal;word-break:break-all}\n"); /* after the usual style */
+	assert_contains(s, "}\ntd.loc{text-align:left;white-space:normal;word-break:break-all}\n"); /* after the usual style */
 	assert_contains(s, "table.loc thead{display:none}\n");
-	assert_contains(s, "table.loc td::before{content:attr(data-label);color:#52606d;font-weight:normal;"
-			   "padding-right:12px}\n}\n</style>\n");
+	assert_contains(s, "table.loc td:first-child::before{content:none}\n}\n</style>\n");
 	assert_contains(s, "<section id=\"locations\">\n<h2>Stock per location</h2>\n<table class=\"loc\" id=\"loc-totals\">");
 	assert_contains(s, "<tr><td class=\"loc\">main</td><td data-label=\"Rank\">0</td><td data-label=\"On hand\">3</td>"
 			   "<td data-label=\"Allocated\">1</td><td data-label=\"Available\">2</td></tr>\n"
