@@ -1138,6 +1138,17 @@ BO_EXPORT int bo_report_day_get(bo_report_day *out, const bo_report *report, siz
  * HTML page is self-contained (inline CSS and SVG, no script, no font or
  * anything else from elsewhere) and shows money as minor units / 100.
  *
+ * Locations: when the inventory names a location other than "main", JSON
+ * gains the list of locations (`"locations"`: id and rank, in location
+ * order) and, in the totals and in every item, `"stock_by_location"`: on_hand,
+ * allocated and available at each location holding or allocating units,
+ * in location order; HTML gains a section "Stock per location" (the
+ * totals per location, then the items most in need first, one row per item
+ * and location); text gains one line of the totals per location. The CSV
+ * stays one row per item, unchanged. An inventory that never named
+ * another location gets exactly the output it got before locations.
+ * Stock per location in C: bo_report_item_location_get().
+ *
  * @param report the report
  * @param format a ::bo_report_format
  * @param write the writer; runs on the calling thread
@@ -1155,6 +1166,45 @@ BO_EXPORT int bo_report_write(const bo_report *report, int format, bo_write_cb w
  * @return #BO_OK; #BO_EINVALID for NULL or an unknown name.
  */
 BO_EXPORT int bo_report_format_parse(int *out, const char *name);
+
+/**
+ * @brief An item's stock at one location in a report (or the totals'
+ *        over all items), as bo_report_item_location_get() reads it.
+ *
+ * Only locations holding or allocating units are listed, in location
+ * order (rank, then id). An inventory that never named a location other
+ * than "main" lists "main" alone, with the item's figures.
+ */
+typedef struct bo_report_location {
+	const char *location;   /**< Location id (borrowed from the report: valid until bo_report_free()). */
+	int64_t rank;           /**< The location's rank when the report was made. */
+	int64_t on_hand;        /**< Units there, not shipped. */
+	int64_t allocated;      /**< Of those, units reserved for lines. */
+	int64_t available;      /**< on_hand - allocated there. */
+} bo_report_location;
+
+/**
+ * @brief Number of locations holding or allocating units of an item in a
+ *        report (0 for an item with no stock anywhere).
+ * @param report the report
+ * @param item item index, or #BO_REPORT_TOTAL for the totals per location
+ * @return the count (0 for NULL or an index out of range)
+ */
+BO_EXPORT size_t bo_report_item_location_count(const bo_report *report, size_t item);
+
+/**
+ * @brief Read an item's stock at its location `index` (in location order).
+ * @param out receives the figures
+ * @param report the report
+ * @param item item index, or #BO_REPORT_TOTAL for the totals per location
+ * @param index 0 .. bo_report_item_location_count() - 1
+ * @return #BO_OK; #BO_EINVALID for NULL or an index out of range.
+ */
+BO_EXPORT int bo_report_item_location_get(bo_report_location *out, const bo_report *report, size_t item,
+					  size_t index);
+
+/** @brief sizeof(::bo_report_location) as built, for FFI users. @return the size in bytes */
+BO_EXPORT size_t bo_report_location_size(void);
 
 /** @brief sizeof(::bo_report_item) as built, for FFI users. @return the size in bytes */
 BO_EXPORT size_t bo_report_item_size(void);

@@ -117,6 +117,8 @@ typedef struct builder {
 	uint64_t tw[BO_HIST_WAIT_BUCKETS];    /* the totals' */
 	int64_t twmax;
 	int64_t twsum;
+	size_t lcap;
+	bo_locview *view;                      /* an item's stock per location */
 } builder;
 
 static int64_t sat(int64_t a, int64_t b)
@@ -262,6 +264,57 @@ static void item_derived(bo_report_item *f, int64_t now)
 	f->fill_rate = f->fill_ordered > 0 ? (double)f->fill_at_once / (double)f->fill_ordered : -1.0;
 }
 
+/* The item's stock per location: the locations holding or allocating its
+ * units, in location order. An item whose stock is all at "main"
+ * (`located` 0) reads nothing more. */
+static int add_stock(builder *bd, bo_inventory *inv, const bo_item_rec *rec, bo_ritem *ri)
+{
+	bo_report *r = bd->r;
+	int rc;
+	ri->loc0 = r->nlstock;
+	ri->nloc = 0;
+	if (rec->located > 0) {
+		if (!bd->view && !(bd->view = bo_malloc(sizeof(*bd->view))))
+			return bo__fail(BO_ESTORAGE, "out of memory");
+		if ((rc = bo__stock_view(inv, rec, bd->view)) < 0)
+			return rc;
+		for (size_t i = 0; i < bd->view->n; i++) {
+			const bo_locent *e = &bd->view->e[i];
+			if (e->on_hand == 0 && e->allocated == 0)
+				continue;
+			if ((rc = grow(&r->lstock, r->nlstock, &bd->lcap, sizeof(*r->lstock))) < 0)
+				return rc;
+			r->lstock[r->nlstock++] = (bo_rstock){ e->pos, e->on_hand, e->allocated };
+		}
+	} else if (rec->on_hand != 0 || rec->allocated != 0) {
+		size_t main = 0;
+		while (main + 1 < r->nlocs && strcmp(r->locs[main].id, BO_LOCATION_MAIN) != 0)
+			main++;
+		if ((rc = grow(&r->lstock, r->nlstock, &bd->lcap, sizeof(*r->lstock))) < 0)
+			return rc;
+		r->lstock[r->nlstock++] = (bo_rstock){ main, rec->on_hand, rec->allocated };
+	}
+	ri->nloc = r->nlstock - ri->loc0;
+	return BO_OK;
+}
+
+/* The inventory's locations, copied into the report. */
+static int read_locations(bo_report *r, bo_inventory *inv)
+{
+	int rc;
+	if ((rc = bo__locs_load(inv)) < 0)
+		return rc;
+	if (!(r->locs = bo_malloc(inv->nlocs * sizeof(*r->locs))))
+		return bo__fail(BO_ESTORAGE, "out of memory");
+	for (size_t i = 0; i < inv->nlocs; i++) {
+		memcpy(r->locs[i].id, inv->locs[i].id, sizeof(r->locs[i].id));
+		r->locs[i].rank = inv->locs[i].rank;
+	}
+	r->nlocs = inv->nlocs;
+	r->located = r->nlocs > 1;
+	return BO_OK;
+}
+
 static int add_item(builder *bd, bo_inventory *inv, const bo_item_rec *rec, int64_t since_day)
 {
 	bo_report *r = bd->r;
@@ -282,6 +335,8 @@ static int add_item(builder *bd, bo_inventory *inv, const bo_item_rec *rec, int6
 	f->revenue_held = rec->revenue_held;
 	ri->day0 = r->ndays;
 	ri->ndays = 0;
+	if ((rc = add_stock(bd, inv, rec, ri)) < 0)
+		return rc;
 	if (rec->backordered > 0 && (rc = walk_waiting(inv, f, r->now)) < 0)
 		return rc;
 	if (r->history) {
@@ -337,6 +392,23 @@ static int totals(builder *bd)
 	if (t->filled_lines > 0) {
 		t->wait_avg = bd->twsum / t->filled_lines;
 		t->wait_p90 = p90(bd->tw, t->filled_lines, bd->twmax);
+	}
+	/* the totals per location: those holding or allocating units */
+	if (r->nlstock > 0) {
+		bo_rstock *sum = bo__calloc(r->nlocs, sizeof(*sum));
+		size_t n = 0;
+		if (!sum)
+			return bo__fail(BO_ESTORAGE, "out of memory");
+		for (size_t i = 0; i < r->nlstock; i++) {
+			bo_rstock *x = &sum[r->lstock[i].loc];
+			x->on_hand = sat(x->on_hand, r->lstock[i].on_hand);
+			x->allocated = sat(x->allocated, r->lstock[i].allocated);
+		}
+		for (size_t i = 0; i < r->nlocs; i++)
+			if (sum[i].on_hand != 0 || sum[i].allocated != 0)
+				sum[n++] = (bo_rstock){ i, sum[i].on_hand, sum[i].allocated };
+		r->tlstock = sum;
+		r->ntlstock = n;
 	}
 	/* the totals' series: every item's days, merged by day */
 	if (r->ndays > 0) {
@@ -439,14 +511,20 @@ int bo_report_make(bo_report **out, bo_inventory *inv, const bo_report_options *
 		goto out;
 	if (clock > r->now)
 		r->now = clock;
+	if ((rc = read_locations(r, inv)) < 0)
+		goto out;
+	memset(&rec, 0, sizeof(rec));
 	while ((rc = inv->st.item_next(inv->sd, after[0] ? after : NULL, &rec)) == BO_OK) {
 		memcpy(after, rec.sku, sizeof(after));
+		if (inv->st.version < 3)
+			rec.located = 0;
 		if ((rc = add_item(&bd, inv, &rec, since_day)) < 0)
 			goto out;
 	}
 	rc = rc == BO_ENOTFOUND ? BO_OK : bo__storage_fail(rc, "item_next");
 out:
 	BO_UNLOCK(inv);
+	bo_free(bd.view);
 	if (rc == BO_OK)
 		rc = totals(&bd);
 	if (rc == BO_OK)
@@ -467,6 +545,9 @@ void bo_report_free(bo_report *report)
 	bo_free(report->days);
 	bo_free(report->tdays);
 	bo_free(report->by_need);
+	bo_free(report->locs);
+	bo_free(report->lstock);
+	bo_free(report->tlstock);
 	bo_free(report);
 }
 
@@ -476,6 +557,7 @@ int bo_report_has_history(const bo_report *report) { return report ? report->his
 size_t bo_report_item_count(const bo_report *report) { return report ? report->n : 0; }
 size_t bo_report_item_size(void) { return sizeof(bo_report_item); }
 size_t bo_report_day_size(void) { return sizeof(bo_report_day); }
+size_t bo_report_location_size(void) { return sizeof(bo_report_location); }
 
 static const bo_ritem *ritem_at(const bo_report *r, size_t index)
 {
@@ -518,6 +600,33 @@ int bo_report_day_get(bo_report_day *out, const bo_report *report, size_t item, 
 	if (index >= bo_report_day_count(report, item))
 		return bo__fail(BO_EINVALID, "day index %zu is out of range", index);
 	*out = item == BO_REPORT_TOTAL ? report->tdays[index] : report->days[report->items[item].day0 + index];
+	return BO_OK;
+}
+
+size_t bo_report_item_location_count(const bo_report *report, size_t item)
+{
+	const bo_ritem *ri;
+	if (!report)
+		return 0;
+	if (item == BO_REPORT_TOTAL)
+		return report->ntlstock;
+	ri = ritem_at(report, item);
+	return ri ? ri->nloc : 0;
+}
+
+int bo_report_item_location_get(bo_report_location *out, const bo_report *report, size_t item, size_t index)
+{
+	const bo_rstock *s;
+	if (!out || !report)
+		return bo__fail(BO_EINVALID, "NULL argument");
+	if (index >= bo_report_item_location_count(report, item))
+		return bo__fail(BO_EINVALID, "location index %zu is out of range", index);
+	s = item == BO_REPORT_TOTAL ? &report->tlstock[index] : &report->lstock[report->items[item].loc0 + index];
+	out->location = bo__rstock_loc(report, s);
+	out->rank = report->locs[s->loc].rank;
+	out->on_hand = s->on_hand;
+	out->allocated = s->allocated;
+	out->available = s->on_hand - s->allocated;
 	return BO_OK;
 }
 
@@ -682,15 +791,43 @@ static void json_figures(bo_out *o, const bo_report *r, const bo_report_item *f,
 	}
 }
 
+/* The stock per location of an item or of the totals (inventories that
+ * name locations only). */
+static void json_stock(bo_out *o, const bo_report *r, const bo_rstock *st, size_t n, const char *ind)
+{
+	if (!r->located)
+		return;
+	bo__out_printf(o, ",\n%s\"stock_by_location\": [", ind);
+	for (size_t i = 0; i < n; i++) {
+		bo__out_printf(o, "%s\n%s  {\"location\": ", i ? "," : "", ind);
+		json_str(o, bo__rstock_loc(r, &st[i]));
+		bo__out_printf(o, ", \"on_hand\": %" PRId64 ", \"allocated\": %" PRId64 ", \"available\": %" PRId64 "}",
+			       st[i].on_hand, st[i].allocated, st[i].on_hand - st[i].allocated);
+	}
+	if (n)
+		bo__out_printf(o, "\n%s", ind);
+	bo__out_puts(o, "]");
+}
+
 static int write_json(const bo_report *r, bo_out *o)
 {
 	bo__out_puts(o, "{\n  \"now\": ");
 	json_time(o, r->now);
 	bo__out_puts(o, ",\n  \"since\": ");
 	json_time(o, r->since);
-	bo__out_printf(o, ",\n  \"history\": %s,\n  \"items_count\": %zu,\n  \"totals\": {\n",
-		       r->history ? "true" : "false", r->n);
+	bo__out_printf(o, ",\n  \"history\": %s,\n  \"items_count\": %zu,\n", r->history ? "true" : "false", r->n);
+	if (r->located) {
+		bo__out_puts(o, "  \"locations\": [");
+		for (size_t i = 0; i < r->nlocs; i++) {
+			bo__out_printf(o, "%s\n    {\"id\": ", i ? "," : "");
+			json_str(o, r->locs[i].id);
+			bo__out_printf(o, ", \"rank\": %" PRId64 "}", r->locs[i].rank);
+		}
+		bo__out_puts(o, "\n  ],\n");
+	}
+	bo__out_puts(o, "  \"totals\": {\n");
 	json_figures(o, r, &r->total.f, "    ");
+	json_stock(o, r, r->tlstock, r->ntlstock, "    ");
 	bo__out_puts(o, ",\n    \"days\": ");
 	json_series(o, r->tdays, r->ntdays, "    ");
 	bo__out_puts(o, "\n  },\n  \"items\": [");
@@ -700,6 +837,7 @@ static int write_json(const bo_report *r, bo_out *o)
 		json_str(o, ri->f.sku);
 		bo__out_printf(o, ",\n      \"need_rank\": %" PRId64 ",\n", ri->f.need_rank);
 		json_figures(o, r, &ri->f, "      ");
+		json_stock(o, r, r->lstock + ri->loc0, ri->nloc, "      ");
 		bo__out_puts(o, ",\n      \"days\": ");
 		json_series(o, r->days + ri->day0, ri->ndays, "      ");
 		bo__out_puts(o, "\n    }");
@@ -794,9 +932,17 @@ static int write_text(const bo_report *r, bo_out *o)
 		       r->since == BO_NO_TIME ? "" : since);
 	fill_rate_text(fr, sizeof(fr), t);
 	bo__out_printf(o, "%zu items; %" PRId64 " units wait in %" PRId64 " lines (%" PRId64 " late); %" PRId64
-			  " units short; revenue held %" PRId64 "; fill rate %s\n\n",
+			  " units short; revenue held %" PRId64 "; fill rate %s\n",
 		       r->n, t->backordered, t->waiting_lines, t->late_lines, t->shortfall, t->revenue_held,
 		       fr[0] ? fr : "-");
+	if (r->located) { /* one line: on_hand/allocated at each location holding or allocating units */
+		bo__out_puts(o, "Stock per location (on hand/allocated):");
+		for (size_t i = 0; i < r->ntlstock; i++)
+			bo__out_printf(o, "%s %s %" PRId64 "/%" PRId64, i ? "," : "", bo__rstock_loc(r, &r->tlstock[i]),
+				       r->tlstock[i].on_hand, r->tlstock[i].allocated);
+		bo__out_puts(o, r->ntlstock ? "\n" : " none\n");
+	}
+	bo__out_puts(o, "\n");
 	for (size_t k = 0; k < r->n && rc == BO_OK; k++) {
 		const bo_report_item *f = &r->items[r->by_need[k]].f;
 		if ((rc = tt_row(&tb)) < 0)

@@ -8,7 +8,21 @@
 typedef struct bo_ritem {
 	bo_report_item f;       /* version BO_REPORT_ITEM_VERSION */
 	size_t day0, ndays;     /* its daily series: report->days[day0 .. day0 + ndays) */
+	size_t loc0, nloc;      /* its stock per location: report->lstock[loc0 .. loc0 + nloc) */
 } bo_ritem;
+
+/* A location of the inventory, as the report was made. */
+typedef struct bo_rloc {
+	char id[BO_ID_MAX + 1];
+	int64_t rank;
+} bo_rloc;
+
+/* Stock at one location: locs[loc]; only locations holding or allocating
+ * units, in location order. */
+typedef struct bo_rstock {
+	size_t loc;
+	int64_t on_hand, allocated;
+} bo_rstock;
 
 struct bo_report {
 	int64_t now;
@@ -22,6 +36,15 @@ struct bo_report {
 	bo_report_day *tdays;   /* the totals' series */
 	size_t ntdays;
 	size_t *by_need;        /* item indices, most in need first */
+	bo_rloc *locs;          /* the inventory's locations in location order, "main" included */
+	size_t nlocs;
+	int located;            /* the inventory names locations other than "main": the JSON,
+				 * HTML and text outputs show stock per location (else they
+				 * stay exactly as before locations) */
+	bo_rstock *lstock;      /* the items' stock per location, one after the other */
+	size_t nlstock;
+	bo_rstock *tlstock;     /* the totals' per location */
+	size_t ntlstock;
 };
 
 /* Output in pieces through a bo_write_cb, buffered. */
@@ -42,6 +65,9 @@ BO_INTERNAL void bo__fmt_time(char buf[32], int64_t t);
 BO_INTERNAL void bo__fmt_day(char buf[16], int64_t t);
 /* v / 10^digits as a decimal with `digits` digits, rounded half away from zero. */
 BO_INTERNAL void bo__fmt_fixed(char *buf, size_t size, int64_t num, int64_t den, int digits);
+
+/* Location id of a stock entry. */
+static inline const char *bo__rstock_loc(const bo_report *r, const bo_rstock *s) { return r->locs[s->loc].id; }
 
 BO_INTERNAL int bo__report_html(const bo_report *r, bo_out *o);
 

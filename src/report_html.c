@@ -125,6 +125,21 @@ static const char style[] =
 	"}\n"
 	"</style>\n";
 
+/* Added to the style of inventories that name locations only (the page of
+ * an inventory with "main" alone stays as it was). */
+static const char style_locations[] =
+	"td.loc{text-align:left;white-space:normal;word-break:break-all}\n"
+	"#loc-items th:nth-child(2){text-align:left}\n"
+	"table.loc+table.loc{margin-top:14px}\n"
+	"@media (max-width:640px){\n"
+	"table.loc thead{display:none}\n"
+	"table.loc tr{display:block;border:1px solid #e4e7eb;border-radius:6px;margin:0 0 8px;padding:4px 8px}\n"
+	"table.loc td{display:flex;justify-content:space-between;border:0;padding:3px 0;text-align:right}\n"
+	"table.loc td::before{content:attr(data-label);color:#52606d;font-weight:normal;padding-right:12px}\n"
+	"table.loc td:first-child{font-size:16px;font-weight:bold;justify-content:flex-start}\n"
+	"table.loc td:first-child::before{content:none}\n"
+	"}\n";
+
 static void card(bo_out *o, const char *value, const char *label, int alert)
 {
 	bo__out_printf(o, "<div class=\"card%s\"><b>%s</b><span>%s</span></div>\n", alert ? " alert" : "", value,
@@ -196,6 +211,68 @@ static void need_table(const bo_report *r, bo_out *o)
 		bo__out_printf(o, "<p class=\"note\">And %zu more items with units waiting: see the CSV or JSON "
 				  "report.</p>\n",
 			       total - shown);
+	bo__out_puts(o, "</section>\n");
+}
+
+static void stock_cells(bo_out *o, int64_t on_hand, int64_t allocated)
+{
+	char b[64];
+	bo__out_printf(o, "<td data-label=\"On hand\">%s</td>", num(b, sizeof(b), on_hand));
+	bo__out_printf(o, "<td data-label=\"Allocated\">%s</td>", num(b, sizeof(b), allocated));
+	bo__out_printf(o, "<td data-label=\"Available\">%s</td></tr>\n", num(b, sizeof(b), on_hand - allocated));
+}
+
+/* Stock per location (inventories that name locations): the totals at
+ * every location, then the items most in need first, one row per item and
+ * location holding or allocating its units. */
+static void location_tables(const bo_report *r, bo_out *o)
+{
+	size_t shown = 0, total = 0;
+	char b[64];
+	bo__out_puts(o, "<section id=\"locations\">\n<h2>Stock per location</h2>\n");
+	bo__out_puts(o, "<table class=\"loc\" id=\"loc-totals\">\n<thead><tr><th>Location</th><th>Rank</th>"
+			"<th>On hand</th><th>Allocated</th><th>Available</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < r->nlocs; i++) {
+		int64_t on_hand = 0, allocated = 0;
+		for (size_t k = 0; k < r->ntlstock; k++) {
+			if (r->tlstock[k].loc == i) {
+				on_hand = r->tlstock[k].on_hand;
+				allocated = r->tlstock[k].allocated;
+			}
+		}
+		bo__out_puts(o, "<tr><td class=\"loc\">");
+		esc(o, r->locs[i].id);
+		bo__out_printf(o, "</td><td data-label=\"Rank\">%s</td>", num(b, sizeof(b), r->locs[i].rank));
+		stock_cells(o, on_hand, allocated);
+	}
+	bo__out_puts(o, "</tbody>\n</table>\n");
+	for (size_t k = 0; k < r->n; k++)
+		total += r->items[k].nloc > 0;
+	if (total > 0) {
+		bo__out_puts(o, "<table class=\"loc\" id=\"loc-items\">\n<thead><tr><th>Item</th><th>Location</th>"
+				"<th>On hand</th><th>Allocated</th><th>Available</th></tr></thead>\n<tbody>\n");
+		for (size_t k = 0; k < r->n && shown < NEED_ROWS; k++) {
+			const bo_ritem *ri = &r->items[r->by_need[k]];
+			if (ri->nloc == 0)
+				continue;
+			shown++;
+			for (size_t i = 0; i < ri->nloc; i++) {
+				const bo_rstock *st = &r->lstock[ri->loc0 + i];
+				bo__out_puts(o, "<tr><td class=\"sku\">");
+				esc(o, ri->f.sku);
+				bo__out_puts(o, "</td><td data-label=\"Location\" class=\"loc\">");
+				esc(o, bo__rstock_loc(r, st));
+				bo__out_puts(o, "</td>");
+				stock_cells(o, st->on_hand, st->allocated);
+			}
+		}
+		bo__out_puts(o, "</tbody>\n</table>\n");
+		if (total > shown)
+			bo__out_printf(o, "<p class=\"note\">And %zu more items with stock: see the JSON report.</p>\n",
+				       total - shown);
+	} else {
+		bo__out_puts(o, "<p class=\"note\">No stock at any location.</p>\n");
+	}
 	bo__out_puts(o, "</section>\n");
 }
 
@@ -470,13 +547,22 @@ int bo__report_html(const bo_report *r, bo_out *o)
 			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 			  "<title>Backorder report %s</title>\n",
 		       day);
-	bo__out_puts(o, style);
+	if (r->located) {
+		size_t close = strlen("</style>\n");
+		bo__out_write(o, style, sizeof(style) - 1 - close);
+		bo__out_puts(o, style_locations);
+		bo__out_puts(o, "</style>\n");
+	} else {
+		bo__out_puts(o, style);
+	}
 	bo__out_puts(o, "</head>\n<body>\n<main>\n<h1>Backorder report</h1>\n");
 	now[10] = ' ';
 	now[16] = '\0';
 	bo__out_printf(o, "<p class=\"sub\">At %s UTC &#183; %zu item%s</p>\n", now, r->n, r->n == 1 ? "" : "s");
 	cards(r, o);
 	need_table(r, o);
+	if (r->located)
+		location_tables(r, o);
 	if ((rc = bar_chart(r, o)) < 0)
 		return rc;
 	ageing_chart(r, o);

@@ -343,6 +343,178 @@ static void test_figures(void **state)
 	th_close(inv);
 }
 
+/* ---- locations ----------------------------------------------------- */
+
+/*
+ * Locations main (rank 0), wh (10), floor (20). A orders 6 bolts (they
+ * wait); 5 arrive at wh, then 2 at floor: A gets 5 at wh, then 1 at floor.
+ * gear: 3 at main; B orders 1 (from main). nut: no stock; C orders 1 (it
+ * waits). Stock per location: main 3/1, wh 5/5, floor 2/1.
+ */
+static const char json_locations[] =
+	"  \"items_count\": 3,\n"
+	"  \"locations\": [\n"
+	"    {\"id\": \"main\", \"rank\": 0},\n"
+	"    {\"id\": \"wh\", \"rank\": 10},\n"
+	"    {\"id\": \"floor\", \"rank\": 20}\n"
+	"  ],\n"
+	"  \"totals\": {\n";
+static const char json_total_stock[] =
+	"    \"stock_by_location\": [\n"
+	"      {\"location\": \"main\", \"on_hand\": 3, \"allocated\": 1, \"available\": 2},\n"
+	"      {\"location\": \"wh\", \"on_hand\": 5, \"allocated\": 5, \"available\": 0},\n"
+	"      {\"location\": \"floor\", \"on_hand\": 2, \"allocated\": 1, \"available\": 1}\n"
+	"    ],\n"
+	"    \"days\": [";
+static const char json_bolt_stock[] =
+	"      \"stock_by_location\": [\n"
+	"        {\"location\": \"wh\", \"on_hand\": 5, \"allocated\": 5, \"available\": 0},\n"
+	"        {\"location\": \"floor\", \"on_hand\": 2, \"allocated\": 1, \"available\": 1}\n"
+	"      ],\n"
+	"      \"days\": [";
+static const char json_gear_stock[] =
+	"      \"stock_by_location\": [\n"
+	"        {\"location\": \"main\", \"on_hand\": 3, \"allocated\": 1, \"available\": 2}\n"
+	"      ],\n"
+	"      \"days\": [";
+static const char json_nut_stock[] =
+	"      \"stock_by_location\": [],\n"
+	"      \"days\": [";
+
+static void check_loc(const bo_report *r, size_t item, size_t index, const char *id, int64_t rank, int64_t on_hand,
+		      int64_t allocated)
+{
+	bo_report_location l;
+	memset(&l, 0xab, sizeof(l));
+	assert_ok(bo_report_item_location_get(&l, r, item, index));
+	assert_string_equal(l.location, id);
+	assert_i64(l.rank, rank);
+	assert_i64(l.on_hand, on_hand);
+	assert_i64(l.allocated, allocated);
+	assert_i64(l.available, on_hand - allocated);
+}
+
+static void test_locations(void **state)
+{
+	const adapter *ad = *state;
+	th_clock clk = { T0 };
+	bo_inventory *inv = open_on(ad, &clk);
+	bo_line_spec a[] = { { "bolt", 6, 100 } };
+	bo_line_spec b[] = { { "gear", 1, 500 } };
+	bo_line_spec c[] = { { "nut", 1, 250 } };
+	bo_report *r = NULL;
+	bo_report_location l;
+	char *s, *before[4];
+	int rc;
+
+	assert_ok(bo_item_set(inv, "bolt", NULL));
+	assert_ok(bo_item_set(inv, "gear", NULL));
+	assert_ok(bo_item_set(inv, "nut", NULL));
+	assert_ok(bo_item_receive(inv, "gear", 3, NULL));
+	/* "main" alone: "main" listed in C, nothing added to the outputs */
+	assert_ok(bo_report_make(&r, inv, NULL));
+	assert_int_equal(bo_report_item_location_count(r, 0), 0); /* bolt: nothing anywhere */
+	assert_int_equal(bo_report_item_location_count(r, 1), 1);
+	check_loc(r, 1, 0, "main", 0, 3, 0);
+	assert_int_equal(bo_report_item_location_count(r, BO_REPORT_TOTAL), 1);
+	check_loc(r, BO_REPORT_TOTAL, 0, "main", 0, 3, 0);
+	for (int f = 0; f < 4; f++)
+		before[f] = render(r, f);
+	assert_null(strstr(before[BO_REPORT_JSON], "location"));
+	assert_null(strstr(before[BO_REPORT_HTML], "location"));
+	assert_null(strstr(before[BO_REPORT_HTML], "table.loc"));
+	assert_null(strstr(before[BO_REPORT_TEXT], "location"));
+	bo_report_free(r);
+
+	rc = bo_location_set(inv, "wh", 10);
+	if (rc == BO_ESTATE && strcmp(ad->name, "memory") != 0) {
+		for (int f = 0; f < 4; f++)
+			free(before[f]);
+		th_close(inv);
+		skip(); /* this adapter keeps no locations yet */
+	}
+	assert_ok(rc);
+	assert_ok(bo_location_set(inv, "floor", 20));
+	assert_ok(bo_order_place(inv, "A", NULL, a, 1)); /* waits; filled as the bolts arrive */
+	assert_ok(bo_item_receive_at(inv, "bolt", 5, NULL, "wh"));
+	assert_ok(bo_item_receive_at(inv, "bolt", 2, NULL, "floor"));
+	assert_ok(bo_order_place(inv, "B", NULL, b, 1));
+	assert_ok(bo_order_place(inv, "C", NULL, c, 1));
+	assert_ok(bo_inventory_check(inv));
+	assert_ok(bo_report_make(&r, inv, NULL));
+
+	/* C: in location order, only where units are held or allocated */
+	assert_int_equal(bo_report_item_location_count(r, 0), 2);
+	check_loc(r, 0, 0, "wh", 10, 5, 5);
+	check_loc(r, 0, 1, "floor", 20, 2, 1);
+	assert_int_equal(bo_report_item_location_count(r, 1), 1);
+	check_loc(r, 1, 0, "main", 0, 3, 1);
+	assert_int_equal(bo_report_item_location_count(r, 2), 0);
+	assert_int_equal(bo_report_item_location_count(r, BO_REPORT_TOTAL), 3);
+	check_loc(r, BO_REPORT_TOTAL, 0, "main", 0, 3, 1);
+	check_loc(r, BO_REPORT_TOTAL, 1, "wh", 10, 5, 5);
+	check_loc(r, BO_REPORT_TOTAL, 2, "floor", 20, 2, 1);
+	assert_rc(bo_report_item_location_get(&l, r, 0, 2), BO_EINVALID);
+	assert_rc(bo_report_item_location_get(&l, r, 2, 0), BO_EINVALID);
+	assert_rc(bo_report_item_location_get(&l, r, 3, 0), BO_EINVALID);
+	assert_rc(bo_report_item_location_get(NULL, r, 0, 0), BO_EINVALID);
+	assert_rc(bo_report_item_location_get(&l, NULL, 0, 0), BO_EINVALID);
+	assert_int_equal(bo_report_item_location_count(NULL, 0), 0);
+	assert_int_equal(bo_report_item_location_count(r, 3), 0);
+	assert_int_equal(bo_report_location_size(), sizeof(bo_report_location));
+
+	/* CSV: one row per item, exactly as specified */
+	s = render(r, BO_REPORT_CSV);
+	assert_string_equal(s, "sku,on_hand,allocated,available,backordered,waiting_lines,incoming,shortfall,"
+			       "revenue_held,oldest_wait_days,fill_rate,late_lines\n"
+			       "bolt,7,6,1,0,0,0,0,0,,0.000,0\n"
+			       "gear,3,1,2,0,0,0,0,0,,1.000,0\n"
+			       "nut,0,0,0,1,1,0,1,250,0,0.000,0\n");
+	free(s);
+	/* JSON: the locations, the totals' and every item's stock per location */
+	s = render(r, BO_REPORT_JSON);
+	assert_contains(s, json_locations);
+	assert_contains(s, json_total_stock);
+	assert_contains(s, json_bolt_stock);
+	assert_contains(s, json_gear_stock);
+	assert_contains(s, json_nut_stock);
+	assert_contains(s, "\"sku\": \"bolt\",\n      \"need_rank\": 2,\n      \"on_hand\": 7,\n      \"allocated\": 6,");
+	free(s);
+	/* HTML: a per-location table, the totals at every location, then the items */
+	s = render(r, BO_REPORT_HTML);
+	assert_contains(s, "}\ntd.loc{text-align:left;white-space:normal;word-break:break-all}\n"); /* after the usual style */
+	assert_contains(s, "table.loc thead{display:none}\n");
+	assert_contains(s, "table.loc td:first-child::before{content:none}\n}\n</style>\n");
+	assert_contains(s, "<section id=\"locations\">\n<h2>Stock per location</h2>\n<table class=\"loc\" id=\"loc-totals\">");
+	assert_contains(s, "<tr><td class=\"loc\">main</td><td data-label=\"Rank\">0</td><td data-label=\"On hand\">3</td>"
+			   "<td data-label=\"Allocated\">1</td><td data-label=\"Available\">2</td></tr>\n"
+			   "<tr><td class=\"loc\">wh</td><td data-label=\"Rank\">10</td><td data-label=\"On hand\">5</td>"
+			   "<td data-label=\"Allocated\">5</td><td data-label=\"Available\">0</td></tr>\n"
+			   "<tr><td class=\"loc\">floor</td><td data-label=\"Rank\">20</td><td data-label=\"On hand\">2</td>"
+			   "<td data-label=\"Allocated\">1</td><td data-label=\"Available\">1</td></tr>\n</tbody>");
+	assert_contains(s, "<table class=\"loc\" id=\"loc-items\">");
+	/* items most in need first (nut has no stock; bolt before gear by SKU) */
+	assert_contains(s, "<tr><td class=\"sku\">bolt</td><td data-label=\"Location\" class=\"loc\">wh</td>"
+			   "<td data-label=\"On hand\">5</td><td data-label=\"Allocated\">5</td>"
+			   "<td data-label=\"Available\">0</td></tr>\n"
+			   "<tr><td class=\"sku\">bolt</td><td data-label=\"Location\" class=\"loc\">floor</td>"
+			   "<td data-label=\"On hand\">2</td><td data-label=\"Allocated\">1</td>"
+			   "<td data-label=\"Available\">1</td></tr>\n"
+			   "<tr><td class=\"sku\">gear</td><td data-label=\"Location\" class=\"loc\">main</td>"
+			   "<td data-label=\"On hand\">3</td><td data-label=\"Allocated\">1</td>"
+			   "<td data-label=\"Available\">2</td></tr>\n</tbody>");
+	assert_null(strstr(s, "<script"));
+	free(s);
+	/* text: one line of stock per location */
+	s = render(r, BO_REPORT_TEXT);
+	assert_contains(s, "fill rate 0.125\nStock per location (on hand/allocated): main 3/1, wh 5/5, floor 2/1\n\n");
+	free(s);
+	bo_report_free(r);
+	for (int f = 0; f < 4; f++)
+		free(before[f]);
+	th_close(inv);
+}
+
 /* Every adapter wrote the same report, in every format. */
 static void test_adapters_agree(void **state)
 {
@@ -653,6 +825,7 @@ int main(int argc, char **argv)
 		const struct CMUnitTest tests[] = {
 			cmocka_unit_test_prestate(test_figures, ad),
 			cmocka_unit_test_prestate(test_adapter_history, ad),
+			cmocka_unit_test_prestate(test_locations, ad),
 		};
 		if (!wanted(argc, argv, adapters[a].name))
 			continue;
@@ -664,7 +837,7 @@ int main(int argc, char **argv)
 #endif
 		ran++;
 		snprintf(name, sizeof(name), "report/%s", adapters[a].name);
-		failures += _cmocka_run_group_tests(name, tests, 2, NULL, NULL);
+		failures += _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 	}
 	if (wanted(argc, argv, "memory")) {
 		const struct CMUnitTest tests[] = {
