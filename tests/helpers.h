@@ -106,6 +106,7 @@ typedef struct th_event {
 	int64_t qty;
 	int64_t eta;
 	int64_t time;
+	char location[BO_ID_MAX + 1];   /* "" when the event names none */
 } th_event;
 
 typedef struct th_recorder {

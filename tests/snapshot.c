@@ -72,14 +72,68 @@ static int collect_sku(void *ud, const bo_item_status *it)
 	return 0;
 }
 
+/* Locations (DESIGN section 11): with more than one location the snapshot
+ * also shows the locations, each supply record's location, each item's
+ * stock per location and each line's units per location; an inventory
+ * that never named another location renders exactly as before. */
+static int multi_location;
+
 static int supply_cb(void *ud, const bo_supply_info *si)
 {
 	sbuf *b = ud;
 
-	sb_printf(b, "  supply %s %s qty=%" PRId64 " expected=%" PRId64 "\n",
+	sb_printf(b, "  supply %s %s qty=%" PRId64 " expected=%" PRId64,
 		  si->sku, si->id, si->qty, si->expected);
+	if (multi_location)
+		sb_printf(b, " location=%s", si->location ? si->location : "(null)");
+	sb_printf(b, "\n");
 	return 0;
 }
+
+typedef struct locs {
+	sbuf *b;
+	size_t n;
+} locs;
+
+static int location_cb(void *ud, const bo_location *l)
+{
+	locs *c = ud;
+
+	c->n++;
+	sb_printf(c->b, "location %s rank=%" PRId64 "\n", l->id, l->rank);
+	return 0;
+}
+
+static int stock_cb(void *ud, const bo_stock *st)
+{
+	sbuf *b = ud;
+
+	sb_printf(b, "  stock %s on_hand=%" PRId64 " allocated=%" PRId64 "\n",
+		  st->location, st->on_hand, st->allocated);
+	return 0;
+}
+
+static int lalloc_cb(void *ud, const bo_line_alloc *a)
+{
+	sbuf *b = ud;
+
+	sb_printf(b, " %s=%" PRId64, a->location, a->qty);
+	return 0;
+}
+
+/* Lines (order, sku) collected while walking orders, for their per-location
+ * units afterwards (queries are not nested inside an iteration). */
+typedef struct lkey {
+	char order[BO_ID_MAX + 1];
+	char sku[BO_ID_MAX + 1];
+} lkey;
+
+typedef struct lkeys {
+	lkey *v;
+	size_t n, cap;
+} lkeys;
+
+static lkeys line_keys;
 
 static int waiting_cb(void *ud, const bo_waiting_line *w)
 {
@@ -113,6 +167,21 @@ static int order_cb(void *ud, const bo_order *o)
 			  " price=%" PRId64 " eta=%" PRId64 " queued=%" PRId64 "\n",
 			  i, l.sku, l.ordered, l.allocated, l.backordered, l.shipped,
 			  l.cancelled, l.unit_price, l.eta, l.queue_time);
+		if (multi_location) {
+			if (line_keys.n == line_keys.cap) {
+				size_t cap = line_keys.cap ? line_keys.cap * 2 : 16;
+				void *p = realloc(line_keys.v, cap * sizeof(*line_keys.v));
+				if (p == NULL) {
+					b->oom = 1;
+					return 1;
+				}
+				line_keys.v = p;
+				line_keys.cap = cap;
+			}
+			snprintf(line_keys.v[line_keys.n].order, BO_ID_MAX + 1, "%s", bo_order_id(o));
+			snprintf(line_keys.v[line_keys.n].sku, BO_ID_MAX + 1, "%s", l.sku);
+			line_keys.n++;
+		}
 	}
 	return 0;
 }
@@ -173,6 +242,37 @@ int snapshot_take(char **out, bo_inventory *inv)
 		goto fail;
 	sb_printf(&b, "now=%" PRId64 " pending=%zu\n", now, pending);
 
+	{
+		/* Rendered aside and kept only when there is more than "main". A
+		 * store that keeps no locations (or a core without them) has
+		 * only "main": BO_ESTATE here means that. */
+		sbuf lb = { NULL, 0, 0, 0 };
+		locs c = { &lb, 0 };
+
+		lb.cap = 256;
+		lb.s = malloc(lb.cap);
+		if (lb.s == NULL) {
+			rc = BO_ESTORAGE;
+			goto fail;
+		}
+		lb.s[0] = '\0';
+		rc = bo_location_foreach(inv, location_cb, &c);
+		if (rc == BO_ESTATE) {
+			bo_clear_error();
+			rc = BO_OK;
+			c.n = 1;
+		}
+		multi_location = rc == BO_OK && c.n > 1;
+		if (multi_location)
+			sb_printf(&b, "%s", lb.s);
+		if (lb.oom)
+			b.oom = 1;
+		free(lb.s);
+		if (rc != BO_OK)
+			goto fail;
+	}
+	line_keys.n = 0;
+
 	rc = bo_item_foreach(inv, collect_sku, &s);
 	if (rc != BO_OK)
 		goto fail;
@@ -193,6 +293,11 @@ int snapshot_take(char **out, bo_inventory *inv)
 			  st.max_backorder, st.lead_time, st.release_at, st.preorder_max,
 			  st.waiting_lines, st.demand, st.filled_at_once, st.shipped,
 			  st.cancelled, st.revenue_held, st.oldest_wait, st.subscribers);
+		if (multi_location) {
+			rc = bo_item_stock_foreach(inv, s.v[i], stock_cb, &b);
+			if (rc != BO_OK)
+				goto fail;
+		}
 		rc = bo_supply_foreach(inv, s.v[i], supply_cb, &b);
 		if (rc != BO_OK)
 			goto fail;
@@ -203,6 +308,13 @@ int snapshot_take(char **out, bo_inventory *inv)
 	rc = bo_order_foreach(inv, order_cb, &b);
 	if (rc != BO_OK)
 		goto fail;
+	for (i = 0; i < line_keys.n; i++) {
+		sb_printf(&b, "alloc %s %s", line_keys.v[i].order, line_keys.v[i].sku);
+		rc = bo_line_alloc_foreach(inv, line_keys.v[i].order, line_keys.v[i].sku, lalloc_cb, &b);
+		if (rc != BO_OK)
+			goto fail;
+		sb_printf(&b, "\n");
+	}
 	rc = history(&b, inv);
 	if (rc != BO_OK)
 		goto fail;
@@ -211,10 +323,16 @@ int snapshot_take(char **out, bo_inventory *inv)
 		goto fail;
 	}
 	free(s.v);
+	free(line_keys.v);
+	line_keys.v = NULL;
+	line_keys.n = line_keys.cap = 0;
 	*out = b.s;
 	return BO_OK;
 fail:
 	free(s.v);
+	free(line_keys.v);
+	line_keys.v = NULL;
+	line_keys.n = line_keys.cap = 0;
 	free(b.s);
 	return rc == BO_OK ? BO_ESTORAGE : rc;
 }
