@@ -117,6 +117,7 @@ typedef struct th_recorder {
 	unsigned refuse_every;  /* refuse each k-th attempt (0: never) */
 	int refuse_all;
 	int freed;              /* times the notifier's free ran */
+	int record_location;    /* copy bo_event.location (the location suites set it) */
 } th_recorder;
 
 void th_recorder_attach(bo_inventory *inv, th_recorder *rec);

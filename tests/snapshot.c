@@ -76,15 +76,30 @@ static int collect_sku(void *ud, const bo_item_status *it)
  * also shows the locations, each supply record's location, each item's
  * stock per location and each line's units per location; an inventory
  * that never named another location renders exactly as before. */
-static int multi_location;
+typedef struct lkey {
+	char order[BO_ID_MAX + 1];
+	char sku[BO_ID_MAX + 1];
+} lkey;
+
+/* What the callbacks share: the output, whether there is more than "main",
+ * and the lines (order, sku) collected while walking orders, for their
+ * per-location units afterwards (queries are not nested inside an
+ * iteration). */
+typedef struct snapctx {
+	sbuf *b;
+	int multi;
+	lkey *keys;
+	size_t nkeys, capkeys;
+} snapctx;
 
 static int supply_cb(void *ud, const bo_supply_info *si)
 {
-	sbuf *b = ud;
+	snapctx *c = ud;
+	sbuf *b = c->b;
 
 	sb_printf(b, "  supply %s %s qty=%" PRId64 " expected=%" PRId64,
 		  si->sku, si->id, si->qty, si->expected);
-	if (multi_location)
+	if (c->multi)
 		sb_printf(b, " location=%s", si->location ? si->location : "(null)");
 	sb_printf(b, "\n");
 	return 0;
@@ -121,19 +136,6 @@ static int lalloc_cb(void *ud, const bo_line_alloc *a)
 	return 0;
 }
 
-/* Lines (order, sku) collected while walking orders, for their per-location
- * units afterwards (queries are not nested inside an iteration). */
-typedef struct lkey {
-	char order[BO_ID_MAX + 1];
-	char sku[BO_ID_MAX + 1];
-} lkey;
-
-typedef struct lkeys {
-	lkey *v;
-	size_t n, cap;
-} lkeys;
-
-static lkeys line_keys;
 
 static int waiting_cb(void *ud, const bo_waiting_line *w)
 {
@@ -148,7 +150,8 @@ static int waiting_cb(void *ud, const bo_waiting_line *w)
 
 static int order_cb(void *ud, const bo_order *o)
 {
-	sbuf *b = ud;
+	snapctx *c = ud;
+	sbuf *b = c->b;
 	size_t i, n = bo_order_line_count(o);
 
 	sb_printf(b, "order %s created=%" PRId64 " priority=%" PRId64 " due=%" PRId64
@@ -167,20 +170,20 @@ static int order_cb(void *ud, const bo_order *o)
 			  " price=%" PRId64 " eta=%" PRId64 " queued=%" PRId64 "\n",
 			  i, l.sku, l.ordered, l.allocated, l.backordered, l.shipped,
 			  l.cancelled, l.unit_price, l.eta, l.queue_time);
-		if (multi_location) {
-			if (line_keys.n == line_keys.cap) {
-				size_t cap = line_keys.cap ? line_keys.cap * 2 : 16;
-				void *p = realloc(line_keys.v, cap * sizeof(*line_keys.v));
+		if (c->multi) {
+			if (c->nkeys == c->capkeys) {
+				size_t cap = c->capkeys ? c->capkeys * 2 : 16;
+				void *p = realloc(c->keys, cap * sizeof(*c->keys));
 				if (p == NULL) {
 					b->oom = 1;
 					return 1;
 				}
-				line_keys.v = p;
-				line_keys.cap = cap;
+				c->keys = p;
+				c->capkeys = cap;
 			}
-			snprintf(line_keys.v[line_keys.n].order, BO_ID_MAX + 1, "%s", bo_order_id(o));
-			snprintf(line_keys.v[line_keys.n].sku, BO_ID_MAX + 1, "%s", l.sku);
-			line_keys.n++;
+			snprintf(c->keys[c->nkeys].order, BO_ID_MAX + 1, "%s", bo_order_id(o));
+			snprintf(c->keys[c->nkeys].sku, BO_ID_MAX + 1, "%s", l.sku);
+			c->nkeys++;
 		}
 	}
 	return 0;
@@ -223,6 +226,7 @@ int snapshot_take(char **out, bo_inventory *inv)
 {
 	sbuf b = { NULL, 0, 0, 0 };
 	skus s = { NULL, 0, 0 };
+	snapctx ctx = { NULL, 0, NULL, 0, 0 };
 	int64_t now = 0;
 	size_t pending = 0, i;
 	int rc;
@@ -262,8 +266,8 @@ int snapshot_take(char **out, bo_inventory *inv)
 			rc = BO_OK;
 			c.n = 1;
 		}
-		multi_location = rc == BO_OK && c.n > 1;
-		if (multi_location)
+		ctx.multi = rc == BO_OK && c.n > 1;
+		if (ctx.multi)
 			sb_printf(&b, "%s", lb.s);
 		if (lb.oom)
 			b.oom = 1;
@@ -271,7 +275,7 @@ int snapshot_take(char **out, bo_inventory *inv)
 		if (rc != BO_OK)
 			goto fail;
 	}
-	line_keys.n = 0;
+	ctx.b = &b;
 
 	rc = bo_item_foreach(inv, collect_sku, &s);
 	if (rc != BO_OK)
@@ -293,24 +297,24 @@ int snapshot_take(char **out, bo_inventory *inv)
 			  st.max_backorder, st.lead_time, st.release_at, st.preorder_max,
 			  st.waiting_lines, st.demand, st.filled_at_once, st.shipped,
 			  st.cancelled, st.revenue_held, st.oldest_wait, st.subscribers);
-		if (multi_location) {
+		if (ctx.multi) {
 			rc = bo_item_stock_foreach(inv, s.v[i], stock_cb, &b);
 			if (rc != BO_OK)
 				goto fail;
 		}
-		rc = bo_supply_foreach(inv, s.v[i], supply_cb, &b);
+		rc = bo_supply_foreach(inv, s.v[i], supply_cb, &ctx);
 		if (rc != BO_OK)
 			goto fail;
 		rc = bo_item_waiting_foreach(inv, s.v[i], waiting_cb, &b);
 		if (rc != BO_OK)
 			goto fail;
 	}
-	rc = bo_order_foreach(inv, order_cb, &b);
+	rc = bo_order_foreach(inv, order_cb, &ctx);
 	if (rc != BO_OK)
 		goto fail;
-	for (i = 0; i < line_keys.n; i++) {
-		sb_printf(&b, "alloc %s %s", line_keys.v[i].order, line_keys.v[i].sku);
-		rc = bo_line_alloc_foreach(inv, line_keys.v[i].order, line_keys.v[i].sku, lalloc_cb, &b);
+	for (i = 0; i < ctx.nkeys; i++) {
+		sb_printf(&b, "alloc %s %s", ctx.keys[i].order, ctx.keys[i].sku);
+		rc = bo_line_alloc_foreach(inv, ctx.keys[i].order, ctx.keys[i].sku, lalloc_cb, &b);
 		if (rc != BO_OK)
 			goto fail;
 		sb_printf(&b, "\n");
@@ -323,16 +327,12 @@ int snapshot_take(char **out, bo_inventory *inv)
 		goto fail;
 	}
 	free(s.v);
-	free(line_keys.v);
-	line_keys.v = NULL;
-	line_keys.n = line_keys.cap = 0;
+	free(ctx.keys);
 	*out = b.s;
 	return BO_OK;
 fail:
 	free(s.v);
-	free(line_keys.v);
-	line_keys.v = NULL;
-	line_keys.n = line_keys.cap = 0;
+	free(ctx.keys);
 	free(b.s);
 	return rc == BO_OK ? BO_ESTORAGE : rc;
 }

@@ -91,6 +91,7 @@ static fx *fx_open_ad(const adapter *ad, const char *policy, int auto_dispatch)
 	assert_ok(ad->make(&vt, &ud));
 	assert_ok(failing_storage_new(&f->fs, vt, ud));
 	f->inv = th_open_with(&f->fs->vt, f->fs, &f->clk, policy, auto_dispatch);
+	f->rec.record_location = 1;
 	th_recorder_attach(f->inv, &f->rec);
 	return f;
 }
