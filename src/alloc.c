@@ -86,6 +86,9 @@ static int give(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t take)
 {
 	bool was_alloc = l->allocated > 0;
 	int rc;
+	/* the units' locations, and their `allocated` events */
+	if ((rc = bo__loc_give(t, it, l, take)) < 0)
+		return rc;
 	l->allocated += take;
 	l->backordered -= take;
 	it->rec.allocated += take;
@@ -102,8 +105,6 @@ static int give(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t take)
 		bo__hist_filled(t, it, l);
 	}
 	if ((rc = line_store(t, l)) < 0)
-		return rc;
-	if ((rc = bo__emit(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, take, BO_NO_TIME, NULL)) < 0)
 		return rc;
 	if (l->backordered == 0)
 		return bo__order_ready(t, l->order_id, l);
@@ -262,7 +263,7 @@ int bo__fill(bo_txn *t, bo_item_slot *it)
 				it->rec.sku, it->rec.policy);
 	if (p->kind == BO_POL_FAIR)
 		return fill_fair(t, it, avail);
-	if (inv->st.queue_fill)
+	if (inv->st.queue_fill && it->rec.located == 0) /* (the store knows no locations) */
 		return fill_bulk(t, it, avail);
 	while (avail > 0) {
 		rc = inv->st.queue_next(inv->sd, BO_QUEUE_WAITING, it->rec.sku, NULL, &e);
@@ -278,6 +279,36 @@ int bo__fill(bo_txn *t, bo_item_slot *it)
 		avail -= take;
 	}
 	return BO_OK;
+}
+
+int bo__unallocate(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t take)
+{
+	bool was_waiting = l->backordered > 0;
+	int rc;
+	l->allocated -= take;
+	l->backordered += take;
+	it->rec.allocated -= take;
+	it->rec.backordered += take;
+	if (l->unit_price != BO_NO_PRICE) {
+		int64_t add = mul_sat(take, l->unit_price);
+		it->rec.revenue_held = bo__add_ok(it->rec.revenue_held, add) ? it->rec.revenue_held + add : INT64_MAX;
+	}
+	it->dirty = true;
+	if (l->allocated == 0 && (rc = bo__queue_del(t, BO_QUEUE_ALLOCATED, l)) < 0)
+		return rc;
+	if (!was_waiting && (rc = bo__queue_add(t, BO_QUEUE_WAITING, l)) < 0)
+		return rc;
+	/* A line that waits again is settled at the end of the call; one
+	 * that waited already keeps its place, and its promise unless
+	 * the walk finds its basis changed. */
+	if (!was_waiting && (rc = bo__eta_pending(t, it, l)) < 0)
+		return rc;
+	if ((rc = line_store(t, l)) < 0)
+		return rc;
+	if ((rc = bo__emit(t, BO_EVENT_BACKORDERED, l->order_id, l->sku, take, was_waiting ? l->eta : BO_NO_TIME,
+			   NULL)) < 0)
+		return rc;
+	return bo__order_ready(t, l->order_id, l);
 }
 
 int bo__take_back(bo_txn *t, bo_item_slot *it)
@@ -296,32 +327,7 @@ int bo__take_back(bo_txn *t, bo_item_slot *it)
 			return bo__storage_fail(rc, "queue_prev");
 		if ((rc = line_load(t, &e, &l)) < 0)
 			return rc;
-		int64_t take = l.allocated < need ? l.allocated : need;
-		bool was_waiting = l.backordered > 0;
-		l.allocated -= take;
-		l.backordered += take;
-		it->rec.allocated -= take;
-		it->rec.backordered += take;
-		if (l.unit_price != BO_NO_PRICE) {
-			int64_t add = mul_sat(take, l.unit_price);
-			it->rec.revenue_held = bo__add_ok(it->rec.revenue_held, add) ? it->rec.revenue_held + add : INT64_MAX;
-		}
-		it->dirty = true;
-		if (l.allocated == 0 && (rc = bo__queue_del(t, BO_QUEUE_ALLOCATED, &l)) < 0)
-			return rc;
-		if (!was_waiting && (rc = bo__queue_add(t, BO_QUEUE_WAITING, &l)) < 0)
-			return rc;
-		/* A line that waits again is settled at the end of the call; one
-		 * that waited already keeps its place, and its promise unless
-		 * the walk finds its basis changed. */
-		if (!was_waiting && (rc = bo__eta_pending(t, it, &l)) < 0)
-			return rc;
-		if ((rc = line_store(t, &l)) < 0)
-			return rc;
-		if ((rc = bo__emit(t, BO_EVENT_BACKORDERED, l.order_id, l.sku, take, was_waiting ? l.eta : BO_NO_TIME,
-				   NULL)) < 0)
-			return rc;
-		if ((rc = bo__order_ready(t, l.order_id, &l)) < 0)
+		if ((rc = bo__unallocate(t, it, &l, l.allocated < need ? l.allocated : need)) < 0)
 			return rc;
 	}
 	bo__eta_touch(it);

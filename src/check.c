@@ -98,6 +98,87 @@ out:
 	return rc;
 }
 
+/* Locations (DESIGN §11): every location holds no fewer units than it
+ * allocates and none below 0; the item counts its stock records; the
+ * lines' units per location add up to what each location allocates, and
+ * no line holds a negative number anywhere. */
+static int check_locations(bo_inventory *inv, const bo_item_rec *it)
+{
+	bo_locview *sv = NULL, *lv = NULL;
+	int64_t rows = 0, held[BO_LOCATIONS_MAX];
+	bo_stock_rec sr;
+	const char *after = NULL;
+	char last[BO_ID_MAX + 1];
+	bo_queue_entry e;
+	bo_queue_key k;
+	const bo_queue_key *ap = NULL;
+	int rc;
+
+	while ((rc = inv->st.stock_next(inv->sd, it->sku, after, &sr)) == BO_OK) {
+		rows++;
+		memcpy(last, sr.location, sizeof(last));
+		after = last;
+	}
+	if (rc != BO_ENOTFOUND)
+		return bo__storage_fail(rc, "stock_next");
+	if (rows != it->located)
+		return bo__fail(BO_ESTATE, "item '%s': %lld stock records, the item counts %lld", it->sku, (long long)rows,
+				(long long)it->located);
+	if (it->located == 0)
+		return BO_OK;
+	if (!(sv = bo_malloc(sizeof(*sv))) || !(lv = bo_malloc(sizeof(*lv)))) {
+		rc = bo__fail(BO_ESTORAGE, "out of memory");
+		goto out;
+	}
+	if ((rc = bo__locs_load(inv)) < 0 || (rc = bo__stock_view(inv, it, sv)) < 0)
+		goto out;
+	memset(held, 0, sizeof(held));
+	for (size_t i = 0; i < sv->n; i++) {
+		const bo_locent *x = &sv->e[i];
+		if (x->on_hand < 0 || x->allocated < 0 || x->allocated > x->on_hand) {
+			rc = bo__fail(BO_ESTATE, "item '%s' at '%s': on_hand %lld, allocated %lld", it->sku,
+				      bo__loc_id(inv, x), (long long)x->on_hand, (long long)x->allocated);
+			goto out;
+		}
+	}
+	while ((rc = inv->st.queue_next(inv->sd, BO_QUEUE_ALLOCATED, it->sku, ap, &e)) == BO_OK) {
+		bo_line_rec l;
+		k = e.key;
+		ap = &k;
+		if ((rc = bo__line_get(inv, e.order_id, e.index, &l)) < 0) {
+			rc = bo__storage_fail(rc, "line_get");
+			goto out;
+		}
+		if ((rc = bo__line_view(inv, it, &l, lv)) < 0)
+			goto out;
+		for (size_t i = 0; i < lv->n; i++) {
+			if (lv->e[i].allocated < 0) {
+				rc = bo__fail(BO_ESTATE, "line '%s' of order '%s' holds %lld units at '%s'", l.sku, l.order_id,
+					      (long long)lv->e[i].allocated, bo__loc_id(inv, &lv->e[i]));
+				goto out;
+			}
+			held[lv->e[i].pos] += lv->e[i].allocated;
+		}
+	}
+	if (rc != BO_ENOTFOUND) {
+		rc = bo__storage_fail(rc, "queue_next");
+		goto out;
+	}
+	rc = BO_OK;
+	for (size_t i = 0; i < sv->n; i++) {
+		const bo_locent *x = &sv->e[i];
+		if (held[x->pos] != x->allocated) {
+			rc = bo__fail(BO_ESTATE, "item '%s' at '%s': allocated %lld, lines hold %lld there", it->sku,
+				      bo__loc_id(inv, x), (long long)x->allocated, (long long)held[x->pos]);
+			goto out;
+		}
+	}
+out:
+	bo_free(sv);
+	bo_free(lv);
+	return rc;
+}
+
 static int check_locked(bo_inventory *inv)
 {
 	bo_order_rec o;
@@ -231,6 +312,10 @@ static int check_locked(bo_inventory *inv)
 			goto out;
 		}
 		if (inv->st.version >= 2 && it.backordered > 0 && (rc = check_promises(inv, &it, adopted)) < 0)
+			goto out;
+		if (inv->st.version < 3)
+			it.located = 0;
+		if (bo__has_locations(inv) && (rc = check_locations(inv, &it)) < 0)
 			goto out;
 	}
 	rc = rc == BO_ENOTFOUND ? BO_OK : bo__storage_fail(rc, "item_next");

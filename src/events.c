@@ -7,6 +7,12 @@
 int bo__emit(bo_txn *t, int kind, const char *order_id, const char *sku, int64_t qty, int64_t eta,
 	     const char *customer)
 {
+	return bo__emit_at(t, kind, order_id, sku, qty, eta, customer, NULL);
+}
+
+int bo__emit_at(bo_txn *t, int kind, const char *order_id, const char *sku, int64_t qty, int64_t eta,
+		const char *customer, const char *location)
+{
 	bo_event_rec *e;
 	if (t->nev == t->evcap) {
 		size_t cap = t->evcap ? t->evcap * 2 : 32;
@@ -25,6 +31,8 @@ int bo__emit(bo_txn *t, int kind, const char *order_id, const char *sku, int64_t
 		bo__copy_id(e->sku, sku);
 	if (customer)
 		bo__copy_id(e->customer, customer);
+	if (location && strcmp(location, BO_LOCATION_MAIN) != 0)
+		bo__copy_id(e->location, location);
 	e->qty = qty;
 	e->eta = eta;
 	e->time = t->now;
@@ -153,6 +161,11 @@ static int deliver(bo_inventory *inv, size_t n, uint64_t *last, size_t *count)
 		ev.eta = rec->eta;
 		ev.customer = rec->customer[0] ? rec->customer : NULL;
 		ev.time = rec->time;
+		/* Units at "main" are stored without a location (an inventory
+		 * that never names another writes nothing more). */
+		ev.location = rec->location[0] && inv->st.version >= 3 ? rec->location
+			      : rec->kind == BO_EVENT_ALLOCATED || rec->kind == BO_EVENT_SHIPPED ? BO_LOCATION_MAIN
+												   : NULL;
 		if (inv->notifier.deliver(inv->notifier_data, &ev) != 0)
 			return bo__fail(BO_ESTATE, "the notifier refused event %llu; it stays pending",
 					(unsigned long long)rec->seq);

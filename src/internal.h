@@ -94,6 +94,7 @@ struct bo_txn {
 	bool adopted;        /* this call gave the store's old lines their basis */
 	bo_eta_pend *pend;   /* lines whose promise is settled at the end of the call */
 	size_t npend, pendcap;
+	bool locs_loaded;    /* inv->locs read by this call (location.c) */
 };
 
 /* The metadata the core keeps in the store's metadata area. */
@@ -104,6 +105,7 @@ typedef enum bo_meta_key {
 	BO_MK_SUB_SEQ,      /* "sub_seq": last subscription sequence */
 	BO_MK_EVENT_SEQ,    /* "event_seq": last event sequence */
 	BO_MK_PROMISES,     /* "promises": 1 once every waiting line holds an ETA basis */
+	BO_MK_LOC_GEN,      /* "loc_gen": bumped by every change of the locations (location.c) */
 	BO_MK_COUNT
 } bo_meta_key;
 
@@ -148,6 +150,9 @@ struct bo_inventory {
 	uint64_t commits;     /* calls committed, to notice calls made by the notifier */
 	bo_meta_entry mc[BO_MK_COUNT], mc_saved[BO_MK_COUNT];
 	bool promises_ready; /* the store's waiting lines all hold a basis (see bo__eta_adopt) */
+	bo_location_rec *locs; /* locations in location order, "main" included (location.c) */
+	size_t nlocs, loccap;
+	int64_t locs_gen;      /* the "loc_gen" they were read at; -1: not read */
 	bo_txn txn;
 };
 
@@ -181,6 +186,9 @@ BO_INTERNAL int bo__line_find(bo_txn *t, const char *order_id, uint32_t nlines, 
 /* ---- events (events.c) ---- */
 BO_INTERNAL int bo__emit(bo_txn *t, int kind, const char *order_id, const char *sku,
 			 int64_t qty, int64_t eta, const char *customer);
+/* The same, for units at `location` (NULL or "main": stored as ""). */
+BO_INTERNAL int bo__emit_at(bo_txn *t, int kind, const char *order_id, const char *sku, int64_t qty, int64_t eta,
+			    const char *customer, const char *location);
 /* The pending backordered event of (order, sku) in this call, or NULL. */
 BO_INTERNAL bo_event_rec *bo__emitted_backordered(bo_txn *t, const char *order_id, const char *sku);
 BO_INTERNAL int bo__events_flush(bo_txn *t);
@@ -201,6 +209,9 @@ BO_INTERNAL int bo__queue_del(bo_txn *t, int queue, const bo_line_rec *line);
 BO_INTERNAL int bo__fill(bo_txn *t, bo_item_slot *it);
 /* Take allocations back from the lines last in policy order until allocated <= on_hand. */
 BO_INTERNAL int bo__take_back(bo_txn *t, bo_item_slot *it);
+/* `take` allocated units of line `l` wait again (totals, queues, promise,
+ * the line written, a `backordered` event, the order's ready flag). */
+BO_INTERNAL int bo__unallocate(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t take);
 /* Re-key all queue entries of the item after a policy change. */
 BO_INTERNAL int bo__rekey(bo_txn *t, bo_item_slot *it);
 /* Recompute the order's ready flag; emit `ready` on a rise. */
@@ -239,6 +250,51 @@ BO_INTERNAL void bo__hist_filled(bo_txn *t, bo_item_slot *it, const bo_line_rec 
 BO_INTERNAL int bo__hist_flush(bo_txn *t);
 /* floor(time / 86400) */
 BO_INTERNAL int64_t bo__day_of(int64_t time);
+
+/* ---- locations (location.c) ---- */
+/* Most locations an inventory may have ("main" included). */
+#define BO_LOCATIONS_MAX 64
+/* An item's stock, or a line's allocated units (in `allocated`), at one
+ * location: `pos` indexes inv->locs (location order). */
+typedef struct bo_locent {
+	uint32_t pos;
+	bool stored;         /* a record of it exists (never for "main") */
+	int64_t on_hand, allocated;
+} bo_locent;
+typedef struct bo_locview {
+	size_t n;
+	bo_locent e[BO_LOCATIONS_MAX]; /* in location order */
+} bo_locview;
+/* The adapter keeps locations (version 3, with the callbacks). */
+BO_INTERNAL bool bo__has_locations(const bo_inventory *inv);
+/* Read the locations into inv->locs, in location order, "main" included. */
+BO_INTERNAL int bo__locs_load(bo_inventory *inv);
+/* BO_OK for "main"/NULL or a known location; BO_EINVALID, BO_ENOTFOUND. */
+BO_INTERNAL int bo__loc_check(bo_txn *t, const char *id);
+BO_INTERNAL const char *bo__loc_id(const bo_inventory *inv, const bo_locent *e);
+/* Views (inv->locs loaded): the item's stock per location (main last
+ * computed), the line's allocated units per location. */
+BO_INTERNAL int bo__stock_view(bo_inventory *inv, const bo_item_rec *item, bo_locview *v);
+BO_INTERNAL int bo__line_view(bo_inventory *inv, const bo_item_rec *item, const bo_line_rec *l, bo_locview *v);
+/* Before the totals change: `take` units allocated to line `l` from the
+ * locations with free units in location order (`allocated` events, one
+ * per location). */
+BO_INTERNAL int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take);
+/* Before the totals change: `qty` allocated units of `l` go back, from its
+ * last location first. */
+BO_INTERNAL int bo__loc_release(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t qty);
+/* Before the totals change: ship `q` units of `l` from `loc` (NULL: its
+ * locations in order); `shipped` events, one per location. */
+BO_INTERNAL int bo__loc_ship(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t q, const char *loc);
+/* Units of `l` allocated at `loc`. */
+BO_INTERNAL int bo__loc_units(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, const char *loc, int64_t *out);
+/* on_hand at `loc` moves by `delta` (not below 0 there: BO_EINVALID); the
+ * caller moves the item's total. Reports on_hand after and allocated there. */
+BO_INTERNAL int bo__loc_stock(bo_txn *t, bo_item_slot *it, const char *loc, int64_t delta, int64_t *on_hand_after,
+			      int64_t *allocated_there);
+/* After `loc` lost stock: take allocations there back from the lines last
+ * in policy order until it allocates no more than it holds. */
+BO_INTERNAL int bo__take_back_at(bo_txn *t, bo_item_slot *it, const char *loc);
 
 /* ---- items (items.c) ---- */
 BO_INTERNAL int bo__item_finish(bo_txn *t, bo_item_slot *it);

@@ -61,6 +61,12 @@ static int check_storage(bo_storage *st, const bo_storage *in)
 		return bo__fail(BO_EINVALID, "storage vtable: savepoint, release and rollback_to come together");
 	if ((st->hist_add || st->hist_next) && !(st->hist_add && st->hist_next))
 		return bo__fail(BO_EINVALID, "storage vtable: hist_add and hist_next come together");
+	{
+		int nloc = !!st->loc_put + !!st->loc_next + !!st->stock_put + !!st->stock_next + !!st->lalloc_put +
+			   !!st->lalloc_next;
+		if (nloc != 0 && nloc != 6)
+			return bo__fail(BO_EINVALID, "storage vtable: the six location callbacks come together");
+	}
 	return BO_OK;
 }
 
@@ -131,6 +137,7 @@ void bo_inventory_free(bo_inventory *inv)
 	bo_free(inv->txn.pend);
 	bo_free(inv->dbuf);
 	bo_free(inv->sw_s);
+	bo_free(inv->locs);
 	bo_free(inv->sw_cum);
 	pthread_mutex_destroy(&inv->lock);
 	bo_free(inv);
@@ -251,6 +258,7 @@ static int run_once(bo_inventory *inv, bo_op_fn fn, void *args, int *plan, bool 
 	t->ntouch = 0;
 	t->npend = 0;
 	t->adopted = false;
+	t->locs_loaded = false;
 	t->nev = 0;
 	t->nbackordered = 0;
 	t->event_seq_loaded = t->line_seq_loaded = t->sub_seq_loaded = false;

@@ -90,7 +90,17 @@ typedef struct item_args {
 	const bo_item_settings *settings;
 	int64_t qty;
 	int64_t time;
+	const char *loc;        /* receive, adjust, supply: the location (NULL: "main") */
 } item_args;
+
+/* A supply record's location as the core sees it (adapters before
+ * storage version 3 keep none: "main"). */
+static const char *supply_loc(const bo_inventory *inv, bo_supply_rec *s)
+{
+	if (inv->st.version < 3)
+		s->location[0] = '\0';
+	return s->location[0] ? s->location : BO_LOCATION_MAIN;
+}
 
 static int op_item_set(bo_txn *t, void *p)
 {
@@ -143,7 +153,7 @@ static int op_item_set(bo_txn *t, void *p)
 
 int bo_item_set(bo_inventory *inv, const char *sku, const bo_item_settings *settings)
 {
-	item_args a = { sku, NULL, settings, 0, 0 };
+	item_args a = { sku, NULL, settings, 0, 0, NULL };
 	int rc;
 	if (!inv)
 		return bo__fail(BO_EINVALID, "inventory is NULL");
@@ -191,8 +201,13 @@ static int op_receive(bo_txn *t, void *p)
 {
 	item_args *a = p;
 	bo_item_slot *it;
+	const char *loc = a->loc;
+	int64_t on_hand_there, allocated_there;
+	char sloc[BO_ID_MAX + 1];
 	int rc;
 	if ((rc = stock_item(t, a, &it)) < 0)
+		return rc;
+	if (loc && (rc = bo__loc_check(t, loc)) < 0)
 		return rc;
 	if (a->id) {
 		bo_supply_rec s;
@@ -201,6 +216,12 @@ static int op_receive(bo_txn *t, void *p)
 			return bo__fail(BO_ENOTFOUND, "item '%s' has no supply '%s'", a->sku, a->id);
 		if (rc < 0)
 			return bo__storage_fail(rc, "supply_get");
+		/* the units arrive where the record said they would */
+		memcpy(sloc, supply_loc(t->inv, &s), sizeof(sloc));
+		if (loc && strcmp(loc, sloc) != 0)
+			return bo__fail(BO_EINVALID, "supply '%s' of '%s' arrives at '%s', not at '%s'", a->id, a->sku, sloc,
+					loc);
+		loc = sloc;
 		int64_t reduce = a->qty < s.qty ? a->qty : s.qty;
 		it->supply_changed = true;
 		s.qty -= reduce;
@@ -209,6 +230,8 @@ static int op_receive(bo_txn *t, void *p)
 		if (rc < 0)
 			return bo__storage_fail(rc, "supply");
 	}
+	if ((rc = bo__loc_stock(t, it, loc, a->qty, &on_hand_there, &allocated_there)) < 0)
+		return rc;
 	it->rec.on_hand += a->qty;
 	it->dirty = true;
 	it->need_fill = true;
@@ -218,13 +241,20 @@ static int op_receive(bo_txn *t, void *p)
 
 int bo_item_receive(bo_inventory *inv, const char *sku, int64_t qty, const char *supply_id)
 {
-	item_args a = { sku, supply_id, NULL, qty, 0 };
+	return bo_item_receive_at(inv, sku, qty, supply_id, NULL);
+}
+
+int bo_item_receive_at(bo_inventory *inv, const char *sku, int64_t qty, const char *supply_id, const char *location)
+{
+	item_args a = { sku, supply_id, NULL, qty, 0, location };
 	int rc;
 	if (!inv)
 		return bo__fail(BO_EINVALID, "inventory is NULL");
 	if ((rc = bo__check_id(sku, "SKU")) < 0)
 		return rc;
 	if (supply_id && (rc = bo__check_id(supply_id, "supply id")) < 0)
+		return rc;
+	if (location && (rc = bo__check_id(location, "location id")) < 0)
 		return rc;
 	if (qty < 1)
 		return bo__fail(BO_EINVALID, "quantity received must be at least 1");
@@ -236,28 +266,40 @@ static int op_adjust(bo_txn *t, void *p)
 	item_args *a = p;
 	bo_item_slot *it;
 	int rc;
+	int64_t on_hand_there, allocated_there;
 	if ((rc = stock_item(t, a, &it)) < 0)
+		return rc;
+	if (a->loc && (rc = bo__loc_check(t, a->loc)) < 0)
 		return rc;
 	if (it->rec.on_hand + a->qty < 0)
 		return bo__fail(BO_EINVALID, "adjusting '%s' by %lld would take on_hand (%lld) below 0", a->sku,
 				(long long)a->qty, (long long)it->rec.on_hand);
+	if ((rc = bo__loc_stock(t, it, a->loc, a->qty, &on_hand_there, &allocated_there)) < 0)
+		return rc;
 	it->rec.on_hand += a->qty;
 	it->dirty = true;
 	bo__eta_touch(it);
 	if (a->qty > 0)
 		it->need_fill = true;
-	else if (it->rec.on_hand < it->rec.allocated)
-		return bo__take_back(t, it);
+	else if (on_hand_there < allocated_there)
+		return bo__take_back_at(t, it, a->loc);
 	return BO_OK;
 }
 
 int bo_item_adjust(bo_inventory *inv, const char *sku, int64_t delta)
 {
-	item_args a = { sku, NULL, NULL, delta, 0 };
+	return bo_item_adjust_at(inv, sku, delta, NULL);
+}
+
+int bo_item_adjust_at(bo_inventory *inv, const char *sku, int64_t delta, const char *location)
+{
+	item_args a = { sku, NULL, NULL, delta, 0, location };
 	int rc;
 	if (!inv)
 		return bo__fail(BO_EINVALID, "inventory is NULL");
 	if ((rc = bo__check_id(sku, "SKU")) < 0)
+		return rc;
+	if (location && (rc = bo__check_id(location, "location id")) < 0)
 		return rc;
 	if (delta == 0)
 		return bo__fail(BO_EINVALID, "an adjustment of 0 changes nothing");
@@ -273,6 +315,8 @@ static int op_supply_set(bo_txn *t, void *p)
 	int rc;
 	if ((rc = bo__item(t, a->sku, &it)) < 0)
 		return rc;
+	if (a->loc && (rc = bo__loc_check(t, a->loc)) < 0)
+		return rc;
 	incoming = it->rec.incoming;
 	rc = t->inv->st.supply_get(t->inv->sd, a->sku, a->id, &s);
 	if (rc == BO_OK)
@@ -286,6 +330,8 @@ static int op_supply_set(bo_txn *t, void *p)
 	bo__copy_id(s.id, a->id);
 	s.qty = a->qty;
 	s.expected = a->time;
+	if (a->loc && strcmp(a->loc, BO_LOCATION_MAIN) != 0)
+		bo__copy_id(s.location, a->loc);
 	if ((rc = t->inv->st.supply_put(t->inv->sd, &s)) < 0)
 		return bo__storage_fail(rc, "supply_put");
 	it->rec.incoming = incoming;
@@ -297,11 +343,19 @@ static int op_supply_set(bo_txn *t, void *p)
 
 int bo_supply_set(bo_inventory *inv, const char *sku, const char *supply_id, int64_t qty, int64_t expected)
 {
-	item_args a = { sku, supply_id, NULL, qty, expected };
+	return bo_supply_set_at(inv, sku, supply_id, qty, expected, NULL);
+}
+
+int bo_supply_set_at(bo_inventory *inv, const char *sku, const char *supply_id, int64_t qty, int64_t expected,
+		     const char *location)
+{
+	item_args a = { sku, supply_id, NULL, qty, expected, location };
 	int rc;
 	if (!inv)
 		return bo__fail(BO_EINVALID, "inventory is NULL");
 	if ((rc = bo__check_id(sku, "SKU")) < 0 || (rc = bo__check_id(supply_id, "supply id")) < 0)
+		return rc;
+	if (location && (rc = bo__check_id(location, "location id")) < 0)
 		return rc;
 	if (qty < 1)
 		return bo__fail(BO_EINVALID, "supply quantity must be at least 1");
@@ -334,7 +388,7 @@ static int op_supply_remove(bo_txn *t, void *p)
 
 int bo_supply_remove(bo_inventory *inv, const char *sku, const char *supply_id)
 {
-	item_args a = { sku, supply_id, NULL, 0, 0 };
+	item_args a = { sku, supply_id, NULL, 0, 0, NULL };
 	int rc;
 	if (!inv)
 		return bo__fail(BO_EINVALID, "inventory is NULL");
@@ -368,7 +422,7 @@ static int op_subscribe(bo_txn *t, void *p)
 
 int bo_item_subscribe(bo_inventory *inv, const char *sku, const char *customer)
 {
-	item_args a = { sku, customer, NULL, 0, 0 };
+	item_args a = { sku, customer, NULL, 0, 0, NULL };
 	int rc;
 	if (!inv)
 		return bo__fail(BO_EINVALID, "inventory is NULL");

@@ -1,57 +1,657 @@
-/* Locations (DESIGN §11): the public calls. Work in progress on the
- * feature/locations branch. */
+/* Locations (DESIGN §11): stock per item and location, a line's allocated
+ * units per location, and the public calls.
+ *
+ * "main" has no records of its own: its figures are the item's (or the
+ * line's) totals minus those of the other locations. An item whose stock is
+ * all at "main" (bo_item_rec.located == 0) is handled exactly as before
+ * locations: nothing more is read or written for it. Only an item with
+ * records elsewhere has a view built: the inventory's locations in location
+ * order (read once per call), then the item's stock records, or the line's
+ * allocation records. The functions here run before the caller changes the
+ * item's and the line's totals, and write only the records of locations
+ * other than "main" (and the item's `located` count). */
 #include "internal.h"
+
+#include <stdlib.h>
 
 size_t bo_supply_rec_size(void) { return sizeof(bo_supply_rec); }
 size_t bo_stock_rec_size(void) { return sizeof(bo_stock_rec); }
 size_t bo_lalloc_rec_size(void) { return sizeof(bo_lalloc_rec); }
 
+bool bo__has_locations(const bo_inventory *inv)
+{
+	return inv->st.version >= 3 && inv->st.loc_put != NULL;
+}
+
+static bool is_main(const char *id)
+{
+	return !id || !id[0] || strcmp(id, BO_LOCATION_MAIN) == 0;
+}
+
+static int cmp_loc(const void *a, const void *b)
+{
+	const bo_location_rec *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+int bo__locs_load(bo_inventory *inv)
+{
+	bo_location_rec r;
+	const char *after = NULL;
+	bool have_main = false;
+	int rc;
+
+	inv->nlocs = 0;
+	inv->locs_gen = -1;
+	if (bo__has_locations(inv)) {
+		while ((rc = inv->st.loc_next(inv->sd, after, &r)) == BO_OK) {
+			if (inv->nlocs == inv->loccap) {
+				size_t cap = inv->loccap ? inv->loccap * 2 : 8;
+				bo_location_rec *n = bo_realloc(inv->locs, cap * sizeof(*n));
+				if (!n)
+					return bo__fail(BO_ESTORAGE, "out of memory");
+				inv->locs = n;
+				inv->loccap = cap;
+			}
+			inv->locs[inv->nlocs++] = r;
+			after = inv->locs[inv->nlocs - 1].id;
+			if (strcmp(r.id, BO_LOCATION_MAIN) == 0)
+				have_main = true;
+		}
+		if (rc != BO_ENOTFOUND)
+			return bo__storage_fail(rc, "loc_next");
+	}
+	if (!have_main) {
+		if (inv->nlocs == inv->loccap) {
+			size_t cap = inv->loccap ? inv->loccap * 2 : 8;
+			bo_location_rec *n = bo_realloc(inv->locs, cap * sizeof(*n));
+			if (!n)
+				return bo__fail(BO_ESTORAGE, "out of memory");
+			inv->locs = n;
+			inv->loccap = cap;
+		}
+		memset(&inv->locs[inv->nlocs], 0, sizeof(inv->locs[0]));
+		strcpy(inv->locs[inv->nlocs].id, BO_LOCATION_MAIN);
+		inv->nlocs++;
+	}
+	qsort(inv->locs, inv->nlocs, sizeof(*inv->locs), cmp_loc);
+	return BO_OK;
+}
+
+/* The locations of the running call: read once per call, and kept from
+ * call to call while the store's "loc_gen" stays the same (a metadata read
+ * that costs nothing while metadata is cached: batches, exclusive stores). */
+static int call_locs(bo_txn *t)
+{
+	bo_inventory *inv = t->inv;
+	int64_t gen;
+	int rc;
+	if (t->locs_loaded)
+		return BO_OK;
+	if ((rc = bo__meta_get(t, BO_MK_LOC_GEN, &gen, 0)) < 0)
+		return rc;
+	if (gen != inv->locs_gen || !inv->nlocs) {
+		inv->locs_gen = -1;
+		if ((rc = bo__locs_load(inv)) < 0)
+			return rc;
+		inv->locs_gen = gen;
+	}
+	t->locs_loaded = true;
+	return BO_OK;
+}
+
+/* Position of location `id` in location order; -1 if unknown. */
+static int loc_pos(const bo_inventory *inv, const char *id)
+{
+	if (is_main(id))
+		id = BO_LOCATION_MAIN;
+	for (size_t i = 0; i < inv->nlocs; i++)
+		if (strcmp(inv->locs[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+int bo__loc_check(bo_txn *t, const char *id)
+{
+	int rc;
+	if (is_main(id))
+		return BO_OK;
+	if ((rc = bo__check_id(id, "location id")) < 0)
+		return rc;
+	if ((rc = call_locs(t)) < 0)
+		return rc;
+	if (loc_pos(t->inv, id) < 0)
+		return bo__fail(BO_ENOTFOUND, "no location '%s'", id);
+	return BO_OK;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	const bo_locent *x = a, *y = b;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Add the entry of location position `pos`. */
+static bo_locent *view_add(bo_locview *v, int pos)
+{
+	bo_locent *e = &v->e[v->n++];
+	memset(e, 0, sizeof(*e));
+	e->pos = pos;
+	return e;
+}
+
+int bo__stock_view(bo_inventory *inv, const bo_item_rec *item, bo_locview *v)
+{
+	bo_stock_rec r;
+	const char *after = NULL;
+	char last[BO_ID_MAX + 1];
+	int64_t on_hand = item->on_hand, allocated = item->allocated;
+	int rc, mainpos = loc_pos(inv, BO_LOCATION_MAIN);
+
+	v->n = 0;
+	if (item->located > 0) {
+		while ((rc = inv->st.stock_next(inv->sd, item->sku, after, &r)) == BO_OK) {
+			int pos = loc_pos(inv, r.location);
+			bo_locent *e;
+			if (pos < 0 || pos == mainpos || v->n >= BO_LOCATIONS_MAX - 1)
+				return bo__fail(BO_ESTORAGE, "stock of '%s' at unknown location '%s'", item->sku, r.location);
+			e = view_add(v, pos);
+			e->on_hand = r.on_hand;
+			e->allocated = r.allocated;
+			e->stored = true;
+			on_hand -= r.on_hand;
+			allocated -= r.allocated;
+			memcpy(last, r.location, sizeof(last));
+			after = last;
+		}
+		if (rc != BO_ENOTFOUND)
+			return bo__storage_fail(rc, "stock_next");
+	}
+	{
+		bo_locent *e = view_add(v, mainpos);
+		e->on_hand = on_hand;
+		e->allocated = allocated;
+	}
+	qsort(v->e, v->n, sizeof(v->e[0]), cmp_ent);
+	return BO_OK;
+}
+
+int bo__line_view(bo_inventory *inv, const bo_item_rec *item, const bo_line_rec *l, bo_locview *v)
+{
+	bo_lalloc_rec r;
+	const char *after = NULL;
+	char last[BO_ID_MAX + 1];
+	int64_t rest = l->allocated;
+	int rc, mainpos = loc_pos(inv, BO_LOCATION_MAIN);
+
+	v->n = 0;
+	if (item->located > 0) {
+		while ((rc = inv->st.lalloc_next(inv->sd, l->order_id, l->index, after, &r)) == BO_OK) {
+			int pos = loc_pos(inv, r.location);
+			bo_locent *e;
+			if (pos < 0 || pos == mainpos || v->n >= BO_LOCATIONS_MAX - 1)
+				return bo__fail(BO_ESTORAGE, "line of '%s' allocated at unknown location '%s'", l->order_id,
+						r.location);
+			e = view_add(v, pos);
+			e->allocated = r.qty;
+			e->stored = true;
+			rest -= r.qty;
+			memcpy(last, r.location, sizeof(last));
+			after = last;
+		}
+		if (rc != BO_ENOTFOUND)
+			return bo__storage_fail(rc, "lalloc_next");
+	}
+	if (rest != 0)
+		view_add(v, mainpos)->allocated = rest;
+	qsort(v->e, v->n, sizeof(v->e[0]), cmp_ent);
+	return BO_OK;
+}
+
+/* The entry of `pos` in `v`, or NULL. */
+static bo_locent *view_find(bo_locview *v, int pos)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if ((int)v->e[i].pos == pos)
+			return &v->e[i];
+	return NULL;
+}
+
+const char *bo__loc_id(const bo_inventory *inv, const bo_locent *e)
+{
+	return inv->locs[e->pos].id;
+}
+
+/* Write the item's stock at entry `e`: on_hand and allocated there. */
+static int stock_write(bo_txn *t, bo_item_slot *it, bo_locent *e, int64_t on_hand, int64_t allocated)
+{
+	bo_inventory *inv = t->inv;
+	const char *id = bo__loc_id(inv, e);
+	bo_stock_rec r;
+	int rc;
+	if (strcmp(id, BO_LOCATION_MAIN) != 0) {
+		bool keep = on_hand != 0 || allocated != 0;
+		memset(&r, 0, sizeof(r));
+		memcpy(r.sku, it->rec.sku, sizeof(r.sku));
+		memcpy(r.location, id, sizeof(r.location));
+		r.on_hand = on_hand;
+		r.allocated = allocated;
+		if ((rc = inv->st.stock_put(inv->sd, &r)) < 0)
+			return bo__storage_fail(rc, "stock_put");
+		if (keep && !e->stored)
+			it->rec.located++;
+		else if (!keep && e->stored)
+			it->rec.located--;
+		e->stored = keep;
+		it->dirty = true;
+	}
+	e->on_hand = on_hand;
+	e->allocated = allocated;
+	return BO_OK;
+}
+
+/* Write the line's units at entry `e` of its view. */
+static int lalloc_write(bo_txn *t, const bo_line_rec *l, bo_locent *e, int64_t qty)
+{
+	bo_inventory *inv = t->inv;
+	const char *id = bo__loc_id(inv, e);
+	bo_lalloc_rec r;
+	int rc;
+	if (strcmp(id, BO_LOCATION_MAIN) != 0) {
+		memset(&r, 0, sizeof(r));
+		memcpy(r.order_id, l->order_id, sizeof(r.order_id));
+		r.index = l->index;
+		memcpy(r.location, id, sizeof(r.location));
+		r.qty = qty;
+		if ((rc = inv->st.lalloc_put(inv->sd, &r)) < 0)
+			return bo__storage_fail(rc, "lalloc_put");
+		e->stored = qty != 0;
+	}
+	e->allocated = qty;
+	return BO_OK;
+}
+
+/* The line's entry for `pos` in its view (added, empty, if absent). */
+static bo_locent *line_ent(bo_locview *lv, int pos)
+{
+	bo_locent *e = view_find(lv, pos);
+	if (!e) {
+		e = view_add(lv, pos);
+		qsort(lv->e, lv->n, sizeof(lv->e[0]), cmp_ent);
+		e = view_find(lv, pos);
+	}
+	return e;
+}
+
+int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take)
+{
+	bo_inventory *inv = t->inv;
+	bo_locview sv, lv;
+	int rc;
+
+	if (it->rec.located == 0)
+		return bo__emit(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, take, BO_NO_TIME, NULL);
+	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0 ||
+	    (rc = bo__line_view(inv, &it->rec, l, &lv)) < 0)
+		return rc;
+	for (size_t i = 0; i < sv.n && take > 0; i++) {
+		bo_locent *e = &sv.e[i], *le;
+		int64_t free = e->on_hand - e->allocated, part;
+		if (free <= 0)
+			continue;
+		part = free < take ? free : take;
+		if ((rc = stock_write(t, it, e, e->on_hand, e->allocated + part)) < 0)
+			return rc;
+		le = line_ent(&lv, (int)e->pos);
+		if ((rc = lalloc_write(t, l, le, le->allocated + part)) < 0)
+			return rc;
+		if ((rc = bo__emit_at(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, part, BO_NO_TIME, NULL,
+				      bo__loc_id(inv, e))) < 0)
+			return rc;
+		take -= part;
+	}
+	if (take > 0)
+		return bo__fail(BO_ESTORAGE, "item '%s': no free units at any location for %lld allocated", it->rec.sku,
+				(long long)take);
+	return BO_OK;
+}
+
+int bo__loc_release(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t qty)
+{
+	bo_inventory *inv = t->inv;
+	bo_locview sv, lv;
+	int rc;
+
+	if (it->rec.located == 0 || qty <= 0)
+		return BO_OK;
+	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0 ||
+	    (rc = bo__line_view(inv, &it->rec, l, &lv)) < 0)
+		return rc;
+	/* from the line's last location in location order first */
+	for (size_t i = lv.n; i-- > 0 && qty > 0;) {
+		bo_locent *le = &lv.e[i], *e = view_find(&sv, (int)le->pos);
+		int64_t part = le->allocated < qty ? le->allocated : qty;
+		if (part <= 0)
+			continue;
+		if (!e)
+			return bo__fail(BO_ESTORAGE, "line of '%s' holds units where '%s' has no stock", l->order_id,
+					l->sku);
+		if ((rc = lalloc_write(t, l, le, le->allocated - part)) < 0)
+			return rc;
+		if ((rc = stock_write(t, it, e, e->on_hand, e->allocated - part)) < 0)
+			return rc;
+		qty -= part;
+	}
+	return BO_OK;
+}
+
+int bo__loc_units(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, const char *loc, int64_t *out)
+{
+	bo_locview lv;
+	bo_locent *e;
+	int rc;
+
+	if (is_main(loc) && it->rec.located == 0) {
+		*out = l->allocated;
+		return BO_OK;
+	}
+	if (it->rec.located == 0) {
+		*out = 0;
+		return BO_OK;
+	}
+	if ((rc = call_locs(t)) < 0 || (rc = bo__line_view(t->inv, &it->rec, l, &lv)) < 0)
+		return rc;
+	e = view_find(&lv, loc_pos(t->inv, loc));
+	*out = e ? e->allocated : 0;
+	return BO_OK;
+}
+
+int bo__loc_ship(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t q, const char *loc)
+{
+	bo_inventory *inv = t->inv;
+	bo_locview sv, lv;
+	int rc;
+
+	if (it->rec.located == 0)
+		return bo__emit(t, BO_EVENT_SHIPPED, l->order_id, l->sku, q, BO_NO_TIME, NULL);
+	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0 ||
+	    (rc = bo__line_view(inv, &it->rec, l, &lv)) < 0)
+		return rc;
+	for (size_t i = 0; i < lv.n && q > 0; i++) {
+		bo_locent *le = &lv.e[i], *e = view_find(&sv, (int)le->pos);
+		int64_t part = le->allocated < q ? le->allocated : q;
+		if (loc && (int)le->pos != loc_pos(inv, loc))
+			continue;
+		if (part <= 0)
+			continue;
+		if (!e)
+			return bo__fail(BO_ESTORAGE, "line of '%s' holds units where '%s' has no stock", l->order_id,
+					l->sku);
+		if ((rc = lalloc_write(t, l, le, le->allocated - part)) < 0)
+			return rc;
+		if ((rc = stock_write(t, it, e, e->on_hand - part, e->allocated - part)) < 0)
+			return rc;
+		if ((rc = bo__emit_at(t, BO_EVENT_SHIPPED, l->order_id, l->sku, part, BO_NO_TIME, NULL,
+				      bo__loc_id(inv, e))) < 0)
+			return rc;
+		q -= part;
+	}
+	if (q > 0)
+		return bo__fail(BO_ESTORAGE, "line '%s' of order '%s': allocated units missing from its locations", l->sku,
+				l->order_id);
+	return BO_OK;
+}
+
+int bo__loc_stock(bo_txn *t, bo_item_slot *it, const char *loc, int64_t delta, int64_t *on_hand_after,
+		  int64_t *allocated_there)
+{
+	bo_inventory *inv = t->inv;
+	bo_locview sv;
+	bo_locent *e;
+	int rc, pos;
+
+	if (is_main(loc) && it->rec.located == 0) {
+		*on_hand_after = it->rec.on_hand + delta;
+		*allocated_there = it->rec.allocated;
+		return BO_OK;
+	}
+	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0)
+		return rc;
+	pos = loc_pos(inv, loc);
+	if (pos < 0)
+		return bo__fail(BO_ENOTFOUND, "no location '%s'", loc);
+	if (!(e = view_find(&sv, pos)))
+		e = view_add(&sv, pos);
+	if (e->on_hand + delta < 0)
+		return bo__fail(BO_EINVALID, "adjusting '%s' by %lld would take on_hand at '%s' (%lld) below 0",
+				it->rec.sku, (long long)delta, bo__loc_id(inv, e), (long long)e->on_hand);
+	*on_hand_after = e->on_hand + delta;
+	*allocated_there = e->allocated;
+	return stock_write(t, it, e, e->on_hand + delta, e->allocated);
+}
+
+int bo__take_back_at(bo_txn *t, bo_item_slot *it, const char *loc)
+{
+	bo_inventory *inv = t->inv;
+	int rc;
+
+	if (it->rec.located == 0 && is_main(loc))
+		return bo__take_back(t, it);
+	for (;;) {
+		bo_locview sv, lv;
+		bo_locent *e, *le;
+		bo_queue_entry qe;
+		const bo_queue_key *before = NULL;
+		bo_queue_key kbuf;
+		bo_line_rec l;
+		int64_t need, take;
+		int pos;
+
+		if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0)
+			return rc;
+		pos = loc_pos(inv, loc);
+		e = view_find(&sv, pos);
+		if (!e || e->allocated <= e->on_hand)
+			break;
+		need = e->allocated - e->on_hand;
+		/* the last line in policy order holding units there */
+		for (;;) {
+			rc = inv->st.queue_prev(inv->sd, BO_QUEUE_ALLOCATED, it->rec.sku, before, &qe);
+			if (rc == BO_ENOTFOUND)
+				return bo__fail(BO_ESTORAGE, "item '%s' allocates units at '%s' but no line holds them",
+						it->rec.sku, bo__loc_id(inv, e));
+			if (rc < 0)
+				return bo__storage_fail(rc, "queue_prev");
+			if ((rc = bo__line_get(inv, qe.order_id, qe.index, &l)) < 0)
+				return rc == BO_ENOTFOUND ? bo__fail(BO_ESTORAGE, "queue of '%s' names a missing line", it->rec.sku)
+							  : bo__storage_fail(rc, "line_get");
+			if ((rc = bo__line_view(inv, &it->rec, &l, &lv)) < 0)
+				return rc;
+			if ((le = view_find(&lv, pos)) && le->allocated > 0)
+				break;
+			kbuf = qe.key;
+			before = &kbuf;
+		}
+		take = le->allocated < need ? le->allocated : need;
+		if ((rc = lalloc_write(t, &l, le, le->allocated - take)) < 0)
+			return rc;
+		if ((rc = stock_write(t, it, e, e->on_hand, e->allocated - take)) < 0)
+			return rc;
+		if ((rc = bo__unallocate(t, it, &l, take)) < 0)
+			return rc;
+	}
+	it->need_fill = true; /* the lines wait again: free units elsewhere fill them */
+	bo__eta_touch(it);
+	return BO_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Public calls */
+
+typedef struct loc_args {
+	const char *id;
+	int64_t rank;
+} loc_args;
+
+static int op_location_set(bo_txn *t, void *p)
+{
+	loc_args *a = p;
+	bo_location_rec r;
+	int64_t gen;
+	int rc;
+	if ((rc = call_locs(t)) < 0)
+		return rc;
+	if (loc_pos(t->inv, a->id) < 0 && t->inv->nlocs >= BO_LOCATIONS_MAX)
+		return bo__fail(BO_ESTATE, "an inventory has at most %d locations", BO_LOCATIONS_MAX);
+	memset(&r, 0, sizeof(r));
+	bo__copy_id(r.id, a->id);
+	r.rank = a->rank;
+	if ((rc = t->inv->st.loc_put(t->inv->sd, &r)) < 0)
+		return bo__storage_fail(rc, "loc_put");
+	if ((rc = bo__meta_get(t, BO_MK_LOC_GEN, &gen, 0)) < 0 || (rc = bo__meta_put(t, BO_MK_LOC_GEN, gen + 1)) < 0)
+		return rc;
+	t->inv->locs_gen = -1; /* read again (a rollback must not leave them changed) */
+	t->locs_loaded = false;
+	return BO_OK;
+}
+
 int bo_location_set(bo_inventory *inv, const char *id, int64_t rank)
 {
-	(void)inv; (void)id; (void)rank;
-	return bo__fail(BO_ESTATE, "locations: not built yet");
+	loc_args a = { id, rank };
+	int rc;
+	if (!inv)
+		return bo__fail(BO_EINVALID, "inventory is NULL");
+	if ((rc = bo__check_id(id, "location id")) < 0)
+		return rc;
+	if (!bo__has_locations(inv))
+		return bo__fail(BO_ESTATE, "this store keeps no locations (its adapter has no location callbacks)");
+	return bo__run(inv, op_location_set, &a);
 }
 
 int bo_location_foreach(bo_inventory *inv, bo_location_cb cb, void *user_data)
 {
-	(void)inv; (void)cb; (void)user_data;
-	return bo__fail(BO_ESTATE, "locations: not built yet");
-}
-
-int bo_item_receive_at(bo_inventory *inv, const char *sku, int64_t qty, const char *supply_id, const char *location)
-{
-	(void)location;
-	return bo_item_receive(inv, sku, qty, supply_id);
-}
-
-int bo_item_adjust_at(bo_inventory *inv, const char *sku, int64_t delta, const char *location)
-{
-	(void)location;
-	return bo_item_adjust(inv, sku, delta);
-}
-
-int bo_supply_set_at(bo_inventory *inv, const char *sku, const char *supply_id, int64_t qty, int64_t expected,
-		     const char *location)
-{
-	(void)location;
-	return bo_supply_set(inv, sku, supply_id, qty, expected);
-}
-
-int bo_order_ship_at(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty, const char *location)
-{
-	(void)location;
-	return bo_order_ship(inv, order_id, sku, qty);
+	int rc;
+	if (!inv || !cb)
+		return bo__fail(BO_EINVALID, "inventory or callback is NULL");
+	BO_LOCK(inv);
+	if (inv->in_txn) {
+		BO_UNLOCK(inv);
+		return bo__fail(BO_ESTATE, "a callback called into the inventory during a transaction");
+	}
+	rc = bo__locs_load(inv);
+	for (size_t i = 0; rc == BO_OK && i < inv->nlocs; i++) {
+		bo_location l = { inv->locs[i].id, inv->locs[i].rank };
+		rc = cb(user_data, &l);
+	}
+	BO_UNLOCK(inv);
+	return rc;
 }
 
 int bo_item_stock_foreach(bo_inventory *inv, const char *sku, bo_stock_cb cb, void *user_data)
 {
-	(void)inv; (void)sku; (void)cb; (void)user_data;
-	return bo__fail(BO_ESTATE, "locations: not built yet");
+	bo_item_rec r;
+	bo_locview *v;
+	int rc;
+	if (!inv || !cb)
+		return bo__fail(BO_EINVALID, "inventory or callback is NULL");
+	if ((rc = bo__check_id(sku, "SKU")) < 0)
+		return rc;
+	if (!(v = bo_malloc(sizeof(*v))))
+		return bo__fail(BO_ESTORAGE, "out of memory");
+	BO_LOCK(inv);
+	if (inv->in_txn) {
+		rc = bo__fail(BO_ESTATE, "a callback called into the inventory during a transaction");
+		goto out;
+	}
+	memset(&r, 0, sizeof(r));
+	rc = inv->st.item_get(inv->sd, sku, &r, 0);
+	if (rc == BO_ENOTFOUND) {
+		rc = bo__fail(BO_ENOTFOUND, "no item '%s'", sku);
+		goto out;
+	}
+	if (rc < 0) {
+		rc = bo__storage_fail(rc, "item_get");
+		goto out;
+	}
+	if (inv->st.version < 3)
+		r.located = 0;
+	if ((rc = bo__locs_load(inv)) < 0 || (rc = bo__stock_view(inv, &r, v)) < 0)
+		goto out;
+	for (size_t i = 0; rc == BO_OK && i < v->n; i++) {
+		bo_stock s = { bo__loc_id(inv, &v->e[i]), v->e[i].on_hand, v->e[i].allocated };
+		if (s.on_hand == 0 && s.allocated == 0)
+			continue;
+		rc = cb(user_data, &s);
+	}
+out:
+	BO_UNLOCK(inv);
+	bo_free(v);
+	return rc;
 }
 
 int bo_line_alloc_foreach(bo_inventory *inv, const char *order_id, const char *sku, bo_line_alloc_cb cb,
 			  void *user_data)
 {
-	(void)inv; (void)order_id; (void)sku; (void)cb; (void)user_data;
-	return bo__fail(BO_ESTATE, "locations: not built yet");
+	bo_order_rec o;
+	bo_item_rec r;
+	bo_line_rec l;
+	bo_locview *v;
+	int rc;
+	if (!inv || !cb)
+		return bo__fail(BO_EINVALID, "inventory or callback is NULL");
+	if ((rc = bo__check_id(order_id, "order id")) < 0 || (rc = bo__check_id(sku, "SKU")) < 0)
+		return rc;
+	if (!(v = bo_malloc(sizeof(*v))))
+		return bo__fail(BO_ESTORAGE, "out of memory");
+	BO_LOCK(inv);
+	if (inv->in_txn) {
+		rc = bo__fail(BO_ESTATE, "a callback called into the inventory during a transaction");
+		goto out;
+	}
+	rc = inv->st.order_get(inv->sd, order_id, &o, 0);
+	if (rc == BO_ENOTFOUND) {
+		rc = bo__fail(BO_ENOTFOUND, "no order '%s'", order_id);
+		goto out;
+	}
+	if (rc < 0) {
+		rc = bo__storage_fail(rc, "order_get");
+		goto out;
+	}
+	rc = BO_ENOTFOUND;
+	for (uint32_t i = 0; i < o.nlines; i++) {
+		if ((rc = bo__line_get(inv, order_id, i, &l)) < 0) {
+			rc = rc == BO_ENOTFOUND ? bo__fail(BO_ESTORAGE, "line %u of order '%s' is missing", i, order_id)
+						: bo__storage_fail(rc, "line_get");
+			goto out;
+		}
+		if (strcmp(l.sku, sku) == 0)
+			break;
+		rc = BO_ENOTFOUND;
+	}
+	if (rc == BO_ENOTFOUND) {
+		rc = bo__fail(BO_ENOTFOUND, "order '%s' has no line for '%s'", order_id, sku);
+		goto out;
+	}
+	memset(&r, 0, sizeof(r));
+	rc = inv->st.item_get(inv->sd, sku, &r, 0);
+	if (rc < 0) {
+		rc = bo__storage_fail(rc == BO_ENOTFOUND ? BO_ESTORAGE : rc, "item_get");
+		goto out;
+	}
+	if (inv->st.version < 3)
+		r.located = 0;
+	if ((rc = bo__locs_load(inv)) < 0 || (rc = bo__line_view(inv, &r, &l, v)) < 0)
+		goto out;
+	for (size_t i = 0; rc == BO_OK && i < v->n; i++) {
+		bo_line_alloc a = { bo__loc_id(inv, &v->e[i]), v->e[i].allocated };
+		if (a.qty == 0)
+			continue;
+		rc = cb(user_data, &a);
+	}
+out:
+	BO_UNLOCK(inv);
+	bo_free(v);
+	return rc;
 }

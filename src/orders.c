@@ -223,6 +223,12 @@ static int op_place(bo_txn *t, void *p)
 			return rc;
 		if ((rc = bo__line_key(t, &it->rec, &o, &l, &l.key)) < 0)
 			return rc;
+		if (take > 0) { /* the units' locations, and their `allocated` events */
+			l.allocated = 0;
+			if ((rc = bo__loc_give(t, it, &l, take)) < 0)
+				return rc;
+			l.allocated = take;
+		}
 		it->rec.allocated += take;
 		it->rec.backordered += wait;
 		it->rec.demand += ls->qty;
@@ -231,12 +237,8 @@ static int op_place(bo_txn *t, void *p)
 			it->rec.revenue_held += wait * ls->unit_price;
 		it->dirty = true;
 		bo__hist_placed(it, ls->qty, wait);
-		if (take > 0) {
-			if ((rc = bo__queue_add(t, BO_QUEUE_ALLOCATED, &l)) < 0)
-				return rc;
-			if ((rc = bo__emit(t, BO_EVENT_ALLOCATED, o.id, l.sku, take, BO_NO_TIME, NULL)) < 0)
-				return rc;
-		}
+		if (take > 0 && (rc = bo__queue_add(t, BO_QUEUE_ALLOCATED, &l)) < 0)
+			return rc;
 		if (wait > 0) {
 			bool eta_done;
 			if ((rc = bo__eta_promise_new(t, it, &l, &eta_done)) < 0)
@@ -299,6 +301,7 @@ typedef struct line_args {
 	const char *id;
 	const char *sku;
 	int64_t qty;
+	const char *loc;        /* ship: only units there (NULL: every location) */
 } line_args;
 
 static int load_order(bo_txn *t, const char *id, bo_order_rec *o)
@@ -336,6 +339,8 @@ static int take_units(bo_txn *t, bo_line_rec *l, int64_t q, bool cancel)
 		}
 	}
 	if (from_alloc > 0) {
+		if ((rc = bo__loc_release(t, it, l, from_alloc)) < 0)
+			return rc;
 		l->allocated -= from_alloc;
 		it->rec.allocated -= from_alloc;
 		if (l->allocated == 0 && (rc = bo__queue_del(t, BO_QUEUE_ALLOCATED, l)) < 0)
@@ -420,7 +425,7 @@ static int check_line_args(bo_inventory *inv, const char *id, const char *sku, i
 
 int bo_order_cancel(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty)
 {
-	line_args a = { order_id, sku, qty };
+	line_args a = { order_id, sku, qty, NULL };
 	int rc = check_line_args(inv, order_id, sku, qty, false);
 	return rc < 0 ? rc : bo__run(inv, op_cancel, &a);
 }
@@ -469,6 +474,8 @@ static int op_modify(bo_txn *t, void *p)
 		return rc;
 	if ((rc = bo__line_key(t, &it->rec, &o, &l, &l.key)) < 0)
 		return rc;
+	if (take > 0 && (rc = bo__loc_give(t, it, &l, take)) < 0) /* and the `allocated` events */
+		return rc;
 	l.ordered += add;
 	l.allocated += take;
 	l.backordered += wait;
@@ -490,8 +497,6 @@ static int op_modify(bo_txn *t, void *p)
 		return rc;
 	if ((rc = put_line(t, &l)) < 0)
 		return rc;
-	if (take > 0 && (rc = bo__emit(t, BO_EVENT_ALLOCATED, a->id, a->sku, take, BO_NO_TIME, NULL)) < 0)
-		return rc;
 	if (wait > 0 && (rc = bo__emit(t, BO_EVENT_BACKORDERED, a->id, a->sku, wait, BO_NO_TIME, NULL)) < 0)
 		return rc;
 	return bo__order_ready(t, a->id, NULL);
@@ -499,7 +504,7 @@ static int op_modify(bo_txn *t, void *p)
 
 int bo_order_modify(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty)
 {
-	line_args a = { order_id, sku, qty };
+	line_args a = { order_id, sku, qty, NULL };
 	int rc = check_line_args(inv, order_id, sku, qty, true);
 	if (rc < 0)
 		return rc;
@@ -508,9 +513,12 @@ int bo_order_modify(bo_inventory *inv, const char *order_id, const char *sku, in
 	return bo__run(inv, op_modify, &a);
 }
 
-static int ship_units(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t q)
+static int ship_units(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t q, const char *loc)
 {
 	int rc;
+	/* from `loc` or the line's locations in order; `shipped` events */
+	if ((rc = bo__loc_ship(t, it, l, q, loc)) < 0)
+		return rc;
 	l->allocated -= q;
 	l->shipped += q;
 	it->rec.on_hand -= q;
@@ -519,9 +527,7 @@ static int ship_units(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t q)
 	it->dirty = true;
 	if (l->allocated == 0 && (rc = bo__queue_del(t, BO_QUEUE_ALLOCATED, l)) < 0)
 		return rc;
-	if ((rc = put_line(t, l)) < 0)
-		return rc;
-	return bo__emit(t, BO_EVENT_SHIPPED, l->order_id, l->sku, q, BO_NO_TIME, NULL);
+	return put_line(t, l);
 }
 
 static int op_ship(bo_txn *t, void *p)
@@ -532,6 +538,8 @@ static int op_ship(bo_txn *t, void *p)
 	bo_item_slot *it;
 	int rc;
 	if ((rc = load_order(t, a->id, &o)) < 0)
+		return rc;
+	if (a->loc && (rc = bo__loc_check(t, a->loc)) < 0)
 		return rc;
 	if ((o.ship_mode == BO_SHIP_COMPLETE || !a->sku) && (rc = lock_order_items(t, a->id, o.nlines)) < 0)
 		return rc;
@@ -557,6 +565,7 @@ static int op_ship(bo_txn *t, void *p)
 			return bo__fail(BO_ESTATE, "order '%s' has nothing allocated to ship", a->id);
 	}
 	if (a->sku) {
+		int64_t have;
 		if ((rc = lock_sku(t, a->sku)) < 0)
 			return rc;
 		if ((rc = bo__line_find(t, a->id, o.nlines, a->sku, &l)) < 0)
@@ -567,14 +576,21 @@ static int op_ship(bo_txn *t, void *p)
 			return bo__fail(BO_ESTATE, "'%s' is not released yet", l.sku);
 		if (l.allocated == 0)
 			return bo__fail(BO_ESTATE, "line '%s' of order '%s' has nothing allocated to ship", a->sku, a->id);
-		if (a->qty != BO_ALL && a->qty > l.allocated)
-			return bo__fail(BO_ESTATE, "line '%s' of order '%s' has only %lld units allocated", a->sku, a->id,
-					(long long)l.allocated);
-		if ((rc = ship_units(t, it, &l, a->qty == BO_ALL ? l.allocated : a->qty)) < 0)
+		have = l.allocated;
+		if (a->loc && (rc = bo__loc_units(t, it, &l, a->loc, &have)) < 0)
+			return rc;
+		if (have == 0)
+			return bo__fail(BO_ESTATE, "line '%s' of order '%s' has nothing allocated at '%s'", a->sku, a->id,
+					a->loc);
+		if (a->qty != BO_ALL && a->qty > have)
+			return bo__fail(BO_ESTATE, "line '%s' of order '%s' has only %lld units allocated%s%s", a->sku,
+					a->id, (long long)have, a->loc ? " at " : "", a->loc ? a->loc : "");
+		if ((rc = ship_units(t, it, &l, a->qty == BO_ALL ? have : a->qty, a->loc)) < 0)
 			return rc;
 	} else {
 		bool any = false;
 		for (uint32_t i = 0; i < o.nlines; i++) {
+			int64_t have;
 			rc = bo__line_get(t->inv, a->id, i, &l);
 			if (rc < 0)
 				return bo__storage_fail(rc, "line_get");
@@ -584,19 +600,33 @@ static int op_ship(bo_txn *t, void *p)
 				return rc;
 			if (bo__in_preorder(t, &it->rec))
 				continue;
+			have = l.allocated;
+			if (a->loc && (rc = bo__loc_units(t, it, &l, a->loc, &have)) < 0)
+				return rc;
+			if (have == 0)
+				continue;
 			any = true;
-			if ((rc = ship_units(t, it, &l, l.allocated)) < 0)
+			if ((rc = ship_units(t, it, &l, have, a->loc)) < 0)
 				return rc;
 		}
 		if (!any)
-			return bo__fail(BO_ESTATE, "order '%s' has nothing allocated (and released) to ship", a->id);
+			return a->loc ? bo__fail(BO_ESTATE, "order '%s' has nothing allocated (and released) at '%s' to ship",
+						 a->id, a->loc)
+				      : bo__fail(BO_ESTATE, "order '%s' has nothing allocated (and released) to ship", a->id);
 	}
 	return bo__order_ready(t, a->id, NULL);
 }
 
 int bo_order_ship(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty)
 {
-	line_args a = { order_id, sku, qty };
+	return bo_order_ship_at(inv, order_id, sku, qty, NULL);
+}
+
+int bo_order_ship_at(bo_inventory *inv, const char *order_id, const char *sku, int64_t qty, const char *location)
+{
+	line_args a = { order_id, sku, qty, location };
 	int rc = check_line_args(inv, order_id, sku, qty, false);
+	if (rc == BO_OK && location && (rc = bo__check_id(location, "location id")) < 0)
+		return rc;
 	return rc < 0 ? rc : bo__run(inv, op_ship, &a);
 }

@@ -171,7 +171,9 @@ int bo_supply_foreach(bo_inventory *inv, const char *sku, bo_supply_cb cb, void 
 	if ((rc = item_read(inv, sku, &r)) < 0)
 		goto out;
 	while ((rc = inv->st.supply_next(inv->sd, sku, first ? NULL : &prev, &s)) == BO_OK) {
-		bo_supply_info info = { s.sku, s.id, s.qty, s.expected };
+		if (inv->st.version < 3)
+			s.location[0] = '\0';
+		bo_supply_info info = { s.sku, s.id, s.qty, s.expected, s.location[0] ? s.location : BO_LOCATION_MAIN };
 		first = false;
 		prev = s;
 		if ((rc = cb(user_data, &info)) != 0)

@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-static const char *const meta_names[BO_MK_COUNT] = { "now", "next_release", "line_seq", "sub_seq", "event_seq", "promises" };
+static const char *const meta_names[BO_MK_COUNT] = { "now", "next_release", "line_seq", "sub_seq", "event_seq", "promises", "loc_gen" };
 
 /* Is metadata cached? Inside a batch (which holds the write lock), and
  * always for a store the inventory owns. */

@@ -319,60 +319,23 @@ static int w_queue_fill(void *u, const char *sku, int64_t avail, size_t max, bo_
 	return fs->inner->queue_fill(fs->inner_data, sku, avail, max, out, n);
 }
 
-/* Version 3: locations (forwarded only when the adapter has all six). */
-static int w_loc_put(void *u, const bo_location_rec *rec)
-{
-	failing_storage *fs = u;
-
-	if (hit(fs))
-		return BO_ESTORAGE;
-	return fs->inner->loc_put(fs->inner_data, rec);
-}
-
-static int w_loc_next(void *u, const char *after, bo_location_rec *out)
-{
-	failing_storage *fs = u;
-
-	if (hit(fs))
-		return BO_ESTORAGE;
-	return fs->inner->loc_next(fs->inner_data, after, out);
-}
-
-static int w_stock_put(void *u, const bo_stock_rec *rec)
-{
-	failing_storage *fs = u;
-
-	if (hit(fs))
-		return BO_ESTORAGE;
-	return fs->inner->stock_put(fs->inner_data, rec);
-}
-
-static int w_stock_next(void *u, const char *sku, const char *after, bo_stock_rec *out)
-{
-	failing_storage *fs = u;
-
-	if (hit(fs))
-		return BO_ESTORAGE;
-	return fs->inner->stock_next(fs->inner_data, sku, after, out);
-}
-
-static int w_lalloc_put(void *u, const bo_lalloc_rec *rec)
-{
-	failing_storage *fs = u;
-
-	if (hit(fs))
-		return BO_ESTORAGE;
-	return fs->inner->lalloc_put(fs->inner_data, rec);
-}
-
-static int w_lalloc_next(void *u, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out)
-{
-	failing_storage *fs = u;
-
-	if (hit(fs))
-		return BO_ESTORAGE;
-	return fs->inner->lalloc_next(fs->inner_data, order_id, index, after, out);
-}
+#define W_LOC(name, params, args)                                  \
+	static int w_##name params                                 \
+	{                                                          \
+		failing_storage *fs = u;                           \
+		if (hit(fs))                                       \
+			return BO_ESTORAGE;                        \
+		return fs->inner->name args;                       \
+	}
+W_LOC(loc_put, (void *u, const bo_location_rec *r), (fs->inner_data, r))
+W_LOC(loc_next, (void *u, const char *after, bo_location_rec *out), (fs->inner_data, after, out))
+W_LOC(stock_put, (void *u, const bo_stock_rec *r), (fs->inner_data, r))
+W_LOC(stock_next, (void *u, const char *sku, const char *after, bo_stock_rec *out),
+      (fs->inner_data, sku, after, out))
+W_LOC(lalloc_put, (void *u, const bo_lalloc_rec *r), (fs->inner_data, r))
+W_LOC(lalloc_next, (void *u, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out),
+      (fs->inner_data, order_id, index, after, out))
+#undef W_LOC
 
 static void w_close(void *u)
 {
@@ -434,8 +397,7 @@ int failing_storage_new(failing_storage **out, const bo_storage *inner, void *in
 	    inner->queue_fill != NULL)
 		fs->vt.queue_fill = w_queue_fill;
 	if (inner->version >= 3 && inner->size >= offsetof(bo_storage, lalloc_next) + sizeof(inner->lalloc_next) &&
-	    inner->loc_put != NULL && inner->loc_next != NULL && inner->stock_put != NULL &&
-	    inner->stock_next != NULL && inner->lalloc_put != NULL && inner->lalloc_next != NULL) {
+	    inner->loc_put != NULL) {
 		fs->vt.loc_put = w_loc_put;
 		fs->vt.loc_next = w_loc_next;
 		fs->vt.stock_put = w_stock_put;
