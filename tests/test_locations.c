@@ -62,10 +62,10 @@ static int make_postgres(const bo_storage **vt, void **ud)
 static const adapter adapters[] = {
 	{ "memory", make_memory, 1000 },
 #ifdef BO_TEST_HAVE_SQLITE
-	{ "sqlite", make_sqlite, 600 },
+	{ "sqlite", make_sqlite, 400 },
 #endif
 #ifdef BO_TEST_HAVE_POSTGRES
-	{ "postgres", make_postgres, 150 },
+	{ "postgres", make_postgres, 120 },
 #endif
 };
 
@@ -1644,31 +1644,53 @@ static void test_random_property(void **state)
 {
 	const adapter *ad = *state;
 	int old = th_autocheck(1);
+	int steps = getenv("BO_TEST_LOC_STEPS") ? atoi(getenv("BO_TEST_LOC_STEPS")) : ad->random_steps;
+	long ok_calls[10] = { 0 }, calls = 0;
 
 	for (uint64_t seed = 1; seed <= 3; seed++) {
 		fx *f = fx_open_ad(ad, NULL, 1);
 		th_rng rng = { seed * 7919 };
 		int64_t rank[3] = { 0, 0, 0 };
 		int norders = 0;
+		int osku[4096];
 		char ctx[160];
 
 		loc(f, "W", 0);
 		loc(f, "S", 0);
 		for (int k = 0; k < 3; k++)
 			item(f, pskus[k], ppolicies[k], BO_BACKORDER_ALLOW);
-		for (int step = 0; step < ad->random_steps; step++) {
+		for (int step = 0; step < steps; step++) {
 			int kind = (int)th_range(&rng, 0, 9);
-			const char *sku = pskus[th_range(&rng, 0, 2)];
+			int ki = (int)th_range(&rng, 0, 2);
+			const char *sku;
 			int li = (int)th_range(&rng, 0, 2);
 			const char *where = plocs[li];
 			char oid[32];
+			int oi = norders > 0 ? (int)th_range(&rng, 0, norders - 1) : 0;
 			int rc = BO_OK;
 			int64_t q = th_range(&rng, 1, 4);
 			int64_t oh0 = 0, al0 = 0, oh1 = 0, al1 = 0;
-			bo_item_status s0 = th_status(f->inv, sku);
+			bo_item_status s0;
 
+			/* calls on an order act on its line; mostly a recent order */
+			if (norders > 0 && th_range(&rng, 0, 1) == 0)
+				oi = (int)th_range(&rng, norders > 8 ? norders - 8 : 0, norders - 1);
+			if (kind >= 5 && kind <= 8 && norders > 0 && th_range(&rng, 0, 7) != 0)
+				ki = osku[oi];
+			sku = pskus[ki];
+			snprintf(oid, sizeof(oid), "o%d", oi);
+			if (kind == 7 && norders > 0 && th_range(&rng, 0, 2) != 0) {
+				/* mostly where the line holds units */
+				palloc pa;
+				memset(&pa, 0, sizeof(pa));
+				if (bo_line_alloc_foreach(f->inv, oid, sku, palloc_cb, &pa) == BO_OK && pa.n > 0) {
+					li = loc_index(pa.loc[th_range(&rng, 0, (int64_t)pa.n - 1)]);
+					assert_true(li >= 0);
+					where = plocs[li];
+				}
+			}
+			s0 = th_status(f->inv, sku);
 			stock_at(f->inv, sku, where, &oh0, &al0);
-			snprintf(oid, sizeof(oid), "o%d", norders > 0 ? (int)th_range(&rng, 0, norders - 1) : 0);
 			f->clk.now += th_range(&rng, 0, 2) * HOUR;
 			switch (kind) {
 			case 0: case 1:
@@ -1685,6 +1707,9 @@ static void test_random_property(void **state)
 					 (unsigned long long)seed, step, sku, (long long)q, where);
 				break;
 			case 3: case 4:
+				if (norders == (int)(sizeof(osku) / sizeof(osku[0])))
+					break;
+				osku[norders] = ki;
 				snprintf(oid, sizeof(oid), "o%d", norders++);
 				rc = th_place(f->inv, oid, sku, q, th_range(&rng, 0, 3), BO_NO_TIME);
 				snprintf(ctx, sizeof(ctx), "seed %llu step %d: place %s %s %lld",
@@ -1749,9 +1774,14 @@ static void test_random_property(void **state)
 				assert_true(oh0 > oh1);
 			}
 			check_locations(f->inv, rank, ctx);
+			calls++;
+			ok_calls[kind] += rc == BO_OK;
 		}
 		fx_close(f);
 	}
+	print_message("[%s] %ld calls; succeeded: receive %ld adjust %ld place %ld cancel %ld modify %ld "
+		      "ship_at %ld ship %ld location %ld\n", ad->name, calls, ok_calls[0] + ok_calls[1], ok_calls[2],
+		      ok_calls[3] + ok_calls[4], ok_calls[5], ok_calls[6], ok_calls[7], ok_calls[8], ok_calls[9]);
 	th_autocheck(old);
 }
 
