@@ -87,7 +87,7 @@ static int give(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t take)
 	bool was_alloc = l->allocated > 0;
 	int rc;
 	/* the units' locations, and their `allocated` events */
-	if ((rc = bo__loc_give(t, it, l, take)) < 0)
+	if ((rc = bo__loc_give(t, it, l, take, false)) < 0)
 		return rc;
 	l->allocated += take;
 	l->backordered -= take;

@@ -105,24 +105,22 @@ out:
 static int check_locations(bo_inventory *inv, const bo_item_rec *it)
 {
 	bo_locview *sv = NULL, *lv = NULL;
-	int64_t rows = 0, held[BO_LOCATIONS_MAX];
-	bo_stock_rec sr;
-	const char *after = NULL;
-	char last[BO_ID_MAX + 1];
+	int64_t held[BO_LOCATIONS_MAX];
+	bo_stock_rec *sr = NULL;
+	size_t rows = 0;
 	bo_queue_entry e;
 	bo_queue_key k;
 	const bo_queue_key *ap = NULL;
 	int rc;
 
-	while ((rc = inv->st.stock_next(inv->sd, it->sku, after, &sr)) == BO_OK) {
-		rows++;
-		memcpy(last, sr.location, sizeof(last));
-		after = last;
-	}
-	if (rc != BO_ENOTFOUND)
-		return bo__storage_fail(rc, "stock_next");
-	if (rows != it->located)
-		return bo__fail(BO_ESTATE, "item '%s': %lld stock records, the item counts %lld", it->sku, (long long)rows,
+	if (!(sr = bo_malloc(BO_LOCATIONS_MAX * sizeof(*sr))))
+		return bo__fail(BO_ESTORAGE, "out of memory");
+	rc = inv->st.stock_list(inv->sd, it->sku, sr, BO_LOCATIONS_MAX, &rows);
+	bo_free(sr);
+	if (rc < 0)
+		return bo__storage_fail(rc, "stock_list");
+	if ((int64_t)rows != it->located)
+		return bo__fail(BO_ESTATE, "item '%s': %zu stock records, the item counts %lld", it->sku, rows,
 				(long long)it->located);
 	if (it->located == 0)
 		return BO_OK;

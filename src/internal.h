@@ -153,6 +153,7 @@ struct bo_inventory {
 	bo_location_rec *locs; /* locations in location order, "main" included (location.c) */
 	size_t nlocs, loccap;
 	int64_t locs_gen;      /* the "loc_gen" they were read at; -1: not read */
+	void *locrecs;         /* room for BO_LOCATIONS_MAX stock or lalloc records (location.c) */
 	bo_txn txn;
 };
 
@@ -278,8 +279,9 @@ BO_INTERNAL int bo__stock_view(bo_inventory *inv, const bo_item_rec *item, bo_lo
 BO_INTERNAL int bo__line_view(bo_inventory *inv, const bo_item_rec *item, const bo_line_rec *l, bo_locview *v);
 /* Before the totals change: `take` units allocated to line `l` from the
  * locations with free units in location order (`allocated` events, one
- * per location). */
-BO_INTERNAL int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take);
+ * per location). `unstored`: the line is not stored yet (it is, first,
+ * if units come from elsewhere than "main"). */
+BO_INTERNAL int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take, bool unstored);
 /* Before the totals change: `qty` allocated units of `l` go back, from its
  * last location first. */
 BO_INTERNAL int bo__loc_release(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t qty);

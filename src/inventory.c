@@ -62,8 +62,8 @@ static int check_storage(bo_storage *st, const bo_storage *in)
 	if ((st->hist_add || st->hist_next) && !(st->hist_add && st->hist_next))
 		return bo__fail(BO_EINVALID, "storage vtable: hist_add and hist_next come together");
 	{
-		int nloc = !!st->loc_put + !!st->loc_next + !!st->stock_put + !!st->stock_next + !!st->lalloc_put +
-			   !!st->lalloc_next;
+		int nloc = !!st->loc_put + !!st->loc_next + !!st->stock_put + !!st->stock_list + !!st->lalloc_put +
+			   !!st->lalloc_list;
 		if (nloc != 0 && nloc != 6)
 			return bo__fail(BO_EINVALID, "storage vtable: the six location callbacks come together");
 	}
@@ -138,6 +138,7 @@ void bo_inventory_free(bo_inventory *inv)
 	bo_free(inv->dbuf);
 	bo_free(inv->sw_s);
 	bo_free(inv->locs);
+	bo_free(inv->locrecs);
 	bo_free(inv->sw_cum);
 	pthread_mutex_destroy(&inv->lock);
 	bo_free(inv);

@@ -127,10 +127,18 @@ int bo__loc_check(bo_txn *t, const char *id)
 	return BO_OK;
 }
 
-static int cmp_ent(const void *a, const void *b)
+/* Sort a view by location order (few entries: insertion). */
+static void view_sort(bo_locview *v)
 {
-	const bo_locent *x = a, *y = b;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
+	for (size_t i = 1; i < v->n; i++) {
+		bo_locent x = v->e[i];
+		size_t j = i;
+		while (j > 0 && v->e[j - 1].pos > x.pos) {
+			v->e[j] = v->e[j - 1];
+			j--;
+		}
+		v->e[j] = x;
+	}
 }
 
 /* Add the entry of location position `pos`. */
@@ -142,71 +150,89 @@ static bo_locent *view_add(bo_locview *v, int pos)
 	return e;
 }
 
+/* Room for the records a list callback returns (one per location). */
+static bool recbuf(bo_inventory *inv)
+{
+	if (!inv->locrecs && !(inv->locrecs = bo_malloc(BO_LOCATIONS_MAX * sizeof(bo_stock_rec) > BO_LOCATIONS_MAX * sizeof(bo_lalloc_rec)
+							    ? BO_LOCATIONS_MAX * sizeof(bo_stock_rec)
+							    : BO_LOCATIONS_MAX * sizeof(bo_lalloc_rec))))
+		return false;
+	return true;
+}
+
 int bo__stock_view(bo_inventory *inv, const bo_item_rec *item, bo_locview *v)
 {
-	bo_stock_rec r;
-	const char *after = NULL;
-	char last[BO_ID_MAX + 1];
 	int64_t on_hand = item->on_hand, allocated = item->allocated;
-	int rc, mainpos = loc_pos(inv, BO_LOCATION_MAIN);
+	int mainpos = loc_pos(inv, BO_LOCATION_MAIN);
 
 	v->n = 0;
 	if (item->located > 0) {
-		while ((rc = inv->st.stock_next(inv->sd, item->sku, after, &r)) == BO_OK) {
-			int pos = loc_pos(inv, r.location);
+		bo_stock_rec *r;
+		size_t n = 0;
+		int rc;
+		if (!recbuf(inv))
+			return bo__fail(BO_ESTORAGE, "out of memory");
+		r = inv->locrecs;
+		if ((rc = inv->st.stock_list(inv->sd, item->sku, r, BO_LOCATIONS_MAX, &n)) < 0)
+			return bo__storage_fail(rc, "stock_list");
+		if (n > BO_LOCATIONS_MAX - 1)
+			return bo__fail(BO_ESTORAGE, "stock_list of '%s' reported %zu records", item->sku, n);
+		for (size_t i = 0; i < n; i++) {
+			int pos = loc_pos(inv, r[i].location);
 			bo_locent *e;
-			if (pos < 0 || pos == mainpos || v->n >= BO_LOCATIONS_MAX - 1)
-				return bo__fail(BO_ESTORAGE, "stock of '%s' at unknown location '%s'", item->sku, r.location);
+			if (pos < 0 || pos == mainpos)
+				return bo__fail(BO_ESTORAGE, "stock of '%s' at unknown location '%.64s'", item->sku,
+						r[i].location);
 			e = view_add(v, pos);
-			e->on_hand = r.on_hand;
-			e->allocated = r.allocated;
+			e->on_hand = r[i].on_hand;
+			e->allocated = r[i].allocated;
 			e->stored = true;
-			on_hand -= r.on_hand;
-			allocated -= r.allocated;
-			memcpy(last, r.location, sizeof(last));
-			after = last;
+			on_hand -= r[i].on_hand;
+			allocated -= r[i].allocated;
 		}
-		if (rc != BO_ENOTFOUND)
-			return bo__storage_fail(rc, "stock_next");
 	}
 	{
 		bo_locent *e = view_add(v, mainpos);
 		e->on_hand = on_hand;
 		e->allocated = allocated;
 	}
-	qsort(v->e, v->n, sizeof(v->e[0]), cmp_ent);
+	view_sort(v);
 	return BO_OK;
 }
 
 int bo__line_view(bo_inventory *inv, const bo_item_rec *item, const bo_line_rec *l, bo_locview *v)
 {
-	bo_lalloc_rec r;
-	const char *after = NULL;
-	char last[BO_ID_MAX + 1];
 	int64_t rest = l->allocated;
-	int rc, mainpos = loc_pos(inv, BO_LOCATION_MAIN);
+	int mainpos = loc_pos(inv, BO_LOCATION_MAIN);
 
 	v->n = 0;
-	if (item->located > 0) {
-		while ((rc = inv->st.lalloc_next(inv->sd, l->order_id, l->index, after, &r)) == BO_OK) {
-			int pos = loc_pos(inv, r.location);
+	/* (a line with no allocated units has no records anywhere) */
+	if (item->located > 0 && l->allocated > 0) {
+		bo_lalloc_rec *r;
+		size_t n = 0;
+		int rc;
+		if (!recbuf(inv))
+			return bo__fail(BO_ESTORAGE, "out of memory");
+		r = inv->locrecs;
+		if ((rc = inv->st.lalloc_list(inv->sd, l->order_id, l->index, r, BO_LOCATIONS_MAX, &n)) < 0)
+			return bo__storage_fail(rc, "lalloc_list");
+		if (n > BO_LOCATIONS_MAX - 1)
+			return bo__fail(BO_ESTORAGE, "lalloc_list of '%s' reported %zu records", l->order_id, n);
+		for (size_t i = 0; i < n; i++) {
+			int pos = loc_pos(inv, r[i].location);
 			bo_locent *e;
-			if (pos < 0 || pos == mainpos || v->n >= BO_LOCATIONS_MAX - 1)
-				return bo__fail(BO_ESTORAGE, "line of '%s' allocated at unknown location '%s'", l->order_id,
-						r.location);
+			if (pos < 0 || pos == mainpos)
+				return bo__fail(BO_ESTORAGE, "line of '%s' allocated at unknown location '%.64s'",
+						l->order_id, r[i].location);
 			e = view_add(v, pos);
-			e->allocated = r.qty;
+			e->allocated = r[i].qty;
 			e->stored = true;
-			rest -= r.qty;
-			memcpy(last, r.location, sizeof(last));
-			after = last;
+			rest -= r[i].qty;
 		}
-		if (rc != BO_ENOTFOUND)
-			return bo__storage_fail(rc, "lalloc_next");
 	}
 	if (rest != 0)
 		view_add(v, mainpos)->allocated = rest;
-	qsort(v->e, v->n, sizeof(v->e[0]), cmp_ent);
+	view_sort(v);
 	return BO_OK;
 }
 
@@ -279,13 +305,13 @@ static bo_locent *line_ent(bo_locview *lv, int pos)
 	bo_locent *e = view_find(lv, pos);
 	if (!e) {
 		e = view_add(lv, pos);
-		qsort(lv->e, lv->n, sizeof(lv->e[0]), cmp_ent);
+		view_sort(lv);
 		e = view_find(lv, pos);
 	}
 	return e;
 }
 
-int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take)
+int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take, bool unstored)
 {
 	bo_inventory *inv = t->inv;
 	bo_locview sv, lv;
@@ -305,6 +331,12 @@ int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take
 		if ((rc = stock_write(t, it, e, e->on_hand, e->allocated + part)) < 0)
 			return rc;
 		le = line_ent(&lv, (int)e->pos);
+		if (unstored && strcmp(bo__loc_id(inv, e), BO_LOCATION_MAIN) != 0) {
+			/* records of a line's units elsewhere belong to a stored line */
+			if ((rc = inv->st.line_put(inv->sd, l)) < 0)
+				return bo__storage_fail(rc, "line_put");
+			unstored = false;
+		}
 		if ((rc = lalloc_write(t, l, le, le->allocated + part)) < 0)
 			return rc;
 		if ((rc = bo__emit_at(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, part, BO_NO_TIME, NULL,

@@ -225,7 +225,7 @@ static int op_place(bo_txn *t, void *p)
 			return rc;
 		if (take > 0) { /* the units' locations, and their `allocated` events */
 			l.allocated = 0;
-			if ((rc = bo__loc_give(t, it, &l, take)) < 0)
+			if ((rc = bo__loc_give(t, it, &l, take, true)) < 0)
 				return rc;
 			l.allocated = take;
 		}
@@ -474,7 +474,7 @@ static int op_modify(bo_txn *t, void *p)
 		return rc;
 	if ((rc = bo__line_key(t, &it->rec, &o, &l, &l.key)) < 0)
 		return rc;
-	if (take > 0 && (rc = bo__loc_give(t, it, &l, take)) < 0) /* and the `allocated` events */
+	if (take > 0 && (rc = bo__loc_give(t, it, &l, take, false)) < 0) /* and the `allocated` events */
 		return rc;
 	l.ordered += add;
 	l.allocated += take;

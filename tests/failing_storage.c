@@ -330,11 +330,11 @@ static int w_queue_fill(void *u, const char *sku, int64_t avail, size_t max, bo_
 W_LOC(loc_put, (void *u, const bo_location_rec *r), (fs->inner_data, r))
 W_LOC(loc_next, (void *u, const char *after, bo_location_rec *out), (fs->inner_data, after, out))
 W_LOC(stock_put, (void *u, const bo_stock_rec *r), (fs->inner_data, r))
-W_LOC(stock_next, (void *u, const char *sku, const char *after, bo_stock_rec *out),
-      (fs->inner_data, sku, after, out))
+W_LOC(stock_list, (void *u, const char *sku, bo_stock_rec *out, size_t max, size_t *n),
+      (fs->inner_data, sku, out, max, n))
 W_LOC(lalloc_put, (void *u, const bo_lalloc_rec *r), (fs->inner_data, r))
-W_LOC(lalloc_next, (void *u, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out),
-      (fs->inner_data, order_id, index, after, out))
+W_LOC(lalloc_list, (void *u, const char *order_id, uint32_t index, bo_lalloc_rec *out, size_t max, size_t *n),
+      (fs->inner_data, order_id, index, out, max, n))
 #undef W_LOC
 
 static void w_close(void *u)
@@ -396,14 +396,14 @@ int failing_storage_new(failing_storage **out, const bo_storage *inner, void *in
 	if (inner->version >= 2 && inner->size >= offsetof(bo_storage, queue_fill) + sizeof(inner->queue_fill) &&
 	    inner->queue_fill != NULL)
 		fs->vt.queue_fill = w_queue_fill;
-	if (inner->version >= 3 && inner->size >= offsetof(bo_storage, lalloc_next) + sizeof(inner->lalloc_next) &&
+	if (inner->version >= 3 && inner->size >= offsetof(bo_storage, lalloc_list) + sizeof(inner->lalloc_list) &&
 	    inner->loc_put != NULL) {
 		fs->vt.loc_put = w_loc_put;
 		fs->vt.loc_next = w_loc_next;
 		fs->vt.stock_put = w_stock_put;
-		fs->vt.stock_next = w_stock_next;
+		fs->vt.stock_list = w_stock_list;
 		fs->vt.lalloc_put = w_lalloc_put;
-		fs->vt.lalloc_next = w_lalloc_next;
+		fs->vt.lalloc_list = w_lalloc_list;
 	}
 	fs->vt.meta_get = w_meta_get;
 	fs->vt.meta_put = w_meta_put;

@@ -254,7 +254,7 @@ typedef struct call {
 	int expect;
 } call;
 
-enum { G_ITEM, G_PLACE_HOT, G_PLACE_MULTI, G_RECEIVE_HOT, G_BATCH, G_RECEIVE_G, G_CANCEL_MULTI };
+enum { G_ITEM, G_PLACE_HOT, G_PLACE_MULTI, G_RECEIVE_HOT, G_BATCH, G_RECEIVE_G, G_CANCEL_MULTI, G_LOC };
 
 #define G_ITEMS 40
 
@@ -310,6 +310,24 @@ static int growth(bo_inventory *inv, int g, int k)
 	case G_CANCEL_MULTI:
 		snprintf(id, sizeof(id), "m%04d", k);
 		return bo_order_cancel(inv, id, NULL, BO_ALL);
+	case G_LOC: /* locations: stock at three, allocated across them, moved */
+		switch (k) {
+		case 0: return bo_location_set(inv, "wh", 1);
+		case 1: return bo_location_set(inv, "shop", -1);
+		case 2: return bo_item_receive_at(inv, "g002", 3, NULL, "shop");
+		case 3: return bo_item_receive_at(inv, "g002", 4, NULL, "wh");
+		case 4:
+			l[0] = (bo_line_spec){ "g002", 9, BO_NO_PRICE };
+			return bo_order_place(inv, "loc-1", &oo, l, 1);
+		case 5: return bo_order_cancel(inv, "loc-1", "g002", 2);
+		case 6: return bo_item_adjust_at(inv, "g002", -2, "shop");
+		case 7: return bo_supply_set_at(inv, "g002", "po-loc", 5, T0 + 9 * DAY, "wh");
+		case 8: return bo_item_receive_at(inv, "g002", 5, "po-loc", NULL);
+		case 9: return bo_order_ship_at(inv, "loc-1", "g002", BO_ALL, "wh");
+		case 10: return bo_location_set(inv, "wh", -5);
+		case 11: return bo_item_receive_at(inv, "g002", 20, NULL, "main");
+		default: return BO_OK;
+		}
 	default:
 		return BO_EINVALID;
 	}
@@ -640,6 +658,8 @@ static void run_loop(const adapter *ad, int mode)
 		call_under_oom(&r, &(call){ NULL, G_RECEIVE_G, k, BO_OK });
 	for (int k = 0; k < G_ITEMS; k += 2)
 		call_under_oom(&r, &(call){ NULL, G_CANCEL_MULTI, k, BO_OK });
+	for (int k = 0; k < 12; k++)
+		call_under_oom(&r, &(call){ NULL, G_LOC, k, BO_OK });
 	queries_under_oom(ad, r.inv, &r.failures);
 	report_under_oom(ad, r.inv, &r.failures);
 	check_under_oom(ad, r.inv, &r.failures);

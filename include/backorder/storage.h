@@ -56,7 +56,7 @@
  *
  * Locations: version 3 appended stock per location (DESIGN §11): the
  * records ::bo_location_rec, ::bo_stock_rec and ::bo_lalloc_rec, the
- * callbacks `loc_put` .. `lalloc_next` (optional, all six or none), the
+ * callbacks `loc_put` .. `lalloc_list` (optional, all six or none), the
  * field `located` of ::bo_item_rec and `location` of ::bo_supply_rec and
  * ::bo_event_rec. Location "main" (#BO_LOCATION_MAIN) always exists and
  * has no stock or line-allocation records of its own: its figures are the
@@ -488,14 +488,21 @@ typedef struct bo_storage {
 	int (*loc_put)(void *user_data, const bo_location_rec *rec);
 	/** The first location whose id sorts bytewise after `after` (NULL: the first); #BO_ENOTFOUND at the end. */
 	int (*loc_next)(void *user_data, const char *after, bo_location_rec *out);
-	/** Insert or replace the stock record (`rec->sku`, `rec->location`); delete it when `on_hand` and `allocated` are 0 (absent: nothing to do). */
+	/** Insert or replace the stock record (`rec->sku`, `rec->location`); delete it when `on_hand` and `allocated` are 0 (absent: nothing to do). `location` is never "" or "main" (an adapter may refuse one). */
 	int (*stock_put)(void *user_data, const bo_stock_rec *rec);
-	/** The first stock record of `sku` whose location sorts bytewise after `after` (NULL: the first); #BO_ENOTFOUND at the end. */
-	int (*stock_next)(void *user_data, const char *sku, const char *after, bo_stock_rec *out);
-	/** Insert or replace the record (`rec->order_id`, `rec->index`, `rec->location`); delete it when `qty` is 0 (absent: nothing to do). */
+	/**
+	 * All stock records of `sku`, in bytewise location order, into
+	 * `out[0 .. *n)` (at most `max`, which is at least the number of
+	 * locations the store holds; #BO_ESTORAGE if there are more). One call
+	 * per item, so that a view of an item's stock costs one look-up (one
+	 * round trip to a server), not one per location.
+	 */
+	int (*stock_list)(void *user_data, const char *sku, bo_stock_rec *out, size_t max, size_t *n);
+	/** Insert or replace the record (`rec->order_id`, `rec->index`, `rec->location`); delete it when `qty` is 0 (absent: nothing to do). The line is stored already; `location` is never "" or "main" (the core writes no record for "main", and an adapter may refuse one). */
 	int (*lalloc_put)(void *user_data, const bo_lalloc_rec *rec);
-	/** The first record of line (`order_id`, `index`) whose location sorts bytewise after `after` (NULL: the first); #BO_ENOTFOUND at the end. */
-	int (*lalloc_next)(void *user_data, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out);
+	/** All records of line (`order_id`, `index`), in bytewise location order, into `out[0 .. *n)` (at most `max`, as for `stock_list`). */
+	int (*lalloc_list)(void *user_data, const char *order_id, uint32_t index, bo_lalloc_rec *out, size_t max,
+			   size_t *n);
 } bo_storage;
 
 /**

@@ -143,7 +143,7 @@ static int pq_ready(void)
 /* Longest metadata key, as the storage contract says. */
 #define BO_META_KEY_MAX 31
 /* Most parameters of one statement (four events appended at once). */
-#define BO_PG_MAX_PARAMS 32
+#define BO_PG_MAX_PARAMS 36
 /* Events appended by one statement at most. */
 #define BO_PG_EVENTS_AT_ONCE 4
 /* Statements sent and not yet read before the adapter reads them anyway
@@ -274,6 +274,27 @@ static const char *const migrations[] = {
 	" wait_sum bigint NOT NULL, wait_max bigint NOT NULL,"
 	" wait_hist bigint[] NOT NULL,"
 	" PRIMARY KEY (sku, day));",
+	/*
+	 * 4 -> 5: stock per location (DESIGN section 11; storage version 3).
+	 * items.located counts an item's stock rows; supply and outbox rows
+	 * name a location, empty meaning "main". Existing rows get 0 and
+	 * empty: everything at "main". New tables: locations; stock (an item's
+	 * units at a location other than "main"); line_locs (a line's units
+	 * there). Ids are bytea, compared bytewise, as storage.h orders the
+	 * walks. Constant defaults: no table rewrite (PostgreSQL 11 and later).
+	 */
+	"ALTER TABLE items ADD COLUMN located bigint NOT NULL DEFAULT 0;"
+	"ALTER TABLE supply ADD COLUMN location bytea NOT NULL DEFAULT ''::bytea;"
+	"ALTER TABLE outbox ADD COLUMN location bytea NOT NULL DEFAULT ''::bytea;"
+	"CREATE TABLE locations (id bytea NOT NULL PRIMARY KEY, rank bigint NOT NULL);"
+	"CREATE TABLE stock ("
+	" sku bytea NOT NULL, location bytea NOT NULL,"
+	" on_hand bigint NOT NULL, allocated bigint NOT NULL,"
+	" PRIMARY KEY (sku, location));"
+	"CREATE TABLE line_locs ("
+	" order_id bytea NOT NULL, idx bigint NOT NULL, location bytea NOT NULL,"
+	" qty bigint NOT NULL,"
+	" PRIMARY KEY (order_id, idx, location));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -336,15 +357,27 @@ enum {
 	ST_COMMIT,
 	ST_HIST_ADD,
 	ST_HIST_NEXT,
+	ST_LOC_PUT,
+	ST_LOC_FIRST,
+	ST_LOC_NEXT,
+	ST_STOCK_PUT,
+	ST_STOCK_DEL,
+	ST_STOCK_FIRST,
+	ST_STOCK_NEXT,
+	ST_LALLOC_PUT,
+	ST_LALLOC_DEL,
+	ST_LALLOC_FIRST,
+	ST_LALLOC_NEXT,
 	ST_COUNT
 };
 
 #define ITEM_COLS "sku, policy, on_hand, allocated, backordered, incoming," \
 	" backorder, released, max_backorder, lead_time, release_at," \
 	" preorder_max, subscribers, demand, filled_at_once, shipped," \
-	" cancelled, revenue_held, created, eta_time"
+	" cancelled, revenue_held, created, eta_time, located"
+#define ITEM_NCOLS 21
 #define ITEM_VALUES " VALUES ($1, $2, $3, $4, $5, $6, $7," \
-	" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+	" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
 #define ITEM_SET "policy = EXCLUDED.policy, on_hand = EXCLUDED.on_hand," \
 	" allocated = EXCLUDED.allocated, backordered = EXCLUDED.backordered," \
 	" incoming = EXCLUDED.incoming, backorder = EXCLUDED.backorder," \
@@ -354,12 +387,12 @@ enum {
 	" demand = EXCLUDED.demand, filled_at_once = EXCLUDED.filled_at_once," \
 	" shipped = EXCLUDED.shipped, cancelled = EXCLUDED.cancelled," \
 	" revenue_held = EXCLUDED.revenue_held, created = EXCLUDED.created," \
-	" eta_time = EXCLUDED.eta_time"
+	" eta_time = EXCLUDED.eta_time, located = EXCLUDED.located"
 #define ITEM_UPDATE_SET "policy = $2, on_hand = $3, allocated = $4, backordered = $5," \
 	" incoming = $6, backorder = $7, released = $8, max_backorder = $9," \
 	" lead_time = $10, release_at = $11, preorder_max = $12, subscribers = $13," \
 	" demand = $14, filled_at_once = $15, shipped = $16, cancelled = $17," \
-	" revenue_held = $18, created = $19, eta_time = $20"
+	" revenue_held = $18, created = $19, eta_time = $20, located = $21"
 #define ORDER_COLS "id, created, priority, due, ship_mode, ready, nlines"
 #define ORDER_SET "created = EXCLUDED.created, priority = EXCLUDED.priority," \
 	" due = EXCLUDED.due, ship_mode = EXCLUDED.ship_mode," \
@@ -376,9 +409,12 @@ enum {
 	" eta_basis = EXCLUDED.eta_basis, eta_base = EXCLUDED.eta_base," \
 	" eta_release = EXCLUDED.eta_release"
 #define QUEUE_COLS "sku, order_id, idx, k0, k1, k2, seq"
-#define SUPPLY_COLS "sku, id, qty, expected"
+#define SUPPLY_COLS "sku, id, qty, expected, location"
 #define SUB_COLS "sku, customer, seq"
-#define EVENT_COLS "seq, kind, order_id, sku, customer, qty, eta, ev_time"
+#define EVENT_COLS "seq, kind, order_id, sku, customer, qty, eta, ev_time, location"
+#define EVENT_NCOLS 9
+#define STOCK_COLS "sku, location, on_hand, allocated"
+#define LALLOC_COLS "order_id, idx, location, qty"
 #define QUEUE_ORDER " ORDER BY k0, k1, k2, seq"
 #define QUEUE_ORDER_DESC " ORDER BY k0 DESC, k1 DESC, k2 DESC, seq DESC"
 /* The clock: the largest value any connection wrote (a new row holds
@@ -399,12 +435,12 @@ typedef struct stmt_def {
 static const stmt_def stmts[ST_COUNT] = {
 	[ST_ITEM_GET] = { "item_get", "b",
 		"SELECT " ITEM_COLS " FROM items WHERE sku = $1" },
-	[ST_ITEM_PUT] = { "item_put", "btiiiiiiiiiiiiiiiiii",
+	[ST_ITEM_PUT] = { "item_put", "btiiiiiiiiiiiiiiiiiii",
 		"INSERT INTO items (" ITEM_COLS ")" ITEM_VALUES
 		" ON CONFLICT (sku) DO UPDATE SET " ITEM_SET },
-	[ST_ITEM_INSERT] = { "item_put", "btiiiiiiiiiiiiiiiiii",
+	[ST_ITEM_INSERT] = { "item_put", "btiiiiiiiiiiiiiiiiiii",
 		"INSERT INTO items (" ITEM_COLS ")" ITEM_VALUES },
-	[ST_ITEM_UPDATE] = { "item_put", "btiiiiiiiiiiiiiiiiii",
+	[ST_ITEM_UPDATE] = { "item_put", "btiiiiiiiiiiiiiiiiiii",
 		"UPDATE items SET " ITEM_UPDATE_SET " WHERE sku = $1" },
 	[ST_ITEM_FIRST] = { "item_next", "",
 		"SELECT " ITEM_COLS " FROM items ORDER BY sku LIMIT 1" },
@@ -451,10 +487,10 @@ static const stmt_def stmts[ST_COUNT] = {
 		" AND (k0, k1, k2, seq) < ($3, $4, $5, $6)" QUEUE_ORDER_DESC " LIMIT 1" },
 	[ST_SUPPLY_GET] = { "supply_get", "bb",
 		"SELECT " SUPPLY_COLS " FROM supply WHERE sku = $1 AND id = $2" },
-	[ST_SUPPLY_PUT] = { "supply_put", "bbii",
-		"INSERT INTO supply (" SUPPLY_COLS ") VALUES ($1, $2, $3, $4)"
+	[ST_SUPPLY_PUT] = { "supply_put", "bbiib",
+		"INSERT INTO supply (" SUPPLY_COLS ") VALUES ($1, $2, $3, $4, $5)"
 		" ON CONFLICT (sku, id) DO UPDATE SET qty = EXCLUDED.qty,"
-		" expected = EXCLUDED.expected" },
+		" expected = EXCLUDED.expected, location = EXCLUDED.location" },
 	[ST_SUPPLY_DEL] = { "supply_del", "bb",
 		"DELETE FROM supply WHERE sku = $1 AND id = $2" },
 	[ST_SUPPLY_FIRST] = { "supply_next", "b",
@@ -470,8 +506,8 @@ static const stmt_def stmts[ST_COUNT] = {
 		" ORDER BY seq LIMIT 1" },
 	[ST_SUB_DEL] = { "sub_del", "bi",
 		"DELETE FROM subs WHERE sku = $1 AND seq = $2" },
-	[ST_OUTBOX_APPEND] = { "outbox_append", "iibbbiii",
-		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)" },
+	[ST_OUTBOX_APPEND] = { "outbox_append", "iibbbiiib",
+		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)" },
 	[ST_OUTBOX_READ] = { "outbox_next", "ii",
 		"SELECT " EVENT_COLS " FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2" },
 	[ST_OUTBOX_ACK] = { "outbox_ack", "i",
@@ -519,16 +555,18 @@ static const stmt_def stmts[ST_COUNT] = {
 	[ST_BEGIN] = { "begin", "", "BEGIN ISOLATION LEVEL READ COMMITTED" },
 	[ST_COMMIT] = { "commit", "", "COMMIT" },
 	/* Events appended together, in one statement. */
-	[ST_OUTBOX_APPEND2] = { "outbox_append", "iibbbiiiiibbbiii",
-		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8),"
-		" ($9, $10, $11, $12, $13, $14, $15, $16)" },
-	[ST_OUTBOX_APPEND3] = { "outbox_append", "iibbbiiiiibbbiiiiibbbiii",
-		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8),"
-		" ($9, $10, $11, $12, $13, $14, $15, $16), ($17, $18, $19, $20, $21, $22, $23, $24)" },
-	[ST_OUTBOX_APPEND4] = { "outbox_append", "iibbbiiiiibbbiiiiibbbiiiiibbbiii",
-		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8),"
-		" ($9, $10, $11, $12, $13, $14, $15, $16), ($17, $18, $19, $20, $21, $22, $23, $24),"
-		" ($25, $26, $27, $28, $29, $30, $31, $32)" },
+	[ST_OUTBOX_APPEND2] = { "outbox_append", "iibbbiiibiibbbiiib",
+		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9),"
+		" ($10, $11, $12, $13, $14, $15, $16, $17, $18)" },
+	[ST_OUTBOX_APPEND3] = { "outbox_append", "iibbbiiibiibbbiiibiibbbiiib",
+		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9),"
+		" ($10, $11, $12, $13, $14, $15, $16, $17, $18),"
+		" ($19, $20, $21, $22, $23, $24, $25, $26, $27)" },
+	[ST_OUTBOX_APPEND4] = { "outbox_append", "iibbbiiibiibbbiiibiibbbiiibiibbbiiib",
+		"INSERT INTO outbox (" EVENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9),"
+		" ($10, $11, $12, $13, $14, $15, $16, $17, $18),"
+		" ($19, $20, $21, $22, $23, $24, $25, $26, $27),"
+		" ($28, $29, $30, $31, $32, $33, $34, $35, $36)" },
 	[ST_SEQ_LINE] = { "seq_take", "i",
 		"SELECT nextval('line_seq') AS v FROM generate_series(1, $1) ORDER BY v" },
 	[ST_SEQ_SUB] = { "seq_take", "i",
@@ -559,6 +597,37 @@ static const stmt_def stmts[ST_COUNT] = {
 		"SELECT sku, day, ordered, backordered, cancelled, filled_lines, wait_sum, wait_max,"
 		" array_to_string(wait_hist, ',') FROM history WHERE sku = $1 AND day > $2"
 		" ORDER BY day LIMIT 1" },
+	/* Locations (storage version 3): writes go down the pipeline; the
+	 * walks are read only for items with stock away from "main". */
+	[ST_LOC_PUT] = { "loc_put", "bi",
+		"INSERT INTO locations (id, rank) VALUES ($1, $2)"
+		" ON CONFLICT (id) DO UPDATE SET rank = EXCLUDED.rank" },
+	[ST_LOC_FIRST] = { "loc_next", "",
+		"SELECT id, rank FROM locations ORDER BY id LIMIT 1" },
+	[ST_LOC_NEXT] = { "loc_next", "b",
+		"SELECT id, rank FROM locations WHERE id > $1 ORDER BY id LIMIT 1" },
+	[ST_STOCK_PUT] = { "stock_put", "bbii",
+		"INSERT INTO stock (" STOCK_COLS ") VALUES ($1, $2, $3, $4)"
+		" ON CONFLICT (sku, location) DO UPDATE SET on_hand = EXCLUDED.on_hand,"
+		" allocated = EXCLUDED.allocated" },
+	[ST_STOCK_DEL] = { "stock_put", "bb",
+		"DELETE FROM stock WHERE sku = $1 AND location = $2" },
+	[ST_STOCK_FIRST] = { "stock_next", "b",
+		"SELECT " STOCK_COLS " FROM stock WHERE sku = $1 ORDER BY location LIMIT 1" },
+	[ST_STOCK_NEXT] = { "stock_next", "bb",
+		"SELECT " STOCK_COLS " FROM stock WHERE sku = $1 AND location > $2"
+		" ORDER BY location LIMIT 1" },
+	[ST_LALLOC_PUT] = { "lalloc_put", "bibi",
+		"INSERT INTO line_locs (" LALLOC_COLS ") VALUES ($1, $2, $3, $4)"
+		" ON CONFLICT (order_id, idx, location) DO UPDATE SET qty = EXCLUDED.qty" },
+	[ST_LALLOC_DEL] = { "lalloc_put", "bib",
+		"DELETE FROM line_locs WHERE order_id = $1 AND idx = $2 AND location = $3" },
+	[ST_LALLOC_FIRST] = { "lalloc_next", "bi",
+		"SELECT " LALLOC_COLS " FROM line_locs WHERE order_id = $1 AND idx = $2"
+		" ORDER BY location LIMIT 1" },
+	[ST_LALLOC_NEXT] = { "lalloc_next", "bib",
+		"SELECT " LALLOC_COLS " FROM line_locs WHERE order_id = $1 AND idx = $2"
+		" AND location > $3 ORDER BY location LIMIT 1" },
 };
 
 /* ------------------------------------------------------------ the store */
@@ -1559,13 +1628,14 @@ static int item_read(PGresult *r, bo_item_rec *out)
 	out->revenue_held = col_i64(r, 17, &ok);
 	out->created = col_i64(r, 18, &ok);
 	out->eta_time = col_i64(r, 19, &ok);
+	out->located = col_i64(r, 20, &ok);
 	return ok;
 }
 
 static int item_query(bo_pg *s, int id, const params *p, bo_item_rec *out)
 {
 	PGresult *r;
-	int rc = q_row(s, id, p, 20, &r);
+	int rc = q_row(s, id, p, ITEM_NCOLS, &r);
 	if (rc != BO_OK)
 		return rc;
 	return row_end(r, id, item_read(r, out));
@@ -1629,14 +1699,14 @@ static int cb_item_get(void *ud, const char *sku, bo_item_rec *out, int for_upda
 			e->state = C_ABSENT;
 		return BO_ENOTFOUND;
 	}
-	if (PQnfields(r) != 21 || PQbinaryTuples(r) != 1) {
+	if (PQnfields(r) != ITEM_NCOLS + 1 || PQbinaryTuples(r) != 1) {
 		PQclear(r);
 		return fail_msg("item_get", "unexpected result shape");
 	}
 	ok = item_read(r, out);
 	{
 		int lok = 1;
-		int64_t v = col_i64(r, 20, &lok);
+		int64_t v = col_i64(r, ITEM_NCOLS, &lok);
 		if (lok && v > 0) {
 			s->lseq[0] = (uint64_t)v;
 			s->nlseq = 1;
@@ -1680,6 +1750,7 @@ static int cb_item_put(void *ud, const bo_item_rec *r)
 	p_i64(&p, r->revenue_held);
 	p_i64(&p, r->created);
 	p_i64(&p, r->eta_time);
+	p_i64(&p, r->located);
 	if (p.bad)
 		return fail_msg("item_put", "id missing, too long or not terminated");
 	/* Known present (locked or written here): UPDATE. Known absent: a plain
@@ -2004,7 +2075,7 @@ static int cb_queue_prev(void *ud, int queue, const char *sku, const bo_queue_ke
 static int supply_query(bo_pg *s, int id, const params *p, bo_supply_rec *out)
 {
 	PGresult *r;
-	int ok = 1, rc = q_row(s, id, p, 4, &r);
+	int ok = 1, rc = q_row(s, id, p, 5, &r);
 	if (rc != BO_OK)
 		return rc;
 	memset(out, 0, sizeof(*out));
@@ -2012,6 +2083,7 @@ static int supply_query(bo_pg *s, int id, const params *p, bo_supply_rec *out)
 	col_str(r, 1, out->id, sizeof(out->id), &ok);
 	out->qty = col_i64(r, 2, &ok);
 	out->expected = col_i64(r, 3, &ok);
+	col_str(r, 4, out->location, sizeof(out->location), &ok);
 	return row_end(r, id, ok);
 }
 
@@ -2036,6 +2108,7 @@ static int cb_supply_put(void *ud, const bo_supply_rec *r)
 	p_str(&p, r->id, BO_ID_MAX);
 	p_i64(&p, r->qty);
 	p_i64(&p, r->expected);
+	p_str(&p, r->location, BO_ID_MAX);
 	return q_write(ud, ST_SUPPLY_PUT, &p);
 }
 
@@ -2107,7 +2180,7 @@ static int cb_sub_del(void *ud, const char *sku, uint64_t seq)
 
 /* ----------------------------------------------------------------- outbox */
 
-/* An event's eight parameters. */
+/* An event's nine parameters. */
 static void p_event(params *p, const bo_event_rec *ev)
 {
 	p_seq(p, ev->seq);
@@ -2118,6 +2191,7 @@ static void p_event(params *p, const bo_event_rec *ev)
 	p_i64(p, ev->qty);
 	p_i64(p, ev->eta);
 	p_i64(p, ev->time);
+	p_str(p, ev->location, BO_ID_MAX);
 }
 
 static int cb_outbox_append(void *ud, const bo_event_rec *ev)
@@ -2157,6 +2231,7 @@ static int event_read(const PGresult *r, int row, bo_event_rec *out)
 	out->qty = col_i64_at(r, row, 5, &ok);
 	out->eta = col_i64_at(r, row, 6, &ok);
 	out->time = col_i64_at(r, row, 7, &ok);
+	col_str_at(r, row, 8, out->location, sizeof(out->location), &ok);
 	return ok;
 }
 
@@ -2240,7 +2315,7 @@ static int outbox_fill(bo_pg *s, uint64_t after)
 	}
 	r = s->kept[i + 2];
 	rows = PQntuples(r);
-	if (rows > 0 && (PQnfields(r) != 8 || PQbinaryTuples(r) != 1))
+	if (rows > 0 && (PQnfields(r) != EVENT_NCOLS || PQbinaryTuples(r) != 1))
 		ok = 0;
 	if (!s->ob && !(s->ob = bo_malloc(BO_PG_OUTBOX_CHUNK * sizeof(*s->ob))))
 		ok = 0;
@@ -2583,6 +2658,113 @@ static int cb_hist_next(void *ud, const char *sku, int64_t after, bo_hist_rec *o
 	return row_end(r, ST_HIST_NEXT, ok);
 }
 
+/* -------------------------------------------------------------- locations */
+
+static int cb_loc_put(void *ud, const bo_location_rec *r)
+{
+	params p;
+	if (!r)
+		return fail_msg("loc_put", "no record");
+	p_init(&p);
+	p_str(&p, r->id, BO_ID_MAX);
+	p_i64(&p, r->rank);
+	return q_write(ud, ST_LOC_PUT, &p);
+}
+
+static int cb_loc_next(void *ud, const char *after, bo_location_rec *out)
+{
+	params p;
+	PGresult *r;
+	int ok = 1, id = after ? ST_LOC_NEXT : ST_LOC_FIRST, rc;
+	if (!out)
+		return fail_msg("loc_next", "no output record");
+	p_init(&p);
+	if (after)
+		p_str(&p, after, BO_ID_MAX);
+	if ((rc = q_row(ud, id, &p, 2, &r)) != BO_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	col_str(r, 0, out->id, sizeof(out->id), &ok);
+	out->rank = col_i64(r, 1, &ok);
+	return row_end(r, id, ok);
+}
+
+/* Stock and line allocations: an all-zero record is deleted (storage.h);
+ * either way a write down the pipeline, not waited for. */
+static int cb_stock_put(void *ud, const bo_stock_rec *r)
+{
+	params p;
+	int del;
+	if (!r)
+		return fail_msg("stock_put", "no record");
+	del = r->on_hand == 0 && r->allocated == 0;
+	p_init(&p);
+	p_str(&p, r->sku, BO_ID_MAX);
+	p_str(&p, r->location, BO_ID_MAX);
+	if (!del) {
+		p_i64(&p, r->on_hand);
+		p_i64(&p, r->allocated);
+	}
+	return q_write(ud, del ? ST_STOCK_DEL : ST_STOCK_PUT, &p);
+}
+
+static int cb_stock_next(void *ud, const char *sku, const char *after, bo_stock_rec *out)
+{
+	params p;
+	PGresult *r;
+	int ok = 1, id = after ? ST_STOCK_NEXT : ST_STOCK_FIRST, rc;
+	if (!out)
+		return fail_msg("stock_next", "no output record");
+	p_init(&p);
+	p_str(&p, sku, BO_ID_MAX);
+	if (after)
+		p_str(&p, after, BO_ID_MAX);
+	if ((rc = q_row(ud, id, &p, 4, &r)) != BO_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	col_str(r, 0, out->sku, sizeof(out->sku), &ok);
+	col_str(r, 1, out->location, sizeof(out->location), &ok);
+	out->on_hand = col_i64(r, 2, &ok);
+	out->allocated = col_i64(r, 3, &ok);
+	return row_end(r, id, ok);
+}
+
+static int cb_lalloc_put(void *ud, const bo_lalloc_rec *r)
+{
+	params p;
+	if (!r)
+		return fail_msg("lalloc_put", "no record");
+	p_init(&p);
+	p_str(&p, r->order_id, BO_ID_MAX);
+	p_i64(&p, r->index);
+	p_str(&p, r->location, BO_ID_MAX);
+	if (r->qty != 0)
+		p_i64(&p, r->qty);
+	return q_write(ud, r->qty != 0 ? ST_LALLOC_PUT : ST_LALLOC_DEL, &p);
+}
+
+static int cb_lalloc_next(void *ud, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out)
+{
+	params p;
+	PGresult *r;
+	int ok = 1, id = after ? ST_LALLOC_NEXT : ST_LALLOC_FIRST, rc;
+	if (!out)
+		return fail_msg("lalloc_next", "no output record");
+	p_init(&p);
+	p_str(&p, order_id, BO_ID_MAX);
+	p_i64(&p, index);
+	if (after)
+		p_str(&p, after, BO_ID_MAX);
+	if ((rc = q_row(ud, id, &p, 4, &r)) != BO_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	col_str(r, 0, out->order_id, sizeof(out->order_id), &ok);
+	out->index = (uint32_t)col_i64(r, 1, &ok);
+	col_str(r, 2, out->location, sizeof(out->location), &ok);
+	out->qty = col_i64(r, 3, &ok);
+	return row_end(r, id, ok);
+}
+
 static const bo_storage postgres_vtable = {
 	.version = BO_STORAGE_VERSION,
 	.size = sizeof(bo_storage),
@@ -2620,6 +2802,12 @@ static const bo_storage postgres_vtable = {
 	.seq_take = cb_seq_take,
 	.hist_add = cb_hist_add,
 	.hist_next = cb_hist_next,
+	.loc_put = cb_loc_put,
+	.loc_next = cb_loc_next,
+	.stock_put = cb_stock_put,
+	.stock_next = cb_stock_next,
+	.lalloc_put = cb_lalloc_put,
+	.lalloc_next = cb_lalloc_next,
 };
 
 uint64_t bo_postgres_round_trips(const void *user_data)

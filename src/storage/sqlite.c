@@ -17,6 +17,9 @@
  * - uint64 sequence numbers are stored as int64 through an order-preserving
  *   map (the top bit flipped), so "greater than" in SQL is "greater than" on
  *   the unsigned values over the whole 64-bit range.
+ * - Locations (storage version 3, schema 5): tables locations, stock and
+ *   line_locs, read only by the location callbacks, which the core calls
+ *   only for items that hold stock away from "main"; ids compare BINARY.
  */
 #include <backorder/storage.h>
 #include <backorder/sqlite.h>
@@ -135,6 +138,32 @@ static const char *const migrations[] = {
 	" wait_hist BLOB NOT NULL,"
 	" PRIMARY KEY (sku, day)"
 	") WITHOUT ROWID;",
+	/*
+	 * 4 -> 5: stock per location (DESIGN section 11; storage version 3).
+	 * items.located counts an item's stock rows; supply and outbox rows
+	 * name a location, "" meaning "main". Existing rows get 0 and "":
+	 * everything at "main", which is what a store that never named a
+	 * location holds. New tables: locations; stock (an item's units at a
+	 * location other than "main"); line_locs (a line's units there). Text
+	 * keys compare with BINARY (bytewise), the order storage.h asks for.
+	 */
+	"ALTER TABLE items ADD COLUMN located INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE supply ADD COLUMN location TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE outbox ADD COLUMN location TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE locations ("
+	" id TEXT NOT NULL PRIMARY KEY,"
+	" rank INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE stock ("
+	" sku TEXT NOT NULL, location TEXT NOT NULL,"
+	" on_hand INTEGER NOT NULL, allocated INTEGER NOT NULL,"
+	" PRIMARY KEY (sku, location)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE line_locs ("
+	" order_id TEXT NOT NULL, idx INTEGER NOT NULL, location TEXT NOT NULL,"
+	" qty INTEGER NOT NULL,"
+	" PRIMARY KEY (order_id, idx, location)"
+	") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -179,21 +208,34 @@ enum {
 	ST_META_PUT,
 	ST_HIST_ADD,
 	ST_HIST_NEXT,
+	ST_LOC_PUT,
+	ST_LOC_FIRST,
+	ST_LOC_NEXT,
+	ST_STOCK_PUT,
+	ST_STOCK_DEL,
+	ST_STOCK_FIRST,
+	ST_STOCK_NEXT,
+	ST_LALLOC_PUT,
+	ST_LALLOC_DEL,
+	ST_LALLOC_FIRST,
+	ST_LALLOC_NEXT,
 	ST_COUNT
 };
 
 #define ITEM_COLS "sku, policy, on_hand, allocated, backordered, incoming," \
 	" backorder, released, max_backorder, lead_time, release_at," \
 	" preorder_max, subscribers, demand, filled_at_once, shipped," \
-	" cancelled, revenue_held, created, eta_time"
+	" cancelled, revenue_held, created, eta_time, located"
 #define ORDER_COLS "id, created, priority, due, ship_mode, ready, nlines"
 #define LINE_COLS "order_id, idx, sku, placed, ordered, allocated," \
 	" backordered, shipped, cancelled, unit_price, queue_time, eta," \
 	" k0, k1, k2, seq, eta_basis, eta_base, eta_release"
 #define QUEUE_COLS "sku, order_id, idx, k0, k1, k2, seq"
-#define SUPPLY_COLS "sku, id, qty, expected"
+#define SUPPLY_COLS "sku, id, qty, expected, location"
 #define SUB_COLS "sku, customer, seq"
-#define EVENT_COLS "seq, kind, order_id, sku, customer, qty, eta, time"
+#define EVENT_COLS "seq, kind, order_id, sku, customer, qty, eta, time, location"
+#define STOCK_COLS "sku, location, on_hand, allocated"
+#define LALLOC_COLS "order_id, idx, location, qty"
 #define HIST_COLS "sku, day, ordered, backordered, cancelled, filled_lines," \
 	" wait_sum, wait_max, wait_hist"
 #define QUEUE_ORDER " ORDER BY k0, k1, k2, seq"
@@ -206,7 +248,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ITEM_GET] = "SELECT " ITEM_COLS " FROM items WHERE sku = ?1",
 	[ST_ITEM_PUT] = "INSERT INTO items (" ITEM_COLS ") VALUES"
 		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-		" ?15, ?16, ?17, ?18, ?19, ?20) ON CONFLICT (sku) DO UPDATE SET"
+		" ?15, ?16, ?17, ?18, ?19, ?20, ?21) ON CONFLICT (sku) DO UPDATE SET"
 		" policy = excluded.policy, on_hand = excluded.on_hand, allocated ="
 		" excluded.allocated, backordered = excluded.backordered, incoming ="
 		" excluded.incoming, backorder = excluded.backorder, released ="
@@ -216,14 +258,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" excluded.subscribers, demand = excluded.demand, filled_at_once ="
 		" excluded.filled_at_once, shipped = excluded.shipped, cancelled ="
 		" excluded.cancelled, revenue_held = excluded.revenue_held, created"
-		" = excluded.created, eta_time = excluded.eta_time",
+		" = excluded.created, eta_time = excluded.eta_time, located ="
+		" excluded.located",
 	[ST_ITEM_UPDATE] = "UPDATE items SET"
 		" policy = ?2, on_hand = ?3, allocated = ?4, backordered = ?5,"
 		" incoming = ?6, backorder = ?7, released = ?8, max_backorder = ?9,"
 		" lead_time = ?10, release_at = ?11, preorder_max = ?12, subscribers"
 		" = ?13, demand = ?14, filled_at_once = ?15, shipped = ?16,"
-		" cancelled = ?17, revenue_held = ?18, created = ?19, eta_time = ?20"
-		" WHERE sku = ?1",
+		" cancelled = ?17, revenue_held = ?18, created = ?19, eta_time = ?20,"
+		" located = ?21 WHERE sku = ?1",
 	[ST_ITEM_FIRST] = "SELECT " ITEM_COLS " FROM items ORDER BY sku LIMIT 1",
 	[ST_ITEM_NEXT] = "SELECT " ITEM_COLS " FROM items WHERE sku > ?1"
 		" ORDER BY sku LIMIT 1",
@@ -274,7 +317,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SUPPLY_GET] = "SELECT " SUPPLY_COLS " FROM supply"
 		" WHERE sku = ?1 AND id = ?2",
 	[ST_SUPPLY_PUT] = "INSERT OR REPLACE INTO supply (" SUPPLY_COLS ")"
-		" VALUES (?1, ?2, ?3, ?4)",
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_SUPPLY_DEL] = "DELETE FROM supply WHERE sku = ?1 AND id = ?2",
 	[ST_SUPPLY_FIRST] = "SELECT " SUPPLY_COLS " FROM supply WHERE sku = ?1"
 		" ORDER BY expected, id LIMIT 1",
@@ -285,7 +328,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" AND seq > ?2 ORDER BY seq LIMIT 1",
 	[ST_SUB_DEL] = "DELETE FROM subs WHERE sku = ?1 AND seq = ?2",
 	[ST_OUTBOX_APPEND] = "INSERT INTO outbox (" EVENT_COLS ") VALUES"
-		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_OUTBOX_NEXT] = "SELECT " EVENT_COLS " FROM outbox WHERE seq > ?1"
 		" ORDER BY seq LIMIT 1",
 	[ST_OUTBOX_ACK] = "DELETE FROM outbox WHERE seq <= ?1",
@@ -305,6 +348,27 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" wait_hist = bo_hist_blob_add(wait_hist, excluded.wait_hist)",
 	[ST_HIST_NEXT] = "SELECT " HIST_COLS " FROM history WHERE sku = ?1 AND day > ?2"
 		" ORDER BY day LIMIT 1",
+	/* Locations (storage version 3). Text compares bytewise (BINARY). */
+	[ST_LOC_PUT] = "INSERT INTO locations (id, rank) VALUES (?1, ?2)"
+		" ON CONFLICT (id) DO UPDATE SET rank = excluded.rank",
+	[ST_LOC_FIRST] = "SELECT id, rank FROM locations ORDER BY id LIMIT 1",
+	[ST_LOC_NEXT] = "SELECT id, rank FROM locations WHERE id > ?1 ORDER BY id LIMIT 1",
+	[ST_STOCK_PUT] = "INSERT INTO stock (" STOCK_COLS ") VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (sku, location) DO UPDATE SET on_hand = excluded.on_hand,"
+		" allocated = excluded.allocated",
+	[ST_STOCK_DEL] = "DELETE FROM stock WHERE sku = ?1 AND location = ?2",
+	[ST_STOCK_FIRST] = "SELECT " STOCK_COLS " FROM stock WHERE sku = ?1"
+		" ORDER BY location LIMIT 1",
+	[ST_STOCK_NEXT] = "SELECT " STOCK_COLS " FROM stock WHERE sku = ?1"
+		" AND location > ?2 ORDER BY location LIMIT 1",
+	[ST_LALLOC_PUT] = "INSERT INTO line_locs (" LALLOC_COLS ") VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (order_id, idx, location) DO UPDATE SET qty = excluded.qty",
+	[ST_LALLOC_DEL] = "DELETE FROM line_locs WHERE order_id = ?1 AND idx = ?2"
+		" AND location = ?3",
+	[ST_LALLOC_FIRST] = "SELECT " LALLOC_COLS " FROM line_locs WHERE order_id = ?1"
+		" AND idx = ?2 ORDER BY location LIMIT 1",
+	[ST_LALLOC_NEXT] = "SELECT " LALLOC_COLS " FROM line_locs WHERE order_id = ?1"
+		" AND idx = ?2 AND location > ?3 ORDER BY location LIMIT 1",
 };
 
 /* What a callback is doing, for error messages. */
@@ -325,6 +389,11 @@ static const char *const stmt_what[ST_COUNT] = {
 	[ST_OUTBOX_APPEND] = "outbox_append", [ST_OUTBOX_NEXT] = "outbox_next",
 	[ST_OUTBOX_ACK] = "outbox_ack", [ST_META_GET] = "meta_get",
 	[ST_META_PUT] = "meta_put", [ST_HIST_ADD] = "hist_add", [ST_HIST_NEXT] = "hist_next",
+	[ST_LOC_PUT] = "loc_put", [ST_LOC_FIRST] = "loc_next", [ST_LOC_NEXT] = "loc_next",
+	[ST_STOCK_PUT] = "stock_put", [ST_STOCK_DEL] = "stock_put",
+	[ST_STOCK_FIRST] = "stock_next", [ST_STOCK_NEXT] = "stock_next",
+	[ST_LALLOC_PUT] = "lalloc_put", [ST_LALLOC_DEL] = "lalloc_put",
+	[ST_LALLOC_FIRST] = "lalloc_next", [ST_LALLOC_NEXT] = "lalloc_next",
 };
 
 /* Savepoint statements of one nesting depth (spN). */
@@ -647,6 +716,7 @@ static int item_read(sqlite3_stmt *st, bo_item_rec *out)
 	out->revenue_held = col_i64(st, 17);
 	out->created = col_i64(st, 18);
 	out->eta_time = col_i64(st, 19);
+	out->located = col_i64(st, 20);
 	return 1;
 }
 
@@ -715,6 +785,8 @@ static int bind_item(sqlite3_stmt *st, const void *rec)
 		rc = bind_i64(st, 19, r->created);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 20, r->eta_time);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 21, r->located);
 	return rc;
 }
 
@@ -1082,7 +1154,7 @@ static int supply_read(sqlite3_stmt *st, bo_supply_rec *out)
 		return 0;
 	out->qty = col_i64(st, 2);
 	out->expected = col_i64(st, 3);
-	return 1;
+	return col_text(st, 4, out->location, sizeof(out->location)) == 0;
 }
 
 static int cb_supply_get(void *ud, const char *sku, const char *id, bo_supply_rec *out)
@@ -1117,6 +1189,8 @@ static int cb_supply_put(void *ud, const bo_supply_rec *r)
 		rc = bind_i64(st, 3, r->qty);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 4, r->expected);
+	if (rc == SQLITE_OK)
+		rc = bind_id(st, 5, r->location, BO_ID_MAX);
 	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_SUPPLY_PUT, rc);
 	return run_done(s, ST_SUPPLY_PUT);
@@ -1240,6 +1314,8 @@ static int cb_outbox_append(void *ud, const bo_event_rec *ev)
 		rc = bind_i64(st, 7, ev->eta);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 8, ev->time);
+	if (rc == SQLITE_OK)
+		rc = bind_id(st, 9, ev->location, BO_ID_MAX);
 	if (rc != SQLITE_OK)
 		return fail_bind(s, ST_OUTBOX_APPEND, rc);
 	return run_done(s, ST_OUTBOX_APPEND);
@@ -1263,7 +1339,8 @@ static int cb_outbox_next(void *ud, uint64_t after, bo_event_rec *out)
 	out->kind = (int32_t)col_i64(st, 1);
 	ok = col_text(st, 2, out->order_id, sizeof(out->order_id)) == 0 &&
 	     col_text(st, 3, out->sku, sizeof(out->sku)) == 0 &&
-	     col_text(st, 4, out->customer, sizeof(out->customer)) == 0;
+	     col_text(st, 4, out->customer, sizeof(out->customer)) == 0 &&
+	     col_text(st, 8, out->location, sizeof(out->location)) == 0;
 	out->qty = col_i64(st, 5);
 	out->eta = col_i64(st, 6);
 	out->time = col_i64(st, 7);
@@ -1439,6 +1516,141 @@ static void fn_hist_blob_add(sqlite3_context *ctx, int argc, sqlite3_value **arg
 	sqlite3_result_blob(ctx, out, HIST_BLOB, SQLITE_TRANSIENT);
 }
 
+/* -------------------------------------------------------------- locations */
+
+static int cb_loc_put(void *ud, const bo_location_rec *r)
+{
+	bo_sqlite *s = ud;
+	sqlite3_stmt *st = s->st[ST_LOC_PUT];
+	int rc;
+	if (!r)
+		return fail_msg("loc_put", "no record");
+	rc = bind_id(st, 1, r->id, BO_ID_MAX);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 2, r->rank);
+	if (rc != SQLITE_OK)
+		return fail_bind(s, ST_LOC_PUT, rc);
+	return run_done(s, ST_LOC_PUT);
+}
+
+static int cb_loc_next(void *ud, const char *after, bo_location_rec *out)
+{
+	bo_sqlite *s = ud;
+	int id = after ? ST_LOC_NEXT : ST_LOC_FIRST, rc;
+	sqlite3_stmt *st = s->st[id];
+	if (!out)
+		return fail_msg("loc_next", "no output record");
+	if (after && (rc = bind_id(st, 1, after, BO_ID_MAX)) != SQLITE_OK)
+		return fail_bind(s, id, rc);
+	rc = row_begin(s, id);
+	if (rc != BO_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	out->rank = col_i64(st, 1);
+	return row_end(s, id, col_text(st, 0, out->id, sizeof(out->id)) == 0);
+}
+
+/* A put that deletes the row when `del` says the record is all zero (as
+ * storage.h has it: such records are not kept; absent, nothing to do). */
+static int put_or_del(bo_sqlite *s, int put, int del, int (*bind)(sqlite3_stmt *, const void *, int),
+		      const void *r, int is_zero)
+{
+	int id = is_zero ? del : put, rc;
+	if ((rc = bind(s->st[id], r, !is_zero)) != SQLITE_OK)
+		return fail_bind(s, id, rc);
+	return run_done(s, id);
+}
+
+/* Bind a stock record: the key as ?1, ?2 and, if `all`, the figures as ?3, ?4. */
+static int bind_stock(sqlite3_stmt *st, const void *rec, int all)
+{
+	const bo_stock_rec *r = rec;
+	int rc = bind_id(st, 1, r->sku, BO_ID_MAX);
+	if (rc == SQLITE_OK)
+		rc = bind_id(st, 2, r->location, BO_ID_MAX);
+	if (all && rc == SQLITE_OK)
+		rc = bind_i64(st, 3, r->on_hand);
+	if (all && rc == SQLITE_OK)
+		rc = bind_i64(st, 4, r->allocated);
+	return rc;
+}
+
+static int cb_stock_put(void *ud, const bo_stock_rec *r)
+{
+	if (!r)
+		return fail_msg("stock_put", "no record");
+	return put_or_del(ud, ST_STOCK_PUT, ST_STOCK_DEL, bind_stock, r, r->on_hand == 0 && r->allocated == 0);
+}
+
+static int cb_stock_next(void *ud, const char *sku, const char *after, bo_stock_rec *out)
+{
+	bo_sqlite *s = ud;
+	int id = after ? ST_STOCK_NEXT : ST_STOCK_FIRST, rc, ok;
+	sqlite3_stmt *st = s->st[id];
+	if (!out)
+		return fail_msg("stock_next", "no output record");
+	rc = bind_id(st, 1, sku, BO_ID_MAX);
+	if (after && rc == SQLITE_OK)
+		rc = bind_id(st, 2, after, BO_ID_MAX);
+	if (rc != SQLITE_OK)
+		return fail_bind(s, id, rc);
+	rc = row_begin(s, id);
+	if (rc != BO_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	ok = col_text(st, 0, out->sku, sizeof(out->sku)) == 0 &&
+	     col_text(st, 1, out->location, sizeof(out->location)) == 0;
+	out->on_hand = col_i64(st, 2);
+	out->allocated = col_i64(st, 3);
+	return row_end(s, id, ok);
+}
+
+/* Bind a line's allocation: the key as ?1..?3 and, if `all`, qty as ?4. */
+static int bind_lalloc(sqlite3_stmt *st, const void *rec, int all)
+{
+	const bo_lalloc_rec *r = rec;
+	int rc = bind_id(st, 1, r->order_id, BO_ID_MAX);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 2, r->index);
+	if (rc == SQLITE_OK)
+		rc = bind_id(st, 3, r->location, BO_ID_MAX);
+	if (all && rc == SQLITE_OK)
+		rc = bind_i64(st, 4, r->qty);
+	return rc;
+}
+
+static int cb_lalloc_put(void *ud, const bo_lalloc_rec *r)
+{
+	if (!r)
+		return fail_msg("lalloc_put", "no record");
+	return put_or_del(ud, ST_LALLOC_PUT, ST_LALLOC_DEL, bind_lalloc, r, r->qty == 0);
+}
+
+static int cb_lalloc_next(void *ud, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out)
+{
+	bo_sqlite *s = ud;
+	int id = after ? ST_LALLOC_NEXT : ST_LALLOC_FIRST, rc, ok;
+	sqlite3_stmt *st = s->st[id];
+	if (!out)
+		return fail_msg("lalloc_next", "no output record");
+	rc = bind_id(st, 1, order_id, BO_ID_MAX);
+	if (rc == SQLITE_OK)
+		rc = bind_i64(st, 2, index);
+	if (after && rc == SQLITE_OK)
+		rc = bind_id(st, 3, after, BO_ID_MAX);
+	if (rc != SQLITE_OK)
+		return fail_bind(s, id, rc);
+	rc = row_begin(s, id);
+	if (rc != BO_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	ok = col_text(st, 0, out->order_id, sizeof(out->order_id)) == 0 &&
+	     col_text(st, 2, out->location, sizeof(out->location)) == 0;
+	out->index = (uint32_t)col_i64(st, 1);
+	out->qty = col_i64(st, 3);
+	return row_end(s, id, ok);
+}
+
 /* ------------------------------------------------------------ open, close */
 
 static void store_free(bo_sqlite *s)
@@ -1500,6 +1712,12 @@ static const bo_storage sqlite_vtable = {
 	.close = cb_close,
 	.hist_add = cb_hist_add,
 	.hist_next = cb_hist_next,
+	.loc_put = cb_loc_put,
+	.loc_next = cb_loc_next,
+	.stock_put = cb_stock_put,
+	.stock_next = cb_stock_next,
+	.lalloc_put = cb_lalloc_put,
+	.lalloc_next = cb_lalloc_next,
 };
 
 /* Run one SQL text without results; report failures as `what`. */

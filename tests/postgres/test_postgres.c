@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 /* The schema version this adapter writes. */
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 /* tests/postgres/fixtures (meson passes the source directory's). */
 #ifndef BO_PG_FIXTURES
@@ -1220,6 +1220,12 @@ static void test_migration_from_v030_dump(void **state)
 				" AND eta_release = -9223372036854775807 - 1"), V030_LINES);
 	/* schema 4: a history table, empty (history starts with the migration) */
 	assert_int_equal(pg_int(ci, "SELECT count(*) FROM history"), 0);
+	/* schema 5: everything at "main" */
+	assert_int_equal(pg_int(ci, "SELECT count(*) FROM items WHERE located = 0"), 5);
+	assert_int_equal(pg_int(ci, "SELECT count(*) FROM supply WHERE location = ''::bytea"), 3);
+	assert_int_equal(pg_int(ci, "SELECT count(*) FROM outbox WHERE location = ''::bytea"), V030_EVENTS);
+	assert_int_equal(pg_int(ci, "SELECT (SELECT count(*) FROM locations) + (SELECT count(*) FROM stock)"
+				" + (SELECT count(*) FROM line_locs)"), 0);
 	for (i = 0; i < n; i++) {
 		memset(&got, 0x5a, sizeof(got));
 		assert_int_equal(s.vt->line_get(s.ud, want[i].order_id, want[i].index, &got), BO_OK);

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 /* The schema version this adapter writes. */
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 /* tests/sqlite/fixtures (meson passes the source directory's). */
 #ifndef BO_SQLITE_FIXTURES
@@ -508,6 +508,12 @@ static void test_migration_keeps_inventory(void **state)
 	raw_exec(db, "ALTER TABLE lines DROP COLUMN eta_base");
 	raw_exec(db, "ALTER TABLE lines DROP COLUMN eta_release");
 	raw_exec(db, "DROP TABLE history");
+	raw_exec(db, "ALTER TABLE items DROP COLUMN located");
+	raw_exec(db, "ALTER TABLE supply DROP COLUMN location");
+	raw_exec(db, "ALTER TABLE outbox DROP COLUMN location");
+	raw_exec(db, "DROP TABLE locations");
+	raw_exec(db, "DROP TABLE stock");
+	raw_exec(db, "DROP TABLE line_locs");
 	/* a version 1 file was never written by a library that keeps promises */
 	raw_exec(db, "DELETE FROM meta WHERE key = 'promises'");
 	raw_exec(db, "PRAGMA user_version=1");
@@ -712,6 +718,13 @@ static void test_migration_from_v030_file(void **state)
 				     " AND eta_release = -9223372036854775807 - 1"), V030_LINES);
 	/* schema 4: a history table, empty (history starts with the migration) */
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM history"), 0);
+	/* schema 5: everything at "main" */
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM items WHERE typeof(located) = 'integer'"
+				     " AND located = 0"), 5);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM supply WHERE location = ''"), 3);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM outbox WHERE location = ''"), V030_EVENTS);
+	assert_int_equal(raw_int(db, "SELECT (SELECT count(*) FROM locations) + (SELECT count(*) FROM stock)"
+				     " + (SELECT count(*) FROM line_locs)"), 0);
 	sqlite3_close(db);
 
 	/* Every line reads back with its old fields and no basis. */

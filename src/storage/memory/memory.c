@@ -18,7 +18,13 @@
  *   not pack is kept whole in a block of its own (a "wide" line);
  * - interned strings: each SKU a line names, once, by number; events point
  *   at them and at order nodes instead of holding 65-byte copies;
- * - the outbox (64 bytes an event), the metadata.
+ * - the outbox (64 bytes an event), the metadata;
+ * - locations (storage version 3): the location records, a small sorted
+ *   array; an item's stock records at locations other than "main", a
+ *   small sorted array hung off its node (NULL while it has none); a
+ *   line's allocations at such locations, in a node per order that has
+ *   any, found by the order's id (an order without any has none). Each
+ *   array entry names its location by an interned string.
  *
  * Undo. A transaction, and each savepoint in it, is a segment. The first
  * change of a segment to an item or an order logs a snapshot of it (the
@@ -52,9 +58,25 @@
 
 #define OOM() (bo_storage_error("memory store: out of memory"), BO_ESTORAGE)
 
+typedef struct istr istr;
+
+/* A supply record as stored: ::bo_supply_rec up to its location (the
+ * version 2 record), and the location interned (NULL for ""). */
+typedef struct srec {
+	char sku[BO_ID_MAX + 1];
+	char id[BO_ID_MAX + 1];
+	int64_t qty;
+	int64_t expected;
+} srec;
+_Static_assert(offsetof(srec, qty) == offsetof(bo_supply_rec, qty) &&
+		       offsetof(srec, expected) == offsetof(bo_supply_rec, expected) &&
+		       sizeof(srec) <= offsetof(bo_supply_rec, location),
+	       "srec is the head of bo_supply_rec");
+
 typedef struct snode {
 	RB_ENTRY(snode) rb;
-	bo_supply_rec r;
+	const istr *loc;
+	srec r;
 } snode;
 RB_HEAD(stree, snode);
 
@@ -64,7 +86,29 @@ typedef struct subnode {
 } subnode;
 RB_HEAD(subtree, subnode);
 
-typedef struct istr istr;
+/* Location records of the memory store (storage version 3): an entry of
+ * a small array sorted by (index, location bytewise). Stock records of an
+ * item: index 0, a = on_hand, b = allocated. Allocations of an order's
+ * lines: index the line's, a = qty, b = 0. */
+typedef struct lent {
+	uint32_t index;
+	uint32_t reserved;
+	const istr *loc; /* never NULL */
+	int64_t a, b;
+} lent;
+
+/* The array, in one block: grown by doubling (a new block; the old one is
+ * let go of at commit), freed when its last entry goes. */
+typedef struct lvec {
+	uint32_t n, cap;
+	lent e[];
+} lvec;
+
+/* The line allocations of one order, found by its id (mem.las). */
+typedef struct lanode {
+	lvec *v; /* NULL while empty (only when memory ran out removing it) */
+	char id[];
+} lanode;
 
 typedef struct inode {
 	bo_item_rec r;
@@ -72,6 +116,7 @@ typedef struct inode {
 	bo__qvec q[2];
 	struct stree sup;
 	struct subtree subs;
+	lvec *stock;     /* stock records at locations other than "main", or NULL */
 	uint64_t stamp; /* the epoch of the segment that logged its snapshot */
 } inode;
 
@@ -143,14 +188,17 @@ struct istr {
 };
 
 /* An outbox event: the record's numbers, and its strings as pointers to an
- * order node's id or to interned strings (NULL for ""). */
+ * order node's id or to interned strings (NULL for ""), the location as
+ * an interned string's number. 64 bytes. */
 typedef struct oev {
 	uint64_t seq;
-	int32_t kind, has_order; /* has_order: `order` is an onode, else an istr or NULL */
-	const void *order;
+	int32_t kind;
+	uint32_t loc;            /* the location's interned number + 1; 0 for "" */
+	uintptr_t order;         /* an onode with bit 0 set (nodes are 16-byte aligned), an istr, or 0 */
 	const istr *sku, *cust;
 	int64_t qty, eta, time;
 } oev;
+_Static_assert(sizeof(oev) == 64, "an event is 64 bytes");
 
 typedef struct meta_kv {
 	char key[32];
@@ -184,6 +232,9 @@ typedef struct mem {
 	bool in_txn;
 	bool gone;            /* this transaction let go of a block: free at commit */
 	bo__hist hist;        /* history records (hist.c), undone by a journal of their own */
+	bo_location_rec *locs; /* location records, sorted by id */
+	size_t nloc, loccap;
+	bo__kset las;         /* lanode: line allocations at locations, per order */
 } mem;
 
 enum {
@@ -193,19 +244,46 @@ enum {
 	U_ORDER_NEW, /* onode *, size_t bytes */
 	U_QINS,      /* inode *, bo_queue_key (queue in `b`) */
 	U_QDEL,      /* inode *, bo__qslot (queue in `b`) */
-	U_SUP,       /* undo_sup */
+	U_SUP,       /* undo_sup: a supply node's old record (b = 1), a new node (b = 0) */
+	U_SUP_DEL,   /* inode *, snode *: put it back (it is let go of at commit) */
 	U_SUB_ADD,   /* bo_sub_rec */
-	U_SUB_DEL,   /* bo_sub_rec */
+	U_SUB_DEL,   /* inode *, subnode *: put it back (it is let go of at commit) */
 	U_META,      /* meta_kv (existed in `b`) */
 	U_BLOCK_NEW, /* void *: free it */
-	U_BLOCK_GONE /* void *: free it at commit */
+	U_BLOCK_GONE, /* void *: free it at commit */
+	U_LOC,       /* bo_location_rec (existed in `b`) */
+	U_LV,        /* undo_lv (the entry existed in `b`) */
+	U_LVPTR,     /* undo_lvptr */
+	U_LA_NEW,    /* lanode *: remove and free it */
+	U_LA_DEL     /* lanode *: put it back (its block is let go of at commit) */
 };
 
+/* A supply node changed or made: undone in place, with no allocation (an
+ * undo cannot fail). */
 typedef struct undo_sup {
-	bo_supply_rec old;
-	char sku[BO_ID_MAX + 1];
-	char id[BO_ID_MAX + 1];
+	inode *it;
+	snode *s;
+	srec old;
+	const istr *oldloc;
 } undo_sup;
+
+/* A node taken out of one of an item's trees. */
+typedef struct undo_node {
+	inode *it;
+	void *node;
+} undo_node;
+
+/* An array entry as it was (b = 1), or the key of one that was not there. */
+typedef struct undo_lv {
+	lvec **slot; /* where the array hangs: an item's or an lanode's field */
+	lent old;
+} undo_lv;
+
+/* Where an array hung before it moved or went. */
+typedef struct undo_lvptr {
+	lvec **slot;
+	lvec *old;
+} undo_lvptr;
 
 static int scmp(const snode *a, const snode *b)
 {
@@ -319,6 +397,60 @@ static int order_touch(mem *m, onode *n)
 
 static void free_item(inode *n);
 
+/* ---------------------------------------------------------------- */
+/* Location arrays (lvec) */
+
+static int lent_cmp(uint32_t index, const char *loc, const lent *e)
+{
+	if (index != e->index)
+		return index < e->index ? -1 : 1;
+	return strncmp(loc, e->loc->s, BO_ID_MAX + 1);
+}
+
+/* The position of the first entry not before (index, loc); *found when it
+ * is that entry. A few entries: a binary search all the same. */
+static uint32_t lv_lower(const lvec *v, uint32_t index, const char *loc, bool *found)
+{
+	uint32_t lo = 0, hi = v ? v->n : 0;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (lent_cmp(index, loc, &v->e[mid]) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = v && lo < v->n && lent_cmp(index, loc, &v->e[lo]) == 0;
+	return lo;
+}
+
+/* The first entry of `index` whose location sorts after `after` (NULL:
+ * its first); NULL at the end. */
+static const lent *lv_next(const lvec *v, uint32_t index, const char *after)
+{
+	bool found;
+	uint32_t pos;
+	if (!v)
+		return NULL;
+	pos = lv_lower(v, index, after ? after : "", &found);
+	if (after && found)
+		pos++;
+	return pos < v->n && v->e[pos].index == index ? &v->e[pos] : NULL;
+}
+
+/* Put entry `e` in at its place (the array has room). */
+static void lv_insert_at(lvec *v, uint32_t pos, const lent *e)
+{
+	memmove(&v->e[pos + 1], &v->e[pos], (size_t)(v->n - pos) * sizeof(lent));
+	v->e[pos] = *e;
+	v->n++;
+}
+
+static void lv_remove_at(lvec *v, uint32_t pos)
+{
+	memmove(&v->e[pos], &v->e[pos + 1], (size_t)(v->n - pos - 1) * sizeof(lent));
+	v->n--;
+}
+
 static void undo_entry(mem *m, const bo__uentry *e)
 {
 	const unsigned char *p = e->payload;
@@ -384,23 +516,21 @@ static void undo_entry(mem *m, const bo__uentry *e)
 	}
 	case U_SUP: {
 		undo_sup u;
-		inode *it;
-		snode *s;
 		memcpy(&u, p, sizeof(u));
-		it = bo__kset_find(&m->items, u.sku);
-		if (!it)
-			break;
-		RB_FOREACH(s, stree, &it->sup)
-			if (strcmp(s->r.id, u.id) == 0)
-				break;
-		if (s) {
-			RB_REMOVE(stree, &it->sup, s);
-			bo_free(s);
+		RB_REMOVE(stree, &u.it->sup, u.s);
+		if (e->b) {
+			u.s->r = u.old;
+			u.s->loc = u.oldloc;
+			RB_INSERT(stree, &u.it->sup, u.s);
+		} else {
+			bo_free(u.s);
 		}
-		if (e->b && (s = bo_malloc(sizeof(*s))) != NULL) {
-			s->r = u.old;
-			RB_INSERT(stree, &it->sup, s);
-		}
+		break;
+	}
+	case U_SUP_DEL: {
+		undo_node u;
+		memcpy(&u, p, sizeof(u));
+		RB_INSERT(stree, &u.it->sup, (snode *)u.node);
 		break;
 	}
 	case U_SUB_ADD: {
@@ -417,15 +547,9 @@ static void undo_entry(mem *m, const bo__uentry *e)
 		break;
 	}
 	case U_SUB_DEL: {
-		bo_sub_rec r;
-		inode *it;
-		subnode *n;
-		memcpy(&r, p, sizeof(r));
-		it = bo__kset_find(&m->items, r.sku);
-		if (it && (n = bo_malloc(sizeof(*n))) != NULL) {
-			n->r = r;
-			RB_INSERT(subtree, &it->subs, n);
-		}
+		undo_node u;
+		memcpy(&u, p, sizeof(u));
+		RB_INSERT(subtree, &u.it->subs, (subnode *)u.node);
 		break;
 	}
 	case U_META: {
@@ -446,6 +570,60 @@ static void undo_entry(mem *m, const bo__uentry *e)
 		void *b;
 		memcpy(&b, p, sizeof(b));
 		bo_free(b);
+		break;
+	}
+	case U_LOC: {
+		bo_location_rec old;
+		size_t i;
+		memcpy(&old, p, sizeof(old));
+		for (i = 0; i < m->nloc && strcmp(m->locs[i].id, old.id) != 0; i++)
+			;
+		if (i == m->nloc)
+			break;
+		if (e->b) {
+			m->locs[i].rank = old.rank;
+		} else {
+			memmove(&m->locs[i], &m->locs[i + 1], (m->nloc - i - 1) * sizeof(*m->locs));
+			m->nloc--;
+		}
+		break;
+	}
+	case U_LV: {
+		/* The array is the one that held the entry's old state (any move
+		 * since was undone first), so it has room for it. */
+		undo_lv u;
+		lvec *v;
+		bool found;
+		uint32_t pos;
+		memcpy(&u, p, sizeof(u));
+		v = *u.slot;
+		pos = lv_lower(v, u.old.index, u.old.loc->s, &found);
+		if (e->b && found)
+			v->e[pos] = u.old;
+		else if (e->b && v && v->n < v->cap)
+			lv_insert_at(v, pos, &u.old);
+		else if (!e->b && found)
+			lv_remove_at(v, pos);
+		break;
+	}
+	case U_LVPTR: {
+		undo_lvptr u;
+		memcpy(&u, p, sizeof(u));
+		*u.slot = u.old;
+		break;
+	}
+	case U_LA_NEW: {
+		lanode *n;
+		memcpy(&n, p, sizeof(n));
+		bo__kset_del(&m->las, n);
+		bo_free(n); /* its array went with the undoing of its changes */
+		break;
+	}
+	case U_LA_DEL: {
+		/* the set held it and has not shrunk since: no room to make */
+		lanode *n;
+		memcpy(&n, p, sizeof(n));
+		bo__kset_add(&m->las, n);
 		break;
 	}
 	default: /* U_BLOCK_GONE: a snapshot points at it again */
@@ -604,6 +782,7 @@ static void free_item(inode *n)
 		RB_REMOVE(subtree, &n->subs, b);
 		bo_free(b);
 	}
+	bo_free(n->stock);
 	bo_free(n);
 }
 
@@ -1208,49 +1387,73 @@ static int mem_queue_fill(void *ud, const char *sku, int64_t avail, size_t max, 
 /* ---------------------------------------------------------------- */
 /* Supply and subscriptions */
 
+static void sup_out(const snode *s, bo_supply_rec *out)
+{
+	memcpy(out, &s->r, sizeof(s->r));
+	memset((unsigned char *)out + sizeof(s->r), 0, offsetof(bo_supply_rec, location) - sizeof(s->r));
+	if (s->loc)
+		memcpy(out->location, s->loc->s, sizeof(out->location));
+	else
+		memset(out->location, 0, sizeof(out->location));
+	memset((unsigned char *)out + offsetof(bo_supply_rec, location) + sizeof(out->location), 0,
+	       sizeof(*out) - offsetof(bo_supply_rec, location) - sizeof(out->location));
+}
+
 static int mem_supply_get(void *ud, const char *sku, const char *id, bo_supply_rec *out)
 {
 	inode *it = ifind(ud, sku);
 	snode *s = it ? sfind(it, id) : NULL;
 	if (!s)
 		return BO_ENOTFOUND;
-	*out = s->r;
+	sup_out(s, out);
 	return BO_OK;
 }
 
-static int sup_log(mem *m, inode *it, const char *sku, const char *id)
+/* Take node `node` out of tree `tree` of `it` (remove(), put back by
+ * insert() if that fails), logged as `kind`; it is freed at commit (at
+ * once outside a transaction). */
+static int node_gone(mem *m, int kind, inode *it, void *node)
 {
-	snode *s = sfind(it, id);
-	undo_sup u;
+	undo_node u;
 	memset(&u, 0, sizeof(u));
-	if (s)
-		u.old = s->r;
-	strncpy(u.sku, sku, BO_ID_MAX);
-	strncpy(u.id, id, BO_ID_MAX);
-	return log_add(m, U_SUP, s != NULL, &u, sizeof(u));
+	u.it = it;
+	u.node = node;
+	return log_add(m, kind, 0, &u, sizeof(u));
 }
 
 static int mem_supply_put(void *ud, const bo_supply_rec *rec)
 {
 	mem *m = ud;
 	inode *it = ifind(m, rec->sku);
-	snode *s, *fresh = NULL;
+	snode *s;
+	const istr *loc = NULL;
+	undo_sup u;
 	if (!it) {
 		bo_storage_error("memory store: supply for unknown item '%s'", rec->sku);
 		return BO_ESTORAGE;
 	}
-	s = sfind(it, rec->id);
-	if (!s && !(fresh = bo_malloc(sizeof(*fresh))))
+	if (rec->location[0] && !(loc = intern(m, rec->location)))
 		return OOM();
-	if (sup_log(m, it, rec->sku, rec->id) < 0) {
-		bo_free(fresh);
-		return BO_ESTORAGE;
-	}
-	if (s)
+	memset(&u, 0, sizeof(u));
+	u.it = it;
+	if ((s = sfind(it, rec->id)) != NULL) {
+		u.s = s;
+		u.old = s->r;
+		u.oldloc = s->loc;
+		if (log_add(m, U_SUP, 1, &u, sizeof(u)) < 0)
+			return BO_ESTORAGE;
 		RB_REMOVE(stree, &it->sup, s);
-	else
-		s = fresh;
-	s->r = *rec;
+	} else {
+		if (!(s = bo_malloc(sizeof(*s))))
+			return OOM();
+		u.s = s;
+		if (log_add(m, U_SUP, 0, &u, sizeof(u)) < 0) {
+			bo_free(s);
+			return BO_ESTORAGE;
+		}
+	}
+	memcpy(&s->r, rec, sizeof(s->r));
+	s->loc = loc;
 	RB_INSERT(stree, &it->sup, s);
 	return BO_OK;
 }
@@ -1262,10 +1465,14 @@ static int mem_supply_del(void *ud, const char *sku, const char *id)
 	snode *s = it ? sfind(it, id) : NULL;
 	if (!s)
 		return BO_ENOTFOUND;
-	if (sup_log(m, it, sku, id) < 0)
+	if (node_gone(m, U_SUP_DEL, it, s) < 0)
 		return BO_ESTORAGE;
 	RB_REMOVE(stree, &it->sup, s);
-	bo_free(s);
+	if (block_gone(m, s) < 0) {
+		RB_INSERT(stree, &it->sup, s);
+		log_pop(m);
+		return BO_ESTORAGE;
+	}
 	return BO_OK;
 }
 
@@ -1279,14 +1486,14 @@ static int mem_supply_next(void *ud, const char *sku, const bo_supply_rec *after
 		n = RB_MIN(stree, &it->sup);
 	} else {
 		snode k;
-		k.r = *after;
+		memcpy(&k.r, after, sizeof(k.r));
 		n = RB_NFIND(stree, &it->sup, &k);
 		if (n && scmp(n, &k) == 0)
 			n = RB_NEXT(stree, &it->sup, n);
 	}
 	if (!n)
 		return BO_ENOTFOUND;
-	*out = n->r;
+	sup_out(n, out);
 	return BO_OK;
 }
 
@@ -1340,10 +1547,14 @@ static int mem_sub_del(void *ud, const char *sku, uint64_t seq)
 	k.r.seq = seq;
 	if (!it || !(n = RB_FIND(subtree, &it->subs, &k)))
 		return BO_ENOTFOUND;
-	if (log_add(m, U_SUB_DEL, 0, &n->r, sizeof(n->r)) < 0)
+	if (node_gone(m, U_SUB_DEL, it, n) < 0)
 		return BO_ESTORAGE;
 	RB_REMOVE(subtree, &it->subs, n);
-	bo_free(n);
+	if (block_gone(m, n) < 0) {
+		RB_INSERT(subtree, &it->subs, n);
+		log_pop(m);
+		return BO_ESTORAGE;
+	}
 	return BO_OK;
 }
 
@@ -1355,7 +1566,7 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 	mem *m = ud;
 	oev *o;
 	const onode *ord = NULL;
-	const istr *sku = NULL, *cust = NULL, *oname = NULL;
+	const istr *sku = NULL, *cust = NULL, *oname = NULL, *loc = NULL;
 	if (!bo__grow(&m->ev, m->len, &m->cap, 256, sizeof(*m->ev)))
 		return OOM();
 	/* the order's node if it is stored (undoing its creation undoes this
@@ -1364,11 +1575,13 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 		return OOM();
 	if ((ev->sku[0] && !(sku = intern(m, ev->sku))) || (ev->customer[0] && !(cust = intern(m, ev->customer))))
 		return OOM();
+	if (ev->location[0] && !(loc = intern(m, ev->location)))
+		return OOM();
 	o = &m->ev[m->len++];
 	o->seq = ev->seq;
 	o->kind = ev->kind;
-	o->has_order = ord != NULL;
-	o->order = ord ? (const void *)ord : (const void *)oname;
+	o->loc = loc ? loc->no + 1 : 0;
+	o->order = ord ? (uintptr_t)ord | 1 : (uintptr_t)oname;
 	o->sku = sku;
 	o->cust = cust;
 	o->qty = ev->qty;
@@ -1377,13 +1590,13 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 	return BO_OK;
 }
 
-static void event_out(const oev *o, bo_event_rec *out)
+static void event_out(const mem *m, const oev *o, bo_event_rec *out)
 {
 	out->seq = o->seq;
 	out->kind = o->kind;
 	out->reserved = 0;
-	if (o->has_order) {
-		const onode *n = o->order;
+	if (o->order & 1) {
+		const onode *n = (const onode *)(o->order & ~(uintptr_t)1);
 		copy_id(out->order_id, n->id, n->idlen);
 	} else if (o->order) {
 		memcpy(out->order_id, ((const istr *)o->order)->s, sizeof(out->order_id));
@@ -1401,6 +1614,12 @@ static void event_out(const oev *o, bo_event_rec *out)
 	out->qty = o->qty;
 	out->eta = o->eta;
 	out->time = o->time;
+	if (o->loc)
+		memcpy(out->location, m->strv[o->loc - 1]->s, sizeof(out->location));
+	else
+		memset(out->location, 0, sizeof(out->location));
+	memset((unsigned char *)out + offsetof(bo_event_rec, location) + sizeof(out->location), 0,
+	       sizeof(*out) - offsetof(bo_event_rec, location) - sizeof(out->location));
 }
 
 static int mem_outbox_next(void *ud, uint64_t after, bo_event_rec *out)
@@ -1421,7 +1640,7 @@ static int mem_outbox_next(void *ud, uint64_t after, bo_event_rec *out)
 	if (lo >= m->len)
 		return BO_ENOTFOUND;
 	m->ocur = lo;
-	event_out(&m->ev[lo], out);
+	event_out(m, &m->ev[lo], out);
 	return BO_OK;
 }
 
@@ -1496,6 +1715,258 @@ static int mem_hist_next(void *ud, const char *sku, int64_t after, bo_hist_rec *
 }
 
 /* ---------------------------------------------------------------- */
+/* Locations (storage version 3) */
+
+static int mem_loc_put(void *ud, const bo_location_rec *rec)
+{
+	mem *m = ud;
+	size_t i, len = strnlen(rec->id, sizeof(rec->id));
+	int c = 1;
+	bo_location_rec *l;
+	if (len == 0 || len > BO_ID_MAX) {
+		bo_storage_error("memory store: a location needs an id of 1 to %d bytes", BO_ID_MAX);
+		return BO_ESTORAGE;
+	}
+	for (i = 0; i < m->nloc && (c = strcmp(m->locs[i].id, rec->id)) < 0; i++) /* a few */
+		;
+	if (i < m->nloc && c == 0) {
+		if (log_add(m, U_LOC, 1, &m->locs[i], sizeof(m->locs[i])) < 0)
+			return BO_ESTORAGE;
+		m->locs[i].rank = rec->rank;
+		return BO_OK;
+	}
+	if (!bo__grow(&m->locs, m->nloc, &m->loccap, 4, sizeof(*m->locs)))
+		return OOM();
+	l = &m->locs[i];
+	memmove(l + 1, l, (m->nloc - i) * sizeof(*l));
+	memset(l, 0, sizeof(*l));
+	memcpy(l->id, rec->id, len);
+	l->rank = rec->rank;
+	if (log_add(m, U_LOC, 0, l, sizeof(*l)) < 0) {
+		memmove(l, l + 1, (m->nloc - i) * sizeof(*l));
+		return BO_ESTORAGE;
+	}
+	m->nloc++;
+	return BO_OK;
+}
+
+static int mem_loc_next(void *ud, const char *after, bo_location_rec *out)
+{
+	mem *m = ud;
+	size_t i = 0;
+	if (after)
+		while (i < m->nloc && strncmp(m->locs[i].id, after, BO_ID_MAX + 1) <= 0)
+			i++;
+	if (i >= m->nloc)
+		return BO_ENOTFOUND;
+	*out = m->locs[i];
+	return BO_OK;
+}
+
+/* Stock and line-allocation records name a location other than "main". */
+static int loc_check(const char *loc, const char *what)
+{
+	size_t len = strnlen(loc, BO_ID_MAX + 1);
+	if (len == 0 || len > BO_ID_MAX || strcmp(loc, BO_LOCATION_MAIN) == 0) {
+		bo_storage_error("memory store: %s record at location '%.*s' (\"main\" keeps none)", what,
+				 BO_ID_MAX, loc);
+		return BO_ESTORAGE;
+	}
+	return BO_OK;
+}
+
+/* Room for one more entry in the array at *slot: a block twice as large
+ * (the old one is let go of at commit, so the undo log's entries that
+ * point into it stay good). */
+static int lv_grow(mem *m, lvec **slot)
+{
+	lvec *old = *slot, *v;
+	uint32_t cap = old ? old->cap * 2 : 2;
+	undo_lvptr u;
+	if (old && old->cap >= UINT32_MAX / 4) {
+		bo_storage_error("memory store: too many location records");
+		return BO_ESTORAGE;
+	}
+	if (!(v = block_new(m, sizeof(lvec) + (size_t)cap * sizeof(lent))))
+		return OOM();
+	v->cap = cap;
+	v->n = old ? old->n : 0;
+	if (old)
+		memcpy(v->e, old->e, (size_t)old->n * sizeof(lent));
+	memset(&u, 0, sizeof(u));
+	u.slot = slot;
+	u.old = old;
+	if (log_add(m, U_LVPTR, 0, &u, sizeof(u)) < 0) {
+		block_drop(m, v);
+		return BO_ESTORAGE;
+	}
+	if (old && block_gone(m, old) < 0) {
+		log_pop(m);
+		block_drop(m, v);
+		return BO_ESTORAGE;
+	}
+	*slot = v;
+	return BO_OK;
+}
+
+/* An array left empty goes (if memory runs out for the log entries, it
+ * stays, empty: no record is lost or made). */
+static void lv_release(mem *m, lvec **slot)
+{
+	undo_lvptr u;
+	memset(&u, 0, sizeof(u));
+	u.slot = slot;
+	u.old = *slot;
+	if (log_add(m, U_LVPTR, 0, &u, sizeof(u)) < 0)
+		return;
+	if (block_gone(m, u.old) < 0) {
+		log_pop(m);
+		return;
+	}
+	*slot = NULL;
+}
+
+/* Insert, replace (a, b) or (del) delete the entry (index, loc) of the
+ * array at *slot, logged. */
+static int lv_put(mem *m, lvec **slot, uint32_t index, const char *loc, int64_t a, int64_t b, bool del)
+{
+	lvec *v = *slot;
+	bool found;
+	uint32_t pos = lv_lower(v, index, loc, &found);
+	undo_lv u;
+	lent e;
+	if (del && !found)
+		return BO_OK;
+	memset(&e, 0, sizeof(e));
+	e.index = index;
+	e.a = a;
+	e.b = b;
+	if (found) {
+		e.loc = v->e[pos].loc;
+	} else if (!(e.loc = intern(m, loc))) {
+		return OOM();
+	}
+	memset(&u, 0, sizeof(u));
+	u.slot = slot;
+	u.old = found ? v->e[pos] : e;
+	if (log_add(m, U_LV, found, &u, sizeof(u)) < 0)
+		return BO_ESTORAGE;
+	if (found && !del) {
+		v->e[pos] = e;
+	} else if (found) {
+		lv_remove_at(v, pos);
+		if (v->n == 0)
+			lv_release(m, slot);
+	} else {
+		if (!v || v->n == v->cap) {
+			if (lv_grow(m, slot) < 0) {
+				log_pop(m);
+				return BO_ESTORAGE;
+			}
+			v = *slot;
+		}
+		lv_insert_at(v, pos, &e);
+	}
+	return BO_OK;
+}
+
+static int mem_stock_put(void *ud, const bo_stock_rec *rec)
+{
+	mem *m = ud;
+	inode *it = ifind(m, rec->sku);
+	if (!it) {
+		bo_storage_error("memory store: stock for unknown item '%s'", rec->sku);
+		return BO_ESTORAGE;
+	}
+	if (loc_check(rec->location, "stock") < 0)
+		return BO_ESTORAGE;
+	return lv_put(m, &it->stock, 0, rec->location, rec->on_hand, rec->allocated,
+		      rec->on_hand == 0 && rec->allocated == 0);
+}
+
+static int mem_stock_next(void *ud, const char *sku, const char *after, bo_stock_rec *out)
+{
+	inode *it = ifind(ud, sku);
+	const lent *e = it ? lv_next(it->stock, 0, after) : NULL;
+	if (!e)
+		return BO_ENOTFOUND;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->sku, it->r.sku, strnlen(it->r.sku, BO_ID_MAX));
+	memcpy(out->location, e->loc->s, sizeof(out->location));
+	out->on_hand = e->a;
+	out->allocated = e->b;
+	return BO_OK;
+}
+
+static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
+{
+	mem *m = ud;
+	onode *o = ofind(m, rec->order_id);
+	lanode *la;
+	bool del = rec->qty == 0, made = false;
+	int rc;
+	if (!o || rec->index >= o->nl) {
+		bo_storage_error("memory store: location allocation of unknown line %u of order '%s'", rec->index,
+				 rec->order_id);
+		return BO_ESTORAGE;
+	}
+	if (loc_check(rec->location, "line allocation") < 0)
+		return BO_ESTORAGE;
+	la = bo__kset_find(&m->las, o->id);
+	if (!la && del)
+		return BO_OK;
+	if (!la) {
+		/* the first record of the order: its node */
+		if (!bo__kset_reserve(&m->las) || !(la = bo_malloc(offsetof(lanode, id) + o->idlen + 1)))
+			return OOM();
+		la->v = NULL;
+		memcpy(la->id, o->id, (size_t)o->idlen + 1);
+		if (log_add(m, U_LA_NEW, 0, &la, sizeof(la)) < 0) {
+			bo_free(la);
+			return BO_ESTORAGE;
+		}
+		bo__kset_add(&m->las, la);
+		made = true;
+	}
+	rc = lv_put(m, &la->v, rec->index, rec->location, rec->qty, 0, del);
+	if (rc < 0) {
+		if (made) { /* nothing was logged after it */
+			log_pop(m);
+			bo__kset_del(&m->las, la);
+			bo_free(la);
+		}
+		return rc;
+	}
+	if (!la->v) {
+		/* the order's last record went: so does its node (kept, empty,
+		 * if memory runs out for the log entry) */
+		if (log_add(m, U_LA_DEL, 0, &la, sizeof(la)) < 0)
+			return BO_OK;
+		bo__kset_del(&m->las, la);
+		if (block_gone(m, la) < 0) {
+			bo__kset_add(&m->las, la);
+			log_pop(m);
+		}
+	}
+	return BO_OK;
+}
+
+static int mem_lalloc_next(void *ud, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out)
+{
+	mem *m = ud;
+	lanode *la = m->las.n ? bo__kset_find(&m->las, order_id) : NULL;
+	const lent *e = la ? lv_next(la->v, index, after) : NULL;
+	if (!e)
+		return BO_ENOTFOUND;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->order_id, la->id, strnlen(la->id, BO_ID_MAX));
+	out->index = index;
+	memcpy(out->location, e->loc->s, sizeof(out->location));
+	out->qty = e->a;
+	return BO_OK;
+}
+
+/* ---------------------------------------------------------------- */
 
 static void mem_close(void *ud)
 {
@@ -1518,6 +1989,12 @@ static void mem_close(void *ud)
 		if (o->out)
 			bo_free(l);
 	}
+	pos = 0;
+	while ((node = bo__kset_iter(&m->las, &pos))) {
+		lanode *la = node;
+		bo_free(la->v);
+		bo_free(la);
+	}
 	for (size_t i = 0; i < m->nstr; i++)
 		bo_free(m->strv[i]);
 	bo_free(m->strv);
@@ -1525,6 +2002,8 @@ static void mem_close(void *ud)
 	bo__kset_free(&m->items);
 	bo__kset_free(&m->orders);
 	bo__kset_free(&m->strs);
+	bo__kset_free(&m->las);
+	bo_free(m->locs);
 	bo_free(m->ev);
 	bo_free(m->meta);
 	bo_free(m->segs);
@@ -1570,6 +2049,12 @@ static const bo_storage memory_vtable = {
 	.hist_add = mem_hist_add,
 	.hist_next = mem_hist_next,
 	.queue_fill = mem_queue_fill,
+	.loc_put = mem_loc_put,
+	.loc_next = mem_loc_next,
+	.stock_put = mem_stock_put,
+	.stock_next = mem_stock_next,
+	.lalloc_put = mem_lalloc_put,
+	.lalloc_next = mem_lalloc_next,
 };
 
 int bo_memory_storage(const bo_storage **vtable, void **user_data)
@@ -1585,6 +2070,7 @@ int bo_memory_storage(const bo_storage **vtable, void **user_data)
 	bo__kset_init(&m->items, offsetof(inode, r.sku));
 	bo__kset_init(&m->orders, offsetof(onode, id));
 	bo__kset_init(&m->strs, offsetof(istr, s));
+	bo__kset_init(&m->las, offsetof(lanode, id));
 	bo__hist_init(&m->hist);
 	m->epoch = 1;
 	*vtable = &memory_vtable;
