@@ -60,12 +60,12 @@ static int make_postgres(const bo_storage **vt, void **ud)
 #endif
 
 static const adapter adapters[] = {
-	{ "memory", make_memory, 1000 },
+	{ "memory", make_memory, 600 },
 #ifdef BO_TEST_HAVE_SQLITE
-	{ "sqlite", make_sqlite, 400 },
+	{ "sqlite", make_sqlite, 300 },
 #endif
 #ifdef BO_TEST_HAVE_POSTGRES
-	{ "postgres", make_postgres, 120 },
+	{ "postgres", make_postgres, 100 },
 #endif
 };
 
