@@ -2,8 +2,9 @@
  * Checks of an adapter's location callbacks (storage version 3, DESIGN
  * section 11) through its vtable, shared by tests/sqlite/test_sqlite_loc.c
  * and tests/postgres/test_postgres_loc.c: round trips of the records and of
- * the version 3 fields, delete on zero, bytewise walk order, and rollback
- * and rollback_to leaving no trace. Each check wants an empty store.
+ * the version 3 fields, delete on zero, bytewise order (of loc_next's walk
+ * and of stock_list's and lalloc_list's lists), the lists' bound `max`, and
+ * rollback and rollback_to leaving no trace. Each check wants an empty store.
  * Include after cmocka.h and backorder/storage.h.
  */
 #ifndef BO_TEST_LOC_CHECKS_H
@@ -43,39 +44,78 @@ static bo_location_rec lc_loc(const char *id, int64_t rank)
 	return r;
 }
 
-/* The locations of `sku`'s stock records, in walk order, joined by ','. */
-static void lc_stock_walk(const bo_storage *vt, void *ud, const char *sku, char *buf, size_t cap)
+/* More than any check stores for one item or line. */
+#define LC_MAX 16
+
+/* A byte pattern for the records a list must not write. */
+#define LC_GUARD 0xa5
+
+static int lc_untouched(const void *p, size_t n)
 {
-	bo_stock_rec r;
-	char after[BO_ID_MAX + 1];
-	int first = 1, rc;
-	buf[0] = '\0';
-	while ((rc = vt->stock_next(ud, sku, first ? NULL : after, &r)) == BO_OK) {
-		assert_string_equal(r.sku, sku);
-		snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s=%lld/%lld", first ? "" : ",", r.location,
-			 (long long)r.on_hand, (long long)r.allocated);
-		memcpy(after, r.location, sizeof(after));
-		first = 0;
-	}
-	assert_int_equal(rc, BO_ENOTFOUND);
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != LC_GUARD)
+			return 0;
+	return 1;
 }
 
+/* The locations of `sku`'s stock records, as stock_list gives them (in
+ * strictly increasing bytewise order, checked), joined by ','. The list is
+ * read twice: with room to spare and with `max` just the number of records
+ * (enough: the same list); nothing past out[*n) is written either time. */
+static void lc_stock_walk(const bo_storage *vt, void *ud, const char *sku, char *buf, size_t cap)
+{
+	bo_stock_rec r[LC_MAX + 1], again[LC_MAX + 1];
+	size_t n = 99, m = 99, i;
+	buf[0] = '\0';
+	memset(r, LC_GUARD, sizeof(r));
+	assert_int_equal(vt->stock_list(ud, sku, r, LC_MAX, &n), BO_OK);
+	assert_true(n <= LC_MAX);
+	assert_true(lc_untouched(&r[n], sizeof(r) - n * sizeof(r[0])));
+	for (i = 0; i < n; i++) {
+		assert_string_equal(r[i].sku, sku);
+		assert_string_not_equal(r[i].location, "");
+		assert_string_not_equal(r[i].location, "main");
+		assert_false(r[i].on_hand == 0 && r[i].allocated == 0);
+		if (i > 0)
+			assert_true(strcmp(r[i - 1].location, r[i].location) < 0);
+		snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s=%lld/%lld", i ? "," : "", r[i].location,
+			 (long long)r[i].on_hand, (long long)r[i].allocated);
+	}
+	memset(again, LC_GUARD, sizeof(again));
+	assert_int_equal(vt->stock_list(ud, sku, n ? again : NULL, n, &m), BO_OK);
+	assert_true(m == n);
+	assert_memory_equal(again, r, n * sizeof(r[0]));
+	assert_true(lc_untouched(&again[n], sizeof(again) - n * sizeof(again[0])));
+}
+
+/* The same for a line's allocations (lalloc_list). */
 static void lc_lalloc_walk(const bo_storage *vt, void *ud, const char *order, uint32_t index, char *buf, size_t cap)
 {
-	bo_lalloc_rec r;
-	char after[BO_ID_MAX + 1];
-	int first = 1, rc;
+	bo_lalloc_rec r[LC_MAX + 1], again[LC_MAX + 1];
+	size_t n = 99, m = 99, i;
 	buf[0] = '\0';
-	while ((rc = vt->lalloc_next(ud, order, index, first ? NULL : after, &r)) == BO_OK) {
-		assert_string_equal(r.order_id, order);
-		assert_int_equal(r.index, index);
-		assert_int_equal(r.reserved, 0);
-		snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s=%lld", first ? "" : ",", r.location,
-			 (long long)r.qty);
-		memcpy(after, r.location, sizeof(after));
-		first = 0;
+	memset(r, LC_GUARD, sizeof(r));
+	assert_int_equal(vt->lalloc_list(ud, order, index, r, LC_MAX, &n), BO_OK);
+	assert_true(n <= LC_MAX);
+	assert_true(lc_untouched(&r[n], sizeof(r) - n * sizeof(r[0])));
+	for (i = 0; i < n; i++) {
+		assert_string_equal(r[i].order_id, order);
+		assert_int_equal(r[i].index, index);
+		assert_int_equal(r[i].reserved, 0);
+		assert_string_not_equal(r[i].location, "");
+		assert_string_not_equal(r[i].location, "main");
+		assert_true(r[i].qty != 0);
+		if (i > 0)
+			assert_true(strcmp(r[i - 1].location, r[i].location) < 0);
+		snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s=%lld", i ? "," : "", r[i].location,
+			 (long long)r[i].qty);
 	}
-	assert_int_equal(rc, BO_ENOTFOUND);
+	memset(again, LC_GUARD, sizeof(again));
+	assert_int_equal(vt->lalloc_list(ud, order, index, n ? again : NULL, n, &m), BO_OK);
+	assert_true(m == n);
+	assert_memory_equal(again, r, n * sizeof(r[0]));
+	assert_true(lc_untouched(&again[n], sizeof(again) - n * sizeof(again[0])));
 }
 
 static void lc_loc_walk(const bo_storage *vt, void *ud, char *buf, size_t cap)
@@ -148,9 +188,9 @@ static void loc_check_vtable(const bo_storage *vt)
 	assert_non_null(vt->loc_put);
 	assert_non_null(vt->loc_next);
 	assert_non_null(vt->stock_put);
-	assert_non_null(vt->stock_next);
+	assert_non_null(vt->stock_list);
 	assert_non_null(vt->lalloc_put);
-	assert_non_null(vt->lalloc_next);
+	assert_non_null(vt->lalloc_list);
 }
 
 /* Locations: insert or replace, walked bytewise by id. */
@@ -195,7 +235,7 @@ static void loc_check_locations(const bo_storage *vt, void *ud)
 }
 
 /* Stock: insert or replace; deleted when on_hand and allocated are 0; the
- * walk is per item, bytewise by location. */
+ * list is per item, bytewise by location. */
 static void loc_check_stock(const bo_storage *vt, void *ud)
 {
 	char buf[512];
@@ -223,11 +263,12 @@ static void loc_check_stock(const bo_storage *vt, void *ud)
 	assert_string_equal(buf, "zzz=9223372036854775807/9223372036854775807");
 	lc_stock_walk(vt, ud, "nothing", buf, sizeof(buf));
 	assert_string_equal(buf, "");
-	assert_int_equal(vt->stock_next(ud, "bolt", "shop", &r), BO_OK);
-	assert_string_equal(r.location, "west");
-	assert_int_equal(vt->stock_next(ud, "bolt", "west", &r), BO_ENOTFOUND);
-	assert_int_equal(vt->stock_next(ud, "bolt", "F", &r), BO_OK);
-	assert_string_equal(r.location, "shop");
+	/* an item whose SKU is a prefix of others ("bol"), one that has
+	 * another as a prefix ("bolt-2"): only their own records */
+	lc_stock_walk(vt, ud, "bolt-2", buf, sizeof(buf));
+	assert_string_equal(buf, "aaa=1/1");
+	lc_stock_walk(vt, ud, "bo", buf, sizeof(buf));
+	assert_string_equal(buf, "");
 
 	/* replaced; one figure 0 keeps the row; both 0 delete it */
 	assert_int_equal(vt->begin(ud), BO_OK);
@@ -279,10 +320,10 @@ static void loc_check_lalloc(const bo_storage *vt, void *ud)
 	assert_string_equal(buf, "");
 	lc_lalloc_walk(vt, ud, "AB", 0, buf, sizeof(buf));
 	assert_string_equal(buf, "aaa=3");
-	assert_int_equal(vt->lalloc_next(ud, "A", 0, "East", &r), BO_OK);
-	assert_string_equal(r.location, "west");
-	assert_int_equal(r.qty, 2);
-	assert_int_equal(vt->lalloc_next(ud, "A", 0, "west", &r), BO_ENOTFOUND);
+	lc_lalloc_walk(vt, ud, "AB", 1, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	lc_lalloc_walk(vt, ud, "", 0, buf, sizeof(buf));
+	assert_string_equal(buf, "");
 
 	assert_int_equal(vt->begin(ud), BO_OK);
 	r = lc_lalloc("A", 0, "East", 0);
@@ -430,6 +471,96 @@ static void loc_check_rollback(const bo_storage *vt, void *ud)
 	lc_expect(vt, ud, 3, 1);
 	lc_expect(vt, ud, 4, 0);
 	lc_expect(vt, ud, 5, 1);
+}
+
+/* The lists' bound: `max` fewer than the records is an error (with a
+ * message), never a short list; exactly as many is enough; none is *n = 0
+ * and BO_OK, for any `max` (0 too, with no array). Outside transactions. */
+static void loc_check_list_max(const bo_storage *vt, void *ud)
+{
+	bo_stock_rec sr[4];
+	bo_lalloc_rec lr[4];
+	bo_stock_rec s;
+	bo_lalloc_rec a;
+	size_t n;
+	const char *locs[] = { "c", "a", "b" };
+	char buf[256];
+
+	/* none */
+	n = 99;
+	assert_int_equal(vt->stock_list(ud, "bolt", sr, 4, &n), BO_OK);
+	assert_true(n == 0);
+	n = 99;
+	assert_int_equal(vt->stock_list(ud, "bolt", NULL, 0, &n), BO_OK);
+	assert_true(n == 0);
+	n = 99;
+	assert_int_equal(vt->lalloc_list(ud, "A", 0, lr, 4, &n), BO_OK);
+	assert_true(n == 0);
+	n = 99;
+	assert_int_equal(vt->lalloc_list(ud, "A", 0, NULL, 0, &n), BO_OK);
+	assert_true(n == 0);
+
+	assert_int_equal(vt->begin(ud), BO_OK);
+	for (size_t i = 0; i < 3; i++) {
+		s = lc_stock("bolt", locs[i], (int64_t)i + 1, 0);
+		assert_int_equal(vt->stock_put(ud, &s), BO_OK);
+		a = lc_lalloc("A", 0, locs[i], (int64_t)i + 1);
+		assert_int_equal(vt->lalloc_put(ud, &a), BO_OK);
+	}
+	s = lc_stock("bolt-2", "z", 1, 0);
+	assert_int_equal(vt->stock_put(ud, &s), BO_OK);
+	a = lc_lalloc("A1", 0, "z", 1);
+	assert_int_equal(vt->lalloc_put(ud, &a), BO_OK);
+	assert_int_equal(vt->commit(ud), BO_OK);
+
+	/* too small: BO_ESTORAGE and a message, however short of room */
+	for (size_t max = 0; max < 3; max++) {
+		bo_stock_rec sg[4];
+		bo_lalloc_rec lg[4];
+		memset(sg, LC_GUARD, sizeof(sg));
+		n = 99;
+		assert_int_equal(vt->stock_list(ud, "bolt", sg, max, &n), BO_ESTORAGE);
+		assert_non_null(strstr(bo_last_error(), "stock_list"));
+		assert_true(lc_untouched(&sg[max], sizeof(sg) - max * sizeof(sg[0])));
+		memset(lg, LC_GUARD, sizeof(lg));
+		n = 99;
+		assert_int_equal(vt->lalloc_list(ud, "A", 0, lg, max, &n), BO_ESTORAGE);
+		assert_non_null(strstr(bo_last_error(), "lalloc_list"));
+		assert_true(lc_untouched(&lg[max], sizeof(lg) - max * sizeof(lg[0])));
+	}
+	/* the store still answers, and exactly enough room is enough */
+	n = 0;
+	assert_int_equal(vt->stock_list(ud, "bolt", sr, 3, &n), BO_OK);
+	assert_true(n == 3);
+	assert_string_equal(sr[0].location, "a");
+	assert_string_equal(sr[2].location, "c");
+	assert_int_equal(sr[2].on_hand, 1);
+	n = 0;
+	assert_int_equal(vt->lalloc_list(ud, "A", 0, lr, 3, &n), BO_OK);
+	assert_true(n == 3);
+	assert_string_equal(lr[1].location, "b");
+	assert_int_equal(lr[1].qty, 3);
+	/* other items and lines are not counted in */
+	n = 0;
+	assert_int_equal(vt->stock_list(ud, "bolt-2", sr, 1, &n), BO_OK);
+	assert_true(n == 1);
+	n = 99;
+	assert_int_equal(vt->lalloc_list(ud, "A", 1, NULL, 0, &n), BO_OK);
+	assert_true(n == 0);
+	lc_lalloc_walk(vt, ud, "A1", 0, buf, sizeof(buf));
+	assert_string_equal(buf, "z=1");
+	/* a write after a refused list goes through */
+	assert_int_equal(vt->stock_list(ud, "bolt", sr, 1, &n), BO_ESTORAGE);
+	assert_int_equal(vt->begin(ud), BO_OK);
+	s = lc_stock("bolt", "b", 0, 0);
+	assert_int_equal(vt->stock_put(ud, &s), BO_OK);
+	a = lc_lalloc("A", 0, "b", 0);
+	assert_int_equal(vt->lalloc_put(ud, &a), BO_OK);
+	assert_int_equal(vt->commit(ud), BO_OK);
+	lc_stock_walk(vt, ud, "bolt", buf, sizeof(buf));
+	assert_string_equal(buf, "a=2/0,c=1/0");
+	lc_lalloc_walk(vt, ud, "A", 0, buf, sizeof(buf));
+	assert_string_equal(buf, "a=2,c=1");
 }
 
 #endif

@@ -3,9 +3,14 @@
  * vtable, driven directly for every adapter of the table (memory always;
  * sqlite when built; postgres when built and BO_TEST_PG names a server):
  *
- *  - location, stock and line-allocation records: put and walk in bytewise
- *    order, replace, delete on zero, walk boundaries (the record after the
- *    last; other items' and other lines' records never mixed in);
+ *  - location, stock and line-allocation records: put, and read back in
+ *    bytewise order (the walk of locations; the lists of an item's stock
+ *    and of a line's allocations), replace, delete on zero, walk
+ *    boundaries (the record after the last), lists of nothing (*n = 0),
+ *    other items' and other lines' records never mixed in (not even of
+ *    prefix ids: A/AB, O1/O10);
+ *  - the lists' bound: `max` short of the records is BO_ESTORAGE with a
+ *    message, exactly enough is enough, nothing is written past out[*n);
  *  - transactions: a rollback leaves no trace, rollback_to a savepoint
  *    undoes only the inner part, commit keeps; and a random run of puts
  *    and transaction steps against a reference model;
@@ -111,11 +116,11 @@ static void st_open(store *s, const adapter *ad)
 	vt = s->vt;
 	assert_int_equal(vt->version, BO_STORAGE_VERSION);
 	assert_true(vt->version >= 3);
-	if (!vt->loc_put || !vt->loc_next || !vt->stock_put || !vt->stock_next || !vt->lalloc_put ||
-	    !vt->lalloc_next) {
+	if (!vt->loc_put || !vt->loc_next || !vt->stock_put || !vt->stock_list || !vt->lalloc_put ||
+	    !vt->lalloc_list) {
 		/* all six or none */
-		assert_true(!vt->loc_put && !vt->loc_next && !vt->stock_put && !vt->stock_next && !vt->lalloc_put &&
-			    !vt->lalloc_next);
+		assert_true(!vt->loc_put && !vt->loc_next && !vt->stock_put && !vt->stock_list && !vt->lalloc_put &&
+			    !vt->lalloc_list);
 		vt->close(s->ud);
 		if (ad->must_have_locations) {
 			print_error("[%s] has no location callbacks\n", ad->name);
@@ -209,14 +214,110 @@ static void dcat(char *buf, size_t cap, const char *fmt, ...)
 
 #define DUMP_CAP 65536
 
-/* Everything the location callbacks keep, walked in their order, with
- * every record checked to be well formed and in strictly increasing order. */
+/* Room for a list: more than the store's locations. */
+#define LIST_MAX (NLOC + 2)
+/* The byte pattern of records a list must not write. */
+#define GUARD 0xa5
+
+static bool untouched(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != GUARD)
+			return false;
+	return true;
+}
+
+/* The stock records of `sku` (stock_list, with room to spare) in out[0 ..
+ * return value), checked: the item's, well formed, in strictly increasing
+ * bytewise location order, nothing written past them. Read again with
+ * `max` just their number: enough, and the same list. */
+static size_t list_stock(store *s, const char *sku, bo_stock_rec out[LIST_MAX + 1])
+{
+	bo_stock_rec again[LIST_MAX + 1];
+	size_t n = 99, m = 99;
+	memset(out, GUARD, sizeof(again));
+	assert_ok(s->vt->stock_list(s->ud, sku, out, LIST_MAX, &n));
+	assert_true(n <= LIST_MAX);
+	assert_true(untouched(&out[n], (LIST_MAX + 1 - n) * sizeof(out[0])));
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(out[i].sku, sku);
+		assert_string_not_equal(out[i].location, "");
+		assert_string_not_equal(out[i].location, BO_LOCATION_MAIN);
+		assert_false(out[i].on_hand == 0 && out[i].allocated == 0);
+		if (i > 0)
+			assert_true(strcmp(out[i - 1].location, out[i].location) < 0);
+	}
+	if (n > 0) {
+		memset(again, GUARD, sizeof(again));
+		assert_ok(s->vt->stock_list(s->ud, sku, again, n, &m));
+		assert_true(m == n);
+		assert_memory_equal(again, out, n * sizeof(out[0]));
+		assert_true(untouched(&again[n], (LIST_MAX + 1 - n) * sizeof(again[0])));
+	}
+	return n;
+}
+
+/* The same for the allocations of line (`order`, `index`). */
+static size_t list_lalloc(store *s, const char *order, uint32_t index, bo_lalloc_rec out[LIST_MAX + 1])
+{
+	bo_lalloc_rec again[LIST_MAX + 1];
+	size_t n = 99, m = 99;
+	memset(out, GUARD, sizeof(again));
+	assert_ok(s->vt->lalloc_list(s->ud, order, index, out, LIST_MAX, &n));
+	assert_true(n <= LIST_MAX);
+	assert_true(untouched(&out[n], (LIST_MAX + 1 - n) * sizeof(out[0])));
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(out[i].order_id, order);
+		assert_int_equal(out[i].index, index);
+		assert_int_equal(out[i].reserved, 0);
+		assert_string_not_equal(out[i].location, "");
+		assert_string_not_equal(out[i].location, BO_LOCATION_MAIN);
+		assert_true(out[i].qty != 0);
+		if (i > 0)
+			assert_true(strcmp(out[i - 1].location, out[i].location) < 0);
+	}
+	if (n > 0) {
+		memset(again, GUARD, sizeof(again));
+		assert_ok(s->vt->lalloc_list(s->ud, order, index, again, n, &m));
+		assert_true(m == n);
+		assert_memory_equal(again, out, n * sizeof(out[0]));
+		assert_true(untouched(&again[n], (LIST_MAX + 1 - n) * sizeof(again[0])));
+	}
+	return n;
+}
+
+/* An item's stock as "loc on/allocated;..." (its list, checked). */
+static const char *stock_str(store *s, const char *sku, char *buf, size_t cap)
+{
+	bo_stock_rec r[LIST_MAX + 1];
+	size_t n = list_stock(s, sku, r);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		dcat(buf, cap, "%s %lld/%lld;", r[i].location, (long long)r[i].on_hand, (long long)r[i].allocated);
+	return buf;
+}
+
+/* A line's allocations as "loc qty;..." (its list, checked). */
+static const char *lalloc_str(store *s, const char *order, uint32_t index, char *buf, size_t cap)
+{
+	bo_lalloc_rec r[LIST_MAX + 1];
+	size_t n = list_lalloc(s, order, index, r);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		dcat(buf, cap, "%s %lld;", r[i].location, (long long)r[i].qty);
+	return buf;
+}
+
+/* Everything the location callbacks keep, in their order: the walk of
+ * locations (every record checked to be in strictly increasing order), and
+ * the lists of each item's stock and each line's allocations. */
 static void dump_store(store *s, char *buf)
 {
 	const bo_storage *vt = s->vt;
 	bo_location_rec l;
-	bo_stock_rec st;
-	bo_lalloc_rec la;
+	bo_stock_rec st[LIST_MAX + 1];
+	bo_lalloc_rec la[LIST_MAX + 1];
 	char prev[BO_ID_MAX + 1];
 	const char *after;
 	int rc;
@@ -230,32 +331,17 @@ static void dump_store(store *s, char *buf)
 	}
 	assert_rc(rc, BO_ENOTFOUND);
 	for (size_t i = 0; i < NSKU; i++) {
-		for (after = NULL; (rc = vt->stock_next(s->ud, skus[i], after, &st)) == BO_OK; after = prev) {
-			assert_string_equal(st.sku, skus[i]);
-			if (after)
-				assert_true(strcmp(st.location, after) > 0);
-			assert_string_not_equal(st.location, BO_LOCATION_MAIN);
-			assert_false(st.on_hand == 0 && st.allocated == 0);
-			dcat(buf, DUMP_CAP, "stock %s %s %lld %lld\n", st.sku, st.location, (long long)st.on_hand,
-			     (long long)st.allocated);
-			memcpy(prev, st.location, sizeof(prev));
-		}
-		assert_rc(rc, BO_ENOTFOUND);
+		size_t n = list_stock(s, skus[i], st);
+		for (size_t k = 0; k < n; k++)
+			dcat(buf, DUMP_CAP, "stock %s %s %lld %lld\n", st[k].sku, st[k].location,
+			     (long long)st[k].on_hand, (long long)st[k].allocated);
 	}
 	for (size_t i = 0; i < NORD; i++)
 		for (uint32_t j = 0; j < NIDX; j++) {
-			for (after = NULL; (rc = vt->lalloc_next(s->ud, orders[i], j, after, &la)) == BO_OK;
-			     after = prev) {
-				assert_string_equal(la.order_id, orders[i]);
-				assert_int_equal(la.index, j);
-				if (after)
-					assert_true(strcmp(la.location, after) > 0);
-				assert_true(la.qty != 0);
-				dcat(buf, DUMP_CAP, "lalloc %s %u %s %lld\n", la.order_id, j, la.location,
-				     (long long)la.qty);
-				memcpy(prev, la.location, sizeof(prev));
-			}
-			assert_rc(rc, BO_ENOTFOUND);
+			size_t n = list_lalloc(s, orders[i], j, la);
+			for (size_t k = 0; k < n; k++)
+				dcat(buf, DUMP_CAP, "lalloc %s %u %s %lld\n", la[k].order_id, j, la[k].location,
+				     (long long)la[k].qty);
 		}
 }
 
@@ -319,10 +405,14 @@ static void test_locations(void **state)
 static void test_stock(void **state)
 {
 	store s;
-	bo_stock_rec r;
+	bo_stock_rec r[LIST_MAX + 1];
+	char buf[1024];
+	size_t n;
 
 	st_open(&s, *state);
-	assert_rc(s.vt->stock_next(s.ud, "A", NULL, &r), BO_ENOTFOUND);
+	n = 99;
+	assert_ok(s.vt->stock_list(s.ud, "A", r, LIST_MAX, &n));
+	assert_true(n == 0);
 	assert_ok(s.vt->begin(s.ud));
 	put_stock(&s, "A", "W2", 5, 1);
 	put_stock(&s, "A", "\xc3\xa9t\xc3\xa9", 7, 0);
@@ -338,17 +428,21 @@ static void test_stock(void **state)
 			"stock AB W1 9 2\n"
 			"stock B Z 4 4\n");
 
-	/* walk boundaries */
-	assert_rc(s.vt->stock_next(s.ud, "A", "\xc3\xa9t\xc3\xa9", &r), BO_ENOTFOUND);
-	assert_rc(s.vt->stock_next(s.ud, "B", "Z", &r), BO_ENOTFOUND);
-	assert_rc(s.vt->stock_next(s.ud, "AB", "W1", &r), BO_ENOTFOUND);
-	assert_rc(s.vt->stock_next(s.ud, "NOSUCH", NULL, &r), BO_ENOTFOUND);
-	assert_ok(s.vt->stock_next(s.ud, "A", "W10", &r)); /* not a record: the next one */
-	assert_string_equal(r.location, "W2");
-	assert_int_equal(r.on_hand, 5);
-	assert_int_equal(r.allocated, 1);
-	assert_ok(s.vt->stock_next(s.ud, "A", "", &r));
-	assert_string_equal(r.location, LONG_ID);
+	/* list boundaries: an item's own records only (A is a prefix of AB);
+	 * none of an unknown SKU or of a prefix of known ones */
+	assert_string_equal(stock_str(&s, "A", buf, sizeof(buf)),
+			    LONG_ID " 1/0;W1 3/3;W2 5/1;\xc3\xa9t\xc3\xa9 7/0;");
+	assert_string_equal(stock_str(&s, "AB", buf, sizeof(buf)), "W1 9/2;");
+	assert_string_equal(stock_str(&s, "B", buf, sizeof(buf)), "Z 4/4;");
+	assert_string_equal(stock_str(&s, "NOSUCH", buf, sizeof(buf)), "");
+	assert_string_equal(stock_str(&s, "", buf, sizeof(buf)), "");
+	n = list_stock(&s, "A", r);
+	assert_true(n == 4);
+	assert_string_equal(r[2].sku, "A");
+	assert_string_equal(r[2].location, "W2");
+	assert_int_equal(r[2].on_hand, 5);
+	assert_int_equal(r[2].allocated, 1);
+	assert_string_equal(r[0].location, LONG_ID);
 
 	/* replace; delete when both are 0 (only then); put 0 of nothing */
 	assert_ok(s.vt->begin(s.ud));
@@ -363,15 +457,19 @@ static void test_stock(void **state)
 			"stock A W2 6 0\n"
 			"stock A \xc3\xa9t\xc3\xa9 7 0\n"
 			"stock AB W1 9 2\n");
-	assert_rc(s.vt->stock_next(s.ud, "B", NULL, &r), BO_ENOTFOUND);
+	assert_string_equal(stock_str(&s, "B", buf, sizeof(buf)), "");
 
 	/* every record of an item deleted, then one again */
 	assert_ok(s.vt->begin(s.ud));
 	put_stock(&s, "A", "W2", 0, 0);
 	put_stock(&s, "A", LONG_ID, 0, 0);
 	put_stock(&s, "A", "\xc3\xa9t\xc3\xa9", 0, 0);
-	assert_rc(s.vt->stock_next(s.ud, "A", NULL, &r), BO_ENOTFOUND);
+	n = 99;
+	assert_ok(s.vt->stock_list(s.ud, "A", NULL, 0, &n));
+	assert_true(n == 0);
+	assert_string_equal(stock_str(&s, "AB", buf, sizeof(buf)), "W1 9/2;");
 	put_stock(&s, "A", "a", 1, 1);
+	assert_string_equal(stock_str(&s, "A", buf, sizeof(buf)), "a 1/1;");
 	assert_ok(s.vt->commit(s.ud));
 	expect_dump(&s, "stock A a 1 1\n"
 			"stock AB W1 9 2\n");
@@ -381,10 +479,14 @@ static void test_stock(void **state)
 static void test_lalloc(void **state)
 {
 	store s;
-	bo_lalloc_rec r;
+	bo_lalloc_rec r[LIST_MAX + 1];
+	char buf[1024];
+	size_t n;
 
 	st_open(&s, *state);
-	assert_rc(s.vt->lalloc_next(s.ud, "O1", 0, NULL, &r), BO_ENOTFOUND);
+	n = 99;
+	assert_ok(s.vt->lalloc_list(s.ud, "O1", 0, r, LIST_MAX, &n));
+	assert_true(n == 0);
 	assert_ok(s.vt->begin(s.ud));
 	put_lalloc(&s, "O1", 0, "W2", 2);
 	put_lalloc(&s, "O1", 0, "W1", 1);
@@ -400,21 +502,26 @@ static void test_lalloc(void **state)
 			"lalloc O10 0 W1 5\n"
 			"lalloc O2 1 Z 6\n");
 
-	/* walk boundaries: the last of a line, lines without records, other lines */
-	assert_rc(s.vt->lalloc_next(s.ud, "O1", 0, "W2", &r), BO_ENOTFOUND);
-	assert_rc(s.vt->lalloc_next(s.ud, "O1", 1, NULL, &r), BO_ENOTFOUND);
-	assert_rc(s.vt->lalloc_next(s.ud, "O1", 1, "", &r), BO_ENOTFOUND);
-	assert_rc(s.vt->lalloc_next(s.ud, "O1", 2, "a", &r), BO_ENOTFOUND);
-	assert_rc(s.vt->lalloc_next(s.ud, "O2", 0, NULL, &r), BO_ENOTFOUND);
-	assert_rc(s.vt->lalloc_next(s.ud, "O2", 2, NULL, &r), BO_ENOTFOUND);
-	assert_rc(s.vt->lalloc_next(s.ud, "NOSUCH", 0, NULL, &r), BO_ENOTFOUND);
-	assert_ok(s.vt->lalloc_next(s.ud, "O1", 0, "W10", &r));
-	assert_string_equal(r.order_id, "O1");
-	assert_int_equal(r.index, 0);
-	assert_string_equal(r.location, "W2");
-	assert_int_equal(r.qty, 2);
-	assert_ok(s.vt->lalloc_next(s.ud, "O1", 2, "W", &r));
-	assert_string_equal(r.location, "a");
+	/* list boundaries: a line's own records only (not its order's other
+	 * lines', not those of O10, which O1 is a prefix of); lines without
+	 * records; unknown orders and lines */
+	assert_string_equal(lalloc_str(&s, "O1", 0, buf, sizeof(buf)), LONG_ID " 3;W1 1;W2 2;");
+	assert_string_equal(lalloc_str(&s, "O1", 1, buf, sizeof(buf)), "");
+	assert_string_equal(lalloc_str(&s, "O1", 2, buf, sizeof(buf)), "a 4;");
+	assert_string_equal(lalloc_str(&s, "O10", 0, buf, sizeof(buf)), "W1 5;");
+	assert_string_equal(lalloc_str(&s, "O10", 2, buf, sizeof(buf)), "");
+	assert_string_equal(lalloc_str(&s, "O2", 0, buf, sizeof(buf)), "");
+	assert_string_equal(lalloc_str(&s, "O2", 1, buf, sizeof(buf)), "Z 6;");
+	assert_string_equal(lalloc_str(&s, "O2", 2, buf, sizeof(buf)), "");
+	assert_string_equal(lalloc_str(&s, "O1", NIDX, buf, sizeof(buf)), "");
+	assert_string_equal(lalloc_str(&s, "O", 0, buf, sizeof(buf)), "");
+	assert_string_equal(lalloc_str(&s, "NOSUCH", 0, buf, sizeof(buf)), "");
+	n = list_lalloc(&s, "O1", 0, r);
+	assert_true(n == 3);
+	assert_string_equal(r[2].order_id, "O1");
+	assert_int_equal(r[2].index, 0);
+	assert_string_equal(r[2].location, "W2");
+	assert_int_equal(r[2].qty, 2);
 
 	/* replace; delete on 0; put 0 of nothing */
 	assert_ok(s.vt->begin(s.ud));
@@ -427,16 +534,111 @@ static void test_lalloc(void **state)
 	expect_dump(&s, "lalloc O1 0 " LONG_ID " 3\n"
 			"lalloc O1 0 W1 7\n"
 			"lalloc O10 0 W1 5\n");
-	assert_rc(s.vt->lalloc_next(s.ud, "O2", 1, NULL, &r), BO_ENOTFOUND);
+	n = 99;
+	assert_ok(s.vt->lalloc_list(s.ud, "O2", 1, NULL, 0, &n));
+	assert_true(n == 0);
 
 	/* an order's every record deleted, then one again */
 	assert_ok(s.vt->begin(s.ud));
 	put_lalloc(&s, "O10", 0, "W1", 0);
+	assert_string_equal(lalloc_str(&s, "O10", 0, buf, sizeof(buf)), "");
 	put_lalloc(&s, "O10", 2, "W1", 8);
+	assert_string_equal(lalloc_str(&s, "O10", 2, buf, sizeof(buf)), "W1 8;");
 	assert_ok(s.vt->commit(s.ud));
 	expect_dump(&s, "lalloc O1 0 " LONG_ID " 3\n"
 			"lalloc O1 0 W1 7\n"
 			"lalloc O10 2 W1 8\n");
+	st_close(&s);
+}
+
+/* The lists' bound `max`: short of the records, BO_ESTORAGE with a message
+ * (never a short list) and nothing written past out[max); exactly enough is
+ * enough; other items' and lines' records do not count; a list of nothing
+ * is *n = 0 for any `max` (0 too, with no array). Outside transactions,
+ * and inside one (its own writes counted). */
+static void test_list_max(void **state)
+{
+	store s;
+	bo_stock_rec sr[LIST_MAX + 1];
+	bo_lalloc_rec lr[LIST_MAX + 1];
+	char buf[2048];
+	size_t n, max;
+
+	st_open(&s, *state);
+	n = 99;
+	assert_ok(s.vt->stock_list(s.ud, "A", NULL, 0, &n));
+	assert_true(n == 0);
+	n = 99;
+	assert_ok(s.vt->lalloc_list(s.ud, "O1", 0, NULL, 0, &n));
+	assert_true(n == 0);
+
+	/* A and line O1/0 at every location; AB, O10/0 and O1/1 at one */
+	assert_ok(s.vt->begin(s.ud));
+	for (size_t k = 0; k < NLOC; k++) {
+		put_stock(&s, "A", locs_sorted[(k * 3) % NLOC], (int64_t)k + 1, 0);
+		put_lalloc(&s, "O1", 0, locs_sorted[(k * 3) % NLOC], (int64_t)k + 1);
+	}
+	put_stock(&s, "AB", "W1", 1, 1);
+	put_lalloc(&s, "O10", 0, "W1", 1);
+	put_lalloc(&s, "O1", 1, "W1", 1);
+	assert_ok(s.vt->commit(s.ud));
+
+	for (max = 0; max < NLOC; max++) {
+		memset(sr, GUARD, sizeof(sr));
+		n = 99;
+		assert_rc(s.vt->stock_list(s.ud, "A", sr, max, &n), BO_ESTORAGE);
+		assert_non_null(strstr(bo_last_error(), "stock_list"));
+		assert_true(untouched(&sr[max], (LIST_MAX + 1 - max) * sizeof(sr[0])));
+		memset(lr, GUARD, sizeof(lr));
+		n = 99;
+		assert_rc(s.vt->lalloc_list(s.ud, "O1", 0, lr, max, &n), BO_ESTORAGE);
+		assert_non_null(strstr(bo_last_error(), "lalloc_list"));
+		assert_true(untouched(&lr[max], (LIST_MAX + 1 - max) * sizeof(lr[0])));
+	}
+	/* exactly enough (list_stock reads again with max = n) */
+	assert_true(list_stock(&s, "A", sr) == NLOC);
+	assert_true(list_lalloc(&s, "O1", 0, lr) == NLOC);
+	for (size_t k = 0; k < NLOC; k++) {
+		assert_string_equal(sr[k].location, locs_sorted[k]);
+		assert_string_equal(lr[k].location, locs_sorted[k]);
+	}
+	/* the others: one record each, whatever A and O1/0 hold */
+	n = 0;
+	assert_ok(s.vt->stock_list(s.ud, "AB", sr, 1, &n));
+	assert_true(n == 1);
+	assert_string_equal(sr[0].sku, "AB");
+	n = 0;
+	assert_ok(s.vt->lalloc_list(s.ud, "O10", 0, lr, 1, &n));
+	assert_true(n == 1);
+	assert_string_equal(lr[0].order_id, "O10");
+	n = 0;
+	assert_ok(s.vt->lalloc_list(s.ud, "O1", 1, lr, 1, &n));
+	assert_true(n == 1);
+	assert_int_equal(lr[0].index, 1);
+	n = 99;
+	assert_ok(s.vt->stock_list(s.ud, "B", NULL, 0, &n));
+	assert_true(n == 0);
+	n = 99;
+	assert_ok(s.vt->lalloc_list(s.ud, "O1", 2, lr, LIST_MAX, &n));
+	assert_true(n == 0);
+
+	/* inside a transaction: its writes counted */
+	assert_ok(s.vt->begin(s.ud));
+	put_stock(&s, "A", locs_sorted[0], 0, 0);
+	put_lalloc(&s, "O1", 0, locs_sorted[NLOC - 1], 0);
+	put_stock(&s, "B", "W1", 2, 0);
+	n = 0;
+	assert_ok(s.vt->stock_list(s.ud, "A", sr, NLOC - 1, &n));
+	assert_true(n == NLOC - 1);
+	assert_string_equal(sr[0].location, locs_sorted[1]);
+	n = 0;
+	assert_ok(s.vt->lalloc_list(s.ud, "O1", 0, lr, NLOC - 1, &n));
+	assert_true(n == NLOC - 1);
+	assert_string_equal(lr[NLOC - 2].location, locs_sorted[NLOC - 2]);
+	assert_string_equal(stock_str(&s, "B", buf, sizeof(buf)), "W1 2/0;");
+	assert_ok(s.vt->rollback(s.ud));
+	assert_true(list_stock(&s, "A", sr) == NLOC);
+	assert_string_equal(stock_str(&s, "B", buf, sizeof(buf)), "");
 	st_close(&s);
 }
 
@@ -641,7 +843,7 @@ static void test_v3_fields(void **state)
 	bo_item_rec it;
 	bo_supply_rec sr, got;
 	bo_event_rec ev, eg;
-	uint64_t seq = 0;
+	uint64_t seq = 0, evseq[5];
 	int rc;
 
 	st_open(&s, *state);
@@ -721,14 +923,21 @@ static void test_v3_fields(void **state)
 	assert_ok(s.vt->supply_get(s.ud, "A", "S2", &got));
 	assert_string_equal(got.location, "");
 
-	/* event.location */
+	/* event.location; the event numbers as the core takes them (an
+	 * adapter with seq_take, PostgreSQL, delivers only numbers it gave
+	 * out, in the order given) */
 	while ((rc = s.vt->outbox_next(s.ud, seq, &eg)) == BO_OK)
 		seq = eg.seq;
 	assert_rc(rc, BO_ENOTFOUND);
 	assert_ok(s.vt->begin(s.ud));
+	for (int i = 0; i < 4; i++)
+		evseq[i] = seq + 1 + (uint64_t)i;
+	if (s.vt->seq_take)
+		assert_ok(s.vt->seq_take(s.ud, BO_SEQ_EVENT, 4, evseq));
 	for (int i = 0; i < 4; i++) {
+		assert_true(evseq[i] > (i ? evseq[i - 1] : seq));
 		memset(&ev, 0, sizeof(ev));
-		ev.seq = seq + 1 + (uint64_t)i;
+		ev.seq = evseq[i];
 		ev.kind = i % 2 ? BO_EVENT_SHIPPED : BO_EVENT_ALLOCATED;
 		strcpy(ev.order_id, i == 3 ? "NOT-STORED" : "O1");
 		strcpy(ev.sku, "A");
@@ -740,24 +949,27 @@ static void test_v3_fields(void **state)
 	}
 	assert_ok(s.vt->commit(s.ud));
 	for (int i = 0; i < 4; i++) {
-		assert_ok(s.vt->outbox_next(s.ud, seq + (uint64_t)i, &eg));
-		assert_int_equal(eg.seq, seq + 1 + (uint64_t)i);
+		assert_ok(s.vt->outbox_next(s.ud, i ? evseq[i - 1] : seq, &eg));
+		assert_int_equal(eg.seq, evseq[i]);
 		assert_int_equal(eg.kind, i % 2 ? BO_EVENT_SHIPPED : BO_EVENT_ALLOCATED);
 		assert_string_equal(eg.order_id, i == 3 ? "NOT-STORED" : "O1");
 		assert_string_equal(eg.sku, "A");
 		assert_int_equal(eg.qty, i + 1);
 		assert_string_equal(eg.location, i == 0 ? "" : i == 1 ? "W1" : i == 2 ? LONG_ID : "\xc3\xa9t\xc3\xa9");
 	}
-	assert_rc(s.vt->outbox_next(s.ud, seq + 4, &eg), BO_ENOTFOUND);
+	assert_rc(s.vt->outbox_next(s.ud, evseq[3], &eg), BO_ENOTFOUND);
 	/* rolled back: gone */
 	assert_ok(s.vt->begin(s.ud));
+	evseq[4] = evseq[3] + 1;
+	if (s.vt->seq_take)
+		assert_ok(s.vt->seq_take(s.ud, BO_SEQ_EVENT, 1, &evseq[4]));
 	memset(&ev, 0, sizeof(ev));
-	ev.seq = seq + 5;
+	ev.seq = evseq[4];
 	ev.kind = BO_EVENT_ALLOCATED;
 	strcpy(ev.location, "W2");
 	assert_ok(s.vt->outbox_append(s.ud, &ev));
 	assert_ok(s.vt->rollback(s.ud));
-	assert_rc(s.vt->outbox_next(s.ud, seq + 4, &eg), BO_ENOTFOUND);
+	assert_rc(s.vt->outbox_next(s.ud, evseq[3], &eg), BO_ENOTFOUND);
 	st_close(&s);
 }
 
@@ -1010,6 +1222,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_locations, ad),
 			cmocka_unit_test_prestate(test_stock, ad),
 			cmocka_unit_test_prestate(test_lalloc, ad),
+			cmocka_unit_test_prestate(test_list_max, ad),
 			cmocka_unit_test_prestate(test_transactions, ad),
 			cmocka_unit_test_prestate(test_random, ad),
 			cmocka_unit_test_prestate(test_v3_fields, ad),

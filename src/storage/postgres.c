@@ -362,12 +362,10 @@ enum {
 	ST_LOC_NEXT,
 	ST_STOCK_PUT,
 	ST_STOCK_DEL,
-	ST_STOCK_FIRST,
-	ST_STOCK_NEXT,
+	ST_STOCK_LIST,
 	ST_LALLOC_PUT,
 	ST_LALLOC_DEL,
-	ST_LALLOC_FIRST,
-	ST_LALLOC_NEXT,
+	ST_LALLOC_LIST,
 	ST_COUNT
 };
 
@@ -598,7 +596,7 @@ static const stmt_def stmts[ST_COUNT] = {
 		" array_to_string(wait_hist, ',') FROM history WHERE sku = $1 AND day > $2"
 		" ORDER BY day LIMIT 1" },
 	/* Locations (storage version 3): writes go down the pipeline; the
-	 * walks are read only for items with stock away from "main". */
+	 * lists are read only for items with stock away from "main". */
 	[ST_LOC_PUT] = { "loc_put", "bi",
 		"INSERT INTO locations (id, rank) VALUES ($1, $2)"
 		" ON CONFLICT (id) DO UPDATE SET rank = EXCLUDED.rank" },
@@ -612,22 +610,19 @@ static const stmt_def stmts[ST_COUNT] = {
 		" allocated = EXCLUDED.allocated" },
 	[ST_STOCK_DEL] = { "stock_put", "bb",
 		"DELETE FROM stock WHERE sku = $1 AND location = $2" },
-	[ST_STOCK_FIRST] = { "stock_next", "b",
-		"SELECT " STOCK_COLS " FROM stock WHERE sku = $1 ORDER BY location LIMIT 1" },
-	[ST_STOCK_NEXT] = { "stock_next", "bb",
-		"SELECT " STOCK_COLS " FROM stock WHERE sku = $1 AND location > $2"
-		" ORDER BY location LIMIT 1" },
+	/* All of an item's (a line's) records in one statement, one round
+	 * trip; the limit is one more than the caller takes, so that a list
+	 * too long for it shows without the rest coming over the wire. */
+	[ST_STOCK_LIST] = { "stock_list", "bi",
+		"SELECT " STOCK_COLS " FROM stock WHERE sku = $1 ORDER BY location LIMIT $2" },
 	[ST_LALLOC_PUT] = { "lalloc_put", "bibi",
 		"INSERT INTO line_locs (" LALLOC_COLS ") VALUES ($1, $2, $3, $4)"
 		" ON CONFLICT (order_id, idx, location) DO UPDATE SET qty = EXCLUDED.qty" },
 	[ST_LALLOC_DEL] = { "lalloc_put", "bib",
 		"DELETE FROM line_locs WHERE order_id = $1 AND idx = $2 AND location = $3" },
-	[ST_LALLOC_FIRST] = { "lalloc_next", "bi",
+	[ST_LALLOC_LIST] = { "lalloc_list", "bii",
 		"SELECT " LALLOC_COLS " FROM line_locs WHERE order_id = $1 AND idx = $2"
-		" ORDER BY location LIMIT 1" },
-	[ST_LALLOC_NEXT] = { "lalloc_next", "bib",
-		"SELECT " LALLOC_COLS " FROM line_locs WHERE order_id = $1 AND idx = $2"
-		" AND location > $3 ORDER BY location LIMIT 1" },
+		" ORDER BY location LIMIT $3" },
 };
 
 /* ------------------------------------------------------------ the store */
@@ -2708,25 +2703,66 @@ static int cb_stock_put(void *ud, const bo_stock_rec *r)
 	return q_write(ud, del ? ST_STOCK_DEL : ST_STOCK_PUT, &p);
 }
 
-static int cb_stock_next(void *ud, const char *sku, const char *after, bo_stock_rec *out)
+/* The row limit of a list statement: one more than `max` (saturated). */
+static int64_t list_limit(size_t max)
+{
+	return (uint64_t)max < (uint64_t)INT64_MAX ? (int64_t)max + 1 : INT64_MAX;
+}
+
+/*
+ * Run list statement `id` (a read: it flushes the pipeline, one round
+ * trip) and check its result: BO_OK with *out holding at most `max` rows
+ * of `ncols` columns (the caller reads them and PQclear()s it), or a
+ * failure (#BO_ESTORAGE when there are more than `max` records).
+ */
+static int q_list(bo_pg *s, int id, const params *p, int ncols, size_t max, const char *key, PGresult **out)
+{
+	PGresult *r;
+	int rc = q_read(s, id, p, stmts[id].what);
+	*out = NULL;
+	if (rc != BO_OK)
+		return rc;
+	r = take_kept(s);
+	if (PQntuples(r) > 0 && (PQnfields(r) != ncols || PQbinaryTuples(r) != 1)) {
+		PQclear(r);
+		return fail_msg(stmts[id].what, "unexpected result shape");
+	}
+	if ((size_t)PQntuples(r) > max) {
+		PQclear(r);
+		bo_storage_error("postgres: %s: '%s' has more than %zu records", stmts[id].what, key, max);
+		return BO_ESTORAGE;
+	}
+	*out = r;
+	return BO_OK;
+}
+
+static int cb_stock_list(void *ud, const char *sku, bo_stock_rec *out, size_t max, size_t *n)
 {
 	params p;
 	PGresult *r;
-	int ok = 1, id = after ? ST_STOCK_NEXT : ST_STOCK_FIRST, rc;
-	if (!out)
-		return fail_msg("stock_next", "no output record");
+	int ok = 1, rows, i, rc;
+	if (!n)
+		return fail_msg("stock_list", "no count");
+	*n = 0;
+	if (!out && max)
+		return fail_msg("stock_list", "no output array");
 	p_init(&p);
 	p_str(&p, sku, BO_ID_MAX);
-	if (after)
-		p_str(&p, after, BO_ID_MAX);
-	if ((rc = q_row(ud, id, &p, 4, &r)) != BO_OK)
+	p_i64(&p, list_limit(max));
+	if ((rc = q_list(ud, ST_STOCK_LIST, &p, 4, max, sku, &r)) != BO_OK)
 		return rc;
-	memset(out, 0, sizeof(*out));
-	col_str(r, 0, out->sku, sizeof(out->sku), &ok);
-	col_str(r, 1, out->location, sizeof(out->location), &ok);
-	out->on_hand = col_i64(r, 2, &ok);
-	out->allocated = col_i64(r, 3, &ok);
-	return row_end(r, id, ok);
+	rows = PQntuples(r);
+	for (i = 0; i < rows && ok; i++) {
+		bo_stock_rec *o = &out[i];
+		memset(o, 0, sizeof(*o));
+		col_str_at(r, i, 0, o->sku, sizeof(o->sku), &ok);
+		col_str_at(r, i, 1, o->location, sizeof(o->location), &ok);
+		o->on_hand = col_i64_at(r, i, 2, &ok);
+		o->allocated = col_i64_at(r, i, 3, &ok);
+	}
+	if ((rc = row_end(r, ST_STOCK_LIST, ok)) == BO_OK)
+		*n = (size_t)rows;
+	return rc;
 }
 
 static int cb_lalloc_put(void *ud, const bo_lalloc_rec *r)
@@ -2743,26 +2779,35 @@ static int cb_lalloc_put(void *ud, const bo_lalloc_rec *r)
 	return q_write(ud, r->qty != 0 ? ST_LALLOC_PUT : ST_LALLOC_DEL, &p);
 }
 
-static int cb_lalloc_next(void *ud, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out)
+static int cb_lalloc_list(void *ud, const char *order_id, uint32_t index, bo_lalloc_rec *out, size_t max,
+			  size_t *n)
 {
 	params p;
 	PGresult *r;
-	int ok = 1, id = after ? ST_LALLOC_NEXT : ST_LALLOC_FIRST, rc;
-	if (!out)
-		return fail_msg("lalloc_next", "no output record");
+	int ok = 1, rows, i, rc;
+	if (!n)
+		return fail_msg("lalloc_list", "no count");
+	*n = 0;
+	if (!out && max)
+		return fail_msg("lalloc_list", "no output array");
 	p_init(&p);
 	p_str(&p, order_id, BO_ID_MAX);
 	p_i64(&p, index);
-	if (after)
-		p_str(&p, after, BO_ID_MAX);
-	if ((rc = q_row(ud, id, &p, 4, &r)) != BO_OK)
+	p_i64(&p, list_limit(max));
+	if ((rc = q_list(ud, ST_LALLOC_LIST, &p, 4, max, order_id, &r)) != BO_OK)
 		return rc;
-	memset(out, 0, sizeof(*out));
-	col_str(r, 0, out->order_id, sizeof(out->order_id), &ok);
-	out->index = (uint32_t)col_i64(r, 1, &ok);
-	col_str(r, 2, out->location, sizeof(out->location), &ok);
-	out->qty = col_i64(r, 3, &ok);
-	return row_end(r, id, ok);
+	rows = PQntuples(r);
+	for (i = 0; i < rows && ok; i++) {
+		bo_lalloc_rec *o = &out[i];
+		memset(o, 0, sizeof(*o));
+		col_str_at(r, i, 0, o->order_id, sizeof(o->order_id), &ok);
+		o->index = (uint32_t)col_i64_at(r, i, 1, &ok);
+		col_str_at(r, i, 2, o->location, sizeof(o->location), &ok);
+		o->qty = col_i64_at(r, i, 3, &ok);
+	}
+	if ((rc = row_end(r, ST_LALLOC_LIST, ok)) == BO_OK)
+		*n = (size_t)rows;
+	return rc;
 }
 
 static const bo_storage postgres_vtable = {
@@ -2805,9 +2850,9 @@ static const bo_storage postgres_vtable = {
 	.loc_put = cb_loc_put,
 	.loc_next = cb_loc_next,
 	.stock_put = cb_stock_put,
-	.stock_next = cb_stock_next,
+	.stock_list = cb_stock_list,
 	.lalloc_put = cb_lalloc_put,
-	.lalloc_next = cb_lalloc_next,
+	.lalloc_list = cb_lalloc_list,
 };
 
 uint64_t bo_postgres_round_trips(const void *user_data)

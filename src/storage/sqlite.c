@@ -213,12 +213,10 @@ enum {
 	ST_LOC_NEXT,
 	ST_STOCK_PUT,
 	ST_STOCK_DEL,
-	ST_STOCK_FIRST,
-	ST_STOCK_NEXT,
+	ST_STOCK_LIST,
 	ST_LALLOC_PUT,
 	ST_LALLOC_DEL,
-	ST_LALLOC_FIRST,
-	ST_LALLOC_NEXT,
+	ST_LALLOC_LIST,
 	ST_COUNT
 };
 
@@ -357,18 +355,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" ON CONFLICT (sku, location) DO UPDATE SET on_hand = excluded.on_hand,"
 		" allocated = excluded.allocated",
 	[ST_STOCK_DEL] = "DELETE FROM stock WHERE sku = ?1 AND location = ?2",
-	[ST_STOCK_FIRST] = "SELECT " STOCK_COLS " FROM stock WHERE sku = ?1"
-		" ORDER BY location LIMIT 1",
-	[ST_STOCK_NEXT] = "SELECT " STOCK_COLS " FROM stock WHERE sku = ?1"
-		" AND location > ?2 ORDER BY location LIMIT 1",
+	/* All of an item's (a line's) records, one statement: at most ?2 (?3)
+	 * rows, the limit being one more than the caller takes, so that a
+	 * list too long for it shows without reading the rest. */
+	[ST_STOCK_LIST] = "SELECT " STOCK_COLS " FROM stock WHERE sku = ?1"
+		" ORDER BY location LIMIT ?2",
 	[ST_LALLOC_PUT] = "INSERT INTO line_locs (" LALLOC_COLS ") VALUES (?1, ?2, ?3, ?4)"
 		" ON CONFLICT (order_id, idx, location) DO UPDATE SET qty = excluded.qty",
 	[ST_LALLOC_DEL] = "DELETE FROM line_locs WHERE order_id = ?1 AND idx = ?2"
 		" AND location = ?3",
-	[ST_LALLOC_FIRST] = "SELECT " LALLOC_COLS " FROM line_locs WHERE order_id = ?1"
-		" AND idx = ?2 ORDER BY location LIMIT 1",
-	[ST_LALLOC_NEXT] = "SELECT " LALLOC_COLS " FROM line_locs WHERE order_id = ?1"
-		" AND idx = ?2 AND location > ?3 ORDER BY location LIMIT 1",
+	[ST_LALLOC_LIST] = "SELECT " LALLOC_COLS " FROM line_locs WHERE order_id = ?1"
+		" AND idx = ?2 ORDER BY location LIMIT ?3",
 };
 
 /* What a callback is doing, for error messages. */
@@ -391,9 +388,9 @@ static const char *const stmt_what[ST_COUNT] = {
 	[ST_META_PUT] = "meta_put", [ST_HIST_ADD] = "hist_add", [ST_HIST_NEXT] = "hist_next",
 	[ST_LOC_PUT] = "loc_put", [ST_LOC_FIRST] = "loc_next", [ST_LOC_NEXT] = "loc_next",
 	[ST_STOCK_PUT] = "stock_put", [ST_STOCK_DEL] = "stock_put",
-	[ST_STOCK_FIRST] = "stock_next", [ST_STOCK_NEXT] = "stock_next",
+	[ST_STOCK_LIST] = "stock_list",
 	[ST_LALLOC_PUT] = "lalloc_put", [ST_LALLOC_DEL] = "lalloc_put",
-	[ST_LALLOC_FIRST] = "lalloc_next", [ST_LALLOC_NEXT] = "lalloc_next",
+	[ST_LALLOC_LIST] = "lalloc_list",
 };
 
 /* Savepoint statements of one nesting depth (spN). */
@@ -1582,27 +1579,64 @@ static int cb_stock_put(void *ud, const bo_stock_rec *r)
 	return put_or_del(ud, ST_STOCK_PUT, ST_STOCK_DEL, bind_stock, r, r->on_hand == 0 && r->allocated == 0);
 }
 
-static int cb_stock_next(void *ud, const char *sku, const char *after, bo_stock_rec *out)
+/*
+ * The start of stock_list and lalloc_list: check the arguments, set *n to
+ * 0, and bind the row limit (one more than `max`, saturated) as parameter
+ * `col` of statement `id`.
+ */
+static int list_begin(bo_sqlite *s, int id, int col, const void *out, size_t max, size_t *n)
 {
-	bo_sqlite *s = ud;
-	int id = after ? ST_STOCK_NEXT : ST_STOCK_FIRST, rc, ok;
-	sqlite3_stmt *st = s->st[id];
-	if (!out)
-		return fail_msg("stock_next", "no output record");
-	rc = bind_id(st, 1, sku, BO_ID_MAX);
-	if (after && rc == SQLITE_OK)
-		rc = bind_id(st, 2, after, BO_ID_MAX);
+	int rc;
+	if (!n)
+		return fail_msg(stmt_what[id], "no count");
+	*n = 0;
+	if (!out && max)
+		return fail_msg(stmt_what[id], "no output array");
+	rc = bind_i64(s->st[id], col, max < (size_t)INT64_MAX ? (int64_t)max + 1 : INT64_MAX);
 	if (rc != SQLITE_OK)
 		return fail_bind(s, id, rc);
-	rc = row_begin(s, id);
+	return BO_OK;
+}
+
+/*
+ * Step the list statement `id` for its row number `i` (from 0): BO_OK with
+ * the row ready to read into out[i]; BO_ENOTFOUND after the last row;
+ * BO_ESTORAGE on an error or for a row beyond `max` (too many records for
+ * the caller). The statement is reset unless BO_OK.
+ */
+static int list_step(bo_sqlite *s, int id, size_t i, size_t max, const char *key)
+{
+	int rc = row_begin(s, id);
+	if (rc != BO_OK || i < max)
+		return rc;
+	row_end(s, id, 1);
+	bo_storage_error("sqlite: %s: '%s' has more than %zu records", stmt_what[id], key, max);
+	return BO_ESTORAGE;
+}
+
+static int cb_stock_list(void *ud, const char *sku, bo_stock_rec *out, size_t max, size_t *n)
+{
+	bo_sqlite *s = ud;
+	sqlite3_stmt *st = s->st[ST_STOCK_LIST];
+	size_t i;
+	int rc = list_begin(s, ST_STOCK_LIST, 2, out, max, n);
 	if (rc != BO_OK)
 		return rc;
-	memset(out, 0, sizeof(*out));
-	ok = col_text(st, 0, out->sku, sizeof(out->sku)) == 0 &&
-	     col_text(st, 1, out->location, sizeof(out->location)) == 0;
-	out->on_hand = col_i64(st, 2);
-	out->allocated = col_i64(st, 3);
-	return row_end(s, id, ok);
+	if ((rc = bind_id(st, 1, sku, BO_ID_MAX)) != SQLITE_OK)
+		return fail_bind(s, ST_STOCK_LIST, rc);
+	for (i = 0; (rc = list_step(s, ST_STOCK_LIST, i, max, sku)) == BO_OK; i++) {
+		bo_stock_rec *r = &out[i];
+		memset(r, 0, sizeof(*r));
+		if (col_text(st, 0, r->sku, sizeof(r->sku)) != 0 ||
+		    col_text(st, 1, r->location, sizeof(r->location)) != 0)
+			return row_end(s, ST_STOCK_LIST, 0);
+		r->on_hand = col_i64(st, 2);
+		r->allocated = col_i64(st, 3);
+	}
+	if (rc != BO_ENOTFOUND)
+		return rc;
+	*n = i;
+	return BO_OK;
 }
 
 /* Bind a line's allocation: the key as ?1..?3 and, if `all`, qty as ?4. */
@@ -1626,29 +1660,33 @@ static int cb_lalloc_put(void *ud, const bo_lalloc_rec *r)
 	return put_or_del(ud, ST_LALLOC_PUT, ST_LALLOC_DEL, bind_lalloc, r, r->qty == 0);
 }
 
-static int cb_lalloc_next(void *ud, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out)
+static int cb_lalloc_list(void *ud, const char *order_id, uint32_t index, bo_lalloc_rec *out, size_t max,
+			  size_t *n)
 {
 	bo_sqlite *s = ud;
-	int id = after ? ST_LALLOC_NEXT : ST_LALLOC_FIRST, rc, ok;
-	sqlite3_stmt *st = s->st[id];
-	if (!out)
-		return fail_msg("lalloc_next", "no output record");
+	sqlite3_stmt *st = s->st[ST_LALLOC_LIST];
+	size_t i;
+	int rc = list_begin(s, ST_LALLOC_LIST, 3, out, max, n);
+	if (rc != BO_OK)
+		return rc;
 	rc = bind_id(st, 1, order_id, BO_ID_MAX);
 	if (rc == SQLITE_OK)
 		rc = bind_i64(st, 2, index);
-	if (after && rc == SQLITE_OK)
-		rc = bind_id(st, 3, after, BO_ID_MAX);
 	if (rc != SQLITE_OK)
-		return fail_bind(s, id, rc);
-	rc = row_begin(s, id);
-	if (rc != BO_OK)
+		return fail_bind(s, ST_LALLOC_LIST, rc);
+	for (i = 0; (rc = list_step(s, ST_LALLOC_LIST, i, max, order_id)) == BO_OK; i++) {
+		bo_lalloc_rec *r = &out[i];
+		memset(r, 0, sizeof(*r));
+		if (col_text(st, 0, r->order_id, sizeof(r->order_id)) != 0 ||
+		    col_text(st, 2, r->location, sizeof(r->location)) != 0)
+			return row_end(s, ST_LALLOC_LIST, 0);
+		r->index = (uint32_t)col_i64(st, 1);
+		r->qty = col_i64(st, 3);
+	}
+	if (rc != BO_ENOTFOUND)
 		return rc;
-	memset(out, 0, sizeof(*out));
-	ok = col_text(st, 0, out->order_id, sizeof(out->order_id)) == 0 &&
-	     col_text(st, 2, out->location, sizeof(out->location)) == 0;
-	out->index = (uint32_t)col_i64(st, 1);
-	out->qty = col_i64(st, 3);
-	return row_end(s, id, ok);
+	*n = i;
+	return BO_OK;
 }
 
 /* ------------------------------------------------------------ open, close */
@@ -1715,9 +1753,9 @@ static const bo_storage sqlite_vtable = {
 	.loc_put = cb_loc_put,
 	.loc_next = cb_loc_next,
 	.stock_put = cb_stock_put,
-	.stock_next = cb_stock_next,
+	.stock_list = cb_stock_list,
 	.lalloc_put = cb_lalloc_put,
-	.lalloc_next = cb_lalloc_next,
+	.lalloc_list = cb_lalloc_list,
 };
 
 /* Run one SQL text without results; report failures as `what`. */

@@ -138,6 +138,16 @@ static void test_fields(void **state)
 	close_store(&s);
 }
 
+static void test_list_max(void **state)
+{
+	store s;
+	(void)state;
+	NEED_SERVER();
+	open_new(&s);
+	loc_check_list_max(s.vt, s.ud);
+	close_store(&s);
+}
+
 static void test_rollback(void **state)
 {
 	store s;
@@ -199,12 +209,17 @@ static void test_events_batched(void **state)
 }
 
 /* The writes go down the pipeline: a transaction of location writes costs
- * the round trip of its commit; each walk step is one round trip. */
+ * the round trip of its commit. A list (all of an item's stock, all of a
+ * line's allocations) is one round trip however many locations it holds,
+ * and inside a transaction it takes the pending writes with it (and sees
+ * them). */
 static void test_round_trips(void **state)
 {
 	store s;
 	uint64_t before;
-	bo_stock_rec r;
+	bo_stock_rec r, list[8];
+	bo_lalloc_rec a, alist[8];
+	size_t n = 99;
 	int g;
 	(void)state;
 	NEED_SERVER();
@@ -220,9 +235,52 @@ static void test_round_trips(void **state)
 		      (unsigned long long)(bo_postgres_round_trips(s.ud) - before));
 	assert_true(bo_postgres_round_trips(s.ud) - before == 1);
 	before = bo_postgres_round_trips(s.ud);
-	assert_int_equal(s.vt->stock_next(s.ud, "sku-2", NULL, &r), BO_OK);
-	assert_int_equal(s.vt->stock_next(s.ud, "sku-2", r.location, &r), BO_ENOTFOUND);
-	assert_true(bo_postgres_round_trips(s.ud) - before == 2);
+	assert_int_equal(s.vt->stock_list(s.ud, "sku-2", list, 8, &n), BO_OK);
+	assert_true(n == 1);
+	assert_string_equal(list[0].location, "wh-2");
+	assert_true(bo_postgres_round_trips(s.ud) - before == 1);
+	before = bo_postgres_round_trips(s.ud);
+	assert_int_equal(s.vt->stock_list(s.ud, "sku-1", list, 8, &n), BO_OK);
+	assert_true(n == 0);
+	assert_true(bo_postgres_round_trips(s.ud) - before == 1);
+
+	/* an item and a line at six locations: pipelined writes, then each
+	 * list in one round trip that also carries the writes */
+	assert_int_equal(s.vt->begin(s.ud), BO_OK);
+	before = bo_postgres_round_trips(s.ud);
+	for (g = 0; g < 6; g++) {
+		char loc[16];
+		snprintf(loc, sizeof(loc), "st-%d", 5 - g);
+		r = lc_stock("sku-3", loc, g + 1, g);
+		assert_int_equal(s.vt->stock_put(s.ud, &r), BO_OK);
+		a = lc_lalloc("ord-3", 3, loc, g + 1);
+		assert_int_equal(s.vt->lalloc_put(s.ud, &a), BO_OK);
+	}
+	assert_true(bo_postgres_round_trips(s.ud) - before <= 1); /* BEGIN goes with the first read */
+	before = bo_postgres_round_trips(s.ud);
+	assert_int_equal(s.vt->stock_list(s.ud, "sku-3", list, 8, &n), BO_OK);
+	assert_true(bo_postgres_round_trips(s.ud) - before == 1);
+	assert_true(n == 7); /* wh-3 and the six */
+	for (g = 0; g < 6; g++) {
+		char loc[16];
+		snprintf(loc, sizeof(loc), "st-%d", g);
+		assert_string_equal(list[g].location, loc);
+		assert_int_equal(list[g].on_hand, 6 - g);
+		assert_int_equal(list[g].allocated, 5 - g);
+	}
+	assert_string_equal(list[6].location, "wh-3");
+	before = bo_postgres_round_trips(s.ud);
+	assert_int_equal(s.vt->lalloc_list(s.ud, "ord-3", 3, alist, 8, &n), BO_OK);
+	assert_true(bo_postgres_round_trips(s.ud) - before == 1);
+	assert_true(n == 7);
+	assert_string_equal(alist[0].location, "st-0");
+	assert_int_equal(alist[0].qty, 6);
+	assert_string_equal(alist[6].location, "wh-3");
+	assert_int_equal(s.vt->commit(s.ud), BO_OK);
+	before = bo_postgres_round_trips(s.ud);
+	assert_int_equal(s.vt->stock_list(s.ud, "sku-3", list, 7, &n), BO_OK);
+	assert_true(n == 7);
+	assert_true(bo_postgres_round_trips(s.ud) - before == 1);
 	close_store(&s);
 }
 
@@ -332,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_lalloc),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_rollback),
+		cmocka_unit_test(test_list_max),
 		cmocka_unit_test(test_events_batched),
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_migration_4_to_5),

@@ -1,6 +1,7 @@
 /*
  * The SQLite adapter's locations (storage version 3, schema 5): the records
- * and fields through the vtable (tests/loc_checks.h), persistence across a
+ * and fields through the vtable (tests/loc_checks.h), the lists' bound,
+ * persistence across a
  * reopen, and the 4 -> 5 migration of a file the library wrote.
  */
 #include <stdarg.h>
@@ -147,6 +148,12 @@ static void test_rollback(void **state)
 	loc_check_rollback(f->vt, f->ud);
 }
 
+static void test_list_max(void **state)
+{
+	fixture *f = *state;
+	loc_check_list_max(f->vt, f->ud);
+}
+
 /* Everything written is there after a reopen. */
 static void test_reopen(void **state)
 {
@@ -164,15 +171,17 @@ static void test_reopen(void **state)
 	assert_string_equal(buf, "wh-1:1,wh-2:2");
 }
 
-/* The walks use the primary keys: no scan, no sort. */
+/* The lists (an item's stock, a line's allocations: the statements of
+ * stock_list and lalloc_list) and the walk of locations use the primary
+ * keys: no scan, no sort. */
 static void test_walks_use_index(void **state)
 {
 	fixture *f = *state;
 	static const char *const sql[] = {
-		"EXPLAIN QUERY PLAN SELECT * FROM stock WHERE sku = 'a' AND location > 'b'"
-		" ORDER BY location LIMIT 1",
-		"EXPLAIN QUERY PLAN SELECT * FROM line_locs WHERE order_id = 'a' AND idx = 1"
-		" AND location > 'b' ORDER BY location LIMIT 1",
+		"EXPLAIN QUERY PLAN SELECT sku, location, on_hand, allocated FROM stock WHERE sku = 'a'"
+		" ORDER BY location LIMIT 17",
+		"EXPLAIN QUERY PLAN SELECT order_id, idx, location, qty FROM line_locs WHERE order_id = 'a'"
+		" AND idx = 1 ORDER BY location LIMIT 17",
 		"EXPLAIN QUERY PLAN SELECT * FROM locations WHERE id > 'b' ORDER BY id LIMIT 1",
 	};
 	sqlite3 *db = NULL;
@@ -298,6 +307,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lalloc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walks_use_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_4_to_5, setup, teardown),

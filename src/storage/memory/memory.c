@@ -423,18 +423,40 @@ static uint32_t lv_lower(const lvec *v, uint32_t index, const char *loc, bool *f
 	return lo;
 }
 
-/* The first entry of `index` whose location sorts after `after` (NULL:
- * its first); NULL at the end. */
-static const lent *lv_next(const lvec *v, uint32_t index, const char *after)
+/* The entries of `index`: v->e[*first .. *first + return value). */
+static uint32_t lv_range(const lvec *v, uint32_t index, uint32_t *first)
 {
 	bool found;
-	uint32_t pos;
+	uint32_t pos, end;
+	*first = 0;
 	if (!v)
-		return NULL;
-	pos = lv_lower(v, index, after ? after : "", &found);
-	if (after && found)
-		pos++;
-	return pos < v->n && v->e[pos].index == index ? &v->e[pos] : NULL;
+		return 0;
+	/* no location is "": the lower bound of (index, "") is its first */
+	pos = lv_lower(v, index, "", &found);
+	for (end = pos; end < v->n && v->e[end].index == index; end++)
+		;
+	*first = pos;
+	return end - pos;
+}
+
+/* The checks of stock_list and lalloc_list: *n = 0, and whether `cnt`
+ * records fit. */
+static int list_fits(const char *what, const char *key, const void *out, size_t max, size_t *n, uint32_t cnt)
+{
+	if (!n) {
+		bo_storage_error("memory store: %s: no count", what);
+		return BO_ESTORAGE;
+	}
+	*n = 0;
+	if (cnt > max) {
+		bo_storage_error("memory store: %s: '%s' has %u records, more than %zu", what, key, cnt, max);
+		return BO_ESTORAGE;
+	}
+	if (cnt && !out) {
+		bo_storage_error("memory store: %s: no output array", what);
+		return BO_ESTORAGE;
+	}
+	return BO_OK;
 }
 
 /* Put entry `e` in at its place (the array has room). */
@@ -1884,17 +1906,23 @@ static int mem_stock_put(void *ud, const bo_stock_rec *rec)
 		      rec->on_hand == 0 && rec->allocated == 0);
 }
 
-static int mem_stock_next(void *ud, const char *sku, const char *after, bo_stock_rec *out)
+static int mem_stock_list(void *ud, const char *sku, bo_stock_rec *out, size_t max, size_t *n)
 {
 	inode *it = ifind(ud, sku);
-	const lent *e = it ? lv_next(it->stock, 0, after) : NULL;
-	if (!e)
-		return BO_ENOTFOUND;
-	memset(out, 0, sizeof(*out));
-	memcpy(out->sku, it->r.sku, strnlen(it->r.sku, BO_ID_MAX));
-	memcpy(out->location, e->loc->s, sizeof(out->location));
-	out->on_hand = e->a;
-	out->allocated = e->b;
+	uint32_t first = 0, cnt = it ? lv_range(it->stock, 0, &first) : 0;
+	int rc = list_fits("stock_list", sku, out, max, n, cnt);
+	if (rc != BO_OK)
+		return rc;
+	for (uint32_t i = 0; i < cnt; i++) {
+		const lent *e = &it->stock->e[first + i];
+		bo_stock_rec *r = &out[i];
+		memset(r, 0, sizeof(*r));
+		memcpy(r->sku, it->r.sku, strnlen(it->r.sku, BO_ID_MAX));
+		memcpy(r->location, e->loc->s, sizeof(r->location));
+		r->on_hand = e->a;
+		r->allocated = e->b;
+	}
+	*n = cnt;
 	return BO_OK;
 }
 
@@ -1951,18 +1979,25 @@ static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
 	return BO_OK;
 }
 
-static int mem_lalloc_next(void *ud, const char *order_id, uint32_t index, const char *after, bo_lalloc_rec *out)
+static int mem_lalloc_list(void *ud, const char *order_id, uint32_t index, bo_lalloc_rec *out, size_t max,
+			   size_t *n)
 {
 	mem *m = ud;
 	lanode *la = m->las.n ? bo__kset_find(&m->las, order_id) : NULL;
-	const lent *e = la ? lv_next(la->v, index, after) : NULL;
-	if (!e)
-		return BO_ENOTFOUND;
-	memset(out, 0, sizeof(*out));
-	memcpy(out->order_id, la->id, strnlen(la->id, BO_ID_MAX));
-	out->index = index;
-	memcpy(out->location, e->loc->s, sizeof(out->location));
-	out->qty = e->a;
+	uint32_t first = 0, cnt = la ? lv_range(la->v, index, &first) : 0;
+	int rc = list_fits("lalloc_list", order_id, out, max, n, cnt);
+	if (rc != BO_OK)
+		return rc;
+	for (uint32_t i = 0; i < cnt; i++) {
+		const lent *e = &la->v->e[first + i];
+		bo_lalloc_rec *r = &out[i];
+		memset(r, 0, sizeof(*r));
+		memcpy(r->order_id, la->id, strnlen(la->id, BO_ID_MAX));
+		r->index = index;
+		memcpy(r->location, e->loc->s, sizeof(r->location));
+		r->qty = e->a;
+	}
+	*n = cnt;
 	return BO_OK;
 }
 
@@ -2052,9 +2087,9 @@ static const bo_storage memory_vtable = {
 	.loc_put = mem_loc_put,
 	.loc_next = mem_loc_next,
 	.stock_put = mem_stock_put,
-	.stock_next = mem_stock_next,
+	.stock_list = mem_stock_list,
 	.lalloc_put = mem_lalloc_put,
-	.lalloc_next = mem_lalloc_next,
+	.lalloc_list = mem_lalloc_list,
 };
 
 int bo_memory_storage(const bo_storage **vtable, void **user_data)
