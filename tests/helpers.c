@@ -230,6 +230,8 @@ static int rec_deliver(void *ud, const bo_event *e)
 	t->qty = e->qty;
 	t->eta = e->eta;
 	t->time = e->time;
+	if (r->record_location)
+		copy_id(t->location, e->location);
 	return 0;
 }
 

@@ -106,6 +106,7 @@ typedef struct th_event {
 	int64_t qty;
 	int64_t eta;
 	int64_t time;
+	char location[BO_ID_MAX + 1];   /* "" when the event names none */
 } th_event;
 
 typedef struct th_recorder {
@@ -116,6 +117,7 @@ typedef struct th_recorder {
 	unsigned refuse_every;  /* refuse each k-th attempt (0: never) */
 	int refuse_all;
 	int freed;              /* times the notifier's free ran */
+	int record_location;    /* copy bo_event.location (the location suites set it) */
 } th_recorder;
 
 void th_recorder_attach(bo_inventory *inv, th_recorder *rec);

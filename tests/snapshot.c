@@ -72,14 +72,70 @@ static int collect_sku(void *ud, const bo_item_status *it)
 	return 0;
 }
 
+/* Locations (DESIGN section 11): with more than one location the snapshot
+ * also shows the locations, each supply record's location, each item's
+ * stock per location and each line's units per location; an inventory
+ * that never named another location renders exactly as before. */
+typedef struct lkey {
+	char order[BO_ID_MAX + 1];
+	char sku[BO_ID_MAX + 1];
+} lkey;
+
+/* What the callbacks share: the output, whether there is more than "main",
+ * and the lines (order, sku) collected while walking orders, for their
+ * per-location units afterwards (queries are not nested inside an
+ * iteration). */
+typedef struct snapctx {
+	sbuf *b;
+	int multi;
+	lkey *keys;
+	size_t nkeys, capkeys;
+} snapctx;
+
 static int supply_cb(void *ud, const bo_supply_info *si)
+{
+	snapctx *c = ud;
+	sbuf *b = c->b;
+
+	sb_printf(b, "  supply %s %s qty=%" PRId64 " expected=%" PRId64,
+		  si->sku, si->id, si->qty, si->expected);
+	if (c->multi)
+		sb_printf(b, " location=%s", si->location ? si->location : "(null)");
+	sb_printf(b, "\n");
+	return 0;
+}
+
+typedef struct locs {
+	sbuf *b;
+	size_t n;
+} locs;
+
+static int location_cb(void *ud, const bo_location *l)
+{
+	locs *c = ud;
+
+	c->n++;
+	sb_printf(c->b, "location %s rank=%" PRId64 "\n", l->id, l->rank);
+	return 0;
+}
+
+static int stock_cb(void *ud, const bo_stock *st)
 {
 	sbuf *b = ud;
 
-	sb_printf(b, "  supply %s %s qty=%" PRId64 " expected=%" PRId64 "\n",
-		  si->sku, si->id, si->qty, si->expected);
+	sb_printf(b, "  stock %s on_hand=%" PRId64 " allocated=%" PRId64 "\n",
+		  st->location, st->on_hand, st->allocated);
 	return 0;
 }
+
+static int lalloc_cb(void *ud, const bo_line_alloc *a)
+{
+	sbuf *b = ud;
+
+	sb_printf(b, " %s=%" PRId64, a->location, a->qty);
+	return 0;
+}
+
 
 static int waiting_cb(void *ud, const bo_waiting_line *w)
 {
@@ -94,7 +150,8 @@ static int waiting_cb(void *ud, const bo_waiting_line *w)
 
 static int order_cb(void *ud, const bo_order *o)
 {
-	sbuf *b = ud;
+	snapctx *c = ud;
+	sbuf *b = c->b;
 	size_t i, n = bo_order_line_count(o);
 
 	sb_printf(b, "order %s created=%" PRId64 " priority=%" PRId64 " due=%" PRId64
@@ -113,6 +170,21 @@ static int order_cb(void *ud, const bo_order *o)
 			  " price=%" PRId64 " eta=%" PRId64 " queued=%" PRId64 "\n",
 			  i, l.sku, l.ordered, l.allocated, l.backordered, l.shipped,
 			  l.cancelled, l.unit_price, l.eta, l.queue_time);
+		if (c->multi) {
+			if (c->nkeys == c->capkeys) {
+				size_t cap = c->capkeys ? c->capkeys * 2 : 16;
+				void *p = realloc(c->keys, cap * sizeof(*c->keys));
+				if (p == NULL) {
+					b->oom = 1;
+					return 1;
+				}
+				c->keys = p;
+				c->capkeys = cap;
+			}
+			snprintf(c->keys[c->nkeys].order, BO_ID_MAX + 1, "%s", bo_order_id(o));
+			snprintf(c->keys[c->nkeys].sku, BO_ID_MAX + 1, "%s", l.sku);
+			c->nkeys++;
+		}
 	}
 	return 0;
 }
@@ -154,6 +226,7 @@ int snapshot_take(char **out, bo_inventory *inv)
 {
 	sbuf b = { NULL, 0, 0, 0 };
 	skus s = { NULL, 0, 0 };
+	snapctx ctx = { NULL, 0, NULL, 0, 0 };
 	int64_t now = 0;
 	size_t pending = 0, i;
 	int rc;
@@ -172,6 +245,37 @@ int snapshot_take(char **out, bo_inventory *inv)
 	if (rc != BO_OK)
 		goto fail;
 	sb_printf(&b, "now=%" PRId64 " pending=%zu\n", now, pending);
+
+	{
+		/* Rendered aside and kept only when there is more than "main". A
+		 * store that keeps no locations (or a core without them) has
+		 * only "main": BO_ESTATE here means that. */
+		sbuf lb = { NULL, 0, 0, 0 };
+		locs c = { &lb, 0 };
+
+		lb.cap = 256;
+		lb.s = malloc(lb.cap);
+		if (lb.s == NULL) {
+			rc = BO_ESTORAGE;
+			goto fail;
+		}
+		lb.s[0] = '\0';
+		rc = bo_location_foreach(inv, location_cb, &c);
+		if (rc == BO_ESTATE) {
+			bo_clear_error();
+			rc = BO_OK;
+			c.n = 1;
+		}
+		ctx.multi = rc == BO_OK && c.n > 1;
+		if (ctx.multi)
+			sb_printf(&b, "%s", lb.s);
+		if (lb.oom)
+			b.oom = 1;
+		free(lb.s);
+		if (rc != BO_OK)
+			goto fail;
+	}
+	ctx.b = &b;
 
 	rc = bo_item_foreach(inv, collect_sku, &s);
 	if (rc != BO_OK)
@@ -193,16 +297,28 @@ int snapshot_take(char **out, bo_inventory *inv)
 			  st.max_backorder, st.lead_time, st.release_at, st.preorder_max,
 			  st.waiting_lines, st.demand, st.filled_at_once, st.shipped,
 			  st.cancelled, st.revenue_held, st.oldest_wait, st.subscribers);
-		rc = bo_supply_foreach(inv, s.v[i], supply_cb, &b);
+		if (ctx.multi) {
+			rc = bo_item_stock_foreach(inv, s.v[i], stock_cb, &b);
+			if (rc != BO_OK)
+				goto fail;
+		}
+		rc = bo_supply_foreach(inv, s.v[i], supply_cb, &ctx);
 		if (rc != BO_OK)
 			goto fail;
 		rc = bo_item_waiting_foreach(inv, s.v[i], waiting_cb, &b);
 		if (rc != BO_OK)
 			goto fail;
 	}
-	rc = bo_order_foreach(inv, order_cb, &b);
+	rc = bo_order_foreach(inv, order_cb, &ctx);
 	if (rc != BO_OK)
 		goto fail;
+	for (i = 0; i < ctx.nkeys; i++) {
+		sb_printf(&b, "alloc %s %s", ctx.keys[i].order, ctx.keys[i].sku);
+		rc = bo_line_alloc_foreach(inv, ctx.keys[i].order, ctx.keys[i].sku, lalloc_cb, &b);
+		if (rc != BO_OK)
+			goto fail;
+		sb_printf(&b, "\n");
+	}
 	rc = history(&b, inv);
 	if (rc != BO_OK)
 		goto fail;
@@ -211,10 +327,12 @@ int snapshot_take(char **out, bo_inventory *inv)
 		goto fail;
 	}
 	free(s.v);
+	free(ctx.keys);
 	*out = b.s;
 	return BO_OK;
 fail:
 	free(s.v);
+	free(ctx.keys);
 	free(b.s);
 	return rc == BO_OK ? BO_ESTORAGE : rc;
 }
