@@ -154,6 +154,8 @@ struct bo_inventory {
 	size_t nlocs, loccap;
 	int64_t locs_gen;      /* the "loc_gen" they were read at; -1: not read */
 	void *locrecs;         /* room for BO_LOCATIONS_MAX stock or lalloc records (location.c) */
+	uint8_t loc_byid[64];  /* positions in locs, in id order (BO_LOCATIONS_MAX) */
+	int loc_main;          /* position of "main" in locs */
 	bo_txn txn;
 };
 

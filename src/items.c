@@ -217,7 +217,7 @@ static int op_receive(bo_txn *t, void *p)
 		if (rc < 0)
 			return bo__storage_fail(rc, "supply_get");
 		/* the units arrive where the record said they would */
-		memcpy(sloc, supply_loc(t->inv, &s), sizeof(sloc));
+		bo__copy_id(sloc, supply_loc(t->inv, &s));
 		if (loc && strcmp(loc, sloc) != 0)
 			return bo__fail(BO_EINVALID, "supply '%s' of '%s' arrives at '%s', not at '%s'", a->id, a->sku, sloc,
 					loc);

@@ -77,7 +77,38 @@ int bo__locs_load(bo_inventory *inv)
 		inv->nlocs++;
 	}
 	qsort(inv->locs, inv->nlocs, sizeof(*inv->locs), cmp_loc);
+	for (size_t i = 0; i < inv->nlocs; i++)
+		if (strcmp(inv->locs[i].id, BO_LOCATION_MAIN) == 0)
+			inv->loc_main = (int)i;
+	/* positions in id order, to match the records of a list (which come
+	 * in id order) in one pass */
+	for (size_t i = 0; i < inv->nlocs; i++)
+		inv->loc_byid[i] = (uint8_t)i;
+	for (size_t i = 1; i < inv->nlocs; i++) {
+		uint8_t x = inv->loc_byid[i];
+		size_t j = i;
+		while (j > 0 && strcmp(inv->locs[inv->loc_byid[j - 1]].id, inv->locs[x].id) > 0) {
+			inv->loc_byid[j] = inv->loc_byid[j - 1];
+			j--;
+		}
+		inv->loc_byid[j] = x;
+	}
 	return BO_OK;
+}
+
+/* Positions of the records' locations (in id order, as lists return
+ * them), matched against the locations in id order in one pass: -1 for
+ * one that is unknown or out of order. */
+static void match_ids(const bo_inventory *inv, const char *first, size_t stride, size_t n, int *pos)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *id = first + i * stride;
+		int c = 1;
+		while (j < inv->nlocs && (c = strcmp(inv->locs[inv->loc_byid[j]].id, id)) < 0)
+			j++;
+		pos[i] = j < inv->nlocs && c == 0 ? inv->loc_byid[j] : -1;
+	}
 }
 
 /* The locations of the running call: read once per call, and kept from
@@ -106,7 +137,7 @@ static int call_locs(bo_txn *t)
 static int loc_pos(const bo_inventory *inv, const char *id)
 {
 	if (is_main(id))
-		id = BO_LOCATION_MAIN;
+		return inv->loc_main;
 	for (size_t i = 0; i < inv->nlocs; i++)
 		if (strcmp(inv->locs[i].id, id) == 0)
 			return (int)i;
@@ -169,7 +200,7 @@ int bo__stock_view(bo_inventory *inv, const bo_item_rec *item, bo_locview *v)
 	if (item->located > 0) {
 		bo_stock_rec *r;
 		size_t n = 0;
-		int rc;
+		int rc, ps[BO_LOCATIONS_MAX];
 		if (!recbuf(inv))
 			return bo__fail(BO_ESTORAGE, "out of memory");
 		r = inv->locrecs;
@@ -177,8 +208,9 @@ int bo__stock_view(bo_inventory *inv, const bo_item_rec *item, bo_locview *v)
 			return bo__storage_fail(rc, "stock_list");
 		if (n > BO_LOCATIONS_MAX - 1)
 			return bo__fail(BO_ESTORAGE, "stock_list of '%s' reported %zu records", item->sku, n);
+		match_ids(inv, r[0].location, sizeof(*r), n, ps);
 		for (size_t i = 0; i < n; i++) {
-			int pos = loc_pos(inv, r[i].location);
+			int pos = ps[i];
 			bo_locent *e;
 			if (pos < 0 || pos == mainpos)
 				return bo__fail(BO_ESTORAGE, "stock of '%s' at unknown location '%.64s'", item->sku,
@@ -210,7 +242,7 @@ int bo__line_view(bo_inventory *inv, const bo_item_rec *item, const bo_line_rec 
 	if (item->located > 0 && l->allocated > 0) {
 		bo_lalloc_rec *r;
 		size_t n = 0;
-		int rc;
+		int rc, ps[BO_LOCATIONS_MAX];
 		if (!recbuf(inv))
 			return bo__fail(BO_ESTORAGE, "out of memory");
 		r = inv->locrecs;
@@ -218,8 +250,9 @@ int bo__line_view(bo_inventory *inv, const bo_item_rec *item, const bo_line_rec 
 			return bo__storage_fail(rc, "lalloc_list");
 		if (n > BO_LOCATIONS_MAX - 1)
 			return bo__fail(BO_ESTORAGE, "lalloc_list of '%s' reported %zu records", l->order_id, n);
+		match_ids(inv, r[0].location, sizeof(*r), n, ps);
 		for (size_t i = 0; i < n; i++) {
-			int pos = loc_pos(inv, r[i].location);
+			int pos = ps[i];
 			bo_locent *e;
 			if (pos < 0 || pos == mainpos)
 				return bo__fail(BO_ESTORAGE, "line of '%s' allocated at unknown location '%.64s'",

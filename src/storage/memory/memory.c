@@ -1917,14 +1917,18 @@ static int mem_stock_list(void *ud, const char *sku, bo_stock_rec *out, size_t m
 	int rc = list_fits("stock_list", sku, out, max, n, cnt);
 	if (rc != BO_OK)
 		return rc;
-	for (uint32_t i = 0; i < cnt; i++) {
-		const lent *e = &it->stock->e[first + i];
-		bo_stock_rec *r = &out[i];
-		memset(r, 0, sizeof(*r));
-		memcpy(r->sku, it->r.sku, strnlen(it->r.sku, BO_ID_MAX));
-		memcpy(r->location, e->loc->s, sizeof(r->location));
-		r->on_hand = e->a;
-		r->allocated = e->b;
+	if (cnt > 0) {
+		bo_stock_rec base; /* what every record of the item shares */
+		memset(&base, 0, sizeof(base));
+		memcpy(base.sku, it->r.sku, strnlen(it->r.sku, BO_ID_MAX));
+		for (uint32_t i = 0; i < cnt; i++) {
+			const lent *e = &it->stock->e[first + i];
+			bo_stock_rec *r = &out[i];
+			*r = base;
+			memcpy(r->location, e->loc->s, sizeof(r->location));
+			r->on_hand = e->a;
+			r->allocated = e->b;
+		}
 	}
 	*n = cnt;
 	return BO_OK;
