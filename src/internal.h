@@ -95,6 +95,11 @@ struct bo_txn {
 	bo_eta_pend *pend;   /* lines whose promise is settled at the end of the call */
 	size_t npend, pendcap;
 	bool locs_loaded;    /* inv->locs read by this call (location.c) */
+	/* bo__loc_give() for a line not stored yet: its units elsewhere, to
+	 * record once it is (bo__loc_give_end()) */
+	int lapend_pos[64];
+	int64_t lapend_qty[64];
+	size_t nlapend;
 };
 
 /* The metadata the core keeps in the store's metadata area. */
@@ -281,8 +286,9 @@ BO_INTERNAL int bo__stock_view(bo_inventory *inv, const bo_item_rec *item, bo_lo
 BO_INTERNAL int bo__line_view(bo_inventory *inv, const bo_item_rec *item, const bo_line_rec *l, bo_locview *v);
 /* Before the totals change: `take` units allocated to line `l` from the
  * locations with free units in location order (`allocated` events, one
- * per location). `unstored`: the line is not stored yet (it is, first,
- * if units come from elsewhere than "main"). */
+ * per location). `unstored`: the line is not stored yet: its records
+ * elsewhere than "main" wait for bo__loc_give_end(), called once it is. */
+BO_INTERNAL int bo__loc_give_end(bo_txn *t, const bo_line_rec *l);
 BO_INTERNAL int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take, bool unstored);
 /* Before the totals change: `qty` allocated units of `l` go back, from its
  * last location first. */

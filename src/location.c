@@ -355,6 +355,7 @@ int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take
 	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0 ||
 	    (rc = bo__line_view(inv, &it->rec, l, &lv)) < 0)
 		return rc;
+	t->nlapend = 0;
 	for (size_t i = 0; i < sv.n && take > 0; i++) {
 		bo_locent *e = &sv.e[i], *le;
 		int64_t free = e->on_hand - e->allocated, part;
@@ -364,14 +365,17 @@ int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take
 		if ((rc = stock_write(t, it, e, e->on_hand, e->allocated + part)) < 0)
 			return rc;
 		le = line_ent(&lv, (int)e->pos);
-		if (unstored && strcmp(bo__loc_id(inv, e), BO_LOCATION_MAIN) != 0) {
-			/* records of a line's units elsewhere belong to a stored line */
-			if ((rc = inv->st.line_put(inv->sd, l)) < 0)
-				return bo__storage_fail(rc, "line_put");
-			unstored = false;
-		}
-		if ((rc = lalloc_write(t, l, le, le->allocated + part)) < 0)
+		if (unstored) {
+			/* records of a line's units elsewhere belong to a stored
+			 * line: written by bo__loc_give_end() once it is */
+			if ((int)e->pos != inv->loc_main) {
+				t->lapend_pos[t->nlapend] = (int)e->pos;
+				t->lapend_qty[t->nlapend++] = part;
+			}
+			le->allocated += part;
+		} else if ((rc = lalloc_write(t, l, le, le->allocated + part)) < 0) {
 			return rc;
+		}
 		if ((rc = bo__emit_at(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, part, BO_NO_TIME, NULL,
 				      bo__loc_id(inv, e))) < 0)
 			return rc;
@@ -380,6 +384,22 @@ int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take
 	if (take > 0)
 		return bo__fail(BO_ESTORAGE, "item '%s': no free units at any location for %lld allocated", it->rec.sku,
 				(long long)take);
+	return BO_OK;
+}
+
+int bo__loc_give_end(bo_txn *t, const bo_line_rec *l)
+{
+	bo_inventory *inv = t->inv;
+	for (size_t i = 0; i < t->nlapend; i++) {
+		bo_locent e;
+		int rc;
+		memset(&e, 0, sizeof(e));
+		e.pos = (uint32_t)t->lapend_pos[i];
+		if ((rc = lalloc_write(t, l, &e, t->lapend_qty[i])) < 0)
+			return rc;
+	}
+	t->nlapend = 0;
+	(void)inv;
 	return BO_OK;
 }
 

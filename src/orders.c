@@ -252,6 +252,8 @@ static int op_place(bo_txn *t, void *p)
 		}
 		if ((rc = inv->st.line_put(inv->sd, &l)) < 0)
 			return bo__storage_fail(rc, "line_put");
+		if (take > 0 && (rc = bo__loc_give_end(t, &l)) < 0) /* its units elsewhere, now that it is stored */
+			return rc;
 	}
 	return all_alloc ? bo__emit(t, BO_EVENT_READY, o.id, NULL, 0, BO_NO_TIME, NULL) : BO_OK;
 }
