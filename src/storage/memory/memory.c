@@ -104,11 +104,31 @@ typedef struct lvec {
 	lent e[];
 } lvec;
 
-/* The line allocations of one order, found by its id (mem.las). */
+/* The line allocations of one order, found by its id (mem.las). From
+ * an arena (mem.lanodes), with room for LA_INL entries in the node itself
+ * (after the id, 8-byte aligned): most orders never need a block of their
+ * own. A node that goes is kept on a free list (by size) for the next one,
+ * from the commit on; the arena is freed wholesale at close. */
 typedef struct lanode {
-	lvec *v; /* NULL while empty (only when memory ran out removing it) */
+	union {
+		lvec *v;              /* the node's own array while it fits there, else a
+				       * block; NULL: empty (the node goes; or stays when
+				       * memory ran out removing it) */
+		struct lanode *next; /* on the free list */
+	};
+	uint8_t idlen;
 	char id[];
 } lanode;
+
+#define LA_INL 2
+#define LA_OFF(idlen) ((offsetof(lanode, id) + (size_t)(idlen) + 1 + 7) & ~(size_t)7)
+/* A node's bytes (a multiple of the arena's alignment). */
+#define LA_BYTES(idlen)                                                                                    \
+	((LA_OFF(idlen) + sizeof(lvec) + LA_INL * sizeof(lent) + BO__ARENA_ALIGN - 1) &                    \
+	 ~(size_t)(BO__ARENA_ALIGN - 1))
+#define LA_CLASSES (LA_BYTES(BO_ID_MAX) / BO__ARENA_ALIGN + 1)
+/* The array in the node itself. */
+static inline lvec *la_inl(const lanode *la) { return (lvec *)((unsigned char *)la + LA_OFF(la->idlen)); }
 
 typedef struct inode {
 	bo_item_rec r;
@@ -122,21 +142,40 @@ typedef struct inode {
 
 /* An order node: the record's fields, the id, then the lines, packed
  * (BO__LINE_SIZE bytes each) at lines_off(); with `out`, that place holds
- * a pointer to a block with the lines instead. */
+ * a pointer to a block with the lines instead. With `lap` (an order made
+ * once the store has a location other than "main"), a pointer to its
+ * lanode (or NULL) sits between the id and the lines, so its line
+ * allocations need no look-up in mem.las; a store that never names a
+ * location has no such slot. */
 typedef struct onode {
 	int64_t created, priority, due;
 	uint64_t stamp;     /* the epoch of the segment that logged its snapshot */
 	uint32_t nlines;    /* the record's */
 	int32_t ship_mode, ready;
 	uint32_t nl, cap;   /* lines stored, lines there is room for */
-	uint8_t out;        /* the lines are in a block of their own */
+	uint8_t out : 1;    /* the lines are in a block of their own */
+	uint8_t las : 1;    /* it may have a node in mem.las (none while clear) */
+	uint8_t lap : 1;    /* its lanode's pointer is at slot_off() (set at creation) */
 	uint8_t idlen;
 	char id[];          /* idlen bytes and a NUL */
 } onode;
 
 #define LSZ BO__LINE_SIZE
 
-static inline size_t lines_off(const onode *n) { return (offsetof(onode, id) + n->idlen + 1 + 7) & ~(size_t)7; }
+static inline size_t slot_off(const onode *n) { return (offsetof(onode, id) + n->idlen + 1 + 7) & ~(size_t)7; }
+static inline size_t lines_off(const onode *n) { return slot_off(n) + (n->lap ? sizeof(void *) : 0); }
+
+/* The lanode in the slot of an order with `lap`. */
+static inline struct lanode *slot_get(const onode *n)
+{
+	struct lanode *la;
+	memcpy(&la, (const unsigned char *)n + slot_off(n), sizeof(la));
+	return la;
+}
+static inline void slot_set(onode *n, struct lanode *la)
+{
+	memcpy((unsigned char *)n + slot_off(n), &la, sizeof(la));
+}
 
 static inline unsigned char *lines_of(const onode *n)
 {
@@ -237,6 +276,12 @@ typedef struct mem {
 	bo_location_rec *locs; /* location records, sorted by id */
 	size_t nloc, loccap;
 	bo__kset las;         /* lanode: line allocations at locations, per order */
+	bo__arena lanodes;    /* where the lanodes come from */
+	lanode *lafree[LA_CLASSES]; /* nodes that went, by la_bytes() / BO__ARENA_ALIGN */
+	const onode *lao;     /* the order looked up last in `las` (NULL: none) */
+	bool named;           /* a location other than "main" was made: new orders get a slot */
+	bool la_blocks;       /* an lanode in an order's slot had a block: closing looks */
+	lanode *la;           /* its node (NULL: it has none); cleared by any undo */
 } mem;
 
 enum {
@@ -256,8 +301,8 @@ enum {
 	U_LOC,       /* bo_location_rec (existed in `b`) */
 	U_LV,        /* undo_lv (the entry existed in `b`) */
 	U_LVPTR,     /* undo_lvptr */
-	U_LA_NEW,    /* lanode *: remove and free it */
-	U_LA_DEL     /* lanode *: put it back (its block is let go of at commit) */
+	U_LA_NEW,    /* undo_la: remove it (to the free list) */
+	U_LA_DEL     /* undo_la: put it back (to the free list at commit) */
 };
 
 /* A supply node changed or made: undone in place, with no allocation (an
@@ -280,6 +325,12 @@ typedef struct undo_lv {
 	lvec **slot; /* where the array hangs: an item's or an lanode's field */
 	lent old;
 } undo_lv;
+
+/* An lanode made or gone, and its order. */
+typedef struct undo_la {
+	struct lanode *la;
+	onode *o;
+} undo_la;
 
 /* Where an array hung before it moved or went. */
 typedef struct undo_lvptr {
@@ -399,29 +450,62 @@ static int order_touch(mem *m, onode *n)
 
 static void free_item(inode *n);
 
+/* Hang lanode `la` on order `o` (its slot, or mem.las after
+ * bo__kset_reserve()), or take it off. */
+static void la_attach(mem *m, onode *o, lanode *la)
+{
+	if (o->lap)
+		slot_set(o, la);
+	else
+		bo__kset_add(&m->las, la);
+}
+static void la_detach(mem *m, onode *o, lanode *la)
+{
+	if (o->lap)
+		slot_set(o, NULL);
+	else
+		bo__kset_del(&m->las, la);
+}
+
+/* An lanode that went: kept for the next one of its size. */
+static void la_push(mem *m, lanode *la)
+{
+	size_t c = LA_BYTES(la->idlen) / BO__ARENA_ALIGN;
+	la->next = m->lafree[c];
+	m->lafree[c] = la;
+}
+
 /* ---------------------------------------------------------------- */
 /* Location arrays (lvec) */
 
+/* (`loc` is at most BO_ID_MAX bytes and a NUL, as an istr's string: a
+ * plain strcmp) */
 static int lent_cmp(uint32_t index, const char *loc, const lent *e)
 {
 	if (index != e->index)
 		return index < e->index ? -1 : 1;
-	return strncmp(loc, e->loc->s, BO_ID_MAX + 1);
+	return strcmp(loc, e->loc->s);
 }
 
 /* The position of the first entry not before (index, loc); *found when it
- * is that entry. A few entries: a binary search all the same. */
+ * is that entry. A few entries: a binary search all the same (the keys
+ * are unique: an equal one is the place). */
 static uint32_t lv_lower(const lvec *v, uint32_t index, const char *loc, bool *found)
 {
 	uint32_t lo = 0, hi = v ? v->n : 0;
+	*found = false;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		if (lent_cmp(index, loc, &v->e[mid]) > 0)
+		int c = lent_cmp(index, loc, &v->e[mid]);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c > 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	*found = v && lo < v->n && lent_cmp(index, loc, &v->e[lo]) == 0;
 	return lo;
 }
 
@@ -637,17 +721,17 @@ static void undo_entry(mem *m, const bo__uentry *e)
 		break;
 	}
 	case U_LA_NEW: {
-		lanode *n;
-		memcpy(&n, p, sizeof(n));
-		bo__kset_del(&m->las, n);
-		bo_free(n); /* its array went with the undoing of its changes */
+		undo_la u;
+		memcpy(&u, p, sizeof(u));
+		la_detach(m, u.o, u.la);
+		la_push(m, u.la); /* its array went with the undoing of its changes */
 		break;
 	}
 	case U_LA_DEL: {
 		/* the set held it and has not shrunk since: no room to make */
-		lanode *n;
-		memcpy(&n, p, sizeof(n));
-		bo__kset_add(&m->las, n);
+		undo_la u;
+		memcpy(&u, p, sizeof(u));
+		la_attach(m, u.o, u.la);
 		break;
 	}
 	default: /* U_BLOCK_GONE: a snapshot points at it again */
@@ -658,6 +742,8 @@ static void undo_entry(mem *m, const bo__uentry *e)
 static void undo_to(mem *m, size_t pos)
 {
 	bo__uentry e;
+	m->lao = NULL; /* an undone order's node may be another's now */
+	m->la = NULL;
 	while (bo__ulog_take(&m->ul, pos, &e))
 		undo_entry(m, &e);
 }
@@ -910,6 +996,10 @@ static void free_gone(mem *m)
 			void *b;
 			memcpy(&b, e.payload, sizeof(b));
 			bo_free(b);
+		} else if (e.kind == U_LA_DEL) {
+			undo_la u;
+			memcpy(&u, e.payload, sizeof(u));
+			la_push(m, u.la);
 		}
 	m->gone = false;
 }
@@ -1071,6 +1161,8 @@ static int mem_order_put(void *ud, const bo_order_rec *rec)
 	len = strnlen(rec->id, BO_ID_MAX);
 	cap = rec->nlines <= 64 ? rec->nlines : 0;
 	off = (offsetof(onode, id) + len + 1 + 7) & ~(size_t)7;
+	if (m->named)
+		off += sizeof(void *); /* the lanode's slot */
 	bytes = off + (cap * LSZ > sizeof(void *) ? cap * LSZ : sizeof(void *));
 	if (!bo__kset_reserve(&m->orders) || !(n = bo__arena_alloc(&m->onodes, bytes)))
 		return OOM();
@@ -1086,6 +1178,10 @@ static int mem_order_put(void *ud, const bo_order_rec *rec)
 	n->idlen = (uint8_t)len;
 	memcpy(n->id, rec->id, len);
 	n->id[len] = '\0';
+	if (m->named) {
+		n->lap = 1;
+		memset((unsigned char *)n + slot_off(n), 0, sizeof(void *));
+	}
 	n->stamp = m->epoch; /* undoing its creation undoes every change */
 	bo__kset_add(&m->orders, n);
 	m->lo = n; /* its lines come next */
@@ -1773,6 +1869,8 @@ static int mem_loc_put(void *ud, const bo_location_rec *rec)
 		return BO_ESTORAGE;
 	}
 	m->nloc++;
+	if (strcmp(l->id, BO_LOCATION_MAIN) != 0)
+		m->named = true; /* (a hint for new orders: a rollback leaves it) */
 	return BO_OK;
 }
 
@@ -1803,8 +1901,9 @@ static int loc_check(const char *loc, const char *what)
 
 /* Room for one more entry in the array at *slot: a block twice as large
  * (the old one is let go of at commit, so the undo log's entries that
- * point into it stay good). */
-static int lv_grow(mem *m, lvec **slot)
+ * point into it stay good; `inl`, an lanode's own array, is kept: it is
+ * no block). */
+static int lv_grow(mem *m, lvec **slot, const lvec *inl)
 {
 	lvec *old = *slot, *v;
 	uint32_t cap = old ? old->cap * 2 : 2;
@@ -1826,7 +1925,7 @@ static int lv_grow(mem *m, lvec **slot)
 		block_drop(m, v);
 		return BO_ESTORAGE;
 	}
-	if (old && block_gone(m, old) < 0) {
+	if (old && old != inl && block_gone(m, old) < 0) {
 		log_pop(m);
 		block_drop(m, v);
 		return BO_ESTORAGE;
@@ -1837,7 +1936,7 @@ static int lv_grow(mem *m, lvec **slot)
 
 /* An array left empty goes (if memory runs out for the log entries, it
  * stays, empty: no record is lost or made). */
-static void lv_release(mem *m, lvec **slot)
+static void lv_release(mem *m, lvec **slot, const lvec *inl)
 {
 	undo_lvptr u;
 	memset(&u, 0, sizeof(u));
@@ -1845,7 +1944,7 @@ static void lv_release(mem *m, lvec **slot)
 	u.old = *slot;
 	if (log_add(m, U_LVPTR, 0, &u, sizeof(u)) < 0)
 		return;
-	if (block_gone(m, u.old) < 0) {
+	if (u.old != inl && block_gone(m, u.old) < 0) {
 		log_pop(m);
 		return;
 	}
@@ -1853,8 +1952,9 @@ static void lv_release(mem *m, lvec **slot)
 }
 
 /* Insert, replace (a, b) or (del) delete the entry (index, loc) of the
- * array at *slot, logged. */
-static int lv_put(mem *m, lvec **slot, uint32_t index, const char *loc, int64_t a, int64_t b, bool del)
+ * array at *slot, logged (`inl`: an lanode's own array, or NULL). */
+static int lv_put(mem *m, lvec **slot, const lvec *inl, uint32_t index, const char *loc, int64_t a, int64_t b,
+		  bool del)
 {
 	lvec *v = *slot;
 	bool found;
@@ -1882,10 +1982,10 @@ static int lv_put(mem *m, lvec **slot, uint32_t index, const char *loc, int64_t 
 	} else if (found) {
 		lv_remove_at(v, pos);
 		if (v->n == 0)
-			lv_release(m, slot);
+			lv_release(m, slot, inl);
 	} else {
 		if (!v || v->n == v->cap) {
-			if (lv_grow(m, slot) < 0) {
+			if (lv_grow(m, slot, inl) < 0) {
 				log_pop(m);
 				return BO_ESTORAGE;
 			}
@@ -1906,7 +2006,7 @@ static int mem_stock_put(void *ud, const bo_stock_rec *rec)
 	}
 	if (loc_check(rec->location, "stock") < 0)
 		return BO_ESTORAGE;
-	return lv_put(m, &it->stock, 0, rec->location, rec->on_hand, rec->allocated,
+	return lv_put(m, &it->stock, NULL, 0, rec->location, rec->on_hand, rec->allocated,
 		      rec->on_hand == 0 && rec->allocated == 0);
 }
 
@@ -1934,11 +2034,48 @@ static int mem_stock_list(void *ud, const char *sku, bo_stock_rec *out, size_t m
 	return BO_OK;
 }
 
+/* The line allocations of order `o`, or NULL: the last order's from the
+ * cache; none without a look-up for an order that never had any. */
+static lanode *la_find(mem *m, const onode *o)
+{
+	lanode *la;
+	if (m->lao == o)
+		return m->la;
+	if (o->lap)
+		la = slot_get(o);
+	else
+		la = o->las ? bo__kset_find(&m->las, o->id) : NULL;
+	m->lao = o;
+	m->la = la;
+	return la;
+}
+
+/* A node for order `o`, empty, its own array in use (from the free list
+ * or the arena); NULL when out of memory. */
+static lanode *la_new(mem *m, const onode *o)
+{
+	size_t bytes = LA_BYTES(o->idlen), c = bytes / BO__ARENA_ALIGN;
+	lanode *la = m->lafree[c];
+	lvec *v;
+	if (la)
+		m->lafree[c] = la->next;
+	else if (!(la = bo__arena_alloc(&m->lanodes, bytes)))
+		return NULL;
+	la->idlen = o->idlen;
+	memcpy(la->id, o->id, (size_t)o->idlen + 1);
+	v = la_inl(la);
+	v->n = 0;
+	v->cap = LA_INL;
+	la->v = v;
+	return la;
+}
+
 static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
 {
 	mem *m = ud;
 	onode *o = ofind(m, rec->order_id);
 	lanode *la;
+	undo_la u;
 	bool del = rec->qty == 0, made = false;
 	int rc;
 	if (!o || rec->index >= o->nl) {
@@ -1948,41 +2085,53 @@ static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
 	}
 	if (loc_check(rec->location, "line allocation") < 0)
 		return BO_ESTORAGE;
-	la = bo__kset_find(&m->las, o->id);
+	la = la_find(m, o);
 	if (!la && del)
 		return BO_OK;
 	if (!la) {
 		/* the first record of the order: its node */
-		if (!bo__kset_reserve(&m->las) || !(la = bo_malloc(offsetof(lanode, id) + o->idlen + 1)))
+		if ((!o->lap && !bo__kset_reserve(&m->las)) || !(la = la_new(m, o)))
 			return OOM();
-		la->v = NULL;
-		memcpy(la->id, o->id, (size_t)o->idlen + 1);
-		if (log_add(m, U_LA_NEW, 0, &la, sizeof(la)) < 0) {
-			bo_free(la);
+		memset(&u, 0, sizeof(u));
+		u.la = la;
+		u.o = o;
+		if (log_add(m, U_LA_NEW, 0, &u, sizeof(u)) < 0) {
+			la_push(m, la);
 			return BO_ESTORAGE;
 		}
-		bo__kset_add(&m->las, la);
+		la_attach(m, o, la);
+		o->las = 1; /* a hint, not logged: an undo leaves it, and it costs a look-up */
+		m->lao = o;
+		m->la = la;
 		made = true;
 	}
-	rc = lv_put(m, &la->v, rec->index, rec->location, rec->qty, 0, del);
+	rc = lv_put(m, &la->v, la_inl(la), rec->index, rec->location, rec->qty, 0, del);
 	if (rc < 0) {
 		if (made) { /* nothing was logged after it */
 			log_pop(m);
-			bo__kset_del(&m->las, la);
-			bo_free(la);
+			la_detach(m, o, la);
+			la_push(m, la);
+			m->la = NULL;
 		}
 		return rc;
 	}
+	if (o->lap && la->v && la->v != la_inl(la))
+		m->la_blocks = true;
 	if (!la->v) {
 		/* the order's last record went: so does its node (kept, empty,
-		 * if memory runs out for the log entry) */
-		if (log_add(m, U_LA_DEL, 0, &la, sizeof(la)) < 0)
+		 * if memory runs out for the log entry); to the free list now,
+		 * or at commit (a rollback puts it back) */
+		memset(&u, 0, sizeof(u));
+		u.la = la;
+		u.o = o;
+		if (log_add(m, U_LA_DEL, 0, &u, sizeof(u)) < 0)
 			return BO_OK;
-		bo__kset_del(&m->las, la);
-		if (block_gone(m, la) < 0) {
-			bo__kset_add(&m->las, la);
-			log_pop(m);
-		}
+		la_detach(m, o, la);
+		m->la = NULL;
+		if (m->in_txn)
+			m->gone = true;
+		else
+			la_push(m, la);
 	}
 	return BO_OK;
 }
@@ -1991,19 +2140,33 @@ static int mem_lalloc_list(void *ud, const char *order_id, uint32_t index, bo_la
 			   size_t *n)
 {
 	mem *m = ud;
-	lanode *la = m->las.n ? bo__kset_find(&m->las, order_id) : NULL;
-	uint32_t first = 0, cnt = la ? lv_range(la->v, index, &first) : 0;
-	int rc = list_fits("lalloc_list", order_id, out, max, n, cnt);
+	lanode *la = NULL;
+	uint32_t first = 0, cnt;
+	int rc;
+	if (m->las.n || m->named) {
+		if (m->lao && strcmp(m->lao->id, order_id) == 0) {
+			la = m->la;
+		} else {
+			const onode *o = ofind(m, order_id);
+			la = o ? la_find(m, o) : NULL;
+		}
+	}
+	cnt = la ? lv_range(la->v, index, &first) : 0;
+	rc = list_fits("lalloc_list", order_id, out, max, n, cnt);
 	if (rc != BO_OK)
 		return rc;
-	for (uint32_t i = 0; i < cnt; i++) {
-		const lent *e = &la->v->e[first + i];
-		bo_lalloc_rec *r = &out[i];
-		memset(r, 0, sizeof(*r));
-		memcpy(r->order_id, la->id, strnlen(la->id, BO_ID_MAX));
-		r->index = index;
-		memcpy(r->location, e->loc->s, sizeof(r->location));
-		r->qty = e->a;
+	if (cnt > 0) {
+		bo_lalloc_rec base; /* what every record of the line shares */
+		memset(&base, 0, sizeof(base));
+		memcpy(base.order_id, la->id, la->idlen);
+		base.index = index;
+		for (uint32_t i = 0; i < cnt; i++) {
+			const lent *e = &la->v->e[first + i];
+			bo_lalloc_rec *r = &out[i];
+			*r = base;
+			memcpy(r->location, e->loc->s, sizeof(r->location));
+			r->qty = e->a;
+		}
 	}
 	*n = cnt;
 	return BO_OK;
@@ -2037,9 +2200,18 @@ static void mem_close(void *ud)
 	pos = 0;
 	while ((node = bo__kset_iter(&m->las, &pos))) {
 		lanode *la = node;
-		bo_free(la->v);
-		bo_free(la);
+		if (la->v != la_inl(la))
+			bo_free(la->v);
 	}
+	pos = 0;
+	/* the lanodes in orders' slots, if one of them ever had a block */
+	while (m->la_blocks && (node = bo__kset_iter(&m->orders, &pos))) {
+		onode *o = node;
+		lanode *la = o->lap ? slot_get(o) : NULL;
+		if (la && la->v != la_inl(la))
+			bo_free(la->v);
+	}
+	bo__arena_free(&m->lanodes);
 	for (size_t i = 0; i < m->nstr; i++)
 		bo_free(m->strv[i]);
 	bo_free(m->strv);
