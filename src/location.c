@@ -344,6 +344,15 @@ static bo_locent *line_ent(bo_locview *lv, int pos)
 	return e;
 }
 
+/* The locations, the item's stock view and the line's. */
+static int views(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, bo_locview *sv, bo_locview *lv)
+{
+	int rc;
+	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(t->inv, &it->rec, sv)) < 0)
+		return rc;
+	return bo__line_view(t->inv, &it->rec, l, lv);
+}
+
 int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take, bool unstored)
 {
 	bo_inventory *inv = t->inv;
@@ -352,8 +361,7 @@ int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take
 
 	if (it->rec.located == 0)
 		return bo__emit(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, take, BO_NO_TIME, NULL);
-	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0 ||
-	    (rc = bo__line_view(inv, &it->rec, l, &lv)) < 0)
+	if ((rc = views(t, it, l, &sv, &lv)) < 0)
 		return rc;
 	t->nlapend = 0;
 	for (size_t i = 0; i < sv.n && take > 0; i++) {
@@ -389,7 +397,6 @@ int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take
 
 int bo__loc_give_end(bo_txn *t, const bo_line_rec *l)
 {
-	bo_inventory *inv = t->inv;
 	for (size_t i = 0; i < t->nlapend; i++) {
 		bo_locent e;
 		int rc;
@@ -399,20 +406,17 @@ int bo__loc_give_end(bo_txn *t, const bo_line_rec *l)
 			return rc;
 	}
 	t->nlapend = 0;
-	(void)inv;
 	return BO_OK;
 }
 
 int bo__loc_release(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t qty)
 {
-	bo_inventory *inv = t->inv;
 	bo_locview sv, lv;
 	int rc;
 
 	if (it->rec.located == 0 || qty <= 0)
 		return BO_OK;
-	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0 ||
-	    (rc = bo__line_view(inv, &it->rec, l, &lv)) < 0)
+	if ((rc = views(t, it, l, &sv, &lv)) < 0)
 		return rc;
 	/* from the line's last location in location order first */
 	for (size_t i = lv.n; i-- > 0 && qty > 0;) {
@@ -461,8 +465,7 @@ int bo__loc_ship(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t q, c
 
 	if (it->rec.located == 0)
 		return bo__emit(t, BO_EVENT_SHIPPED, l->order_id, l->sku, q, BO_NO_TIME, NULL);
-	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0 ||
-	    (rc = bo__line_view(inv, &it->rec, l, &lv)) < 0)
+	if ((rc = views(t, it, l, &sv, &lv)) < 0)
 		return rc;
 	for (size_t i = 0; i < lv.n && q > 0; i++) {
 		bo_locent *le = &lv.e[i], *e = view_find(&sv, (int)le->pos);
