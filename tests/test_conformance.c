@@ -14,6 +14,7 @@
  *  - for opening an inventory and for dispatching events likewise.
  */
 #include "helpers.h"
+#include "adapters.h"
 #include "failing_storage.h"
 #include "snapshot.h"
 #include "workload.h"
@@ -23,71 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef BO_TEST_HAVE_SQLITE
-#include "backorder/sqlite.h"
-#endif
-#ifdef BO_TEST_HAVE_POSTGRES
-#include "backorder/postgres.h"
-#include "postgres/pgtest.h"
-#endif
-
-/* ---- adapters ------------------------------------------------------ */
-
-typedef int (*store_factory)(const bo_storage **vt, void **ud);
-
-/* Open a durable store at a path (NULL for adapters that keep nothing). */
-typedef int (*store_factory_at)(const bo_storage **vt, void **ud, const char *path);
-
-typedef struct adapter {
-	const char *name;
-	store_factory make;
-	store_factory_at make_at;
-} adapter;
-
-static int make_memory(const bo_storage **vt, void **ud)
-{
-	return bo_memory_storage(vt, ud);
-}
-
-#ifdef BO_TEST_HAVE_SQLITE
-static int make_sqlite(const bo_storage **vt, void **ud)
-{
-	return bo_sqlite_storage(vt, ud, ":memory:", NULL);
-}
-
-static int make_sqlite_at(const bo_storage **vt, void **ud, const char *path)
-{
-	return bo_sqlite_storage(vt, ud, path, NULL);
-}
-#endif
-
-#ifdef BO_TEST_HAVE_POSTGRES
-/* Every store a schema of its own; the path of a durable store names its schema. */
-static int make_postgres_at(const bo_storage **vt, void **ud, const char *path)
-{
-	char ci[1024];
-
-	if (pgtest_store(ci, sizeof(ci), path) != 0)
-		return BO_ESTORAGE;
-	return bo_postgres_storage(vt, ud, ci);
-}
-
-static int make_postgres(const bo_storage **vt, void **ud)
-{
-	return make_postgres_at(vt, ud, NULL);
-}
-#endif
-
-static const adapter adapters[] = {
-	{ "memory", make_memory, NULL },
-#ifdef BO_TEST_HAVE_SQLITE
-	{ "sqlite", make_sqlite, make_sqlite_at },
-#endif
-#ifdef BO_TEST_HAVE_POSTGRES
-	{ "postgres", make_postgres, make_postgres_at },
-#endif
-};
-
 /* ---- the harness --------------------------------------------------- */
 
 typedef struct harness {
@@ -96,7 +32,7 @@ typedef struct harness {
 	failing_storage *fs;
 } harness;
 
-static void h_open(harness *h, const adapter *ad)
+static void h_open(harness *h, const ta_adapter *ad)
 {
 	const bo_storage *vt = NULL;
 	void *ud = NULL;
@@ -146,7 +82,7 @@ static void build_reference(void)
 
 	if (reference[0] != NULL)
 		return;
-	h_open(&h, &adapters[0]);
+	h_open(&h, &ta_adapters[0]);
 	probe_batches(&h);
 	for (i = 0; i < NWORK; i++) {
 		h.clk.now += workload[i].dt;
@@ -158,7 +94,7 @@ static void build_reference(void)
 
 static void test_workload(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	harness h;
 	size_t i;
 
@@ -199,7 +135,7 @@ static void test_workload(void **state)
 
 static void test_workload_fault_injection(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	harness h;
 	size_t i;
 	unsigned long total_failures = 0;
@@ -268,7 +204,7 @@ static void test_workload_fault_injection(void **state)
 
 static void test_open_fault_injection(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	unsigned long n;
 
 	for (n = 1; n < 10000; n++) {
@@ -304,7 +240,7 @@ static void test_open_fault_injection(void **state)
 
 static void test_dispatch_fault_injection(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	harness ref, h;
 	th_recorder good, got;
 	size_t i, k, pending = 1;
@@ -438,7 +374,7 @@ static int exec_op(bo_inventory *inv, const rop *o)
 
 static void test_random_fault_injection(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	int seed, seeds = 3;
 	unsigned long injected = 0;
 	/* BO_CONFORMANCE_SEEDS=N runs N seeds instead of 3 (a longer soak) */
@@ -452,7 +388,7 @@ static void test_random_fault_injection(void **state)
 		int step, norders = 0, i;
 
 		h_open(&h, ad);
-		h_open(&ref, &adapters[0]); /* the same ops, never failing */
+		h_open(&ref, &ta_adapters[0]); /* the same ops, never failing */
 		for (i = 0; i < 3; i++) {
 			bo_item_settings s = BO_ITEM_SETTINGS_INIT;
 			s.fields = BO_ITEM_POLICY;
@@ -527,7 +463,7 @@ static void test_random_fault_injection(void **state)
 /* An adapter without the optional savepoint callbacks: no batches, all else works. */
 static void test_optional_callbacks_absent(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	const bo_storage *vt = NULL;
 	void *ud = NULL;
 	failing_storage *fs = NULL;
@@ -577,7 +513,7 @@ static int cmp_str(const void *a, const void *b)
 
 static void test_ordered_walks(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	const bo_storage *vt = NULL;
 	void *ud = NULL;
 	enum { N = 300, NQ = 1200 }; /* NQ: several of the memory store's 256-slot chunks */
@@ -898,7 +834,7 @@ static void put_basis_lines(const bo_storage *vt, void *ud, int variant)
 
 static void test_line_eta_basis(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	const bo_storage *vt = NULL;
 	void *ud = NULL;
 	char path[] = "/tmp/bo-conformance-basis-XXXXXX";
@@ -974,7 +910,7 @@ static void test_line_eta_basis(void **state)
 /* A durable store keeps everything, pending events included, across a reopen. */
 static void test_reopen(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	char path[] = "/tmp/bo-conformance-XXXXXX";
 	char side[sizeof(path) + 8];
 	const bo_storage *vt = NULL;
@@ -1041,27 +977,13 @@ static void test_reopen(void **state)
 	unlink(side);
 }
 
-/* Arguments, if any, name the adapters to test (default: all in the table). */
-static int wanted(int argc, char **argv, const char *name)
-{
-	int i;
-
-	if (argc < 2)
-		return 1;
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	size_t a;
 	int failures = 0, ran = 0;
 
-	for (a = 0; a < sizeof(adapters) / sizeof(adapters[0]); a++) {
-		void *ad = (void *)&adapters[a];
-		char name[64];
+	for (a = 0; a < ta_nadapters; a++) {
+		void *ad = (void *)&ta_adapters[a];
 		const struct CMUnitTest tests[] = {
 			cmocka_unit_test_prestate(test_workload, ad),
 			cmocka_unit_test_prestate(test_workload_fault_injection, ad),
@@ -1073,28 +995,12 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_ordered_walks, ad),
 			cmocka_unit_test_prestate(test_line_eta_basis, ad),
 		};
-		if (!wanted(argc, argv, adapters[a].name))
-			continue;
-		if (!bo_store_available(adapters[a].name)) {
-			printf("# adapter %s not available in this build: skipped\n", adapters[a].name);
-			continue;
-		}
-#ifdef BO_TEST_HAVE_POSTGRES
-		if (strcmp(adapters[a].name, "postgres") == 0 && !pgtest_base()) {
-			printf("# adapter postgres: BO_TEST_PG (a conninfo) is not set: skipped\n");
-			continue;
-		}
-#endif
-		ran++;
-		snprintf(name, sizeof(name), "conformance/%s", adapters[a].name);
-		failures += _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]),
-						    NULL, NULL);
+		failures += ta_run_group("conformance", &ta_adapters[a], argc, argv, 1, tests,
+					 sizeof(tests) / sizeof(tests[0]), &ran);
 	}
 	for (a = 0; a < NWORK; a++)
 		free(reference[a]);
-#ifdef BO_TEST_HAVE_POSTGRES
-	pgtest_cleanup();
-#endif
+	ta_cleanup();
 	/* Every adapter asked for was unavailable: skipped (77 for meson), not passed. */
 	if (ran == 0 && failures == 0)
 		return 77;

@@ -23,61 +23,19 @@
  * skipped case by case; once it has them every case covers it.
  */
 #include "helpers.h"
+#include "adapters.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef BO_TEST_HAVE_SQLITE
-#include "backorder/sqlite.h"
-#endif
-#ifdef BO_TEST_HAVE_POSTGRES
-#include "backorder/postgres.h"
-#include "postgres/pgtest.h"
-#endif
+/* ---- adapters (tests/adapters.h) --------------------------------- */
 
-/* ---- adapters ------------------------------------------------------ */
-
-typedef int (*store_factory)(const bo_storage **vt, void **ud);
-
-typedef struct adapter {
-	const char *name;
-	store_factory make;
-	bool must_have_locations; /* fail, not skip, without the callbacks */
-} adapter;
-
-static int make_memory(const bo_storage **vt, void **ud)
+/* Fail, not skip, without the location callbacks: memory only. */
+static bool must_have_locations(const ta_adapter *ad)
 {
-	return bo_memory_storage(vt, ud);
+	return strcmp(ad->name, "memory") == 0;
 }
-
-#ifdef BO_TEST_HAVE_SQLITE
-static int make_sqlite(const bo_storage **vt, void **ud)
-{
-	return bo_sqlite_storage(vt, ud, ":memory:", NULL);
-}
-#endif
-
-#ifdef BO_TEST_HAVE_POSTGRES
-static int make_postgres(const bo_storage **vt, void **ud)
-{
-	char ci[1024];
-
-	if (pgtest_store(ci, sizeof(ci), NULL) != 0)
-		return BO_ESTORAGE;
-	return bo_postgres_storage(vt, ud, ci);
-}
-#endif
-
-static const adapter adapters[] = {
-	{ "memory", make_memory, true },
-#ifdef BO_TEST_HAVE_SQLITE
-	{ "sqlite", make_sqlite, false },
-#endif
-#ifdef BO_TEST_HAVE_POSTGRES
-	{ "postgres", make_postgres, false },
-#endif
-};
 
 /* ---- fixtures ------------------------------------------------------ */
 
@@ -96,14 +54,14 @@ static const char *const orders[] = { "O1", "O10", "O2" };
 #define NIDX 3 /* lines per order */
 
 typedef struct store {
-	const adapter *ad;
+	const ta_adapter *ad;
 	const bo_storage *vt;
 	void *ud;
 } store;
 
 /* Open a store of `ad` with the items and orders the cases use; skip (or,
  * for memory, fail) when it has no location callbacks. */
-static void st_open(store *s, const adapter *ad)
+static void st_open(store *s, const ta_adapter *ad)
 {
 	const bo_storage *vt;
 	bo_item_rec it;
@@ -122,7 +80,7 @@ static void st_open(store *s, const adapter *ad)
 		assert_true(!vt->loc_put && !vt->loc_next && !vt->stock_put && !vt->stock_list && !vt->lalloc_put &&
 			    !vt->lalloc_list);
 		vt->close(s->ud);
-		if (ad->must_have_locations) {
+		if (must_have_locations(ad)) {
 			print_error("[%s] has no location callbacks\n", ad->name);
 			fail();
 		}
@@ -1182,7 +1140,7 @@ static void test_oom(void **state)
 			assert_string_equal(after, clean);
 		}
 	}
-	if (s.ad->must_have_locations)
+	if (must_have_locations(s.ad))
 		assert_true(injected > 10);
 	print_message("[%s] %lu allocation failures injected\n", s.ad->name, injected);
 	st_close(&s);
@@ -1194,17 +1152,6 @@ static void test_oom(void **state)
 
 /* ---- main ---------------------------------------------------------- */
 
-/* Arguments, if any, name the adapters to test (default: all in the table). */
-static int wanted(int argc, char **argv, const char *name)
-{
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	int failures = 0, ran = 0;
@@ -1215,9 +1162,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bo_set_allocator: %s\n", bo_last_error());
 		return 1;
 	}
-	for (size_t a = 0; a < sizeof(adapters) / sizeof(adapters[0]); a++) {
-		void *ad = (void *)&adapters[a];
-		char name[64];
+	for (size_t a = 0; a < ta_nadapters; a++) {
+		void *ad = (void *)&ta_adapters[a];
 		const struct CMUnitTest tests[] = {
 			cmocka_unit_test_prestate(test_locations, ad),
 			cmocka_unit_test_prestate(test_stock, ad),
@@ -1228,25 +1174,10 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_v3_fields, ad),
 			cmocka_unit_test_prestate(test_oom, ad),
 		};
-		if (!wanted(argc, argv, adapters[a].name))
-			continue;
-		if (!bo_store_available(adapters[a].name)) {
-			printf("# adapter %s not available in this build: skipped\n", adapters[a].name);
-			continue;
-		}
-#ifdef BO_TEST_HAVE_POSTGRES
-		if (strcmp(adapters[a].name, "postgres") == 0 && !pgtest_base()) {
-			printf("# adapter postgres: BO_TEST_PG (a conninfo) is not set: skipped\n");
-			continue;
-		}
-#endif
-		ran++;
-		snprintf(name, sizeof(name), "loc_storage/%s", adapters[a].name);
-		failures += _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
+		failures += ta_run_group("loc_storage", &ta_adapters[a], argc, argv, 1, tests,
+					 sizeof(tests) / sizeof(tests[0]), &ran);
 	}
-#ifdef BO_TEST_HAVE_POSTGRES
-	pgtest_cleanup();
-#endif
+	ta_cleanup();
 	if (ran == 0 && failures == 0)
 		return 77;
 	return failures;

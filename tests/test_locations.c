@@ -13,6 +13,7 @@
  * BO_TEST_PG).
  */
 #include "helpers.h"
+#include "adapters.h"
 #include "failing_storage.h"
 #include "snapshot.h"
 
@@ -21,65 +22,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef BO_TEST_HAVE_SQLITE
-#include "backorder/sqlite.h"
-#endif
-#ifdef BO_TEST_HAVE_POSTGRES
-#include "backorder/postgres.h"
-#include "postgres/pgtest.h"
-#endif
+/* ---- adapters (tests/adapters.h) --------------------------------- */
 
-/* ---- adapters ------------------------------------------------------ */
-
-typedef struct adapter {
-	const char *name;
-	int (*make)(const bo_storage **vt, void **ud);
-	int random_steps;       /* steps of the property test per seed */
-} adapter;
-
-static int make_memory(const bo_storage **vt, void **ud)
+/* Steps of the property test per seed. */
+static int random_steps(const ta_adapter *ad)
 {
-	return bo_memory_storage(vt, ud);
+	if (strcmp(ad->name, "memory") == 0)
+		return 600;
+	if (strcmp(ad->name, "sqlite") == 0)
+		return 300;
+	return 100;
 }
-
-#ifdef BO_TEST_HAVE_SQLITE
-static int make_sqlite(const bo_storage **vt, void **ud)
-{
-	return bo_sqlite_storage(vt, ud, ":memory:", NULL);
-}
-#endif
-
-#ifdef BO_TEST_HAVE_POSTGRES
-static int make_postgres(const bo_storage **vt, void **ud)
-{
-	char ci[1024];
-	if (pgtest_store(ci, sizeof(ci), NULL) != 0)
-		return BO_ESTORAGE;
-	return bo_postgres_storage(vt, ud, ci);
-}
-#endif
-
-static const adapter adapters[] = {
-	{ "memory", make_memory, 600 },
-#ifdef BO_TEST_HAVE_SQLITE
-	{ "sqlite", make_sqlite, 300 },
-#endif
-#ifdef BO_TEST_HAVE_POSTGRES
-	{ "postgres", make_postgres, 100 },
-#endif
-};
 
 /* ---- fixture ------------------------------------------------------- */
 
 typedef struct fx {
-	const adapter *ad;
+	const ta_adapter *ad;
 	th_clock clk;
 	bo_inventory *inv;
 	th_recorder rec;
 	failing_storage *fs;    /* never armed unless a test says so */
 } fx;
 
-static fx *fx_open_ad(const adapter *ad, const char *policy, int auto_dispatch)
+static fx *fx_open_ad(const ta_adapter *ad, const char *policy, int auto_dispatch)
 {
 	const bo_storage *vt = NULL;
 	void *ud = NULL;
@@ -1195,7 +1160,7 @@ static int run_single(bo_inventory *inv, const op1 *o, int with_at, const char *
  * shows nothing of locations. */
 static void test_never_named_location(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	fx *f[3];
 	char *snap[3];
 
@@ -1375,7 +1340,7 @@ static int run_wop(bo_inventory *inv, const wop *w)
  * run that never failed. */
 static void test_storage_failures(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	fx *ref = fx_open_ad(ad, NULL, 0);
 	fx *f = fx_open_ad(ad, NULL, 0);
 	unsigned long injected = 0;
@@ -1642,9 +1607,9 @@ static void stock_at(bo_inventory *inv, const char *sku, const char *where, int6
 
 static void test_random_property(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	int old = th_autocheck(1);
-	int steps = getenv("BO_TEST_LOC_STEPS") ? atoi(getenv("BO_TEST_LOC_STEPS")) : ad->random_steps;
+	int steps = getenv("BO_TEST_LOC_STEPS") ? atoi(getenv("BO_TEST_LOC_STEPS")) : random_steps(ad);
 	long ok_calls[10] = { 0 }, calls = 0;
 
 	for (uint64_t seed = 1; seed <= 3; seed++) {
@@ -1787,22 +1752,11 @@ static void test_random_property(void **state)
 
 /* ---- main ---------------------------------------------------------- */
 
-static int wanted(int argc, char **argv, const char *name)
-{
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	int failures = 0, ran = 0;
-	for (size_t a = 0; a < sizeof(adapters) / sizeof(adapters[0]); a++) {
-		void *ad = (void *)&adapters[a];
-		char name[64];
+	for (size_t a = 0; a < ta_nadapters; a++) {
+		void *ad = (void *)&ta_adapters[a];
 		const struct CMUnitTest tests[] = {
 			cmocka_unit_test_prestate(test_locations_and_order, ad),
 			cmocka_unit_test_prestate(test_unknown_location_not_found, ad),
@@ -1830,21 +1784,10 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_storage_failures, ad),
 			cmocka_unit_test_prestate(test_random_property, ad),
 		};
-		if (!wanted(argc, argv, adapters[a].name))
-			continue;
-#ifdef BO_TEST_HAVE_POSTGRES
-		if (strcmp(adapters[a].name, "postgres") == 0 && !pgtest_base()) {
-			printf("# adapter postgres: BO_TEST_PG (a conninfo) is not set: skipped\n");
-			continue;
-		}
-#endif
-		ran++;
-		snprintf(name, sizeof(name), "locations/%s", adapters[a].name);
-		failures += _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
+		failures += ta_run_group("locations", &ta_adapters[a], argc, argv, 0, tests,
+					 sizeof(tests) / sizeof(tests[0]), &ran);
 	}
-#ifdef BO_TEST_HAVE_POSTGRES
-	pgtest_cleanup();
-#endif
+	ta_cleanup();
 	if (ran == 0 && failures == 0)
 		return 77;
 	return failures;

@@ -29,6 +29,7 @@
  * the failures reach the core and the adapter's own memory.
  */
 #include "helpers.h"
+#include "adapters.h"
 #include "snapshot.h"
 #include "workload.h"
 
@@ -36,10 +37,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef BO_TEST_HAVE_SQLITE
-#include "backorder/sqlite.h"
-#endif
 
 /* ---- the test allocator ------------------------------------------- */
 
@@ -142,32 +139,6 @@ static bool disarm(void)
 	return f;
 }
 
-/* ---- adapters ----------------------------------------------------- */
-
-typedef struct adapter {
-	const char *name;
-	int (*make)(const bo_storage **vt, void **ud);
-} adapter;
-
-static int make_memory(const bo_storage **vt, void **ud)
-{
-	return bo_memory_storage(vt, ud);
-}
-
-#ifdef BO_TEST_HAVE_SQLITE
-static int make_sqlite(const bo_storage **vt, void **ud)
-{
-	return bo_sqlite_storage(vt, ud, ":memory:", NULL);
-}
-#endif
-
-static const adapter adapters[] = {
-	{ "memory", make_memory },
-#ifdef BO_TEST_HAVE_SQLITE
-	{ "sqlite", make_sqlite },
-#endif
-};
-
 /* ---- checks ------------------------------------------------------- */
 
 static char *snap(bo_inventory *inv)
@@ -179,7 +150,7 @@ static char *snap(bo_inventory *inv)
 }
 
 /* After an injected failure: the status and message say out of memory. */
-static void expect_oom(const adapter *ad, const char *what, unsigned long n, int rc)
+static void expect_oom(const ta_adapter *ad, const char *what, unsigned long n, int rc)
 {
 	if (rc != BO_ESTORAGE || !strstr(bo_last_error(), "out of memory")) {
 		print_error("[%s] %s, allocation %lu failed: status %s, message '%s'; "
@@ -190,7 +161,7 @@ static void expect_oom(const adapter *ad, const char *what, unsigned long n, int
 }
 
 /* The state equals `before` and the invariants hold. */
-static void expect_unchanged(const adapter *ad, const char *what, unsigned long n, bo_inventory *inv,
+static void expect_unchanged(const ta_adapter *ad, const char *what, unsigned long n, bo_inventory *inv,
 			     const char *before)
 {
 	char *after = snap(inv);
@@ -208,7 +179,7 @@ static void expect_unchanged(const adapter *ad, const char *what, unsigned long 
 
 /* ---- opening -------------------------------------------------------- */
 
-static bo_inventory *open_under_oom(const adapter *ad, th_clock *clk, unsigned long *failures)
+static bo_inventory *open_under_oom(const ta_adapter *ad, th_clock *clk, unsigned long *failures)
 {
 	bo_options o = BO_OPTIONS_INIT;
 	o.clock = th_clock_read;
@@ -341,7 +312,7 @@ static int call_run(bo_inventory *inv, const call *c)
 /* The inventory under test, a reference that is never failed, and the
  * calls made so far (to rebuild both, see below). */
 typedef struct run {
-	const adapter *ad;
+	const ta_adapter *ad;
 	th_clock clk, rclk;
 	bo_inventory *inv, *ref;
 	call *hist;
@@ -350,7 +321,7 @@ typedef struct run {
 	unsigned long failures, absorbed;
 } run;
 
-static bo_inventory *open_plain(const adapter *ad, th_clock *clk)
+static bo_inventory *open_plain(const ta_adapter *ad, th_clock *clk)
 {
 	bo_options o = BO_OPTIONS_INIT;
 	const bo_storage *vt = NULL;
@@ -388,7 +359,7 @@ static bo_inventory *rebuild(run *r, th_clock *clk)
  * that the allocations after the absorbed one are failed in turn too. */
 static void call_under_oom(run *r, const call *c)
 {
-	const adapter *ad = r->ad;
+	const ta_adapter *ad = r->ad;
 	char what[64];
 
 	if (c->w)
@@ -463,7 +434,7 @@ static void tick(run *r, int64_t dt)
 
 /* Queries: every one the snapshot makes (item status and walks, waiting
  * lines, supply, orders, pending events, the report's figures). */
-static void queries_under_oom(const adapter *ad, bo_inventory *inv, unsigned long *failures)
+static void queries_under_oom(const ta_adapter *ad, bo_inventory *inv, unsigned long *failures)
 {
 	char *want = snap(inv);
 	for (unsigned long n = 1;; n++) {
@@ -522,7 +493,7 @@ static int report_text(bo_inventory *inv, int format, sink *out)
 }
 
 /* The report, made and written in every format. */
-static void report_under_oom(const adapter *ad, bo_inventory *inv, unsigned long *failures)
+static void report_under_oom(const ta_adapter *ad, bo_inventory *inv, unsigned long *failures)
 {
 	static const int formats[] = { BO_REPORT_TEXT, BO_REPORT_CSV, BO_REPORT_JSON, BO_REPORT_HTML };
 	char *before = snap(inv);
@@ -554,7 +525,7 @@ static void report_under_oom(const adapter *ad, bo_inventory *inv, unsigned long
 	free(before);
 }
 
-static void check_under_oom(const adapter *ad, bo_inventory *inv, unsigned long *failures)
+static void check_under_oom(const ta_adapter *ad, bo_inventory *inv, unsigned long *failures)
 {
 	for (unsigned long n = 1;; n++) {
 		int rc;
@@ -574,7 +545,7 @@ static void check_under_oom(const adapter *ad, bo_inventory *inv, unsigned long 
 
 /* Dispatch: a failure may come after some events were delivered (and
  * acknowledged); at least once and in order must hold over the retries. */
-static void dispatch_under_oom(const adapter *ad, bo_inventory *inv, unsigned long *failures)
+static void dispatch_under_oom(const ta_adapter *ad, bo_inventory *inv, unsigned long *failures)
 {
 	th_recorder got;
 	size_t pending = 0, want;
@@ -616,7 +587,7 @@ static void dispatch_under_oom(const adapter *ad, bo_inventory *inv, unsigned lo
 
 /* ---- the loop ------------------------------------------------------- */
 
-static void run_loop(const adapter *ad, int mode)
+static void run_loop(const ta_adapter *ad, int mode)
 {
 	run r;
 	unsigned long grows0 = A.injected_grows;
@@ -802,13 +773,13 @@ int main(int argc, char **argv)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_set_rules);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_policies);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_open_store);
-	for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++) {
-		tests[n++] = (struct CMUnitTest)cmocka_unit_test_prestate(test_every_allocation, (void *)&adapters[i]);
+	for (size_t i = 0; i < ta_nadapters; i++) {
+		tests[n++] = (struct CMUnitTest)cmocka_unit_test_prestate(test_every_allocation, (void *)&ta_adapters[i]);
 		/* (under valgrind, whose job here is memory errors and leaks,
 		 * the first pass only: the sanitizer build runs both) */
 		if (!getenv("BO_TEST_VALGRIND"))
 			tests[n++] = (struct CMUnitTest)cmocka_unit_test_prestate(test_growing_reallocs,
-										  (void *)&adapters[i]);
+										  (void *)&ta_adapters[i]);
 	}
 	return _cmocka_run_group_tests("oom", tests, n, NULL, NULL);
 }

@@ -13,64 +13,25 @@
  * BO_TEST_PG).
  */
 #include "helpers.h"
+#include "adapters.h"
 #include "failing_storage.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef BO_TEST_HAVE_SQLITE
-#include "backorder/sqlite.h"
-#endif
-#ifdef BO_TEST_HAVE_POSTGRES
-#include "backorder/postgres.h"
-#include "postgres/pgtest.h"
-#endif
+/* ---- adapters (tests/adapters.h) --------------------------------- */
 
-/* ---- adapters ------------------------------------------------------ */
-
-typedef struct adapter {
-	const char *name;
-	int (*make)(const bo_storage **vt, void **ud);
-	int random_steps;       /* steps of the property test per seed */
-} adapter;
-
-static int make_memory(const bo_storage **vt, void **ud)
+/* Steps of the property test per seed. */
+static int random_steps(const ta_adapter *ad)
 {
-	return bo_memory_storage(vt, ud);
+	return strcmp(ad->name, "postgres") == 0 ? 300 : 1500;
 }
-
-#ifdef BO_TEST_HAVE_SQLITE
-static int make_sqlite(const bo_storage **vt, void **ud)
-{
-	return bo_sqlite_storage(vt, ud, ":memory:", NULL);
-}
-#endif
-
-#ifdef BO_TEST_HAVE_POSTGRES
-static int make_postgres(const bo_storage **vt, void **ud)
-{
-	char ci[1024];
-	if (pgtest_store(ci, sizeof(ci), NULL) != 0)
-		return BO_ESTORAGE;
-	return bo_postgres_storage(vt, ud, ci);
-}
-#endif
-
-static const adapter adapters[] = {
-	{ "memory", make_memory, 1500 },
-#ifdef BO_TEST_HAVE_SQLITE
-	{ "sqlite", make_sqlite, 1500 },
-#endif
-#ifdef BO_TEST_HAVE_POSTGRES
-	{ "postgres", make_postgres, 300 },
-#endif
-};
 
 /* ---- fixture ------------------------------------------------------- */
 
 typedef struct fx {
-	const adapter *ad;
+	const ta_adapter *ad;
 	th_clock clk;
 	bo_inventory *inv;
 	th_recorder rec;
@@ -79,7 +40,7 @@ typedef struct fx {
 
 static fx *fx_open(void **state, const char *policy)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	const bo_storage *vt = NULL;
 	void *ud = NULL;
 	fx *f = calloc(1, sizeof(*f));
@@ -668,9 +629,9 @@ static void random_step(fx *f, th_rng *r, int step)
 
 static void test_random_events_match_etas(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	/* under valgrind (tools/run-tests.sh) a fifth: it looks for memory errors */
-	int steps = getenv("BO_TEST_VALGRIND") ? ad->random_steps / 5 : ad->random_steps;
+	int steps = getenv("BO_TEST_VALGRIND") ? random_steps(ad) / 5 : random_steps(ad);
 	for (uint64_t seed = 1; seed <= 3; seed++) {
 		fx *f = fx_open(state, NULL);
 		th_rng r = { seed * 7919 };
@@ -809,22 +770,11 @@ static void test_version_1_adapter(void **state)
 
 /* ---- main ---------------------------------------------------------- */
 
-static int wanted(int argc, char **argv, const char *name)
-{
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	int failures = 0, ran = 0;
-	for (size_t a = 0; a < sizeof(adapters) / sizeof(adapters[0]); a++) {
-		void *ad = (void *)&adapters[a];
-		char name[64];
+	for (size_t a = 0; a < ta_nadapters; a++) {
+		void *ad = (void *)&ta_adapters[a];
 		const struct CMUnitTest tests[] = {
 			cmocka_unit_test_prestate(test_fifo_later_order_never_moves_earlier, ad),
 			cmocka_unit_test_prestate(test_delivery_moves_only_lines_it_fills, ad),
@@ -839,22 +789,11 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_cost_follows_the_change, ad),
 			cmocka_unit_test_prestate(test_random_events_match_etas, ad),
 		};
-		if (!wanted(argc, argv, adapters[a].name))
-			continue;
-#ifdef BO_TEST_HAVE_POSTGRES
-		if (strcmp(adapters[a].name, "postgres") == 0 && !pgtest_base()) {
-			printf("# adapter postgres: BO_TEST_PG (a conninfo) is not set: skipped\n");
-			continue;
-		}
-#endif
-		ran++;
-		snprintf(name, sizeof(name), "promises/%s", adapters[a].name);
-		failures += _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
+		failures += ta_run_group("promises", &ta_adapters[a], argc, argv, 0, tests,
+					 sizeof(tests) / sizeof(tests[0]), &ran);
 	}
-#ifdef BO_TEST_HAVE_POSTGRES
-	pgtest_cleanup();
-#endif
-	if (wanted(argc, argv, "memory")) {
+	ta_cleanup();
+	if (ta_wanted(argc, argv, "memory")) {
 		const struct CMUnitTest v1[] = { cmocka_unit_test(test_version_1_adapter) };
 		failures += cmocka_run_group_tests_name("promises/version-1-adapter", v1, NULL, NULL);
 	}

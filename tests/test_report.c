@@ -8,49 +8,10 @@
  * lines'); bad arguments.
  */
 #include "helpers.h"
+#include "adapters.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef BO_TEST_HAVE_SQLITE
-#include "backorder/sqlite.h"
-#endif
-#ifdef BO_TEST_HAVE_POSTGRES
-#include "backorder/postgres.h"
-#include "postgres/pgtest.h"
-#endif
-
-/* ---- adapters ------------------------------------------------------ */
-
-typedef struct adapter {
-	const char *name;
-	int (*make)(const bo_storage **vt, void **ud);
-} adapter;
-
-static int make_memory(const bo_storage **vt, void **ud) { return bo_memory_storage(vt, ud); }
-#ifdef BO_TEST_HAVE_SQLITE
-static int make_sqlite(const bo_storage **vt, void **ud) { return bo_sqlite_storage(vt, ud, ":memory:", NULL); }
-#endif
-#ifdef BO_TEST_HAVE_POSTGRES
-static int make_postgres(const bo_storage **vt, void **ud)
-{
-	char ci[1024];
-	if (pgtest_store(ci, sizeof(ci), NULL) != 0)
-		return BO_ESTORAGE;
-	return bo_postgres_storage(vt, ud, ci);
-}
-#endif
-
-static const adapter adapters[] = {
-	{ "memory", make_memory },
-#ifdef BO_TEST_HAVE_SQLITE
-	{ "sqlite", make_sqlite },
-#endif
-#ifdef BO_TEST_HAVE_POSTGRES
-	{ "postgres", make_postgres },
-#endif
-};
-#define NADAPTERS (sizeof(adapters) / sizeof(adapters[0]))
 
 /* ---- output into a string ------------------------------------------ */
 
@@ -188,7 +149,7 @@ static void check_item(const bo_report_item *it, const want_item *w)
 	assert_i64(it->need_rank, w->rank);
 }
 
-static bo_inventory *open_on(const adapter *ad, th_clock *clk)
+static bo_inventory *open_on(const ta_adapter *ad, th_clock *clk)
 {
 	const bo_storage *vt = NULL;
 	void *ud = NULL;
@@ -197,12 +158,12 @@ static bo_inventory *open_on(const adapter *ad, th_clock *clk)
 }
 
 /* Every format of every adapter, for the comparison across adapters. */
-static char *outputs[NADAPTERS][4];
+static char *outputs[TA_MAX_ADAPTERS][4];
 
 static void test_figures(void **state)
 {
-	const adapter *ad = *state;
-	size_t ai = (size_t)(ad - adapters);
+	const ta_adapter *ad = *state;
+	size_t ai = (size_t)(ad - ta_adapters);
 	th_clock clk = { T0 };
 	bo_inventory *inv = open_on(ad, &clk);
 	bo_report *r = NULL;
@@ -396,7 +357,7 @@ static void check_loc(const bo_report *r, size_t item, size_t index, const char 
 
 static void test_locations(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	th_clock clk = { T0 };
 	bo_inventory *inv = open_on(ad, &clk);
 	bo_line_spec a[] = { { "bolt", 6, 100 } };
@@ -519,13 +480,13 @@ static void test_locations(void **state)
 static void test_adapters_agree(void **state)
 {
 	(void)state;
-	for (size_t a = 1; a < NADAPTERS; a++) {
+	for (size_t a = 1; a < ta_nadapters; a++) {
 		for (int f = 0; f < 4; f++) {
 			if (!outputs[a][f] || !outputs[0][f])
 				continue;
 			if (strcmp(outputs[a][f], outputs[0][f]) != 0) {
-				print_error("format %d: %s differs from %s\n--- %s\n%s--- %s\n%s", f, adapters[a].name,
-					    adapters[0].name, adapters[0].name, outputs[0][f], adapters[a].name,
+				print_error("format %d: %s differs from %s\n--- %s\n%s--- %s\n%s", f, ta_adapters[a].name,
+					    ta_adapters[0].name, ta_adapters[0].name, outputs[0][f], ta_adapters[a].name,
 					    outputs[a][f]);
 				fail();
 			}
@@ -754,7 +715,7 @@ static void test_bad_arguments(void **state)
 /* Adapters' hist_add and hist_next, directly: sums, order, rollback. */
 static void test_adapter_history(void **state)
 {
-	const adapter *ad = *state;
+	const ta_adapter *ad = *state;
 	const bo_storage *vt = NULL;
 	void *ud = NULL;
 	bo_hist_rec a, got;
@@ -806,40 +767,20 @@ static void test_adapter_history(void **state)
 	vt->close(ud);
 }
 
-static int wanted(int argc, char **argv, const char *name)
-{
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	int failures = 0, ran = 0;
-	for (size_t a = 0; a < NADAPTERS; a++) {
-		void *ad = (void *)&adapters[a];
-		char name[64];
+	for (size_t a = 0; a < ta_nadapters; a++) {
+		void *ad = (void *)&ta_adapters[a];
 		const struct CMUnitTest tests[] = {
 			cmocka_unit_test_prestate(test_figures, ad),
 			cmocka_unit_test_prestate(test_adapter_history, ad),
 			cmocka_unit_test_prestate(test_locations, ad),
 		};
-		if (!wanted(argc, argv, adapters[a].name))
-			continue;
-#ifdef BO_TEST_HAVE_POSTGRES
-		if (strcmp(adapters[a].name, "postgres") == 0 && !pgtest_base()) {
-			printf("# adapter postgres: BO_TEST_PG (a conninfo) is not set: skipped\n");
-			continue;
-		}
-#endif
-		ran++;
-		snprintf(name, sizeof(name), "report/%s", adapters[a].name);
-		failures += _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
+		failures += ta_run_group("report", &ta_adapters[a], argc, argv, 0, tests,
+					 sizeof(tests) / sizeof(tests[0]), &ran);
 	}
-	if (wanted(argc, argv, "memory")) {
+	if (ta_wanted(argc, argv, "memory")) {
 		const struct CMUnitTest tests[] = {
 			cmocka_unit_test(test_adapters_agree),
 			cmocka_unit_test(test_p90),
@@ -850,12 +791,10 @@ int main(int argc, char **argv)
 		};
 		failures += _cmocka_run_group_tests("report", tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 	}
-	for (size_t a = 0; a < NADAPTERS; a++)
+	for (size_t a = 0; a < ta_nadapters; a++)
 		for (int f = 0; f < 4; f++)
 			free(outputs[a][f]);
-#ifdef BO_TEST_HAVE_POSTGRES
-	pgtest_cleanup();
-#endif
+	ta_cleanup();
 	if (ran == 0)
 		return 77;
 	return failures ? 1 : 0;

@@ -143,24 +143,6 @@ typedef struct printer {
 	size_t nloc;
 } printer;
 
-static int count_location(void *user_data, const bo_location *loc)
-{
-	(void)loc;
-	(*(size_t *)user_data)++;
-	return 0;
-}
-
-/* The number of locations, "main" included; 1 when the inventory cannot
- * list them (a store without locations). */
-static size_t location_count(bo_inventory *inv)
-{
-	size_t n = 0;
-
-	if (bo_location_foreach(inv, count_location, &n) != BO_OK || n == 0)
-		return 1;
-	return n;
-}
-
 static int print_event(void *user_data, const bo_event *ev)
 {
 	const printer *pr = user_data;

@@ -350,8 +350,8 @@ static int count_location(void *user_data, const bo_location *loc)
 	return 0;
 }
 
-/* "main" included; 1 when the store keeps no locations. */
-static size_t location_count(bo_inventory *inv)
+/* (cli.h) */
+size_t location_count(bo_inventory *inv)
 {
 	size_t n = 0;
 

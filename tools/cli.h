@@ -34,6 +34,10 @@ void cli_print_commands(FILE *out);
  * bo_status; BO_ESTATE when `out` could not be written. */
 int backorder_report(bo_inventory *inv, const char *format, int64_t since, FILE *out);
 
+/** The number of locations, "main" included; 1 when the inventory cannot
+ * list them (a store without locations). */
+size_t location_count(bo_inventory *inv);
+
 /** The dump format of docs/TRACE.md (defined in backorder.c). */
 int backorder_dump(bo_inventory *inv, FILE *out);
 
