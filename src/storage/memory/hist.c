@@ -89,32 +89,6 @@ bool bo__hist_get(const bo__hist *h, const char *sku, int64_t day, bo_hist_rec *
 
 static bool raw_put(bo__hist *h, const bo_hist_rec *rec);
 
-bool bo__hist_put(bo__hist *h, const bo_hist_rec *rec)
-{
-	bo__hundo *u;
-	if (!h->in_txn)
-		return raw_put(h, rec);
-	if (h->nj == h->jcap) {
-		size_t cap = h->jcap ? h->jcap * 2 : 16;
-		bo__hundo *j = bo_realloc(h->j, cap * sizeof(*j));
-		if (!j)
-			return false;
-		h->j = j;
-		h->jcap = cap;
-	}
-	u = &h->j[h->nj];
-	u->existed = bo__hist_get(h, rec->sku, rec->day, &u->old);
-	if (!u->existed) {
-		memset(&u->old, 0, sizeof(u->old));
-		memcpy(u->old.sku, rec->sku, strnlen(rec->sku, BO_ID_MAX));
-		u->old.day = rec->day;
-	}
-	if (!raw_put(h, rec))
-		return false;
-	h->nj++;
-	return true;
-}
-
 /* Room for one more journal entry (false: out of memory). */
 static bool journal_room(bo__hist *h)
 {
@@ -128,6 +102,27 @@ static bool journal_room(bo__hist *h)
 	}
 	return true;
 }
+
+bool bo__hist_put(bo__hist *h, const bo_hist_rec *rec)
+{
+	bo__hundo *u;
+	if (!h->in_txn)
+		return raw_put(h, rec);
+	if (!journal_room(h))
+		return false;
+	u = &h->j[h->nj];
+	u->existed = bo__hist_get(h, rec->sku, rec->day, &u->old);
+	if (!u->existed) {
+		memset(&u->old, 0, sizeof(u->old));
+		memcpy(u->old.sku, rec->sku, strnlen(rec->sku, BO_ID_MAX));
+		u->old.day = rec->day;
+	}
+	if (!raw_put(h, rec))
+		return false;
+	h->nj++;
+	return true;
+}
+
 
 /* The core adds to one record per item per call: find its series once,
  * add in place, journal the old record (a look-up, a get and a put did the
