@@ -184,50 +184,57 @@ static bo_locent *view_add(bo_locview *v, int pos)
 /* Room for the records a list callback returns (one per location). */
 static bool recbuf(bo_inventory *inv)
 {
-	if (!inv->locrecs && !(inv->locrecs = bo_malloc(BO_LOCATIONS_MAX * sizeof(bo_stock_rec) > BO_LOCATIONS_MAX * sizeof(bo_lalloc_rec)
-							    ? BO_LOCATIONS_MAX * sizeof(bo_stock_rec)
-							    : BO_LOCATIONS_MAX * sizeof(bo_lalloc_rec))))
-		return false;
-	return true;
+	size_t one = sizeof(bo_stock_rec) > sizeof(bo_lalloc_rec) ? sizeof(bo_stock_rec) : sizeof(bo_lalloc_rec);
+	return inv->locrecs || (inv->locrecs = bo_malloc(BO_LOCATIONS_MAX * one)) != NULL;
+}
+
+/* Entries of `v` (empty) for the `n` records a list callback returned, in
+ * the same order (their location ids at `first`, `stride` bytes apart):
+ * the figures are the caller's to fill in. `what` and `owner` name the
+ * list in messages. */
+static int view_of_records(const bo_inventory *inv, bo_locview *v, const char *first, size_t stride, size_t n,
+			   const char *what, const char *owner)
+{
+	int ps[BO_LOCATIONS_MAX];
+	if (n > BO_LOCATIONS_MAX - 1)
+		return bo__fail(BO_ESTORAGE, "%s of '%s' reported %zu records", what, owner, n);
+	match_ids(inv, first, stride, n, ps);
+	for (size_t i = 0; i < n; i++) {
+		if (ps[i] < 0 || ps[i] == inv->loc_main)
+			return bo__fail(BO_ESTORAGE, "%s of '%s': unknown location '%.64s'", what, owner,
+					first + i * stride);
+		view_add(v, ps[i])->stored = true;
+	}
+	return BO_OK;
 }
 
 int bo__stock_view(bo_inventory *inv, const bo_item_rec *item, bo_locview *v)
 {
 	int64_t on_hand = item->on_hand, allocated = item->allocated;
-	int mainpos = loc_pos(inv, BO_LOCATION_MAIN);
+	bo_locent *m;
 
 	v->n = 0;
 	if (item->located > 0) {
 		bo_stock_rec *r;
 		size_t n = 0;
-		int rc, ps[BO_LOCATIONS_MAX];
+		int rc;
 		if (!recbuf(inv))
 			return bo__fail(BO_ESTORAGE, "out of memory");
 		r = inv->locrecs;
 		if ((rc = inv->st.stock_list(inv->sd, item->sku, r, BO_LOCATIONS_MAX, &n)) < 0)
 			return bo__storage_fail(rc, "stock_list");
-		if (n > BO_LOCATIONS_MAX - 1)
-			return bo__fail(BO_ESTORAGE, "stock_list of '%s' reported %zu records", item->sku, n);
-		match_ids(inv, r[0].location, sizeof(*r), n, ps);
+		if ((rc = view_of_records(inv, v, r[0].location, sizeof(*r), n, "stock_list", item->sku)) < 0)
+			return rc;
 		for (size_t i = 0; i < n; i++) {
-			int pos = ps[i];
-			bo_locent *e;
-			if (pos < 0 || pos == mainpos)
-				return bo__fail(BO_ESTORAGE, "stock of '%s' at unknown location '%.64s'", item->sku,
-						r[i].location);
-			e = view_add(v, pos);
-			e->on_hand = r[i].on_hand;
-			e->allocated = r[i].allocated;
-			e->stored = true;
+			v->e[i].on_hand = r[i].on_hand;
+			v->e[i].allocated = r[i].allocated;
 			on_hand -= r[i].on_hand;
 			allocated -= r[i].allocated;
 		}
 	}
-	{
-		bo_locent *e = view_add(v, mainpos);
-		e->on_hand = on_hand;
-		e->allocated = allocated;
-	}
+	m = view_add(v, inv->loc_main);
+	m->on_hand = on_hand;
+	m->allocated = allocated;
 	view_sort(v);
 	return BO_OK;
 }
@@ -235,36 +242,27 @@ int bo__stock_view(bo_inventory *inv, const bo_item_rec *item, bo_locview *v)
 int bo__line_view(bo_inventory *inv, const bo_item_rec *item, const bo_line_rec *l, bo_locview *v)
 {
 	int64_t rest = l->allocated;
-	int mainpos = loc_pos(inv, BO_LOCATION_MAIN);
 
 	v->n = 0;
 	/* (a line with no allocated units has no records anywhere) */
 	if (item->located > 0 && l->allocated > 0) {
 		bo_lalloc_rec *r;
 		size_t n = 0;
-		int rc, ps[BO_LOCATIONS_MAX];
+		int rc;
 		if (!recbuf(inv))
 			return bo__fail(BO_ESTORAGE, "out of memory");
 		r = inv->locrecs;
 		if ((rc = inv->st.lalloc_list(inv->sd, l->order_id, l->index, r, BO_LOCATIONS_MAX, &n)) < 0)
 			return bo__storage_fail(rc, "lalloc_list");
-		if (n > BO_LOCATIONS_MAX - 1)
-			return bo__fail(BO_ESTORAGE, "lalloc_list of '%s' reported %zu records", l->order_id, n);
-		match_ids(inv, r[0].location, sizeof(*r), n, ps);
+		if ((rc = view_of_records(inv, v, r[0].location, sizeof(*r), n, "lalloc_list", l->order_id)) < 0)
+			return rc;
 		for (size_t i = 0; i < n; i++) {
-			int pos = ps[i];
-			bo_locent *e;
-			if (pos < 0 || pos == mainpos)
-				return bo__fail(BO_ESTORAGE, "line of '%s' allocated at unknown location '%.64s'",
-						l->order_id, r[i].location);
-			e = view_add(v, pos);
-			e->allocated = r[i].qty;
-			e->stored = true;
+			v->e[i].allocated = r[i].qty;
 			rest -= r[i].qty;
 		}
 	}
 	if (rest != 0)
-		view_add(v, mainpos)->allocated = rest;
+		view_add(v, inv->loc_main)->allocated = rest;
 	view_sort(v);
 	return BO_OK;
 }
@@ -523,45 +521,41 @@ int bo__loc_stock(bo_txn *t, bo_item_slot *it, const char *loc, int64_t delta, i
 int bo__take_back_at(bo_txn *t, bo_item_slot *it, const char *loc)
 {
 	bo_inventory *inv = t->inv;
-	int rc;
+	bo_locview sv, lv;
+	bo_locent *e, *le;
+	bo_queue_entry qe;
+	bo_queue_key kbuf;
+	const bo_queue_key *before = NULL;
+	bo_line_rec l;
+	int64_t need;
+	int rc, pos;
 
 	if (it->rec.located == 0 && is_main(loc))
 		return bo__take_back(t, it);
-	for (;;) {
-		bo_locview sv, lv;
-		bo_locent *e, *le;
-		bo_queue_entry qe;
-		const bo_queue_key *before = NULL;
-		bo_queue_key kbuf;
-		bo_line_rec l;
-		int64_t need, take;
-		int pos;
-
-		if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0)
+	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0)
+		return rc;
+	pos = loc_pos(inv, loc);
+	e = view_find(&sv, pos);
+	need = e ? e->allocated - e->on_hand : 0;
+	/* One walk from the tail of the allocated queue: the lines last in
+	 * policy order holding units there give them back first. */
+	while (need > 0) {
+		int64_t take;
+		rc = inv->st.queue_prev(inv->sd, BO_QUEUE_ALLOCATED, it->rec.sku, before, &qe);
+		if (rc == BO_ENOTFOUND)
+			return bo__fail(BO_ESTORAGE, "item '%s' allocates units at '%s' but no line holds them", it->rec.sku,
+					bo__loc_id(inv, e));
+		if (rc < 0)
+			return bo__storage_fail(rc, "queue_prev");
+		kbuf = qe.key;
+		before = &kbuf;
+		if ((rc = bo__line_get(inv, qe.order_id, qe.index, &l)) < 0)
+			return rc == BO_ENOTFOUND ? bo__fail(BO_ESTORAGE, "queue of '%s' names a missing line", it->rec.sku)
+						  : bo__storage_fail(rc, "line_get");
+		if ((rc = bo__line_view(inv, &it->rec, &l, &lv)) < 0)
 			return rc;
-		pos = loc_pos(inv, loc);
-		e = view_find(&sv, pos);
-		if (!e || e->allocated <= e->on_hand)
-			break;
-		need = e->allocated - e->on_hand;
-		/* the last line in policy order holding units there */
-		for (;;) {
-			rc = inv->st.queue_prev(inv->sd, BO_QUEUE_ALLOCATED, it->rec.sku, before, &qe);
-			if (rc == BO_ENOTFOUND)
-				return bo__fail(BO_ESTORAGE, "item '%s' allocates units at '%s' but no line holds them",
-						it->rec.sku, bo__loc_id(inv, e));
-			if (rc < 0)
-				return bo__storage_fail(rc, "queue_prev");
-			if ((rc = bo__line_get(inv, qe.order_id, qe.index, &l)) < 0)
-				return rc == BO_ENOTFOUND ? bo__fail(BO_ESTORAGE, "queue of '%s' names a missing line", it->rec.sku)
-							  : bo__storage_fail(rc, "line_get");
-			if ((rc = bo__line_view(inv, &it->rec, &l, &lv)) < 0)
-				return rc;
-			if ((le = view_find(&lv, pos)) && le->allocated > 0)
-				break;
-			kbuf = qe.key;
-			before = &kbuf;
-		}
+		if (!(le = view_find(&lv, pos)) || le->allocated <= 0)
+			continue;
 		take = le->allocated < need ? le->allocated : need;
 		if ((rc = lalloc_write(t, &l, le, le->allocated - take)) < 0)
 			return rc;
@@ -569,6 +563,7 @@ int bo__take_back_at(bo_txn *t, bo_item_slot *it, const char *loc)
 			return rc;
 		if ((rc = bo__unallocate(t, it, &l, take)) < 0)
 			return rc;
+		need -= take;
 	}
 	it->need_fill = true; /* the lines wait again: free units elsewhere fill them */
 	bo__eta_touch(it);
