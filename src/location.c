@@ -288,7 +288,7 @@ static int stock_write(bo_txn *t, bo_item_slot *it, bo_locent *e, int64_t on_han
 	const char *id = bo__loc_id(inv, e);
 	bo_stock_rec r;
 	int rc;
-	if (strcmp(id, BO_LOCATION_MAIN) != 0) {
+	if ((int)e->pos != inv->loc_main) {
 		bool keep = on_hand != 0 || allocated != 0;
 		memset(&r, 0, sizeof(r));
 		memcpy(r.sku, it->rec.sku, sizeof(r.sku));
@@ -316,7 +316,7 @@ static int lalloc_write(bo_txn *t, const bo_line_rec *l, bo_locent *e, int64_t q
 	const char *id = bo__loc_id(inv, e);
 	bo_lalloc_rec r;
 	int rc;
-	if (strcmp(id, BO_LOCATION_MAIN) != 0) {
+	if ((int)e->pos != inv->loc_main) {
 		memset(&r, 0, sizeof(r));
 		memcpy(r.order_id, l->order_id, sizeof(r.order_id));
 		r.index = l->index;
