@@ -63,6 +63,8 @@ typedef struct bo_item_slot {
 	bool supply_changed; /* this call changed supply, lead time or release time */
 	int64_t supply0;     /* bo__eta_supply() when the call first touched the item */
 	bo_hist_delta hist;  /* history of this call (history.c) */
+	void *sc;            /* its slot in the stock cache (location.c), good while the slot's tag is */
+	uint32_t sctag;
 } bo_item_slot;
 
 /* A line this call added to its queue or moved in it: its promise is
@@ -161,6 +163,9 @@ struct bo_inventory {
 	void *locrecs;         /* room for BO_LOCATIONS_MAX stock or lalloc records (location.c) */
 	uint8_t loc_byid[64];  /* positions in locs, in id order (BO_LOCATIONS_MAX) */
 	int loc_main;          /* position of "main" in locs */
+	struct bo_scache *sc;  /* exclusive stores: items' stock records elsewhere than "main",
+				* kept from call to call (location.c); NULL until needed */
+	uint32_t sc_epoch;     /* a cached item is good while its epoch is this one */
 	bo_txn txn;
 };
 
@@ -275,6 +280,12 @@ typedef struct bo_locview {
 } bo_locview;
 /* The adapter keeps locations (version 3, with the callbacks). */
 BO_INTERNAL bool bo__has_locations(const bo_inventory *inv);
+/* Forget every item's cached stock records (a call or a batch was rolled
+ * back: the store may no longer hold what the cache says). */
+BO_INTERNAL void bo__sc_forget(bo_inventory *inv);
+/* BO_ESTATE if the cache holds item `item` at location generation `gen`
+ * with other records than its stock view `v` (read from the store). */
+BO_INTERNAL int bo__sc_check(bo_inventory *inv, int64_t gen, const bo_item_rec *item, const struct bo_locview *v);
 /* Read the locations into inv->locs, in location order, "main" included. */
 BO_INTERNAL int bo__locs_load(bo_inventory *inv);
 /* BO_OK for "main"/NULL or a known location; BO_EINVALID, BO_ENOTFOUND. */

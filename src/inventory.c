@@ -139,6 +139,7 @@ void bo_inventory_free(bo_inventory *inv)
 	bo_free(inv->sw_s);
 	bo_free(inv->locs);
 	bo_free(inv->locrecs);
+	bo_free(inv->sc);
 	bo_free(inv->sw_cum);
 	pthread_mutex_destroy(&inv->lock);
 	bo_free(inv);
@@ -285,6 +286,8 @@ static int run_once(bo_inventory *inv, bo_op_fn fn, void *args, int *plan, bool 
 	} else if (rc < 0) {
 		bo__meta_uncache(inv); /* the rollback may have undone cached writes */
 	}
+	if (rc < 0)
+		bo__sc_forget(inv);
 	if (rc < 0)
 		t->nitems = 0; /* the cached items may hold the failed call's changes */
 	inv->in_txn = false;
@@ -527,8 +530,10 @@ int bo_inventory_batch_end(bo_inventory *inv, int commit)
 		if (commit)
 			rc = bo__fail(BO_ESTORAGE, "the batch failed and was rolled back");
 	}
-	if (rc < 0 || !commit || inv->batch_failed)
+	if (rc < 0 || !commit || inv->batch_failed) {
 		inv->promises_ready = false; /* the batch may have been the call that adopted the old lines */
+		bo__sc_forget(inv);
+	}
 	inv->batch_failed = false;
 	bo__meta_uncache(inv);
 	inv->txn.nitems = 0;

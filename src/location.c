@@ -267,6 +267,232 @@ int bo__line_view(bo_inventory *inv, const bo_item_rec *item, const bo_line_rec 
 	return BO_OK;
 }
 
+/* ---------------------------------------------------------------- */
+/* The stock cache. An exclusive store (bo_options.exclusive) is written by
+ * this inventory alone, so an item's stock records elsewhere than "main"
+ * can be kept from call to call instead of read again (a placement at an
+ * item with stock in several locations would otherwise read all its
+ * records to write one). Two-way set-associative by the SKU's hash, a
+ * fixed number of slots; an item with more records than a slot holds is
+ * not cached.
+ * Every write of a stock record goes through stock_write(), which writes
+ * the slot through; a call or a batch rolled back forgets every slot
+ * (bo__sc_forget: the epoch moves on). A slot is good only for the
+ * location list it was made with ("loc_gen") and while it holds as many
+ * records as the item counts (`located`). bo_inventory_check() compares
+ * the cache with the store. */
+#define SC_SETS 2048 /* of two slots */
+#define SC_ENTS 15
+
+typedef struct bo_sc_slot {
+	uint64_t h;        /* hash of the SKU */
+	int64_t gen;       /* the "loc_gen" of the positions */
+	uint32_t epoch;    /* good while it is inv->sc_epoch (0: never) */
+	uint32_t tag;      /* moves on when the slot takes another item */
+	uint8_t n;         /* records */
+	uint8_t mru;       /* (the set's first slot) the slot of the set used last */
+	uint8_t pos[SC_ENTS];
+	int64_t on_hand[SC_ENTS], allocated[SC_ENTS];
+	char sku[BO_ID_MAX + 1];
+} bo_sc_slot;
+
+struct bo_scache {
+	bo_sc_slot s[SC_SETS * 2];
+};
+
+void bo__sc_forget(bo_inventory *inv)
+{
+	if (inv->sc && ++inv->sc_epoch == 0) { /* wrapped: slots of epoch 0 are never good */
+		for (size_t i = 0; i < SC_SETS * 2; i++)
+			inv->sc->s[i].epoch = 0;
+		inv->sc_epoch = 1;
+	}
+}
+
+static uint64_t sc_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Is `s` good for the current locations? */
+static bool sc_good(const bo_inventory *inv, const bo_sc_slot *s)
+{
+	return s->epoch == inv->sc_epoch && s->gen == inv->locs_gen;
+}
+
+/* The cache slot of item slot `it` in the running call (the locations
+ * read): it->sc, looked up once (NULL without a cache: not an exclusive
+ * store, or no memory for it). *good: it holds the item. */
+static bo_sc_slot *sc_slot(bo_inventory *inv, bo_item_slot *it, bool *good)
+{
+	bo_sc_slot *s = it->sc, *set;
+	uint64_t h;
+	*good = false;
+	if (s && s->tag == it->sctag) {
+		*good = sc_good(inv, s);
+		return s;
+	}
+	if (!inv->exclusive)
+		return NULL;
+	if (!inv->sc) {
+		if (!(inv->sc = bo__calloc(1, sizeof(*inv->sc))))
+			return NULL; /* no cache: read the store */
+		inv->sc_epoch = 1;
+	}
+	h = sc_hash(it->rec.sku);
+	set = &inv->sc->s[(h & (SC_SETS - 1)) * 2];
+	for (int k = 0; k < 2; k++) {
+		s = &set[k];
+		if (s->h == h && sc_good(inv, s) && strcmp(s->sku, it->rec.sku) == 0) {
+			set[0].mru = (uint8_t)k;
+			it->sc = s;
+			it->sctag = s->tag;
+			*good = true;
+			return s;
+		}
+	}
+	/* the one to fill: a slot not in use, else the one used less lately */
+	if (!sc_good(inv, &set[0]))
+		s = &set[0];
+	else if (!sc_good(inv, &set[1]))
+		s = &set[1];
+	else
+		s = &set[1 - set[0].mru];
+	set[0].mru = (uint8_t)(s - set);
+	return s;
+}
+
+/* Keep the records of stock view `v` (just read from the store) in `s`,
+ * for item slot `it`. */
+static void sc_fill(bo_inventory *inv, bo_sc_slot *s, bo_item_slot *it, const bo_locview *v)
+{
+	size_t n = 0;
+	s->epoch = 0;
+	s->tag++;
+	it->sc = NULL;
+	for (size_t i = 0; i < v->n; i++) {
+		if (!v->e[i].stored)
+			continue;
+		if (n == SC_ENTS)
+			return;
+		s->pos[n] = (uint8_t)v->e[i].pos;
+		s->on_hand[n] = v->e[i].on_hand;
+		s->allocated[n] = v->e[i].allocated;
+		n++;
+	}
+	s->n = (uint8_t)n;
+	s->h = sc_hash(it->rec.sku);
+	s->gen = inv->locs_gen;
+	strcpy(s->sku, it->rec.sku);
+	s->epoch = inv->sc_epoch;
+	it->sc = s;
+	it->sctag = s->tag;
+}
+
+/* The stock record of `it` at `pos` was written: (on_hand, allocated), or
+ * it went (`keep` false). */
+static void sc_write(bo_inventory *inv, bo_item_slot *it, int pos, int64_t on_hand, int64_t allocated, bool keep)
+{
+	bo_sc_slot *s = it->sc;
+	size_t i = 0;
+	if (!s || s->tag != it->sctag || !sc_good(inv, s))
+		return;
+	while (i < s->n && s->pos[i] < pos)
+		i++;
+	if (i < s->n && s->pos[i] == pos) {
+		if (keep) {
+			s->on_hand[i] = on_hand;
+			s->allocated[i] = allocated;
+			return;
+		}
+		s->n--;
+		memmove(&s->pos[i], &s->pos[i + 1], s->n - i);
+		memmove(&s->on_hand[i], &s->on_hand[i + 1], (s->n - i) * sizeof(int64_t));
+		memmove(&s->allocated[i], &s->allocated[i + 1], (s->n - i) * sizeof(int64_t));
+		return;
+	}
+	if (!keep)
+		return;
+	if (s->n == SC_ENTS) {
+		s->epoch = 0; /* too many to keep */
+		return;
+	}
+	memmove(&s->pos[i + 1], &s->pos[i], s->n - i);
+	memmove(&s->on_hand[i + 1], &s->on_hand[i], (s->n - i) * sizeof(int64_t));
+	memmove(&s->allocated[i + 1], &s->allocated[i], (s->n - i) * sizeof(int64_t));
+	s->pos[i] = (uint8_t)pos;
+	s->on_hand[i] = on_hand;
+	s->allocated[i] = allocated;
+	s->n++;
+}
+
+int bo__sc_check(bo_inventory *inv, int64_t gen, const bo_item_rec *item, const bo_locview *v)
+{
+	bo_sc_slot *s;
+	size_t n = 0;
+	if (!inv->sc)
+		return BO_OK;
+	s = &inv->sc->s[(sc_hash(item->sku) & (SC_SETS - 1)) * 2];
+	if (s->epoch != inv->sc_epoch || s->gen != gen || strcmp(s->sku, item->sku) != 0)
+		s++;
+	if (s->epoch != inv->sc_epoch || s->gen != gen || strcmp(s->sku, item->sku) != 0)
+		return BO_OK;
+	for (size_t i = 0; i < v->n; i++) {
+		const bo_locent *e = &v->e[i];
+		if (!e->stored)
+			continue;
+		if (n >= s->n || s->pos[n] != e->pos || s->on_hand[n] != e->on_hand || s->allocated[n] != e->allocated)
+			break;
+		n++;
+	}
+	if (n != s->n || n != (size_t)item->located)
+		return bo__fail(BO_ESTATE, "item '%s': the stock cache holds %u records that differ from the store's %lld",
+				item->sku, (unsigned)s->n, (long long)item->located);
+	return BO_OK;
+}
+
+/* The item's stock view in a call: from the cache when it holds the item
+ * (as many records as the item counts), else read (and kept). */
+static int call_stock_view(bo_txn *t, bo_item_slot *it, bo_locview *v)
+{
+	bo_inventory *inv = t->inv;
+	bool good;
+	bo_sc_slot *s = sc_slot(inv, it, &good);
+	int rc;
+	if (good && s->n == it->rec.located) {
+		int64_t on_hand = it->rec.on_hand, allocated = it->rec.allocated;
+		uint32_t mp = (uint32_t)inv->loc_main;
+		bo_locent *m = NULL, *e = v->e;
+		for (size_t i = 0; i < s->n; i++) {
+			if (!m && s->pos[i] > mp)
+				m = e++;
+			e->pos = s->pos[i];
+			e->stored = true;
+			e->on_hand = s->on_hand[i];
+			e->allocated = s->allocated[i];
+			on_hand -= e->on_hand;
+			allocated -= e->allocated;
+			e++;
+		}
+		if (!m)
+			m = e++;
+		m->pos = mp;
+		m->stored = false;
+		m->on_hand = on_hand;
+		m->allocated = allocated;
+		v->n = (size_t)(e - v->e);
+		return BO_OK;
+	}
+	if ((rc = bo__stock_view(inv, &it->rec, v)) < 0)
+		return rc;
+	if (s)
+		sc_fill(inv, s, it, v);
+	return BO_OK;
+}
+
 /* The entry of `pos` in `v`, or NULL. */
 static bo_locent *view_find(bo_locview *v, int pos)
 {
@@ -297,6 +523,8 @@ static int stock_write(bo_txn *t, bo_item_slot *it, bo_locent *e, int64_t on_han
 		r.allocated = allocated;
 		if ((rc = inv->st.stock_put(inv->sd, &r)) < 0)
 			return bo__storage_fail(rc, "stock_put");
+		if (it->sc)
+			sc_write(inv, it, (int)e->pos, on_hand, allocated, keep);
 		if (keep && !e->stored)
 			it->rec.located++;
 		else if (!keep && e->stored)
@@ -346,7 +574,7 @@ static bo_locent *line_ent(bo_locview *lv, int pos)
 static int views(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, bo_locview *sv, bo_locview *lv)
 {
 	int rc;
-	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(t->inv, &it->rec, sv)) < 0)
+	if ((rc = call_locs(t)) < 0 || (rc = call_stock_view(t, it, sv)) < 0)
 		return rc;
 	return bo__line_view(t->inv, &it->rec, l, lv);
 }
@@ -503,7 +731,7 @@ int bo__loc_stock(bo_txn *t, bo_item_slot *it, const char *loc, int64_t delta, i
 		*allocated_there = it->rec.allocated;
 		return BO_OK;
 	}
-	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0)
+	if ((rc = call_locs(t)) < 0 || (rc = call_stock_view(t, it, &sv)) < 0)
 		return rc;
 	pos = loc_pos(inv, loc);
 	if (pos < 0)
@@ -532,7 +760,7 @@ int bo__take_back_at(bo_txn *t, bo_item_slot *it, const char *loc)
 
 	if (it->rec.located == 0 && is_main(loc))
 		return bo__take_back(t, it);
-	if ((rc = call_locs(t)) < 0 || (rc = bo__stock_view(inv, &it->rec, &sv)) < 0)
+	if ((rc = call_locs(t)) < 0 || (rc = call_stock_view(t, it, &sv)) < 0)
 		return rc;
 	pos = loc_pos(inv, loc);
 	e = view_find(&sv, pos);

@@ -1221,6 +1221,49 @@ static void test_never_named_location(void **state)
 	}
 }
 
+/* A batch rolled back, and a call failing inside a batch, leave the stock
+ * of every location as the store had it before: and the calls after them
+ * see those figures (on an exclusive inventory the core keeps an item's
+ * stock records from call to call, and must forget what a rollback
+ * undid). */
+static void test_batch_rolled_back(void **state)
+{
+	fx *f = fx_open(state);
+	bo_line_spec bad = { "N", 0, BO_NO_PRICE };
+
+	loc(f, "W", 1);
+	item(f, "N", NULL, BO_BACKORDER_ALLOW);
+	recv_at(f, "N", 3, "W");
+	place(f, "o1", "N", 1);
+	assert_stock(f, "N", "W=3/1");
+
+	/* the whole batch rolled back */
+	assert_ok(bo_inventory_batch_begin(f->inv));
+	place(f, "o2", "N", 2);
+	recv_at(f, "N", 4, "W");
+	assert_stock(f, "N", "W=7/3");
+	assert_ok(bo_inventory_batch_end(f->inv, 0));
+	assert_stock(f, "N", "W=3/1");
+	assert_ok(bo_inventory_check(f->inv));
+	place(f, "o3", "N", 3);
+	assert_stock(f, "N", "W=3/3");
+	assert_lalloc(f, "o3", "N", "W=2");
+	assert_ok(bo_inventory_check(f->inv));
+
+	/* one call failing inside a batch that commits */
+	assert_ok(bo_inventory_batch_begin(f->inv));
+	recv_at(f, "N", 2, "W");
+	assert_int_equal(bo_item_adjust_at(f->inv, "N", -9, "W"), BO_EINVALID);
+	assert_int_equal(bo_order_place(f->inv, "o4", NULL, &bad, 1), BO_EINVALID);
+	place(f, "o5", "N", 1);
+	assert_ok(bo_inventory_batch_end(f->inv, 1));
+	assert_stock(f, "N", "W=5/5");
+	assert_lalloc(f, "o3", "N", "W=3");
+	assert_lalloc(f, "o5", "N", "W=1");
+	assert_ok(bo_inventory_check(f->inv));
+	fx_close(f);
+}
+
 /* ---- failure atomicity at every location -------------------------- */
 
 static void test_failing_calls_change_nothing(void **state)
@@ -1783,6 +1826,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_preorder_max_per_item, ad),
 			cmocka_unit_test_prestate(test_etas_use_all_supply, ad),
 			cmocka_unit_test_prestate(test_never_named_location, ad),
+			cmocka_unit_test_prestate(test_batch_rolled_back, ad),
 			cmocka_unit_test_prestate(test_failing_calls_change_nothing, ad),
 			cmocka_unit_test_prestate(test_storage_failures, ad),
 			cmocka_unit_test_prestate(test_random_property, ad),

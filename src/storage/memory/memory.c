@@ -256,6 +256,7 @@ typedef struct mem {
 	istr **strv;          /* by number */
 	size_t nstr, strcap;
 	const istr *last_str; /* the one interned or found last */
+	const istr *last_loc; /* the location interned, found or written last */
 	bo__arena onodes;     /* the order nodes */
 	inode *li;            /* last item found: consecutive calls mostly name the same one */
 	onode *lo;            /* last order found */
@@ -482,9 +483,15 @@ static void la_push(mem *m, lanode *la)
  * plain strcmp) */
 static int lent_cmp(uint32_t index, const char *loc, const lent *e)
 {
+	const unsigned char *a = (const unsigned char *)loc, *b = (const unsigned char *)e->loc->s;
 	if (index != e->index)
 		return index < e->index ? -1 : 1;
-	return strcmp(loc, e->loc->s);
+	/* strcmp, inline: location ids are short */
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return (int)*a - (int)*b;
 }
 
 /* The position of the first entry not before (index, loc); *found when it
@@ -803,6 +810,15 @@ static const istr *intern(mem *m, const char *s)
 		bo__kset_add(&m->strs, n);
 	}
 	return m->last_str = n;
+}
+
+/* intern() for a location id: mostly the one the call wrote last (a
+ * stock record, then the line's allocation and the event there). */
+static const istr *intern_loc(mem *m, const char *s)
+{
+	if (m->last_loc && strcmp(m->last_loc->s, s) == 0)
+		return m->last_loc;
+	return m->last_loc = intern(m, s);
 }
 
 /* ---------------------------------------------------------------- */
@@ -1554,7 +1570,7 @@ static int mem_supply_put(void *ud, const bo_supply_rec *rec)
 		bo_storage_error("memory store: supply for unknown item '%s'", rec->sku);
 		return BO_ESTORAGE;
 	}
-	if (rec->location[0] && !(loc = intern(m, rec->location)))
+	if (rec->location[0] && !(loc = intern_loc(m, rec->location)))
 		return OOM();
 	memset(&u, 0, sizeof(u));
 	u.it = it;
@@ -1697,7 +1713,7 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 		return OOM();
 	if ((ev->sku[0] && !(sku = intern(m, ev->sku))) || (ev->customer[0] && !(cust = intern(m, ev->customer))))
 		return OOM();
-	if (ev->location[0] && !(loc = intern(m, ev->location)))
+	if (ev->location[0] && !(loc = intern_loc(m, ev->location)))
 		return OOM();
 	o = &m->ev[m->len++];
 	o->seq = ev->seq;
@@ -1890,8 +1906,10 @@ static int mem_loc_next(void *ud, const char *after, bo_location_rec *out)
 /* Stock and line-allocation records name a location other than "main". */
 static int loc_check(const char *loc, const char *what)
 {
-	size_t len = strnlen(loc, BO_ID_MAX + 1);
-	if (len == 0 || len > BO_ID_MAX || strcmp(loc, BO_LOCATION_MAIN) == 0) {
+	/* (a record's array is BO_ID_MAX + 1 bytes: a NUL at its end, or
+	 * before, and the id fits) */
+	bool fits = loc[BO_ID_MAX] == '\0' || memchr(loc, '\0', BO_ID_MAX + 1) != NULL;
+	if (!fits || loc[0] == '\0' || memcmp(loc, BO_LOCATION_MAIN, sizeof(BO_LOCATION_MAIN)) == 0) {
 		bo_storage_error("memory store: %s record at location '%.*s' (\"main\" keeps none)", what,
 				 BO_ID_MAX, loc);
 		return BO_ESTORAGE;
@@ -1952,15 +1970,31 @@ static void lv_release(mem *m, lvec **slot, const lvec *inl)
 }
 
 /* Insert, replace (a, b) or (del) delete the entry (index, loc) of the
- * array at *slot, logged (`inl`: an lanode's own array, or NULL). */
+ * array at *slot, logged (`inl`: an lanode's own array, or NULL). `fresh`:
+ * the array's node was made by this transaction, and a rollback drops it
+ * whole: an insert needs no log entry of its own. */
 static int lv_put(mem *m, lvec **slot, const lvec *inl, uint32_t index, const char *loc, int64_t a, int64_t b,
-		  bool del)
+		  bool del, bool fresh)
 {
 	lvec *v = *slot;
 	bool found;
-	uint32_t pos = lv_lower(v, index, loc, &found);
+	uint32_t pos;
 	undo_lv u;
 	lent e;
+	if (fresh && !del && v && v->n == 0) {
+		/* the first entry of a node made by this transaction (a line's
+		 * first allocation elsewhere than "main"): nothing to find or log */
+		memset(&e, 0, sizeof(e));
+		e.index = index;
+		e.a = a;
+		e.b = b;
+		if (!(e.loc = intern_loc(m, loc)))
+			return OOM();
+		v->e[0] = e;
+		v->n = 1;
+		return BO_OK;
+	}
+	pos = lv_lower(v, index, loc, &found);
 	if (del && !found)
 		return BO_OK;
 	memset(&e, 0, sizeof(e));
@@ -1968,15 +2002,18 @@ static int lv_put(mem *m, lvec **slot, const lvec *inl, uint32_t index, const ch
 	e.a = a;
 	e.b = b;
 	if (found) {
-		e.loc = v->e[pos].loc;
-	} else if (!(e.loc = intern(m, loc))) {
+		e.loc = m->last_loc = v->e[pos].loc;
+	} else if (!(e.loc = intern_loc(m, loc))) {
 		return OOM();
 	}
-	memset(&u, 0, sizeof(u));
-	u.slot = slot;
-	u.old = found ? v->e[pos] : e;
-	if (log_add(m, U_LV, found, &u, sizeof(u)) < 0)
-		return BO_ESTORAGE;
+	fresh = fresh && !found;
+	if (!fresh) {
+		memset(&u, 0, sizeof(u));
+		u.slot = slot;
+		u.old = found ? v->e[pos] : e;
+		if (log_add(m, U_LV, found, &u, sizeof(u)) < 0)
+			return BO_ESTORAGE;
+	}
 	if (found && !del) {
 		v->e[pos] = e;
 	} else if (found) {
@@ -1986,7 +2023,8 @@ static int lv_put(mem *m, lvec **slot, const lvec *inl, uint32_t index, const ch
 	} else {
 		if (!v || v->n == v->cap) {
 			if (lv_grow(m, slot, inl) < 0) {
-				log_pop(m);
+				if (!fresh)
+					log_pop(m);
 				return BO_ESTORAGE;
 			}
 			v = *slot;
@@ -2007,7 +2045,7 @@ static int mem_stock_put(void *ud, const bo_stock_rec *rec)
 	if (loc_check(rec->location, "stock") < 0)
 		return BO_ESTORAGE;
 	return lv_put(m, &it->stock, NULL, 0, rec->location, rec->on_hand, rec->allocated,
-		      rec->on_hand == 0 && rec->allocated == 0);
+		      rec->on_hand == 0 && rec->allocated == 0, false);
 }
 
 static int mem_stock_list(void *ud, const char *sku, bo_stock_rec *out, size_t max, size_t *n)
@@ -2105,7 +2143,7 @@ static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
 		m->la = la;
 		made = true;
 	}
-	rc = lv_put(m, &la->v, la_inl(la), rec->index, rec->location, rec->qty, 0, del);
+	rc = lv_put(m, &la->v, la_inl(la), rec->index, rec->location, rec->qty, 0, del, made && m->in_txn);
 	if (rc < 0) {
 		if (made) { /* nothing was logged after it */
 			log_pop(m);
