@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -97,6 +98,7 @@ static void test_random(void **state)
 	int64_t clock = 20454;
 	bool in_txn = false;
 	(void)state;
+	struct hseries *hints[12] = { NULL };
 	bo__hist_init(&h);
 	cur.n = 0;
 	nsaved = 0;
@@ -105,7 +107,13 @@ static void test_random(void **state)
 		bo_hist_rec d, *have;
 		if (r < 45 && cur.n < MAXREC) { /* add */
 			gen(&d, &clock);
-			assert_true(bo__hist_add(&h, &d));
+			if (room_below(2)) { /* with the hint the memory store keeps per item */
+				struct hseries **hint = &hints[atoi(d.sku + 4) % 12];
+				assert_true(bo__hist_add_hint(&h, &d, hint));
+				assert_non_null(*hint);
+			} else {
+				assert_true(bo__hist_add(&h, &d));
+			}
 			if ((have = m_find(&cur, d.sku, d.day)) != NULL) {
 				bo_hist_rec_add(have, &d);
 			} else {

@@ -129,7 +129,14 @@ bool bo__hist_put(bo__hist *h, const bo_hist_rec *rec)
  * look-up three times and copied the record four times). */
 bool bo__hist_add(bo__hist *h, const bo_hist_rec *delta)
 {
-	hseries *s = h->last && strcmp(h->last->sku, delta->sku) == 0 ? h->last : bo__kset_find(&h->series, delta->sku);
+	return bo__hist_add_hint(h, delta, NULL);
+}
+
+bool bo__hist_add_hint(bo__hist *h, const bo_hist_rec *delta, struct hseries **hint)
+{
+	hseries *s = hint && *hint ? *hint
+		   : h->last && strcmp(h->last->sku, delta->sku) == 0 ? h->last
+								     : bo__kset_find(&h->series, delta->sku);
 	bo_hist_rec r;
 	size_t i;
 	bool existed;
@@ -140,6 +147,8 @@ bool bo__hist_add(bo__hist *h, const bo_hist_rec *delta)
 		bo__kset_add(&h->series, s); /* an empty series is harmless if what follows fails */
 	}
 	h->last = s; /* a shop's calls often name the item of the call before */
+	if (hint)
+		*hint = s; /* (a series stays until bo__hist_free) */
 	i = lower(s, delta->day);
 	existed = i < s->n && s->v[i].day == delta->day;
 	if (h->in_txn && !journal_room(h))

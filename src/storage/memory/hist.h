@@ -41,6 +41,12 @@ bool bo__hist_put(bo__hist *h, const bo_hist_rec *rec);
 /* Add `delta` to the record (delta->sku, delta->day), made from zero if
  * there is none (bo_hist_rec_add()); journalled like bo__hist_put(). */
 bool bo__hist_add(bo__hist *h, const bo_hist_rec *delta);
+/* bo__hist_add(), with a hint the caller keeps for delta->sku (NULL at
+ * first): the series found or made is kept there, and used the next time
+ * instead of a look-up. A series stays where it is until
+ * bo__hist_free(), so a hint stays good until then. */
+struct hseries;
+bool bo__hist_add_hint(bo__hist *h, const bo_hist_rec *delta, struct hseries **hint);
 /* Remove the record of (sku, day), if there is one (not journalled;
  * cannot fail). */
 void bo__hist_del(bo__hist *h, const char *sku, int64_t day);

@@ -137,6 +137,7 @@ typedef struct inode {
 	struct stree sup;
 	struct subtree subs;
 	lvec *stock;     /* stock records at locations other than "main", or NULL */
+	struct hseries *hs; /* its history series (hist.c), once it has one: no look-up */
 	uint64_t stamp; /* the epoch of the segment that logged its snapshot */
 } inode;
 
@@ -1843,7 +1844,8 @@ static int mem_meta_put(void *ud, const char *key, int64_t value)
 static int mem_hist_add(void *ud, const bo_hist_rec *delta)
 {
 	mem *m = ud;
-	return bo__hist_add(&m->hist, delta) ? BO_OK : OOM();
+	inode *it = ifind(m, delta->sku); /* mostly the item the call just wrote */
+	return bo__hist_add_hint(&m->hist, delta, it ? &it->hs : NULL) ? BO_OK : OOM();
 }
 
 static int mem_hist_next(void *ud, const char *sku, int64_t after, bo_hist_rec *out)
