@@ -182,6 +182,19 @@ bool bo__hist_add_hint(bo__hist *h, const bo_hist_rec *delta, struct hseries **h
 	return true;
 }
 
+void bo__hist_prefetch(const struct hseries *s, int level)
+{
+#if defined(__GNUC__)
+	if (level == 0)
+		__builtin_prefetch(s);
+	else if (s->n > 0)
+		__builtin_prefetch(&s->v[s->n - 1]);
+#else
+	(void)s;
+	(void)level;
+#endif
+}
+
 static void undo_to(bo__hist *h, size_t n)
 {
 	while (h->nj > n) {

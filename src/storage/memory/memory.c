@@ -1103,6 +1103,8 @@ static int mem_item_get(void *ud, const char *sku, bo_item_rec *out, int for_upd
 	(void)for_update;
 	if (!n)
 		return BO_ENOTFOUND;
+	if (n->hs) /* the call will write its history at the end */
+		bo__hist_prefetch(n->hs, 0);
 	*out = n->r;
 	return BO_OK;
 }
@@ -1115,6 +1117,8 @@ static int mem_item_put(void *ud, const bo_item_rec *rec)
 		if (item_touch(m, n) < 0)
 			return BO_ESTORAGE;
 		n->r = *rec;
+		if (n->hs)
+			bo__hist_prefetch(n->hs, 1);
 		return BO_OK;
 	}
 	if (!bo__kset_reserve(&m->items) || !(n = bo__zalloc(1, sizeof(*n))) || !(n->str = intern(m, rec->sku))) {
