@@ -1105,6 +1105,8 @@ static int mem_item_get(void *ud, const char *sku, bo_item_rec *out, int for_upd
 		return BO_ENOTFOUND;
 	if (n->hs) /* the call will write its history at the end */
 		bo__hist_prefetch(n->hs, 0);
+	bo__qvec_prefetch_tail(&n->q[BO_QUEUE_WAITING]); /* a placement appends to one */
+	bo__qvec_prefetch_tail(&n->q[BO_QUEUE_ALLOCATED]);
 	*out = n->r;
 	return BO_OK;
 }

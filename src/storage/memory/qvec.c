@@ -403,3 +403,19 @@ void bo__qvec_free(bo__qvec *qv)
 		bo_free(qv->d);
 	bo__qvec_init(qv);
 }
+
+void bo__qvec_prefetch_tail(const bo__qvec *qv)
+{
+#if defined(__GNUC__)
+	if (qv->nc == 0)
+		return;
+	if (qv->d == &qv->d0) { /* (in the queue itself: read without a miss) */
+		if (qv->d0.s && qv->d0.hi < qv->d0.cap)
+			__builtin_prefetch(&qv->d0.s[qv->d0.hi], 1);
+	} else {
+		__builtin_prefetch(&qv->d[qv->nc - 1]);
+	}
+#else
+	(void)qv;
+#endif
+}

@@ -62,6 +62,10 @@ void bo__qvec_init(bo__qvec *qv);
 /* Insert a slot; 0 done, 1 a slot with `key` is there already (nothing
  * changed), -1 out of memory (nothing changed). */
 int bo__qvec_insert(bo__qvec *qv, const bo_queue_key *key, void *ref);
+/* A hint to the processor that a slot is about to be appended: the tail
+ * of a one-chunk queue, else the last chunk's descriptor. No effect on
+ * the queue. */
+void bo__qvec_prefetch_tail(const bo__qvec *qv);
 /* The slot with exactly `key`: its position to *out; false if none. */
 bool bo__qvec_find(const bo__qvec *qv, const bo_queue_key *key, bo__qpos *out);
 /* The slot at a position from find/next/prev/first (valid until the
