@@ -182,6 +182,8 @@ BO_INTERNAL const bo_policy *bo__policy_find(const bo_inventory *inv, const char
 
 /* ---- transaction helpers (txn.c) ---- */
 /* The cached item (loaded on first use); BO_ENOTFOUND if absent. */
+/* FNV-1a of a SKU (the batch item cache, the stock cache). */
+BO_INTERNAL uint64_t bo__sku_hash(const char *s);
 BO_INTERNAL int bo__item(bo_txn *t, const char *sku, bo_item_slot **out);
 BO_INTERNAL int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out);
 BO_INTERNAL int bo__next_line_seq(bo_txn *t, uint64_t *out);

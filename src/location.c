@@ -309,14 +309,6 @@ void bo__sc_forget(bo_inventory *inv)
 	}
 }
 
-static uint64_t sc_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* Is `s` good for the current locations? */
 static bool sc_good(const bo_inventory *inv, const bo_sc_slot *s)
 {
@@ -342,7 +334,7 @@ static bo_sc_slot *sc_slot(bo_inventory *inv, bo_item_slot *it, bool *good)
 			return NULL; /* no cache: read the store */
 		inv->sc_epoch = 1;
 	}
-	h = sc_hash(it->rec.sku);
+	h = bo__sku_hash(it->rec.sku);
 	set = &inv->sc->s[(h & (SC_SETS - 1)) * 2];
 	for (int k = 0; k < 2; k++) {
 		s = &set[k];
@@ -384,7 +376,7 @@ static void sc_fill(bo_inventory *inv, bo_sc_slot *s, bo_item_slot *it, const bo
 		n++;
 	}
 	s->n = (uint8_t)n;
-	s->h = sc_hash(it->rec.sku);
+	s->h = bo__sku_hash(it->rec.sku);
 	s->gen = inv->locs_gen;
 	strcpy(s->sku, it->rec.sku);
 	s->epoch = inv->sc_epoch;
@@ -435,7 +427,7 @@ int bo__sc_check(bo_inventory *inv, int64_t gen, const bo_item_rec *item, const 
 	size_t n = 0;
 	if (!inv->sc)
 		return BO_OK;
-	s = &inv->sc->s[(sc_hash(item->sku) & (SC_SETS - 1)) * 2];
+	s = &inv->sc->s[(bo__sku_hash(item->sku) & (SC_SETS - 1)) * 2];
 	if (s->epoch != inv->sc_epoch || s->gen != gen || strcmp(s->sku, item->sku) != 0)
 		s++;
 	if (s->epoch != inv->sc_epoch || s->gen != gen || strcmp(s->sku, item->sku) != 0)

@@ -95,7 +95,7 @@ static bo_item_slot *slot_push(bo_txn *t)
 	return s;
 }
 
-static uint64_t sku_hash(const char *s)
+uint64_t bo__sku_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
 	for (; *s; s++)
@@ -126,7 +126,7 @@ int bo__item(bo_txn *t, const char *sku, bo_item_slot **out)
 			}
 		}
 	} else { /* a batch keeps up to BO_BATCH_ITEM_CACHE */
-		h = sku_hash(sku);
+		h = bo__sku_hash(sku);
 		for (size_t i = 0; i < t->nitems; i++) {
 			if (t->items[i].h == h && strcmp(t->items[i].rec.sku, sku) == 0) {
 				*out = &t->items[i];
@@ -167,7 +167,7 @@ int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out)
 	s->rec.eta_time = BO_NO_TIME;
 	s->dirty = true;
 	if (t->inv->batch)
-		s->h = sku_hash(s->rec.sku);
+		s->h = bo__sku_hash(s->rec.sku);
 	touch(t, s);
 	*out = s;
 	return BO_OK;
