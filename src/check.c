@@ -111,7 +111,6 @@ static int check_locations(bo_inventory *inv, const bo_item_rec *it)
 	bo_queue_entry e;
 	bo_queue_key k;
 	const bo_queue_key *ap = NULL;
-	int64_t gen;
 	int rc;
 
 	if (!(sr = bo_malloc(BO_LOCATIONS_MAX * sizeof(*sr))))
@@ -123,19 +122,14 @@ static int check_locations(bo_inventory *inv, const bo_item_rec *it)
 	if ((int64_t)rows != it->located)
 		return bo__fail(BO_ESTATE, "item '%s': %zu stock records, the item counts %lld", it->sku, rows,
 				(long long)it->located);
-	if ((rc = bo__meta_get_inv(inv, BO_MK_LOC_GEN, &gen, 0)) < 0)
-		return rc;
+	if (it->located == 0) /* (the cache must not hold records for it either) */
+		return bo__sc_check(inv, it, NULL);
 	if (!(sv = bo_malloc(sizeof(*sv))) || !(lv = bo_malloc(sizeof(*lv)))) {
 		rc = bo__fail(BO_ESTORAGE, "out of memory");
 		goto out;
 	}
-	if (it->located == 0) { /* (the cache must not hold records for it either) */
-		sv->n = 0;
-		rc = bo__sc_check(inv, gen, it, sv);
-		goto out;
-	}
 	if ((rc = bo__locs_load(inv)) < 0 || (rc = bo__stock_view(inv, it, sv)) < 0 ||
-	    (rc = bo__sc_check(inv, gen, it, sv)) < 0)
+	    (rc = bo__sc_check(inv, it, sv)) < 0)
 		goto out;
 	memset(held, 0, sizeof(held));
 	for (size_t i = 0; i < sv->n; i++) {

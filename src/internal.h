@@ -181,9 +181,9 @@ BO_INTERNAL int64_t bo__clock_now(bo_inventory *inv);
 BO_INTERNAL const bo_policy *bo__policy_find(const bo_inventory *inv, const char *name);
 
 /* ---- transaction helpers (txn.c) ---- */
-/* The cached item (loaded on first use); BO_ENOTFOUND if absent. */
 /* FNV-1a of a SKU (the batch item cache, the stock cache). */
 BO_INTERNAL uint64_t bo__sku_hash(const char *s);
+/* The cached item (loaded on first use); BO_ENOTFOUND if absent. */
 BO_INTERNAL int bo__item(bo_txn *t, const char *sku, bo_item_slot **out);
 BO_INTERNAL int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out);
 BO_INTERNAL int bo__next_line_seq(bo_txn *t, uint64_t *out);
@@ -285,9 +285,9 @@ BO_INTERNAL bool bo__has_locations(const bo_inventory *inv);
 /* Forget every item's cached stock records (a call or a batch was rolled
  * back: the store may no longer hold what the cache says). */
 BO_INTERNAL void bo__sc_forget(bo_inventory *inv);
-/* BO_ESTATE if the cache holds item `item` at location generation `gen`
- * with other records than its stock view `v` (read from the store). */
-BO_INTERNAL int bo__sc_check(bo_inventory *inv, int64_t gen, const bo_item_rec *item, const struct bo_locview *v);
+/* BO_ESTATE if the cache holds item `item` with other records than its
+ * stock view `v`, read from the store (NULL: the item has none). */
+BO_INTERNAL int bo__sc_check(bo_inventory *inv, const bo_item_rec *item, const struct bo_locview *v);
 /* Read the locations into inv->locs, in location order, "main" included. */
 BO_INTERNAL int bo__locs_load(bo_inventory *inv);
 /* BO_OK for "main"/NULL or a known location; BO_EINVALID, BO_ENOTFOUND. */

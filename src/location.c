@@ -291,8 +291,7 @@ typedef struct bo_sc_slot {
 	uint32_t tag;      /* moves on when the slot takes another item */
 	uint8_t n;         /* records */
 	uint8_t mru;       /* (the set's first slot) the slot of the set used last */
-	uint8_t pos[SC_ENTS];
-	int64_t on_hand[SC_ENTS], allocated[SC_ENTS];
+	bo_locent e[SC_ENTS]; /* the records, in location order (all `stored`) */
 	char sku[BO_ID_MAX + 1];
 } bo_sc_slot;
 
@@ -309,10 +308,22 @@ void bo__sc_forget(bo_inventory *inv)
 	}
 }
 
-/* Is `s` good for the current locations? */
-static bool sc_good(const bo_inventory *inv, const bo_sc_slot *s)
+/* Is `s` good for the locations of generation `gen`? */
+static bool sc_good(const bo_inventory *inv, const bo_sc_slot *s, int64_t gen)
 {
-	return s->epoch == inv->sc_epoch && s->gen == inv->locs_gen;
+	return s->epoch == inv->sc_epoch && s->gen == gen;
+}
+
+/* The set of `sku` (hash h), and in *hit its slot that holds it for the
+ * locations of generation `gen`, or NULL. */
+static bo_sc_slot *sc_set(const bo_inventory *inv, const char *sku, uint64_t h, int64_t gen, bo_sc_slot **hit)
+{
+	bo_sc_slot *set = &inv->sc->s[(h & (SC_SETS - 1)) * 2];
+	*hit = NULL;
+	for (int k = 0; k < 2 && !*hit; k++)
+		if (set[k].h == h && sc_good(inv, &set[k], gen) && strcmp(set[k].sku, sku) == 0)
+			*hit = &set[k];
+	return set;
 }
 
 /* The cache slot of item slot `it` in the running call (the locations
@@ -321,10 +332,9 @@ static bool sc_good(const bo_inventory *inv, const bo_sc_slot *s)
 static bo_sc_slot *sc_slot(bo_inventory *inv, bo_item_slot *it, bool *good)
 {
 	bo_sc_slot *s = it->sc, *set;
-	uint64_t h;
 	*good = false;
 	if (s && s->tag == it->sctag) {
-		*good = sc_good(inv, s);
+		*good = sc_good(inv, s, inv->locs_gen);
 		return s;
 	}
 	if (!inv->exclusive)
@@ -334,22 +344,18 @@ static bo_sc_slot *sc_slot(bo_inventory *inv, bo_item_slot *it, bool *good)
 			return NULL; /* no cache: read the store */
 		inv->sc_epoch = 1;
 	}
-	h = bo__sku_hash(it->rec.sku);
-	set = &inv->sc->s[(h & (SC_SETS - 1)) * 2];
-	for (int k = 0; k < 2; k++) {
-		s = &set[k];
-		if (s->h == h && sc_good(inv, s) && strcmp(s->sku, it->rec.sku) == 0) {
-			set[0].mru = (uint8_t)k;
-			it->sc = s;
-			it->sctag = s->tag;
-			*good = true;
-			return s;
-		}
+	set = sc_set(inv, it->rec.sku, bo__sku_hash(it->rec.sku), inv->locs_gen, &s);
+	if (s) {
+		set[0].mru = (uint8_t)(s - set);
+		it->sc = s;
+		it->sctag = s->tag;
+		*good = true;
+		return s;
 	}
 	/* the one to fill: a slot not in use, else the one used less lately */
-	if (!sc_good(inv, &set[0]))
+	if (!sc_good(inv, &set[0], inv->locs_gen))
 		s = &set[0];
-	else if (!sc_good(inv, &set[1]))
+	else if (!sc_good(inv, &set[1], inv->locs_gen))
 		s = &set[1];
 	else
 		s = &set[1 - set[0].mru];
@@ -370,10 +376,7 @@ static void sc_fill(bo_inventory *inv, bo_sc_slot *s, bo_item_slot *it, const bo
 			continue;
 		if (n == SC_ENTS)
 			return;
-		s->pos[n] = (uint8_t)v->e[i].pos;
-		s->on_hand[n] = v->e[i].on_hand;
-		s->allocated[n] = v->e[i].allocated;
-		n++;
+		s->e[n++] = v->e[i];
 	}
 	s->n = (uint8_t)n;
 	s->h = bo__sku_hash(it->rec.sku);
@@ -384,59 +387,55 @@ static void sc_fill(bo_inventory *inv, bo_sc_slot *s, bo_item_slot *it, const bo
 	it->sctag = s->tag;
 }
 
-/* The stock record of `it` at `pos` was written: (on_hand, allocated), or
- * it went (`keep` false). */
-static void sc_write(bo_inventory *inv, bo_item_slot *it, int pos, int64_t on_hand, int64_t allocated, bool keep)
+/* The stock record of `it` at entry `e` of its view was written, or it
+ * went (`e->stored` false). */
+static void sc_write(bo_inventory *inv, bo_item_slot *it, const bo_locent *e)
 {
 	bo_sc_slot *s = it->sc;
 	size_t i = 0;
-	if (!s || s->tag != it->sctag || !sc_good(inv, s))
+	if (!s || s->tag != it->sctag || !sc_good(inv, s, inv->locs_gen))
 		return;
-	while (i < s->n && s->pos[i] < pos)
+	while (i < s->n && s->e[i].pos < e->pos)
 		i++;
-	if (i < s->n && s->pos[i] == pos) {
-		if (keep) {
-			s->on_hand[i] = on_hand;
-			s->allocated[i] = allocated;
+	if (i < s->n && s->e[i].pos == e->pos) {
+		if (e->stored) {
+			s->e[i] = *e;
 			return;
 		}
 		s->n--;
-		memmove(&s->pos[i], &s->pos[i + 1], s->n - i);
-		memmove(&s->on_hand[i], &s->on_hand[i + 1], (s->n - i) * sizeof(int64_t));
-		memmove(&s->allocated[i], &s->allocated[i + 1], (s->n - i) * sizeof(int64_t));
+		memmove(&s->e[i], &s->e[i + 1], (s->n - i) * sizeof(s->e[0]));
 		return;
 	}
-	if (!keep)
+	if (!e->stored)
 		return;
 	if (s->n == SC_ENTS) {
 		s->epoch = 0; /* too many to keep */
 		return;
 	}
-	memmove(&s->pos[i + 1], &s->pos[i], s->n - i);
-	memmove(&s->on_hand[i + 1], &s->on_hand[i], (s->n - i) * sizeof(int64_t));
-	memmove(&s->allocated[i + 1], &s->allocated[i], (s->n - i) * sizeof(int64_t));
-	s->pos[i] = (uint8_t)pos;
-	s->on_hand[i] = on_hand;
-	s->allocated[i] = allocated;
+	memmove(&s->e[i + 1], &s->e[i], (s->n - i) * sizeof(s->e[0]));
+	s->e[i] = *e;
 	s->n++;
 }
 
-int bo__sc_check(bo_inventory *inv, int64_t gen, const bo_item_rec *item, const bo_locview *v)
+int bo__sc_check(bo_inventory *inv, const bo_item_rec *item, const bo_locview *v)
 {
 	bo_sc_slot *s;
+	int64_t gen;
 	size_t n = 0;
+	int rc;
 	if (!inv->sc)
 		return BO_OK;
-	s = &inv->sc->s[(bo__sku_hash(item->sku) & (SC_SETS - 1)) * 2];
-	if (s->epoch != inv->sc_epoch || s->gen != gen || strcmp(s->sku, item->sku) != 0)
-		s++;
-	if (s->epoch != inv->sc_epoch || s->gen != gen || strcmp(s->sku, item->sku) != 0)
+	if ((rc = bo__meta_get_inv(inv, BO_MK_LOC_GEN, &gen, 0)) < 0)
+		return rc;
+	(void)sc_set(inv, item->sku, bo__sku_hash(item->sku), gen, &s);
+	if (!s)
 		return BO_OK;
-	for (size_t i = 0; i < v->n; i++) {
+	for (size_t i = 0; v && i < v->n; i++) {
 		const bo_locent *e = &v->e[i];
 		if (!e->stored)
 			continue;
-		if (n >= s->n || s->pos[n] != e->pos || s->on_hand[n] != e->on_hand || s->allocated[n] != e->allocated)
+		if (n >= s->n || s->e[n].pos != e->pos || s->e[n].on_hand != e->on_hand ||
+		    s->e[n].allocated != e->allocated)
 			break;
 		n++;
 	}
@@ -455,26 +454,23 @@ static int call_stock_view(bo_txn *t, bo_item_slot *it, bo_locview *v)
 	bo_sc_slot *s = sc_slot(inv, it, &good);
 	int rc;
 	if (good && s->n == it->rec.located) {
-		int64_t on_hand = it->rec.on_hand, allocated = it->rec.allocated;
-		uint32_t mp = (uint32_t)inv->loc_main;
+		/* the records, and "main" (the rest of the totals) in its place */
 		bo_locent *m = NULL, *e = v->e;
 		for (size_t i = 0; i < s->n; i++) {
-			if (!m && s->pos[i] > mp)
+			if (!m && (int)s->e[i].pos > inv->loc_main)
 				m = e++;
-			e->pos = s->pos[i];
-			e->stored = true;
-			e->on_hand = s->on_hand[i];
-			e->allocated = s->allocated[i];
-			on_hand -= e->on_hand;
-			allocated -= e->allocated;
-			e++;
+			*e++ = s->e[i];
 		}
 		if (!m)
 			m = e++;
-		m->pos = mp;
-		m->stored = false;
-		m->on_hand = on_hand;
-		m->allocated = allocated;
+		memset(m, 0, sizeof(*m));
+		m->pos = (uint32_t)inv->loc_main;
+		m->on_hand = it->rec.on_hand;
+		m->allocated = it->rec.allocated;
+		for (size_t i = 0; i < s->n; i++) {
+			m->on_hand -= s->e[i].on_hand;
+			m->allocated -= s->e[i].allocated;
+		}
 		v->n = (size_t)(e - v->e);
 		return BO_OK;
 	}
@@ -515,8 +511,6 @@ static int stock_write(bo_txn *t, bo_item_slot *it, bo_locent *e, int64_t on_han
 		r.allocated = allocated;
 		if ((rc = inv->st.stock_put(inv->sd, &r)) < 0)
 			return bo__storage_fail(rc, "stock_put");
-		if (it->sc)
-			sc_write(inv, it, (int)e->pos, on_hand, allocated, keep);
 		if (keep && !e->stored)
 			it->rec.located++;
 		else if (!keep && e->stored)
@@ -526,6 +520,8 @@ static int stock_write(bo_txn *t, bo_item_slot *it, bo_locent *e, int64_t on_han
 	}
 	e->on_hand = on_hand;
 	e->allocated = allocated;
+	if ((int)e->pos != inv->loc_main && it->sc)
+		sc_write(inv, it, e);
 	return BO_OK;
 }
 
