@@ -1986,23 +1986,9 @@ static int lv_put(mem *m, lvec **slot, const lvec *inl, uint32_t index, const ch
 {
 	lvec *v = *slot;
 	bool found;
-	uint32_t pos;
+	uint32_t pos = lv_lower(v, index, loc, &found);
 	undo_lv u;
 	lent e;
-	if (fresh && !del && v && v->n == 0) {
-		/* the first entry of a node made by this transaction (a line's
-		 * first allocation elsewhere than "main"): nothing to find or log */
-		memset(&e, 0, sizeof(e));
-		e.index = index;
-		e.a = a;
-		e.b = b;
-		if (!(e.loc = intern_loc(m, loc)))
-			return OOM();
-		v->e[0] = e;
-		v->n = 1;
-		return BO_OK;
-	}
-	pos = lv_lower(v, index, loc, &found);
 	if (del && !found)
 		return BO_OK;
 	memset(&e, 0, sizeof(e));
