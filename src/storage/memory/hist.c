@@ -182,16 +182,22 @@ bool bo__hist_add_hint(bo__hist *h, const bo_hist_rec *delta, struct hseries **h
 	return true;
 }
 
-void bo__hist_prefetch(const struct hseries *s, int level)
+void bo__hist_prefetch(const struct hseries *s)
 {
 #if defined(__GNUC__)
-	if (level == 0)
-		__builtin_prefetch(s);
-	else if (s->n > 0)
+	__builtin_prefetch(s);
+#else
+	(void)s;
+#endif
+}
+
+void bo__hist_prefetch_day(const struct hseries *s)
+{
+#if defined(__GNUC__)
+	if (s->n > 0)
 		__builtin_prefetch(&s->v[s->n - 1]);
 #else
 	(void)s;
-	(void)level;
 #endif
 }
 

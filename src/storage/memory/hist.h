@@ -47,11 +47,12 @@ bool bo__hist_add(bo__hist *h, const bo_hist_rec *delta);
  * bo__hist_free(), so a hint stays good until then. */
 struct hseries;
 bool bo__hist_add_hint(bo__hist *h, const bo_hist_rec *delta, struct hseries **hint);
-/* A hint to the processor that a series is about to be written: level 0
- * its header, 1 its latest day (the header must be loaded by then). A
- * series of a large book is cold, and the history is written at the end
- * of a call: asked for at its start, it is there when it is needed. */
-void bo__hist_prefetch(const struct hseries *s, int level);
+/* Hints to the processor that a series is about to be written: its
+ * header, then (the header read by then) its latest day. A series of a
+ * large book is cold, and the history is written at the end of a call:
+ * asked for earlier, it is there when it is needed. */
+void bo__hist_prefetch(const struct hseries *s);
+void bo__hist_prefetch_day(const struct hseries *s);
 /* Remove the record of (sku, day), if there is one (not journalled;
  * cannot fail). */
 void bo__hist_del(bo__hist *h, const char *sku, int64_t day);

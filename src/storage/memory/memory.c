@@ -1104,7 +1104,7 @@ static int mem_item_get(void *ud, const char *sku, bo_item_rec *out, int for_upd
 	if (!n)
 		return BO_ENOTFOUND;
 	if (n->hs) /* the call will write its history at the end */
-		bo__hist_prefetch(n->hs, 0);
+		bo__hist_prefetch(n->hs);
 	bo__qvec_prefetch_tail(&n->q[BO_QUEUE_WAITING]); /* a placement appends to one */
 	bo__qvec_prefetch_tail(&n->q[BO_QUEUE_ALLOCATED]);
 	*out = n->r;
@@ -1120,7 +1120,7 @@ static int mem_item_put(void *ud, const bo_item_rec *rec)
 			return BO_ESTORAGE;
 		n->r = *rec;
 		if (n->hs)
-			bo__hist_prefetch(n->hs, 1);
+			bo__hist_prefetch_day(n->hs);
 		return BO_OK;
 	}
 	if (!bo__kset_reserve(&m->items) || !(n = bo__zalloc(1, sizeof(*n))) || !(n->str = intern(m, rec->sku))) {
