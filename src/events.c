@@ -60,6 +60,17 @@ int bo__events_flush(bo_txn *t)
 	int rc;
 	if (t->nev == 0)
 		return BO_OK;
+	if (inv->st.outbox_add) {
+		/* Numbered by the store as it stores them (after every lock, as
+		 * below); the core does not use the numbers of a store with
+		 * seq_take (dispatch reads them back: bo__dispatch_plan). */
+		for (size_t i = 0; i < t->nev; i++) {
+			t->ev[i].seq = 0;
+			if ((rc = inv->st.outbox_add(inv->sd, &t->ev[i])) < 0)
+				return bo__storage_fail(rc, "outbox_add");
+		}
+		return BO_OK;
+	}
 	if (inv->st.seq_take) {
 		/* Numbers from the store's sequence, taken last (after every lock
 		 * the call holds), so that calls that touch the same records

@@ -59,6 +59,8 @@ static int check_storage(bo_storage *st, const bo_storage *in)
 	if ((st->savepoint || st->release || st->rollback_to) &&
 	    !(st->savepoint && st->release && st->rollback_to))
 		return bo__fail(BO_EINVALID, "storage vtable: savepoint, release and rollback_to come together");
+	if (st->outbox_add && !st->seq_take)
+		return bo__fail(BO_EINVALID, "storage vtable: outbox_add needs seq_take (its dispatch promise)");
 	if ((st->hist_add || st->hist_next) && !(st->hist_add && st->hist_next))
 		return bo__fail(BO_EINVALID, "storage vtable: hist_add and hist_next come together");
 	{

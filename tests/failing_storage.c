@@ -292,6 +292,15 @@ static int w_seq_take(void *u, int kind, size_t n, uint64_t *out)
 	return fs->inner->seq_take(fs->inner_data, kind, n, out);
 }
 
+static int w_outbox_add(void *u, const bo_event_rec *ev)
+{
+	failing_storage *fs = u;
+
+	if (hit(fs))
+		return BO_ESTORAGE;
+	return fs->inner->outbox_add(fs->inner_data, ev);
+}
+
 static int w_hist_add(void *u, const bo_hist_rec *delta)
 {
 	failing_storage *fs = u;
@@ -405,6 +414,9 @@ int failing_storage_new(failing_storage **out, const bo_storage *inner, void *in
 		fs->vt.lalloc_put = w_lalloc_put;
 		fs->vt.lalloc_list = w_lalloc_list;
 	}
+	if (inner->version >= 3 && inner->size >= offsetof(bo_storage, outbox_add) + sizeof(inner->outbox_add) &&
+	    inner->outbox_add != NULL)
+		fs->vt.outbox_add = w_outbox_add;
 	fs->vt.meta_get = w_meta_get;
 	fs->vt.meta_put = w_meta_put;
 	fs->vt.savepoint = inner->savepoint != NULL ? w_savepoint : NULL;

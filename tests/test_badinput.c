@@ -384,6 +384,12 @@ static void test_bad_open(void **state)
 	memcpy(&broken, vt, sizeof(broken));
 	broken.release = NULL;
 	assert_rc(bo_inventory_open(&inv, &broken, ud, NULL), BO_EINVALID);
+	/* outbox_add (the store numbers events) without seq_take: refused */
+	memcpy(&broken, vt, sizeof(broken));
+	broken.outbox_add = broken.outbox_append;
+	broken.seq_take = NULL;
+	assert_rc(bo_inventory_open(&inv, &broken, ud, NULL), BO_EINVALID);
+	assert_non_null(strstr(bo_last_error(), "outbox_add"));
 	o.version = 0;
 	assert_rc(bo_inventory_open(&inv, vt, ud, &o), BO_EINVALID);
 	o = (bo_options)BO_OPTIONS_INIT;

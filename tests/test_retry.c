@@ -18,6 +18,8 @@ static int retry_commits;       /* the next this-many commits lose a conflict */
 static int commits_seen;
 static uint64_t seq_next[3];    /* per bo_seq_kind */
 static int seq_calls;
+static int seq_calls_kind[3];   /* per bo_seq_kind */
+static int add_calls, add_numbered; /* outbox_add, and with seq != 0 */
 static char item_order[256];    /* SKUs in the order item_get saw them (for update) */
 
 static int w_commit(void *ud)
@@ -35,11 +37,25 @@ static int w_seq_take(void *ud, int kind, size_t n, uint64_t *out)
 {
 	(void)ud;
 	seq_calls++;
+	seq_calls_kind[kind]++;
 	for (size_t i = 0; i < n; i++) {
 		seq_next[kind] += 10; /* gaps, as a server's sequence may leave */
 		out[i] = seq_next[kind];
 	}
 	return BO_OK;
+}
+
+/* A store that numbers events itself (outbox_add): the memory store's
+ * outbox under numbers ending in 7. */
+static int w_outbox_add(void *ud, const bo_event_rec *ev)
+{
+	bo_event_rec e = *ev;
+	add_calls++;
+	if (ev->seq != 0)
+		add_numbered++;
+	seq_next[BO_SEQ_EVENT] += 10;
+	e.seq = seq_next[BO_SEQ_EVENT] + 7;
+	return fs->vt.outbox_append(ud, &e);
 }
 
 static int w_item_get(void *ud, const char *sku, bo_item_rec *out, int for_update)
@@ -58,7 +74,7 @@ typedef struct fx {
 	bo_storage vt;
 } fx;
 
-static int setup(void **state)
+static int setup_with(void **state, int store_numbers)
 {
 	fx *f = calloc(1, sizeof(*f));
 	void *ud = NULL;
@@ -69,14 +85,27 @@ static int setup(void **state)
 	f->vt.commit = w_commit;
 	f->vt.seq_take = w_seq_take;
 	f->vt.item_get = w_item_get;
+	if (store_numbers)
+		f->vt.outbox_add = w_outbox_add;
 	f->clk.now = T0;
-	retry_commits = commits_seen = seq_calls = 0;
+	retry_commits = commits_seen = seq_calls = add_calls = add_numbered = 0;
+	memset(seq_calls_kind, 0, sizeof(seq_calls_kind));
 	memset(seq_next, 0, sizeof(seq_next));
 	item_order[0] = '\0';
 	f->inv = th_open_with(&f->vt, fs, &f->clk, NULL, 1);
 	th_recorder_attach(f->inv, &f->rec);
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, 0);
+}
+
+static int setup_add(void **state)
+{
+	return setup_with(state, 1);
 }
 
 static int teardown(void **state)
@@ -173,6 +202,44 @@ static void test_sequences_from_the_store(void **state)
 	}
 }
 
+/*
+ * A store with outbox_add numbers the events itself: the core hands every
+ * event to it, in order, unnumbered, and takes no event numbers from
+ * seq_take; dispatch delivers the store's numbers in order; a call run
+ * again after a lost conflict leaves one set of events.
+ */
+static void test_store_numbers_events(void **state)
+{
+	fx *f = *state;
+	size_t i;
+	assert_ok(bo_item_set(f->inv, "x", NULL));
+	assert_ok(bo_item_receive(f->inv, "x", 1, NULL));
+	th_recorder_clear(&f->rec);
+	add_calls = 0;
+	assert_ok(th_place(f->inv, "o1", "x", 1, 0, BO_NO_TIME)); /* accepted, allocated, ready */
+	assert_int_equal(add_calls, 3);
+	assert_ok(th_place(f->inv, "o2", "x", 2, 0, BO_NO_TIME)); /* accepted, backordered */
+	assert_int_equal(add_calls, 5);
+	retry_commits = 2;
+	assert_ok(th_place(f->inv, "o3", "x", 1, 0, BO_NO_TIME));
+	assert_int_equal(retry_commits, 0);
+	assert_int_equal(add_numbered, 0);
+	assert_int_equal(seq_calls_kind[BO_SEQ_EVENT], 0);
+	assert_true(seq_calls_kind[BO_SEQ_LINE] > 0); /* the other sequences as before */
+	assert_int_equal(f->rec.n, 7);
+	for (i = 0; i < f->rec.n; i++) {
+		assert_int_equal(f->rec.ev[i].seq % 10, 7);
+		if (i > 0)
+			assert_true(f->rec.ev[i].seq > f->rec.ev[i - 1].seq);
+	}
+	assert_int_equal(f->rec.ev[0].kind, BO_EVENT_ACCEPTED);
+	assert_int_equal(f->rec.ev[1].kind, BO_EVENT_ALLOCATED);
+	assert_int_equal(f->rec.ev[2].kind, BO_EVENT_READY);
+	assert_int_equal(th_count(&f->rec, BO_EVENT_ACCEPTED, "o3", NULL), 1);
+	assert_int_equal(th_count(&f->rec, BO_EVENT_BACKORDERED, "o3", NULL), 1);
+	assert_ok(bo_inventory_check(f->inv));
+}
+
 static void test_items_locked_in_sku_order(void **state)
 {
 	fx *f = *state;
@@ -202,6 +269,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_retry_inside_a_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sequences_from_the_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_items_locked_in_sku_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_numbers_events, setup_add, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -503,6 +503,25 @@ typedef struct bo_storage {
 	/** All records of line (`order_id`, `index`), in bytewise location order, into `out[0 .. *n)` (at most `max`, as for `stock_list`). */
 	int (*lalloc_list)(void *user_data, const char *order_id, uint32_t index, bo_lalloc_rec *out, size_t max,
 			   size_t *n);
+
+	/* Version 3, events the store numbers (optional; needs seq_take): */
+	/**
+	 * Optional: append event `ev` to the outbox, numbered by the store:
+	 * `ev->seq` is ignored (the core passes 0) and the event is stored with
+	 * the next number of the store's event sequence (::BO_SEQ_EVENT of
+	 * `seq_take`), drawn no earlier than the append and after every lock
+	 * the call's transaction took before it, so that the events of one
+	 * call are numbered in the order they are appended and calls that
+	 * touch the same records number theirs in the order they commit. Runs
+	 * inside the call's transaction. When set, the core calls it instead
+	 * of `seq_take` and `outbox_append` for a call's events: a store that
+	 * sends its writes to a server can then draw the numbers in the
+	 * statement that stores them, without a round trip of their own. The
+	 * dispatch promise of `seq_take` holds. If NULL, the core draws the
+	 * numbers with `seq_take` (or its metadata counter) and appends with
+	 * `outbox_append`.
+	 */
+	int (*outbox_add)(void *user_data, const bo_event_rec *ev);
 } bo_storage;
 
 /**

@@ -366,6 +366,12 @@ enum {
 	ST_LALLOC_PUT,
 	ST_LALLOC_DEL,
 	ST_LALLOC_LIST,
+	ST_LINE_INSERT,
+	ST_HIST_ADD0,
+	ST_OUTBOX_NUM1,
+	ST_OUTBOX_NUM2,
+	ST_OUTBOX_NUM3,
+	ST_OUTBOX_NUM4,
 	ST_COUNT
 };
 
@@ -466,6 +472,12 @@ static const stmt_def stmts[ST_COUNT] = {
 		"INSERT INTO lines (" LINE_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7,"
 		" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
 		" ON CONFLICT (order_id, idx) DO UPDATE SET " LINE_SET },
+	/* The first write of a line of an order this transaction inserted:
+	 * there can be no row yet, so no ON CONFLICT (a speculative insertion
+	 * costs an extra index probe and WAL record). */
+	[ST_LINE_INSERT] = { "line_put", "bibiiiiiiiiiiiiiiii",
+		"INSERT INTO lines (" LINE_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7,"
+		" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)" },
 	[ST_QUEUE_INSERT] = { "queue_insert", "bbiiiiii",
 		"INSERT INTO queues (queue, " QUEUE_COLS ") VALUES ($8, $1, $2, $3, $4, $5, $6, $7)" },
 	[ST_QUEUE_REMOVE] = { "queue_remove", "ibiiii",
@@ -565,6 +577,33 @@ static const stmt_def stmts[ST_COUNT] = {
 		" ($10, $11, $12, $13, $14, $15, $16, $17, $18),"
 		" ($19, $20, $21, $22, $23, $24, $25, $26, $27),"
 		" ($28, $29, $30, $31, $32, $33, $34, $35, $36)" },
+	/* Events the store numbers as it stores them (cb_outbox_add). The
+	 * CTE takes this connection's sessions row (ST_SESS_LOCK's lock; taken
+	 * again at no cost when the transaction holds it) when the first VALUES
+	 * row is joined to it; each row's number is drawn after that, in the
+	 * order of the VALUES rows (a nested loop: ON true joins by neither
+	 * hash nor merge). The statement comes after every other statement of
+	 * the call, so the numbers come after every lock the call holds,
+	 * without a round trip of their own. Stored numbers have their top bit
+	 * flipped (seq_to_db). Without the sessions row the number is NULL and
+	 * the INSERT fails (not-null violation, reported as such: pl_drain),
+	 * so COMMIT, sent after it, does not run. */
+#define NUM_HEAD "WITH l AS (SELECT 1 AS one FROM sessions WHERE id = $1 FOR UPDATE)" \
+	" INSERT INTO outbox (" EVENT_COLS ") SELECT CASE WHEN l.one = 1 THEN" \
+	" nextval('event_seq') - 9223372036854775807 - 1 END, v.* FROM (VALUES "
+#define NUM_TAIL ") v LEFT JOIN l ON true"
+	[ST_OUTBOX_NUM1] = { "outbox_append", "iibbbiiib",
+		NUM_HEAD "($2::bigint, $3::bytea, $4::bytea, $5::bytea, $6::bigint, $7::bigint, $8::bigint, $9::bytea)" NUM_TAIL },
+	[ST_OUTBOX_NUM2] = { "outbox_append", "iibbbiiibibbbiiib",
+		NUM_HEAD "($2::bigint, $3::bytea, $4::bytea, $5::bytea, $6::bigint, $7::bigint, $8::bigint, $9::bytea),"
+		" ($10, $11, $12, $13, $14, $15, $16, $17)" NUM_TAIL },
+	[ST_OUTBOX_NUM3] = { "outbox_append", "iibbbiiibibbbiiibibbbiiib",
+		NUM_HEAD "($2::bigint, $3::bytea, $4::bytea, $5::bytea, $6::bigint, $7::bigint, $8::bigint, $9::bytea),"
+		" ($10, $11, $12, $13, $14, $15, $16, $17), ($18, $19, $20, $21, $22, $23, $24, $25)" NUM_TAIL },
+	[ST_OUTBOX_NUM4] = { "outbox_append", "iibbbiiibibbbiiibibbbiiibibbbiiib",
+		NUM_HEAD "($2::bigint, $3::bytea, $4::bytea, $5::bytea, $6::bigint, $7::bigint, $8::bigint, $9::bytea),"
+		" ($10, $11, $12, $13, $14, $15, $16, $17), ($18, $19, $20, $21, $22, $23, $24, $25),"
+		" ($26, $27, $28, $29, $30, $31, $32, $33)" NUM_TAIL },
 	[ST_SEQ_LINE] = { "seq_take", "i",
 		"SELECT nextval('line_seq') AS v FROM generate_series(1, $1) ORDER BY v" },
 	[ST_SEQ_SUB] = { "seq_take", "i",
@@ -591,6 +630,17 @@ static const stmt_def stmts[ST_COUNT] = {
 		" wait_max = greatest(h.wait_max, EXCLUDED.wait_max),"
 		" wait_hist = ARRAY(SELECT a + b FROM unnest(h.wait_hist, EXCLUDED.wait_hist)"
 		" WITH ORDINALITY AS t (a, b, i) ORDER BY i)" },
+	/* The same for a delta whose wait buckets are all zero (most calls):
+	 * the stored buckets stay as they are, without the array arithmetic. */
+	[ST_HIST_ADD0] = { "hist_add", "biiiiiiit",
+		"INSERT INTO history AS h (sku, day, ordered, backordered, cancelled, filled_lines,"
+		" wait_sum, wait_max, wait_hist) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[])"
+		" ON CONFLICT (sku, day) DO UPDATE SET ordered = h.ordered + EXCLUDED.ordered,"
+		" backordered = h.backordered + EXCLUDED.backordered,"
+		" cancelled = h.cancelled + EXCLUDED.cancelled,"
+		" filled_lines = h.filled_lines + EXCLUDED.filled_lines,"
+		" wait_sum = h.wait_sum + EXCLUDED.wait_sum,"
+		" wait_max = greatest(h.wait_max, EXCLUDED.wait_max)" },
 	[ST_HIST_NEXT] = { "hist_next", "bi",
 		"SELECT sku, day, ordered, backordered, cancelled, filled_lines, wait_sum, wait_max,"
 		" array_to_string(wait_hist, ',') FROM history WHERE sku = $1 AND day > $2"
@@ -635,6 +685,7 @@ enum {
 	PK_SYNC,        /* a sync point */
 	PK_META,        /* ST_META_CALL: into the metadata cache */
 	PK_SESS,        /* ST_SESS_LOCK: this connection's row must be there */
+	PK_EVENTS,      /* ST_OUTBOX_NUM*: pending.count rows inserted */
 	PK_COMMIT,      /* COMMIT: must answer COMMIT */
 	PK_ROLLBACK     /* ROLLBACK (TO): check it */
 };
@@ -642,6 +693,7 @@ enum {
 typedef struct pending {
 	int kind;
 	int id;                 /* the statement, or -1 */
+	int count;              /* PK_EVENTS: the rows it must insert */
 	const char *what;       /* for messages */
 } pending;
 
@@ -653,6 +705,7 @@ enum { C_PRESENT = 1, C_ABSENT };
 
 typedef struct centry {
 	int kind, state;
+	int fresh;              /* an order this transaction inserted */
 	uint32_t index;
 	int next;               /* hash chain */
 	char key[BO_ID_MAX + 1];
@@ -696,6 +749,7 @@ typedef struct bo_pg {
 	/* events appended and not sent yet: they go with the next statement */
 	bo_event_rec evq[BO_PG_EVENTS_AT_ONCE];
 	size_t nevq;
+	int evq_by_store;       /* they came from cb_outbox_add */
 
 	/* queue numbers taken after the last item lock */
 	uint64_t lseq[4];
@@ -1064,21 +1118,34 @@ static void lost(bo_pg *s, const char *what)
 }
 
 static int pl_send(bo_pg *s, int id, const params *p, int kind);
-static void p_event(params *p, const bo_event_rec *ev);
+static void p_event(params *p, const bo_event_rec *ev, int with_seq);
 
-/* Send the events appended and not sent yet, as one INSERT. */
+/* Send the events appended and not sent yet, as one INSERT: numbered by
+ * the core, or (cb_outbox_add) by the INSERT (see ST_OUTBOX_NUM1). */
 static void events_send(bo_pg *s)
 {
 	static const int ids[] = { ST_OUTBOX_APPEND, ST_OUTBOX_APPEND2, ST_OUTBOX_APPEND3, ST_OUTBOX_APPEND4 };
+	static const int num[] = { ST_OUTBOX_NUM1, ST_OUTBOX_NUM2, ST_OUTBOX_NUM3, ST_OUTBOX_NUM4 };
 	params p;
-	size_t i, n = s->nevq;
+	size_t i, n = s->nevq, before = s->npend;
+	int numbered = s->evq_by_store;
 	if (n == 0)
 		return;
 	s->nevq = 0;
 	p_init(&p);
+	if (numbered)
+		p_i64(&p, s->sid);
 	for (i = 0; i < n; i++)
-		p_event(&p, &s->evq[i]);
-	pl_send(s, ids[n - 1], &p, PK_WRITE);
+		p_event(&p, &s->evq[i], !numbered);
+	if (!numbered) {
+		pl_send(s, ids[n - 1], &p, PK_WRITE);
+		return;
+	}
+	pl_send(s, num[n - 1], &p, PK_EVENTS);
+	if (s->npend > before)
+		s->pend[s->npend - 1].count = (int)n;
+	if (s->sp_depth == 0)
+		s->sess_locked = 1;
 }
 
 /* Send prepared statement `id`; its result is handled as `kind`. */
@@ -1168,6 +1235,10 @@ static void pl_result(bo_pg *s, const pending *p, PGresult *r)
 		if (PQntuples(r) != 1)
 			set_err(s, BO_ESTORAGE, p->what, "this connection's row in sessions is missing");
 		break;
+	case PK_EVENTS:
+		if (atoi(PQcmdTuples(r)) != p->count)
+			set_err(s, BO_ESTORAGE, p->what, "this connection's row in sessions is missing");
+		break;
 	case PK_COMMIT:
 		if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
 			set_err(s, BO_ESTORAGE, p->what, "the server rolled the transaction back");
@@ -1216,9 +1287,13 @@ static int pl_drain(bo_pg *s)
 				lost(s, p->what);
 				continue;
 			}
-			set_err(s, is_conflict(PQresultErrorField(r, PG_DIAG_SQLSTATE), p->id) ? BO_STORAGE_RETRY
-											   : BO_ESTORAGE,
-				p->what, PQresultErrorMessage(r));
+			if (p->kind == PK_EVENTS && PQresultErrorField(r, PG_DIAG_SQLSTATE) &&
+			    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23502") == 0)
+				set_err(s, BO_ESTORAGE, p->what, "this connection's row in sessions is missing");
+			else
+				set_err(s, is_conflict(PQresultErrorField(r, PG_DIAG_SQLSTATE), p->id) ? BO_STORAGE_RETRY
+												   : BO_ESTORAGE,
+					p->what, PQresultErrorMessage(r));
 			PQclear(r);
 			break;
 		default:
@@ -1848,7 +1923,7 @@ static int cb_order_put(void *ud, const bo_order_rec *r)
 	bo_pg *s = ud;
 	params p;
 	centry *e;
-	int id = ST_ORDER_PUT, rc;
+	int id = ST_ORDER_PUT, rc, fresh;
 	if (!r)
 		return fail_msg("order_put", "no record");
 	p_init(&p);
@@ -1865,10 +1940,12 @@ static int cb_order_put(void *ud, const bo_order_rec *r)
 	e = s->in_txn ? cache_find(s, C_ORDER, r->id, 0) : NULL;
 	if (e)
 		id = e->state == C_PRESENT ? ST_ORDER_UPDATE : ST_ORDER_INSERT;
+	fresh = id == ST_ORDER_INSERT || (id == ST_ORDER_UPDATE && e->fresh);
 	if ((rc = q_write(s, id, &p)) != BO_OK)
 		return rc;
 	if (s->in_txn && (e = cache_slot(s, C_ORDER, r->id, 0)) != NULL) {
 		e->state = C_PRESENT;
+		e->fresh = fresh;
 		e->u.order = *r;
 	}
 	return BO_OK;
@@ -1936,7 +2013,7 @@ static int cb_line_put(void *ud, const bo_line_rec *r)
 	bo_pg *s = ud;
 	params p;
 	centry *e;
-	int rc;
+	int id = ST_LINE_PUT, rc;
 	if (!r)
 		return fail_msg("line_put", "no record");
 	p_init(&p);
@@ -1959,11 +2036,17 @@ static int cb_line_put(void *ud, const bo_line_rec *r)
 	p_i64(&p, r->eta_basis);
 	p_i64(&p, r->eta_base);
 	p_i64(&p, r->eta_release);
-	if ((rc = q_write(s, ST_LINE_PUT, &p)) != BO_OK)
+	/* The first write of a line of an order this transaction inserted. */
+	if (s->in_txn && !cache_find(s, C_LINE, r->order_id, r->index) &&
+	    (e = cache_find(s, C_ORDER, r->order_id, 0)) != NULL && e->fresh)
+		id = ST_LINE_INSERT;
+	if ((rc = q_write(s, id, &p)) != BO_OK)
 		return rc;
 	if (s->in_txn && (e = cache_slot(s, C_LINE, r->order_id, r->index)) != NULL) {
 		e->state = C_PRESENT;
 		e->u.line = *r;
+	} else if (s->in_txn && (e = cache_find(s, C_ORDER, r->order_id, 0)) != NULL) {
+		e->fresh = 0; /* the line's next write could not tell it was written */
 	}
 	return BO_OK;
 }
@@ -2176,9 +2259,10 @@ static int cb_sub_del(void *ud, const char *sku, uint64_t seq)
 /* ----------------------------------------------------------------- outbox */
 
 /* An event's nine parameters. */
-static void p_event(params *p, const bo_event_rec *ev)
+static void p_event(params *p, const bo_event_rec *ev, int with_seq)
 {
-	p_seq(p, ev->seq);
+	if (with_seq)
+		p_seq(p, ev->seq);
 	p_i64(p, ev->kind);
 	p_str(p, ev->order_id, BO_ID_MAX);
 	p_str(p, ev->sku, BO_ID_MAX);
@@ -2189,28 +2273,44 @@ static void p_event(params *p, const bo_event_rec *ev)
 	p_str(p, ev->location, BO_ID_MAX);
 }
 
-static int cb_outbox_append(void *ud, const bo_event_rec *ev)
+/* Append `ev`, numbered by the core (seq) or by the store (by_store). */
+static int event_append(bo_pg *s, const bo_event_rec *ev, int by_store)
 {
-	bo_pg *s = ud;
+	const char *what = by_store ? "outbox_add" : "outbox_append";
 	params p;
 	if (!ev)
-		return fail_msg("outbox_append", "no event");
+		return fail_msg(what, "no event");
 	outbox_forget(s);
 	p_init(&p);
-	p_event(&p, ev);
+	p_event(&p, ev, 1);
 	if (p.bad)
-		return fail_msg("outbox_append", "id missing, too long or not terminated");
+		return fail_msg(what, "id missing, too long or not terminated");
 	if (s->in_txn) {
 		/* A call appends its events one after another: they go together,
-		 * with the next statement (up to four in one INSERT). */
+		 * with the next statement (up to four in one INSERT, numbered
+		 * all by the core or all by the store). */
 		if (s->err)
-			return report(s, "outbox_append");
-		if (s->nevq == BO_PG_EVENTS_AT_ONCE)
+			return report(s, what);
+		if (s->nevq == BO_PG_EVENTS_AT_ONCE || (s->nevq > 0 && s->evq_by_store != by_store))
 			events_send(s);
+		s->evq_by_store = by_store;
 		s->evq[s->nevq++] = *ev;
 		return BO_OK;
 	}
+	if (by_store)
+		return fail_msg(what, "no transaction is open");
 	return q_write(s, ST_OUTBOX_APPEND, &p);
+}
+
+static int cb_outbox_append(void *ud, const bo_event_rec *ev)
+{
+	return event_append(ud, ev, 0);
+}
+
+/* An event the store numbers: sent by events_send as ST_OUTBOX_NUM1..4. */
+static int cb_outbox_add(void *ud, const bo_event_rec *ev)
+{
+	return event_append(ud, ev, 1);
 }
 
 /* One row of an outbox read. */
@@ -2585,13 +2685,16 @@ static int cb_hist_add(void *ud, const bo_hist_rec *d)
 {
 	char buckets[BO_HIST_WAIT_BUCKETS * 11 + 3];
 	size_t n = 0;
+	int zero = 1;
 	params p;
 	if (!d)
 		return fail_msg("hist_add", "no record");
 	buckets[n++] = '{';
-	for (int i = 0; i < BO_HIST_WAIT_BUCKETS; i++)
+	for (int i = 0; i < BO_HIST_WAIT_BUCKETS; i++) {
+		zero &= d->wait_hist[i] == 0;
 		n += (size_t)snprintf(buckets + n, sizeof(buckets) - n, "%s%lu", i ? "," : "",
 				      (unsigned long)d->wait_hist[i]);
+	}
 	snprintf(buckets + n, sizeof(buckets) - n, "}");
 	p_init(&p);
 	p_str(&p, d->sku, BO_ID_MAX);
@@ -2603,7 +2706,7 @@ static int cb_hist_add(void *ud, const bo_hist_rec *d)
 	p_i64(&p, d->wait_sum);
 	p_i64(&p, d->wait_max);
 	p_str(&p, buckets, sizeof(buckets) - 1);
-	return q_write(ud, ST_HIST_ADD, &p);
+	return q_write(ud, zero ? ST_HIST_ADD0 : ST_HIST_ADD, &p);
 }
 
 /* "n,n,...": the buckets as array_to_string() wrote them. */
@@ -2853,6 +2956,7 @@ static const bo_storage postgres_vtable = {
 	.stock_list = cb_stock_list,
 	.lalloc_put = cb_lalloc_put,
 	.lalloc_list = cb_lalloc_list,
+	.outbox_add = cb_outbox_add,
 };
 
 uint64_t bo_postgres_round_trips(const void *user_data)
