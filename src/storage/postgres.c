@@ -295,6 +295,14 @@ static const char *const migrations[] = {
 	" order_id bytea NOT NULL, idx bigint NOT NULL, location bytea NOT NULL,"
 	" qty bigint NOT NULL,"
 	" PRIMARY KEY (order_id, idx, location));",
+	/*
+	 * 5 -> 6: a day's wait buckets are NULL while they are all zero (most
+	 * rows: a placement fills no waiting line). The row is then about a
+	 * third of its size with the 24-element array, so an update of it
+	 * writes less WAL and finds room on its page more often. Existing
+	 * rows keep their arrays (zeros or not): readers take NULL as zeros.
+	 */
+	"ALTER TABLE history ALTER COLUMN wait_hist DROP NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -628,13 +636,15 @@ static const stmt_def stmts[ST_COUNT] = {
 		" filled_lines = h.filled_lines + EXCLUDED.filled_lines,"
 		" wait_sum = h.wait_sum + EXCLUDED.wait_sum,"
 		" wait_max = greatest(h.wait_max, EXCLUDED.wait_max),"
-		" wait_hist = ARRAY(SELECT a + b FROM unnest(h.wait_hist, EXCLUDED.wait_hist)"
-		" WITH ORDINALITY AS t (a, b, i) ORDER BY i)" },
+		" wait_hist = CASE WHEN h.wait_hist IS NULL THEN EXCLUDED.wait_hist"
+		" ELSE ARRAY(SELECT a + b FROM unnest(h.wait_hist, EXCLUDED.wait_hist)"
+		" WITH ORDINALITY AS t (a, b, i) ORDER BY i) END" },
 	/* The same for a delta whose wait buckets are all zero (most calls):
-	 * the stored buckets stay as they are, without the array arithmetic. */
-	[ST_HIST_ADD0] = { "hist_add", "biiiiiiit",
+	 * a new row's buckets are NULL (all zero, schema 6), a stored row's
+	 * stay as they are, without the array arithmetic. */
+	[ST_HIST_ADD0] = { "hist_add", "biiiiiii",
 		"INSERT INTO history AS h (sku, day, ordered, backordered, cancelled, filled_lines,"
-		" wait_sum, wait_max, wait_hist) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[])"
+		" wait_sum, wait_max, wait_hist) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)"
 		" ON CONFLICT (sku, day) DO UPDATE SET ordered = h.ordered + EXCLUDED.ordered,"
 		" backordered = h.backordered + EXCLUDED.backordered,"
 		" cancelled = h.cancelled + EXCLUDED.cancelled,"
@@ -2689,13 +2699,8 @@ static int cb_hist_add(void *ud, const bo_hist_rec *d)
 	params p;
 	if (!d)
 		return fail_msg("hist_add", "no record");
-	buckets[n++] = '{';
-	for (int i = 0; i < BO_HIST_WAIT_BUCKETS; i++) {
+	for (int i = 0; i < BO_HIST_WAIT_BUCKETS; i++)
 		zero &= d->wait_hist[i] == 0;
-		n += (size_t)snprintf(buckets + n, sizeof(buckets) - n, "%s%lu", i ? "," : "",
-				      (unsigned long)d->wait_hist[i]);
-	}
-	snprintf(buckets + n, sizeof(buckets) - n, "}");
 	p_init(&p);
 	p_str(&p, d->sku, BO_ID_MAX);
 	p_i64(&p, d->day);
@@ -2705,8 +2710,15 @@ static int cb_hist_add(void *ud, const bo_hist_rec *d)
 	p_i64(&p, d->filled_lines);
 	p_i64(&p, d->wait_sum);
 	p_i64(&p, d->wait_max);
+	if (zero)
+		return q_write(ud, ST_HIST_ADD0, &p);
+	buckets[n++] = '{';
+	for (int i = 0; i < BO_HIST_WAIT_BUCKETS; i++)
+		n += (size_t)snprintf(buckets + n, sizeof(buckets) - n, "%s%lu", i ? "," : "",
+				      (unsigned long)d->wait_hist[i]);
+	snprintf(buckets + n, sizeof(buckets) - n, "}");
 	p_str(&p, buckets, sizeof(buckets) - 1);
-	return q_write(ud, zero ? ST_HIST_ADD0 : ST_HIST_ADD, &p);
+	return q_write(ud, ST_HIST_ADD, &p);
 }
 
 /* "n,n,...": the buckets as array_to_string() wrote them. */
@@ -2714,6 +2726,11 @@ static void col_buckets(const PGresult *r, int col, uint32_t *out, int *ok)
 {
 	char buf[BO_HIST_WAIT_BUCKETS * 21 + 1], *q;
 	int i;
+	if (PQgetisnull(r, 0, col)) {
+		/* all zero (schema 6: ST_HIST_ADD0) */
+		memset(out, 0, BO_HIST_WAIT_BUCKETS * sizeof(*out));
+		return;
+	}
 	col_str(r, col, buf, sizeof(buf), ok);
 	q = buf;
 	for (i = 0; i < BO_HIST_WAIT_BUCKETS && *ok; i++) {

@@ -92,7 +92,7 @@ static void test_vtable(void **state)
 	NEED_SERVER();
 	open_new(&s);
 	loc_check_vtable(s.vt);
-	assert_int_equal(pg_int(s.ci, "SELECT max(version) FROM schema_version"), 5);
+	assert_int_equal(pg_int(s.ci, "SELECT max(version) FROM schema_version"), 6);
 	close_store(&s);
 }
 
@@ -341,7 +341,7 @@ static void test_migration_4_to_5(void **state)
 				  " table_schema = current_schema() AND column_name IN ('located', 'location')"), 0);
 
 	reopen(&s);
-	assert_int_equal(pg_int(s.ci, "SELECT max(version) FROM schema_version"), 5);
+	assert_int_equal(pg_int(s.ci, "SELECT max(version) FROM schema_version"), 6);
 	assert_int_equal(pg_int(s.ci, "SELECT count(*) FROM schema_version"), 1);
 	assert_int_equal(pg_int(s.ci, "SELECT count(*) FROM items WHERE located = 0"), 2);
 	assert_int_equal(pg_int(s.ci, "SELECT count(*) FROM supply WHERE location = ''::bytea"), 2);
