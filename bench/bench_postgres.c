@@ -276,6 +276,8 @@ static int child(int sql, int hot, int nproc, int proc, int run, double seconds,
 typedef struct figures {
 	double ops;     /* orders/s */
 	double p50, p99; /* ms */
+	double cpu_us;  /* the whole machine's busy CPU time per order, microseconds */
+	double busy;    /* cores busy on average (all processes: clients, server) */
 	long errors;
 } figures;
 
@@ -291,15 +293,34 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Busy CPU ticks of the whole machine so far (/proc/stat's first line;
+ * 0 where there is none). */
+static double cpu_ticks(void)
+{
+	unsigned long long v[8] = { 0 };
+	double busy = 0;
+	FILE *f = fopen("/proc/stat", "r");
+	if (!f)
+		return 0;
+	/* user nice system idle iowait irq softirq steal: busy is the time
+	 * this machine's processes ran (not the hypervisor's steal) */
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &v[6], &v[7]) == 8)
+		busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6]);
+	fclose(f);
+	return busy;
+}
+
 static figures run_case(int sql, int hot, int procs, int run, double seconds)
 {
+	double busy0 = 0, t0 = 0;
 	static result parts[MAXPROCS];
 	static float all[MAXPROCS * (size_t)MAXLAT];
 	pid_t pid[MAXPROCS];
 	int go[2], out[MAXPROCS][2], p, status;
 	size_t nall = 0;
 	long n = 0;
-	figures f = { 0, 0, 0, 0 };
+	figures f = { 0, 0, 0, 0, 0, 0 };
 
 	if (pipe(go) != 0)
 		die("pipe", strerror(errno));
@@ -323,6 +344,8 @@ static figures run_case(int sql, int hot, int procs, int run, double seconds)
 		char start[MAXPROCS];
 		nanosleep(&ts, NULL);
 		memset(start, 'g', sizeof(start));
+		busy0 = cpu_ticks();
+		t0 = now_s();
 		if (write(go[1], start, (size_t)procs) != procs)
 			die("write", strerror(errno));
 	}
@@ -345,6 +368,15 @@ static figures run_case(int sql, int hot, int procs, int run, double seconds)
 		if (waitpid(pid[p], &status, 0) != pid[p] || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			die("child", "failed");
 	}
+	{
+		/* from the start signal to the last result: the run, and the
+		 * children closing their connections */
+		double hz = (double)sysconf(_SC_CLK_TCK), wall = now_s() - t0, busy = cpu_ticks() - busy0;
+		if (n > 0 && hz > 0 && wall > 0) {
+			f.cpu_us = busy / hz / (double)n * 1e6;
+			f.busy = busy / hz / wall;
+		}
+	}
 	qsort(all, nall, sizeof(all[0]), cmp_float);
 	f.ops = (double)n / seconds;
 	if (nall > 0) {
@@ -362,6 +394,8 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
+	double scale[2][2] = { { 0 } };
+	int scale_procs[2] = { 0, 0 };
 	double seconds = 3;
 	int runs = 3, nprocs = 3, procs[8] = { 1, 2, 8 }, only = -1, cases = 3;
 	int i;
@@ -414,42 +448,58 @@ int main(int argc, char **argv)
 		PQclear(r);
 		PQfinish(c);
 	}
-	printf("%-7s %5s %-4s %10s %9s %9s %10s %9s %9s %7s %8s\n", "case", "procs", "", "lib ord/s", "p50 ms",
-	       "p99 ms", "sql ord/s", "p50 ms", "p99 ms", "time x", "paired x");
+	printf("%-7s %5s %-4s %10s %9s %9s %10s %9s %9s %7s %8s %8s %8s\n", "case", "procs", "", "lib ord/s",
+	       "p50 ms", "p99 ms", "sql ord/s", "p50 ms", "p99 ms", "time x", "paired x", "lib cpu", "sql cpu");
 	for (int hot = 0; hot < 2; hot++) {
+		double one[2][2] = { { 0 } };
 		if (!(cases & (hot ? 2 : 1)))
 			continue;
 		for (int k = 0; k < nprocs; k++) {
-			double v[2][3][15], ratio[15];
+			double v[2][5][15], ratio[15];
 			long errors = 0;
-			double m[2][3] = { { 0 } };
+			double m[2][5] = { { 0 } };
 			for (int r = 0; r < runs; r++) {
 				/* lib first in even runs, SQL first in odd ones: a
 				 * machine that drifts (the fsync time here does) does
 				 * not favour one side */
 				for (int i = 0; i < 2; i++) {
 					int sql = (i + r) % 2;
-					figures f = { 0, 0, 0, 0 };
+					figures f = { 0, 0, 0, 0, 0, 0 };
 					if (only < 0 || only == sql)
 						f = run_case(sql, hot, procs[k], r, seconds);
 					v[sql][0][r] = f.ops;
 					v[sql][1][r] = f.p50;
 					v[sql][2][r] = f.p99;
+					v[sql][3][r] = f.cpu_us;
+					v[sql][4][r] = f.busy;
 					errors += f.errors;
 				}
 				ratio[r] = v[0][0][r] > 0 ? v[1][0][r] / v[0][0][r] : 0.0;
 			}
 			for (int sql = 0; sql < 2; sql++)
-				for (int j = 0; j < 3; j++)
+				for (int j = 0; j < 5; j++)
 					m[sql][j] = median(v[sql][j], runs);
-			printf("%-7s %5d %-4s %10.0f %9.2f %9.2f %10.0f %9.2f %9.2f %7.2f %8.2f%s\n",
+			printf("%-7s %5d %-4s %10.0f %9.2f %9.2f %10.0f %9.2f %9.2f %7.2f %8.2f %4.0f/%.1f %4.0f/%.1f%s\n",
 			       hot ? "hot" : "spread", procs[k], "", m[0][0], m[0][1], m[0][2], m[1][0], m[1][1],
-			       m[1][2], m[0][0] > 0 ? m[1][0] / m[0][0] : 0.0, median(ratio, runs),
-			       errors ? "  (errors!)" : "");
+			       m[1][2], m[0][0] > 0 ? m[1][0] / m[0][0] : 0.0, median(ratio, runs), m[0][3], m[0][4],
+			       m[1][3], m[1][4], errors ? "  (errors!)" : "");
+			if (k < nprocs && procs[k] == 1) {
+				one[hot][0] = m[0][0];
+				one[hot][1] = m[1][0];
+			} else if (one[hot][0] > 0 && one[hot][1] > 0) {
+				scale[hot][0] = m[0][0] / one[hot][0];
+				scale[hot][1] = m[1][0] / one[hot][1];
+				scale_procs[hot] = procs[k];
+			}
 			fflush(stdout);
 		}
 	}
 	printf("# time x: the library's time per order over the hand-written SQL's (orders/s of sql / lib),\n"
-	       "# from the medians; paired x: the median of that ratio in each run (lib and SQL back to back)\n");
+	       "# from the medians; paired x: the median of that ratio in each run (lib and SQL back to back);\n"
+	       "# cpu: the whole machine's busy CPU time per order in us / the cores busy on average\n");
+	for (int hot = 0; hot < 2; hot++)
+		if (scale_procs[hot] > 0)
+			printf("# %s, %d processes over 1: lib %.2fx, sql %.2fx\n", hot ? "hot" : "spread",
+			       scale_procs[hot], scale[hot][0], scale[hot][1]);
 	return 0;
 }
