@@ -5,8 +5,9 @@
  * hand-written SQL doing the same work per order ("sql": lock the item row,
  * insert the order and its line, update the item, append an outbox row,
  * commit; one statement per round trip, as pgbench runs a script). Prints
- * orders/s and p50/p99 latency per case, and with --runs N the median of N
- * runs. bench/bench_postgres.sh starts a server with default durability
+ * orders/s and p50/p99 latency per case, the whole machine's busy CPU time
+ * per order and cores busy (from /proc/stat), and with --runs N the median
+ * of N runs and of the per-run ratios of library and SQL. bench/bench_postgres.sh starts a server with default durability
  * (synchronous_commit on) and runs it; docs/PERFORMANCE.md has figures.
  *
  *   bench_postgres CONNINFO [--seconds S] [--runs N] [--procs 1,2,8]
