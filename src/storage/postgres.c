@@ -600,15 +600,15 @@ static const stmt_def stmts[ST_COUNT] = {
 	" INSERT INTO outbox (" EVENT_COLS ") SELECT CASE WHEN l.one = 1 THEN" \
 	" nextval('event_seq') - 9223372036854775807 - 1 END, v.* FROM (VALUES "
 #define NUM_TAIL ") v LEFT JOIN l ON true"
-	[ST_OUTBOX_NUM1] = { "outbox_append", "iibbbiiib",
+	[ST_OUTBOX_NUM1] = { "outbox_add", "iibbbiiib",
 		NUM_HEAD "($2::bigint, $3::bytea, $4::bytea, $5::bytea, $6::bigint, $7::bigint, $8::bigint, $9::bytea)" NUM_TAIL },
-	[ST_OUTBOX_NUM2] = { "outbox_append", "iibbbiiibibbbiiib",
+	[ST_OUTBOX_NUM2] = { "outbox_add", "iibbbiiibibbbiiib",
 		NUM_HEAD "($2::bigint, $3::bytea, $4::bytea, $5::bytea, $6::bigint, $7::bigint, $8::bigint, $9::bytea),"
 		" ($10, $11, $12, $13, $14, $15, $16, $17)" NUM_TAIL },
-	[ST_OUTBOX_NUM3] = { "outbox_append", "iibbbiiibibbbiiibibbbiiib",
+	[ST_OUTBOX_NUM3] = { "outbox_add", "iibbbiiibibbbiiibibbbiiib",
 		NUM_HEAD "($2::bigint, $3::bytea, $4::bytea, $5::bytea, $6::bigint, $7::bigint, $8::bigint, $9::bytea),"
 		" ($10, $11, $12, $13, $14, $15, $16, $17), ($18, $19, $20, $21, $22, $23, $24, $25)" NUM_TAIL },
-	[ST_OUTBOX_NUM4] = { "outbox_append", "iibbbiiibibbbiiibibbbiiibibbbiiib",
+	[ST_OUTBOX_NUM4] = { "outbox_add", "iibbbiiibibbbiiibibbbiiibibbbiiib",
 		NUM_HEAD "($2::bigint, $3::bytea, $4::bytea, $5::bytea, $6::bigint, $7::bigint, $8::bigint, $9::bytea),"
 		" ($10, $11, $12, $13, $14, $15, $16, $17), ($18, $19, $20, $21, $22, $23, $24, $25),"
 		" ($26, $27, $28, $29, $30, $31, $32, $33)" NUM_TAIL },

@@ -1020,6 +1020,7 @@ static void test_outbox_add(void **state)
 	add_event(&a, "C");
 	assert_int_equal(a.vt->commit(a.ud), BO_ESTORAGE);
 	assert_non_null(strstr(bo_last_error(), "sessions"));
+	assert_non_null(strstr(bo_last_error(), "outbox_add"));
 	assert_int_equal(a.vt->rollback(a.ud), BO_OK);
 	assert_int_equal(pg_count(tag, "SELECT count(*) FROM items"), 0);
 	assert_int_equal(pg_count(tag, "SELECT count(*) FROM outbox"), 2);
