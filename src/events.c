@@ -62,10 +62,10 @@ int bo__events_flush(bo_txn *t)
 		return BO_OK;
 	if (inv->st.outbox_add) {
 		/* Numbered by the store as it stores them (after every lock, as
-		 * below); the core does not use the numbers of a store with
-		 * seq_take (dispatch reads them back: bo__dispatch_plan). */
+		 * below; seq is 0 from bo__emit_at); the core does not use the
+		 * numbers of a store with seq_take (dispatch reads them back:
+		 * bo__dispatch_plan). */
 		for (size_t i = 0; i < t->nev; i++) {
-			t->ev[i].seq = 0;
 			if ((rc = inv->st.outbox_add(inv->sd, &t->ev[i])) < 0)
 				return bo__storage_fail(rc, "outbox_add");
 		}
