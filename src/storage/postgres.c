@@ -695,7 +695,6 @@ enum {
 	PK_SYNC,        /* a sync point */
 	PK_META,        /* ST_META_CALL: into the metadata cache */
 	PK_SESS,        /* ST_SESS_LOCK: this connection's row must be there */
-	PK_EVENTS,      /* ST_OUTBOX_NUM*: pending.count rows inserted */
 	PK_COMMIT,      /* COMMIT: must answer COMMIT */
 	PK_ROLLBACK     /* ROLLBACK (TO): check it */
 };
@@ -703,7 +702,6 @@ enum {
 typedef struct pending {
 	int kind;
 	int id;                 /* the statement, or -1 */
-	int count;              /* PK_EVENTS: the rows it must insert */
 	const char *what;       /* for messages */
 } pending;
 
@@ -1137,7 +1135,7 @@ static void events_send(bo_pg *s)
 	static const int ids[] = { ST_OUTBOX_APPEND, ST_OUTBOX_APPEND2, ST_OUTBOX_APPEND3, ST_OUTBOX_APPEND4 };
 	static const int num[] = { ST_OUTBOX_NUM1, ST_OUTBOX_NUM2, ST_OUTBOX_NUM3, ST_OUTBOX_NUM4 };
 	params p;
-	size_t i, n = s->nevq, before = s->npend;
+	size_t i, n = s->nevq;
 	int numbered = s->evq_by_store;
 	if (n == 0)
 		return;
@@ -1151,9 +1149,7 @@ static void events_send(bo_pg *s)
 		pl_send(s, ids[n - 1], &p, PK_WRITE);
 		return;
 	}
-	pl_send(s, num[n - 1], &p, PK_EVENTS);
-	if (s->npend > before)
-		s->pend[s->npend - 1].count = (int)n;
+	pl_send(s, num[n - 1], &p, PK_WRITE);
 	if (s->sp_depth == 0)
 		s->sess_locked = 1;
 }
@@ -1245,10 +1241,6 @@ static void pl_result(bo_pg *s, const pending *p, PGresult *r)
 		if (PQntuples(r) != 1)
 			set_err(s, BO_ESTORAGE, p->what, "this connection's row in sessions is missing");
 		break;
-	case PK_EVENTS:
-		if (atoi(PQcmdTuples(r)) != p->count)
-			set_err(s, BO_ESTORAGE, p->what, "this connection's row in sessions is missing");
-		break;
 	case PK_COMMIT:
 		if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
 			set_err(s, BO_ESTORAGE, p->what, "the server rolled the transaction back");
@@ -1270,6 +1262,7 @@ static int pl_drain(bo_pg *s)
 	s->round_trips++;
 	for (i = 0; i < s->npend && !s->conn_lost; i++) {
 		const pending *p = &s->pend[i];
+		const char *state;
 		PGresult *r = PQgetResult(s->conn);
 		if (!r) {
 			lost(s, p->what);
@@ -1297,13 +1290,13 @@ static int pl_drain(bo_pg *s)
 				lost(s, p->what);
 				continue;
 			}
-			if (p->kind == PK_EVENTS && PQresultErrorField(r, PG_DIAG_SQLSTATE) &&
-			    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23502") == 0)
+			state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			/* (the events' INSERT: a number is NULL without the sessions row) */
+			if (p->id >= ST_OUTBOX_NUM1 && p->id <= ST_OUTBOX_NUM4 && state && strcmp(state, "23502") == 0)
 				set_err(s, BO_ESTORAGE, p->what, "this connection's row in sessions is missing");
 			else
-				set_err(s, is_conflict(PQresultErrorField(r, PG_DIAG_SQLSTATE), p->id) ? BO_STORAGE_RETRY
-												   : BO_ESTORAGE,
-					p->what, PQresultErrorMessage(r));
+				set_err(s, is_conflict(state, p->id) ? BO_STORAGE_RETRY : BO_ESTORAGE, p->what,
+					PQresultErrorMessage(r));
 			PQclear(r);
 			break;
 		default:
