@@ -830,15 +830,21 @@ static void test_conflicts_retry(void **state)
 	pthread_mutex_destroy(&w.mu);
 }
 
+/* An event of order `order`, unnumbered. */
+static void event_make(bo_event_rec *ev, const char *order)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = BO_EVENT_ACCEPTED;
+	strcpy(ev->order_id, order);
+	ev->eta = BO_NO_TIME;
+}
+
 /* Append one event numbered from the sequence. */
 static uint64_t append_event(store *s, const char *order)
 {
 	bo_event_rec ev;
-	memset(&ev, 0, sizeof(ev));
+	event_make(&ev, order);
 	assert_int_equal(s->vt->seq_take(s->ud, BO_SEQ_EVENT, 1, &ev.seq), BO_OK);
-	ev.kind = BO_EVENT_ACCEPTED;
-	strcpy(ev.order_id, order);
-	ev.eta = BO_NO_TIME;
 	assert_int_equal(s->vt->outbox_append(s->ud, &ev), BO_OK);
 	return ev.seq;
 }
@@ -931,10 +937,7 @@ static void test_outbox_horizon(void **state)
 static void add_event(store *s, const char *order)
 {
 	bo_event_rec ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = BO_EVENT_ACCEPTED;
-	strcpy(ev.order_id, order);
-	ev.eta = BO_NO_TIME;
+	event_make(&ev, order);
 	assert_int_equal(s->vt->outbox_add(s->ud, &ev), BO_OK);
 }
 
