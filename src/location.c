@@ -456,21 +456,21 @@ static int call_stock_view(bo_txn *t, bo_item_slot *it, bo_locview *v)
 	if (good && s->n == it->rec.located) {
 		/* the records, and "main" (the rest of the totals) in its place */
 		bo_locent *m = NULL, *e = v->e;
+		int64_t on_hand = it->rec.on_hand, allocated = it->rec.allocated;
 		for (size_t i = 0; i < s->n; i++) {
-			if (!m && (int)s->e[i].pos > inv->loc_main)
+			const bo_locent *c = &s->e[i];
+			if (!m && (int)c->pos > inv->loc_main)
 				m = e++;
-			*e++ = s->e[i];
+			*e++ = *c;
+			on_hand -= c->on_hand;
+			allocated -= c->allocated;
 		}
 		if (!m)
 			m = e++;
-		memset(m, 0, sizeof(*m));
 		m->pos = (uint32_t)inv->loc_main;
-		m->on_hand = it->rec.on_hand;
-		m->allocated = it->rec.allocated;
-		for (size_t i = 0; i < s->n; i++) {
-			m->on_hand -= s->e[i].on_hand;
-			m->allocated -= s->e[i].allocated;
-		}
+		m->stored = false;
+		m->on_hand = on_hand;
+		m->allocated = allocated;
 		v->n = (size_t)(e - v->e);
 		return BO_OK;
 	}
@@ -575,31 +575,34 @@ int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take
 
 	if (it->rec.located == 0)
 		return bo__emit(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, take, BO_NO_TIME, NULL);
-	if ((rc = views(t, it, l, &sv, &lv)) < 0)
+	/* a line not stored yet holds no units anywhere: no view of its own */
+	if ((rc = call_locs(t)) < 0 || (rc = call_stock_view(t, it, &sv)) < 0 ||
+	    (!unstored && (rc = bo__line_view(inv, &it->rec, l, &lv)) < 0))
 		return rc;
 	t->nlapend = 0;
 	for (size_t i = 0; i < sv.n && take > 0; i++) {
 		bo_locent *e = &sv.e[i], *le;
 		int64_t free = e->on_hand - e->allocated, part;
+		bool at_main = (int)e->pos == inv->loc_main;
 		if (free <= 0)
 			continue;
 		part = free < take ? free : take;
 		if ((rc = stock_write(t, it, e, e->on_hand, e->allocated + part)) < 0)
 			return rc;
-		le = line_ent(&lv, (int)e->pos);
 		if (unstored) {
 			/* records of a line's units elsewhere belong to a stored
 			 * line: written by bo__loc_give_end() once it is */
-			if ((int)e->pos != inv->loc_main) {
+			if (!at_main) {
 				t->lapend_pos[t->nlapend] = (int)e->pos;
 				t->lapend_qty[t->nlapend++] = part;
 			}
-			le->allocated += part;
-		} else if ((rc = lalloc_write(t, l, le, le->allocated + part)) < 0) {
-			return rc;
+		} else {
+			le = line_ent(&lv, (int)e->pos);
+			if ((rc = lalloc_write(t, l, le, le->allocated + part)) < 0)
+				return rc;
 		}
 		if ((rc = bo__emit_at(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, part, BO_NO_TIME, NULL,
-				      bo__loc_id(inv, e))) < 0)
+				      at_main ? NULL : bo__loc_id(inv, e))) < 0)
 			return rc;
 		take -= part;
 	}

@@ -12,8 +12,10 @@
  *  - the lists' bound: `max` short of the records is BO_ESTORAGE with a
  *    message, exactly enough is enough, nothing is written past out[*n);
  *  - transactions: a rollback leaves no trace, rollback_to a savepoint
- *    undoes only the inner part, commit keeps; and a random run of puts
- *    and transaction steps against a reference model;
+ *    undoes only the inner part, commit keeps; orders made in the
+ *    transaction that allocates their lines, rolled back whole or in part;
+ *    and a random run of puts and transaction steps against a reference
+ *    model;
  *  - the version 3 fields of item, supply and event records round trip;
  *  - out of memory: every allocation of a script of such puts failed in
  *    turn leaves the transaction as it was before the failed call.
@@ -692,6 +694,125 @@ static void test_transactions(void **state)
 	free(two);
 }
 
+/* ---- orders made in the transaction that allocates their lines ------ */
+
+/* Order `id` with `nlines` lines of item A (in a transaction). */
+static void new_order(store *s, const char *id, uint32_t nlines)
+{
+	bo_order_rec o;
+	bo_line_rec l;
+	memset(&o, 0, sizeof(o));
+	strcpy(o.id, id);
+	o.created = T0;
+	o.due = BO_NO_TIME;
+	o.nlines = nlines;
+	assert_ok(s->vt->order_put(s->ud, &o));
+	for (uint32_t j = 0; j < nlines; j++) {
+		memset(&l, 0, sizeof(l));
+		strcpy(l.order_id, id);
+		strcpy(l.sku, "A");
+		l.index = j;
+		l.placed = l.ordered = l.allocated = 9;
+		l.unit_price = BO_NO_PRICE;
+		l.queue_time = T0;
+		l.eta = BO_NO_TIME;
+		l.eta_release = BO_NO_TIME;
+		l.key.seq = 1000 + j;
+		assert_ok(s->vt->line_put(s->ud, &l));
+	}
+}
+
+/* A placement writes an order and, in the same transaction, where its
+ * lines' units are (the memory store keeps no undo entry of its own for
+ * the first records of such an order: undoing the order's creation lets
+ * go of them). Rolled back, whole or to a savepoint, made and emptied
+ * again, grown past the records a node holds: what commits is exactly
+ * what was put, and every order lists only its own records (a node let go
+ * of twice would be handed to two orders). */
+static void test_new_orders(void **state)
+{
+	store s;
+	bo_order_rec o;
+	char id[16], buf[256], want[64];
+	st_open(&s, *state); /* first: it may skip */
+	assert_ok(s.vt->begin(s.ud));
+	put_loc(&s, "W1", 1);
+	put_loc(&s, "W2", 2);
+	put_loc(&s, "Z", 3);
+	assert_ok(s.vt->commit(s.ud));
+
+	/* rolled back: neither the order nor its records are there */
+	assert_ok(s.vt->begin(s.ud));
+	new_order(&s, "N1", 2);
+	put_lalloc(&s, "N1", 0, "W1", 3);
+	put_lalloc(&s, "N1", 1, "W2", 2);
+	put_lalloc(&s, "N1", 1, "Z", 1);
+	put_lalloc(&s, "N1", 0, "Z", 4); /* past what the node holds */
+	assert_string_equal(lalloc_str(&s, "N1", 0, buf, sizeof(buf)), "W1 3;Z 4;");
+	assert_ok(s.vt->rollback(s.ud));
+	assert_int_equal(s.vt->order_get(s.ud, "N1", &o, 0), BO_ENOTFOUND);
+	assert_string_equal(lalloc_str(&s, "N1", 0, buf, sizeof(buf)), "");
+	assert_string_equal(lalloc_str(&s, "N1", 1, buf, sizeof(buf)), "");
+
+	/* made and emptied in the transaction, then rolled back */
+	assert_ok(s.vt->begin(s.ud));
+	new_order(&s, "N2", 1);
+	put_lalloc(&s, "N2", 0, "W1", 1);
+	put_lalloc(&s, "N2", 0, "W1", 0);
+	assert_string_equal(lalloc_str(&s, "N2", 0, buf, sizeof(buf)), "");
+	assert_ok(s.vt->rollback(s.ud));
+	assert_int_equal(s.vt->order_get(s.ud, "N2", &o, 0), BO_ENOTFOUND);
+
+	/* a savepoint after the order: only the records go */
+	if (s.vt->savepoint) {
+		assert_ok(s.vt->begin(s.ud));
+		new_order(&s, "N3", 1);
+		assert_ok(s.vt->savepoint(s.ud));
+		put_lalloc(&s, "N3", 0, "W2", 7);
+		assert_ok(s.vt->rollback_to(s.ud));
+		assert_string_equal(lalloc_str(&s, "N3", 0, buf, sizeof(buf)), "");
+		put_lalloc(&s, "N3", 0, "Z", 6);
+		assert_ok(s.vt->commit(s.ud));
+		assert_string_equal(lalloc_str(&s, "N3", 0, buf, sizeof(buf)), "Z 6;");
+		/* and one before it: the order and its records go */
+		assert_ok(s.vt->begin(s.ud));
+		assert_ok(s.vt->savepoint(s.ud));
+		new_order(&s, "N4", 1);
+		put_lalloc(&s, "N4", 0, "W1", 5);
+		assert_ok(s.vt->rollback_to(s.ud));
+		assert_ok(s.vt->commit(s.ud));
+		assert_int_equal(s.vt->order_get(s.ud, "N4", &o, 0), BO_ENOTFOUND);
+		assert_string_equal(lalloc_str(&s, "N4", 0, buf, sizeof(buf)), "");
+	}
+
+	/* many, every third rolled back: each committed one holds its own */
+	for (int i = 0; i < 60; i++) {
+		snprintf(id, sizeof(id), "M%d", i);
+		assert_ok(s.vt->begin(s.ud));
+		new_order(&s, id, 1);
+		put_lalloc(&s, id, 0, i % 2 ? "W1" : "W2", 1 + i);
+		if (i % 5 == 0)
+			put_lalloc(&s, id, 0, "Z", 100 + i);
+		if (i % 3 == 0)
+			assert_ok(s.vt->rollback(s.ud));
+		else
+			assert_ok(s.vt->commit(s.ud));
+	}
+	for (int i = 0; i < 60; i++) {
+		snprintf(id, sizeof(id), "M%d", i);
+		if (i % 3 == 0) {
+			assert_int_equal(s.vt->order_get(s.ud, id, &o, 0), BO_ENOTFOUND);
+			want[0] = '\0';
+		} else if (i % 5 == 0) {
+			snprintf(want, sizeof(want), "%s %d;Z %d;", i % 2 ? "W1" : "W2", 1 + i, 100 + i);
+		} else {
+			snprintf(want, sizeof(want), "%s %d;", i % 2 ? "W1" : "W2", 1 + i);
+		}
+		assert_string_equal(lalloc_str(&s, id, 0, buf, sizeof(buf)), want);
+	}
+	st_close(&s);
+}
+
 /* ---- a random run against a model ---------------------------------- */
 
 typedef struct model {
@@ -1170,6 +1291,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_lalloc, ad),
 			cmocka_unit_test_prestate(test_list_max, ad),
 			cmocka_unit_test_prestate(test_transactions, ad),
+			cmocka_unit_test_prestate(test_new_orders, ad),
 			cmocka_unit_test_prestate(test_random, ad),
 			cmocka_unit_test_prestate(test_v3_fields, ad),
 			cmocka_unit_test_prestate(test_oom, ad),
