@@ -121,6 +121,12 @@ static int call_locs(bo_txn *t)
 	int rc;
 	if (t->locs_loaded)
 		return BO_OK;
+	/* an exclusive store's locations change only through this inventory,
+	 * and bo_location_set() has them read again */
+	if (inv->exclusive && inv->locs_gen >= 0 && inv->nlocs) {
+		t->locs_loaded = true;
+		return BO_OK;
+	}
 	if ((rc = bo__meta_get(t, BO_MK_LOC_GEN, &gen, 0)) < 0)
 		return rc;
 	if (gen != inv->locs_gen || !inv->nlocs) {
@@ -567,44 +573,94 @@ static int views(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, bo_locview *
 	return bo__line_view(t->inv, &it->rec, l, lv);
 }
 
+/* Allocate `part` units of line `l` at stock entry `e` (free there): the
+ * stock record, the line's record (or its pending one, `unstored`), the
+ * event. */
+static int give_part(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, bo_locent *e, int64_t part, bool unstored,
+		     bo_locview *lv)
+{
+	bo_inventory *inv = t->inv;
+	bool at_main = (int)e->pos == inv->loc_main;
+	int rc;
+	if ((rc = stock_write(t, it, e, e->on_hand, e->allocated + part)) < 0)
+		return rc;
+	if (unstored) {
+		/* records of a line's units elsewhere belong to a stored line:
+		 * written by bo__loc_give_end() once it is */
+		if (!at_main) {
+			t->lapend_pos[t->nlapend] = (int)e->pos;
+			t->lapend_qty[t->nlapend++] = part;
+		}
+	} else {
+		bo_locent *le = line_ent(lv, (int)e->pos);
+		if ((rc = lalloc_write(t, l, le, le->allocated + part)) < 0)
+			return rc;
+	}
+	return bo__emit_at(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, part, BO_NO_TIME, NULL,
+			   at_main ? NULL : bo__loc_id(inv, e));
+}
+
 int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take, bool unstored)
 {
 	bo_inventory *inv = t->inv;
 	bo_locview sv, lv;
+	bo_sc_slot *s;
+	bool good;
 	int rc;
 
 	if (it->rec.located == 0)
 		return bo__emit(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, take, BO_NO_TIME, NULL);
 	/* a line not stored yet holds no units anywhere: no view of its own */
-	if ((rc = call_locs(t)) < 0 || (rc = call_stock_view(t, it, &sv)) < 0 ||
-	    (!unstored && (rc = bo__line_view(inv, &it->rec, l, &lv)) < 0))
+	if ((rc = call_locs(t)) < 0 || (!unstored && (rc = bo__line_view(inv, &it->rec, l, &lv)) < 0))
 		return rc;
 	t->nlapend = 0;
-	for (size_t i = 0; i < sv.n && take > 0; i++) {
-		bo_locent *e = &sv.e[i], *le;
-		int64_t free = e->on_hand - e->allocated, part;
-		bool at_main = (int)e->pos == inv->loc_main;
-		if (free <= 0)
-			continue;
-		part = free < take ? free : take;
-		if ((rc = stock_write(t, it, e, e->on_hand, e->allocated + part)) < 0)
-			return rc;
-		if (unstored) {
-			/* records of a line's units elsewhere belong to a stored
-			 * line: written by bo__loc_give_end() once it is */
-			if (!at_main) {
-				t->lapend_pos[t->nlapend] = (int)e->pos;
-				t->lapend_qty[t->nlapend++] = part;
-			}
-		} else {
-			le = line_ent(&lv, (int)e->pos);
-			if ((rc = lalloc_write(t, l, le, le->allocated + part)) < 0)
-				return rc;
+	s = sc_slot(inv, it, &good);
+	if (good && s->n == it->rec.located) {
+		/* The cache holds every record: walk it, "main" (the rest of
+		 * the totals) in its place, and copy only the entries written
+		 * (stock_write() writes them through to the slot). */
+		bo_locent m, c, *e;
+		size_t i = 0;
+		bool main_done = false;
+		memset(&m, 0, sizeof(m));
+		m.pos = (uint32_t)inv->loc_main;
+		m.on_hand = it->rec.on_hand;
+		m.allocated = it->rec.allocated;
+		for (size_t k = 0; k < s->n; k++) {
+			m.on_hand -= s->e[k].on_hand;
+			m.allocated -= s->e[k].allocated;
 		}
-		if ((rc = bo__emit_at(t, BO_EVENT_ALLOCATED, l->order_id, l->sku, part, BO_NO_TIME, NULL,
-				      at_main ? NULL : bo__loc_id(inv, e))) < 0)
+		while (take > 0) {
+			int64_t part;
+			if (!main_done && (i == s->n || (int)s->e[i].pos > inv->loc_main)) {
+				e = &m;
+				main_done = true;
+			} else if (i < s->n) {
+				e = &s->e[i++];
+			} else {
+				break;
+			}
+			if (e->on_hand - e->allocated <= 0)
+				continue;
+			part = e->on_hand - e->allocated < take ? e->on_hand - e->allocated : take;
+			c = *e;
+			if ((rc = give_part(t, it, l, &c, part, unstored, &lv)) < 0)
+				return rc;
+			take -= part;
+		}
+	} else {
+		if ((rc = call_stock_view(t, it, &sv)) < 0)
 			return rc;
-		take -= part;
+		for (size_t i = 0; i < sv.n && take > 0; i++) {
+			bo_locent *e = &sv.e[i];
+			int64_t free = e->on_hand - e->allocated, part;
+			if (free <= 0)
+				continue;
+			part = free < take ? free : take;
+			if ((rc = give_part(t, it, l, e, part, unstored, &lv)) < 0)
+				return rc;
+			take -= part;
+		}
 	}
 	if (take > 0)
 		return bo__fail(BO_ESTORAGE, "item '%s': no free units at any location for %lld allocated", it->rec.sku,

@@ -2154,6 +2154,27 @@ static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
 		m->la = la;
 		made = true;
 	}
+	if (made && m->in_txn && !del) {
+		/* a node made here, empty, its own array in use: the first
+		 * entry goes in without a search (and without an undo entry of
+		 * its own: the node's drops it) */
+		lvec *v = la->v;
+		lent *e = &v->e[0];
+		if (!(e->loc = intern_loc(m, rec->location))) {
+			la_detach(m, o, la);
+			la_push(m, la);
+			m->la = NULL;
+			if (!made_with_order)
+				log_pop(m);
+			return OOM();
+		}
+		e->index = rec->index;
+		e->reserved = 0;
+		e->a = rec->qty;
+		e->b = 0;
+		v->n = 1;
+		return BO_OK;
+	}
 	rc = lv_put(m, &la->v, la_inl(la), rec->index, rec->location, rec->qty, 0, del, made && m->in_txn);
 	if (rc < 0) {
 		if (made) { /* nothing was logged after it */
