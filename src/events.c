@@ -31,7 +31,7 @@ int bo__emit_at(bo_txn *t, int kind, const char *order_id, const char *sku, int6
 		bo__copy_id(e->sku, sku);
 	if (customer)
 		bo__copy_id(e->customer, customer);
-	if (location && strcmp(location, BO_LOCATION_MAIN) != 0)
+	if (location && location[0] && (location[0] != BO_LOCATION_MAIN[0] || strcmp(location, BO_LOCATION_MAIN) != 0))
 		bo__copy_id(e->location, location);
 	e->qty = qty;
 	e->eta = eta;

@@ -297,6 +297,7 @@ typedef struct bo_sc_slot {
 	uint32_t tag;      /* moves on when the slot takes another item */
 	uint8_t n;         /* records */
 	uint8_t mru;       /* (the set's first slot) the slot of the set used last */
+	int64_t on_sum, al_sum; /* the records' on_hand and allocated, summed ("main" has the rest) */
 	bo_locent e[SC_ENTS]; /* the records, in location order (all `stored`) */
 	char sku[BO_ID_MAX + 1];
 } bo_sc_slot;
@@ -376,6 +377,7 @@ static void sc_fill(bo_inventory *inv, bo_sc_slot *s, bo_item_slot *it, const bo
 	size_t n = 0;
 	s->epoch = 0;
 	s->tag++;
+	s->on_sum = s->al_sum = 0;
 	it->sc = NULL;
 	for (size_t i = 0; i < v->n; i++) {
 		if (!v->e[i].stored)
@@ -383,6 +385,8 @@ static void sc_fill(bo_inventory *inv, bo_sc_slot *s, bo_item_slot *it, const bo
 		if (n == SC_ENTS)
 			return;
 		s->e[n++] = v->e[i];
+		s->on_sum += v->e[i].on_hand;
+		s->al_sum += v->e[i].allocated;
 	}
 	s->n = (uint8_t)n;
 	s->h = bo__sku_hash(it->rec.sku);
@@ -404,8 +408,12 @@ static void sc_write(bo_inventory *inv, bo_item_slot *it, const bo_locent *e)
 	while (i < s->n && s->e[i].pos < e->pos)
 		i++;
 	if (i < s->n && s->e[i].pos == e->pos) {
+		s->on_sum -= s->e[i].on_hand;
+		s->al_sum -= s->e[i].allocated;
 		if (e->stored) {
 			s->e[i] = *e;
+			s->on_sum += e->on_hand;
+			s->al_sum += e->allocated;
 			return;
 		}
 		s->n--;
@@ -421,6 +429,8 @@ static void sc_write(bo_inventory *inv, bo_item_slot *it, const bo_locent *e)
 	memmove(&s->e[i + 1], &s->e[i], (s->n - i) * sizeof(s->e[0]));
 	s->e[i] = *e;
 	s->n++;
+	s->on_sum += e->on_hand;
+	s->al_sum += e->allocated;
 }
 
 int bo__sc_check(bo_inventory *inv, const bo_item_rec *item, const bo_locview *v)
@@ -448,6 +458,17 @@ int bo__sc_check(bo_inventory *inv, const bo_item_rec *item, const bo_locview *v
 	if (n != s->n || n != (size_t)item->located)
 		return bo__fail(BO_ESTATE, "item '%s': the stock cache holds %u records that differ from the store's %lld",
 				item->sku, (unsigned)s->n, (long long)item->located);
+	{
+		int64_t on = 0, al = 0;
+		for (size_t i = 0; i < s->n; i++) {
+			on += s->e[i].on_hand;
+			al += s->e[i].allocated;
+		}
+		if (on != s->on_sum || al != s->al_sum)
+			return bo__fail(BO_ESTATE, "item '%s': the stock cache sums its records to %lld/%lld, not %lld/%lld",
+					item->sku, (long long)s->on_sum, (long long)s->al_sum, (long long)on,
+					(long long)al);
+	}
 	return BO_OK;
 }
 
@@ -462,21 +483,18 @@ static int call_stock_view(bo_txn *t, bo_item_slot *it, bo_locview *v)
 	if (good && s->n == it->rec.located) {
 		/* the records, and "main" (the rest of the totals) in its place */
 		bo_locent *m = NULL, *e = v->e;
-		int64_t on_hand = it->rec.on_hand, allocated = it->rec.allocated;
 		for (size_t i = 0; i < s->n; i++) {
 			const bo_locent *c = &s->e[i];
 			if (!m && (int)c->pos > inv->loc_main)
 				m = e++;
 			*e++ = *c;
-			on_hand -= c->on_hand;
-			allocated -= c->allocated;
 		}
 		if (!m)
 			m = e++;
 		m->pos = (uint32_t)inv->loc_main;
 		m->stored = false;
-		m->on_hand = on_hand;
-		m->allocated = allocated;
+		m->on_hand = it->rec.on_hand - s->on_sum;
+		m->allocated = it->rec.allocated - s->al_sum;
 		v->n = (size_t)(e - v->e);
 		return BO_OK;
 	}
@@ -624,12 +642,8 @@ int bo__loc_give(bo_txn *t, bo_item_slot *it, const bo_line_rec *l, int64_t take
 		bool main_done = false;
 		memset(&m, 0, sizeof(m));
 		m.pos = (uint32_t)inv->loc_main;
-		m.on_hand = it->rec.on_hand;
-		m.allocated = it->rec.allocated;
-		for (size_t k = 0; k < s->n; k++) {
-			m.on_hand -= s->e[k].on_hand;
-			m.allocated -= s->e[k].allocated;
-		}
+		m.on_hand = it->rec.on_hand - s->on_sum;
+		m.allocated = it->rec.allocated - s->al_sum;
 		while (take > 0) {
 			int64_t part;
 			if (!main_done && (i == s->n || (int)s->e[i].pos > inv->loc_main)) {

@@ -973,8 +973,11 @@ static snode *sfind(inode *it, const char *id)
 
 static int meta_idx(mem *m, const char *key)
 {
-	for (size_t i = 0; i < m->nmeta; i++) /* a handful of keys: first byte, then the rest */
-		if (m->meta[i].key[0] == key[0] && strcmp(m->meta[i].key, key) == 0)
+	/* a handful of keys: the first two bytes, then the rest (keys such
+	 * as "line_seq" and "loc_gen" share their first) */
+	for (size_t i = 0; i < m->nmeta; i++)
+		if (m->meta[i].key[0] == key[0] && (!key[0] || m->meta[i].key[1] == key[1]) &&
+		    strcmp(m->meta[i].key, key) == 0)
 			return (int)i;
 	return -1;
 }
