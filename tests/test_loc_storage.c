@@ -51,8 +51,12 @@ _Static_assert(sizeof(LONG_ID) == BO_ID_MAX + 1, "LONG_ID is an id of the longes
 
 static const char *const skus[] = { "A", "AB", "B" };
 #define NSKU 3
-static const char *const orders[] = { "O1", "O10", "O2" };
-#define NORD 3
+/* The first NORD_OPEN made by st_open(), before any location; the rest by
+ * lap_orders(), after one (the memory store keeps the records of such an
+ * order in a slot of its node: one record packed, more in a node). */
+static const char *const orders[] = { "O1", "O10", "O2", "P1", "P10", "P2" };
+#define NORD 6
+#define NORD_OPEN 3
 #define NIDX 3 /* lines per order */
 
 typedef struct store {
@@ -61,15 +65,39 @@ typedef struct store {
 	void *ud;
 } store;
 
+/* Order orders[i] with NIDX lines, one of each item (in a transaction). */
+static void make_order(store *s, size_t i)
+{
+	bo_order_rec o;
+	bo_line_rec l;
+	memset(&o, 0, sizeof(o));
+	strcpy(o.id, orders[i]);
+	o.created = T0;
+	o.due = BO_NO_TIME;
+	o.nlines = NIDX;
+	assert_ok(s->vt->order_put(s->ud, &o));
+	for (size_t j = 0; j < NIDX; j++) {
+		memset(&l, 0, sizeof(l));
+		strcpy(l.order_id, orders[i]);
+		strcpy(l.sku, skus[j]);
+		l.index = (uint32_t)j;
+		l.placed = l.ordered = l.allocated = 5;
+		l.unit_price = BO_NO_PRICE;
+		l.queue_time = T0;
+		l.eta = BO_NO_TIME;
+		l.eta_release = BO_NO_TIME;
+		l.key.seq = i * NIDX + j + 1;
+		assert_ok(s->vt->line_put(s->ud, &l));
+	}
+}
+
 /* Open a store of `ad` with the items and orders the cases use; skip (or,
  * for memory, fail) when it has no location callbacks. */
 static void st_open(store *s, const ta_adapter *ad)
 {
 	const bo_storage *vt;
 	bo_item_rec it;
-	bo_order_rec o;
-	bo_line_rec l;
-	size_t i, j;
+	size_t i;
 
 	s->ad = ad;
 	assert_ok(ad->make(&s->vt, &s->ud));
@@ -101,27 +129,8 @@ static void st_open(store *s, const ta_adapter *ad)
 		it.eta_time = BO_NO_TIME;
 		assert_ok(vt->item_put(s->ud, &it));
 	}
-	for (i = 0; i < NORD; i++) {
-		memset(&o, 0, sizeof(o));
-		strcpy(o.id, orders[i]);
-		o.created = T0;
-		o.due = BO_NO_TIME;
-		o.nlines = NIDX;
-		assert_ok(vt->order_put(s->ud, &o));
-		for (j = 0; j < NIDX; j++) {
-			memset(&l, 0, sizeof(l));
-			strcpy(l.order_id, orders[i]);
-			strcpy(l.sku, skus[j]);
-			l.index = (uint32_t)j;
-			l.placed = l.ordered = l.allocated = 5;
-			l.unit_price = BO_NO_PRICE;
-			l.queue_time = T0;
-			l.eta = BO_NO_TIME;
-			l.eta_release = BO_NO_TIME;
-			l.key.seq = i * NIDX + j + 1;
-			assert_ok(vt->line_put(s->ud, &l));
-		}
-	}
+	for (i = 0; i < NORD_OPEN; i++)
+		make_order(s, i);
 	assert_ok(vt->commit(s->ud));
 }
 
@@ -159,6 +168,17 @@ static void put_lalloc(store *s, const char *order, uint32_t index, const char *
 	strcpy(r.location, loc);
 	r.qty = qty;
 	assert_ok(s->vt->lalloc_put(s->ud, &r));
+}
+
+/* Location "W1" (rank 0), then the orders made after a location is
+ * (orders[NORD_OPEN..]). */
+static void lap_orders(store *s)
+{
+	assert_ok(s->vt->begin(s->ud));
+	put_loc(s, "W1", 0);
+	for (size_t i = NORD_OPEN; i < NORD; i++)
+		make_order(s, i);
+	assert_ok(s->vt->commit(s->ud));
 }
 
 /* Append to a dump. */
@@ -785,6 +805,46 @@ static void test_new_orders(void **state)
 		assert_string_equal(lalloc_str(&s, "N4", 0, buf, sizeof(buf)), "");
 	}
 
+	/* units that do not pack (2^23 and more), first and second record */
+	assert_ok(s.vt->begin(s.ud));
+	new_order(&s, "N5", 2);
+	put_lalloc(&s, "N5", 0, "W2", 8388608);
+	put_lalloc(&s, "N5", 1, "W1", 8388607);
+	assert_ok(s.vt->commit(s.ud));
+	assert_string_equal(lalloc_str(&s, "N5", 0, buf, sizeof(buf)), "W2 8388608;");
+	assert_string_equal(lalloc_str(&s, "N5", 1, buf, sizeof(buf)), "W1 8388607;");
+	assert_ok(s.vt->begin(s.ud));
+	put_lalloc(&s, "N5", 0, "W2", 0);
+	put_lalloc(&s, "N5", 1, "W1", 0);
+	put_lalloc(&s, "N5", 1, "Z", 3);
+	assert_string_equal(lalloc_str(&s, "N5", 0, buf, sizeof(buf)), "");
+	assert_string_equal(lalloc_str(&s, "N5", 1, buf, sizeof(buf)), "Z 3;");
+	assert_ok(s.vt->rollback(s.ud));
+	assert_string_equal(lalloc_str(&s, "N5", 0, buf, sizeof(buf)), "W2 8388608;");
+	assert_string_equal(lalloc_str(&s, "N5", 1, buf, sizeof(buf)), "W1 8388607;");
+	/* a record changed, gone and back in later transactions */
+	assert_ok(s.vt->begin(s.ud));
+	new_order(&s, "N6", 2);
+	put_lalloc(&s, "N6", 1, "W1", 2);
+	assert_ok(s.vt->commit(s.ud));
+	assert_ok(s.vt->begin(s.ud));
+	put_lalloc(&s, "N6", 1, "W1", 5);
+	put_lalloc(&s, "N6", 0, "W1", 1); /* another line: a second record */
+	assert_string_equal(lalloc_str(&s, "N6", 0, buf, sizeof(buf)), "W1 1;");
+	assert_string_equal(lalloc_str(&s, "N6", 1, buf, sizeof(buf)), "W1 5;");
+	assert_ok(s.vt->rollback(s.ud));
+	assert_string_equal(lalloc_str(&s, "N6", 0, buf, sizeof(buf)), "");
+	assert_string_equal(lalloc_str(&s, "N6", 1, buf, sizeof(buf)), "W1 2;");
+	assert_ok(s.vt->begin(s.ud));
+	put_lalloc(&s, "N6", 1, "W1", 0);
+	put_lalloc(&s, "N6", 1, "W2", 4);
+	assert_ok(s.vt->commit(s.ud));
+	assert_string_equal(lalloc_str(&s, "N6", 1, buf, sizeof(buf)), "W2 4;");
+	assert_ok(s.vt->begin(s.ud));
+	put_lalloc(&s, "N6", 1, "W2", 0);
+	assert_ok(s.vt->commit(s.ud));
+	assert_string_equal(lalloc_str(&s, "N6", 1, buf, sizeof(buf)), "");
+
 	/* many, every third rolled back: each committed one holds its own */
 	for (int i = 0; i < 60; i++) {
 		snprintf(id, sizeof(id), "M%d", i);
@@ -851,11 +911,15 @@ static void test_random(void **state)
 	char *a, *b;
 
 	st_open(&s, *state); /* first: it may skip */
+	lap_orders(&s);
 	a = malloc(DUMP_CAP);
 	b = malloc(DUMP_CAP);
 	assert_non_null(a);
 	assert_non_null(b);
 	memset(&cur, 0, sizeof(cur));
+	for (size_t k = 0; k < NLOC; k++)
+		if (strcmp(locs_sorted[k], "W1") == 0)
+			cur.loc[k] = true; /* rank 0 */
 	for (int step = 0; step < STEPS; step++) {
 		int64_t op = th_range(&rng, 0, 99);
 		size_t k = (size_t)th_range(&rng, 0, NLOC - 1);
@@ -879,7 +943,11 @@ static void test_random(void **state)
 		} else if (op < 80) {
 			size_t i = (size_t)th_range(&rng, 0, NORD - 1);
 			uint32_t j = (uint32_t)th_range(&rng, 0, NIDX - 1);
-			int64_t q = th_range(&rng, 0, 1) ? th_range(&rng, 1, 9) : 0;
+			/* now and then about 2^23 units: more than a packed
+			 * record of the memory store holds */
+			int64_t q = th_range(&rng, 0, 1) ? (th_range(&rng, 0, 19) ? th_range(&rng, 1, 9)
+										: th_range(&rng, 8388600, 8388620))
+							 : 0;
 			put_lalloc(&s, orders[i], j, locs_sorted[k], q);
 			cur.qty[i][j][k] = q;
 		} else if (op < 85 && s.vt->savepoint && depth < MAXSP) {

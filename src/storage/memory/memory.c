@@ -122,13 +122,13 @@ typedef struct lanode {
 
 /* Entries in the node itself. The node of an order with a slot (`lap`)
  * is found through the slot, not by id: it keeps no copy of the id
- * (idlen 0) and room for one entry, the common case of a line allocated
- * at one location (less new memory per order: 48 bytes, not 96). */
-#define LA_INL(idlen) ((idlen) ? 2 : 1)
+ * (idlen 0); and such an order needs one only for its second record (its
+ * first is packed in the slot). */
+#define LA_INL 2
 #define LA_OFF(idlen) ((offsetof(lanode, id) + (size_t)(idlen) + 1 + 7) & ~(size_t)7)
 /* A node's bytes (a multiple of the arena's alignment). */
 #define LA_BYTES(idlen)                                                                                    \
-	((LA_OFF(idlen) + sizeof(lvec) + LA_INL(idlen) * sizeof(lent) + BO__ARENA_ALIGN - 1) &             \
+	((LA_OFF(idlen) + sizeof(lvec) + LA_INL * sizeof(lent) + BO__ARENA_ALIGN - 1) &             \
 	 ~(size_t)(BO__ARENA_ALIGN - 1))
 #define LA_CLASSES (LA_BYTES(BO_ID_MAX) / BO__ARENA_ALIGN + 1)
 /* The array in the node itself. */
@@ -170,16 +170,56 @@ typedef struct onode {
 static inline size_t slot_off(const onode *n) { return (offsetof(onode, id) + n->idlen + 1 + 7) & ~(size_t)7; }
 static inline size_t lines_off(const onode *n) { return slot_off(n) + (n->lap ? sizeof(void *) : 0); }
 
-/* The lanode in the slot of an order with `lap`. */
+/* The slot of an order with `lap`: 0 (no line-allocation record), a
+ * pointer to its lanode, or (low bit set) its one record packed: most
+ * orders of a shop with locations have one line allocated at one
+ * location, and then need no lanode at all (no allocation, no new memory
+ * per order beyond the slot). */
+static inline uintptr_t slot_raw(const onode *n)
+{
+	uintptr_t v;
+	memcpy(&v, (const unsigned char *)n + slot_off(n), sizeof(v));
+	return v;
+}
+static inline void slot_raw_set(onode *n, uintptr_t v)
+{
+	memcpy((unsigned char *)n + slot_off(n), &v, sizeof(v));
+}
+/* The lanode in the slot (NULL for none or a packed record). */
 static inline struct lanode *slot_get(const onode *n)
 {
-	struct lanode *la;
-	memcpy(&la, (const unsigned char *)n + slot_off(n), sizeof(la));
-	return la;
+	uintptr_t v = slot_raw(n);
+	return v & 1 ? NULL : (struct lanode *)v;
 }
 static inline void slot_set(onode *n, struct lanode *la)
 {
-	memcpy((unsigned char *)n + slot_off(n), &la, sizeof(la));
+	slot_raw_set(n, (uintptr_t)la);
+}
+
+/* A record packed in a slot: bit 0 set, the location's interned number
+ * (24 bits), the line's index (16 bits), the units (23 bits, >= 1). One
+ * that does not fit (or a 32-bit machine) takes an lanode. */
+static inline bool pk_make(uint32_t no, uint32_t index, int64_t qty, uintptr_t *out)
+{
+#if UINTPTR_MAX >= 0xffffffffffffffffu
+	if (no >= (1u << 24) || index >= (1u << 16) || qty < 1 || qty >= ((int64_t)1 << 23))
+		return false;
+	*out = (uintptr_t)1 | (uintptr_t)no << 1 | (uintptr_t)index << 25 | (uintptr_t)qty << 41;
+	return true;
+#else
+	(void)no;
+	(void)index;
+	(void)qty;
+	(void)out;
+	return false;
+#endif
+}
+static inline void pk_get(uintptr_t v, uint32_t *no, uint32_t *index, int64_t *qty)
+{
+	uint64_t w = (uint64_t)v;
+	*no = (uint32_t)(w >> 1) & 0xffffffu;
+	*index = (uint32_t)(w >> 25) & 0xffffu;
+	*qty = (int64_t)(w >> 41);
 }
 
 static inline unsigned char *lines_of(const onode *n)
@@ -310,8 +350,16 @@ enum {
 	U_LV,        /* undo_lv (the entry existed in `b`) */
 	U_LVPTR,     /* undo_lvptr */
 	U_LA_NEW,    /* undo_la: remove it (to the free list) */
-	U_LA_DEL     /* undo_la: put it back (to the free list at commit) */
+	U_LA_DEL,    /* undo_la: put it back (to the free list at commit) */
+	U_SLOT       /* undo_slot: an order's slot as it was (0 or a packed record) */
 };
+
+/* An order's slot before a packed record went in, changed, went, or gave
+ * way to an lanode (which undoing it lets go of). */
+typedef struct undo_slot {
+	struct onode *o;
+	uintptr_t old;
+} undo_slot;
 
 /* A supply node changed or made: undone in place, with no allocation (an
  * undo cannot fail). */
@@ -750,6 +798,17 @@ static void undo_entry(mem *m, const bo__uentry *e)
 		undo_la u;
 		memcpy(&u, p, sizeof(u));
 		la_attach(m, u.o, u.la);
+		break;
+	}
+	case U_SLOT: {
+		/* (an lanode there now was made after: its changes are undone) */
+		undo_slot u;
+		uintptr_t cur;
+		memcpy(&u, p, sizeof(u));
+		cur = slot_raw(u.o);
+		if (cur != u.old && cur && !(cur & 1))
+			la_push(m, (lanode *)cur);
+		slot_raw_set(u.o, u.old);
 		break;
 	}
 	default: /* U_BLOCK_GONE: a snapshot points at it again */
@@ -2114,9 +2173,47 @@ static lanode *la_new(mem *m, const onode *o)
 	la->id[idlen] = '\0';
 	v = la_inl(la);
 	v->n = 0;
-	v->cap = LA_INL(idlen);
+	v->cap = LA_INL;
 	la->v = v;
 	return la;
+}
+
+/* Put `rec` into the slot of order `o` while it holds no lanode (`raw`:
+ * 0, or one packed record), with an undo entry if `logged`. BO_OK when
+ * done; 1 when the order needs a node instead (a second record, or one
+ * that does not pack); < 0 on error, nothing changed. */
+static int slot_put(mem *m, onode *o, const bo_lalloc_rec *rec, uintptr_t raw, bool del, bool logged)
+{
+	uint32_t no = 0, ix = 0;
+	int64_t q = 0;
+	bool same = false;
+	uintptr_t nv = 0;
+	if (raw) {
+		pk_get(raw, &no, &ix, &q);
+		same = ix == rec->index && strcmp(m->strv[no]->s, rec->location) == 0;
+	}
+	if (del) {
+		if (!same)
+			return BO_OK; /* no such record */
+	} else {
+		const istr *loc;
+		if (raw && !same)
+			return 1;
+		if (!(loc = intern_loc(m, rec->location)))
+			return OOM();
+		if (!pk_make(loc->no, rec->index, rec->qty, &nv))
+			return 1;
+	}
+	if (logged) {
+		undo_slot u;
+		memset(&u, 0, sizeof(u));
+		u.o = o;
+		u.old = raw;
+		if (log_add(m, U_SLOT, 0, &u, sizeof(u)) < 0)
+			return BO_ESTORAGE;
+	}
+	slot_raw_set(o, nv);
+	return BO_OK;
 }
 
 static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
@@ -2125,6 +2222,7 @@ static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
 	onode *o = ofind(m, rec->order_id);
 	lanode *la;
 	undo_la u;
+	uintptr_t raw = 0;
 	bool del = rec->qty == 0, made = false, made_with_order = false;
 	int rc;
 	if (!o || rec->index >= o->nl) {
@@ -2134,22 +2232,50 @@ static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
 	}
 	if (loc_check(rec->location, "line allocation") < 0)
 		return BO_ESTORAGE;
+	/* (an order made in this segment: undoing its creation undoes its
+	 * slot, and lets go of a node there) */
+	made_with_order = o->lap && o == m->onew && m->onew_epoch == m->epoch && m->in_txn;
+	if (o->lap && !((raw = slot_raw(o)) && !(raw & 1))) {
+		if ((rc = slot_put(m, o, rec, raw, del, !made_with_order)) <= 0)
+			return rc;
+		/* a second record, or one that does not pack: a node */
+	}
 	la = la_find(m, o);
 	if (!la && del)
 		return BO_OK;
 	if (!la) {
-		/* the first record of the order: its node */
+		/* the first record of the order (or the second, after the packed
+		 * one): its node */
 		if ((!o->lap && !bo__kset_reserve(&m->las)) || !(la = la_new(m, o)))
 			return OOM();
-		/* (an order made in this segment: undoing its creation lets go
-		 * of the node in its slot) */
-		made_with_order = o->lap && o == m->onew && m->onew_epoch == m->epoch && m->in_txn;
-		memset(&u, 0, sizeof(u));
-		u.la = la;
-		u.o = o;
-		if (!made_with_order && log_add(m, U_LA_NEW, 0, &u, sizeof(u)) < 0) {
-			la_push(m, la);
-			return BO_ESTORAGE;
+		if (o->lap) {
+			undo_slot us;
+			memset(&us, 0, sizeof(us));
+			us.o = o;
+			us.old = raw;
+			if (!made_with_order && log_add(m, U_SLOT, 0, &us, sizeof(us)) < 0) {
+				la_push(m, la);
+				return BO_ESTORAGE;
+			}
+			if (raw & 1) { /* the packed record, its first entry */
+				uint32_t no, ix;
+				int64_t q;
+				lent *e = &la->v->e[0];
+				pk_get(raw, &no, &ix, &q);
+				memset(e, 0, sizeof(*e));
+				e->index = ix;
+				e->loc = m->strv[no];
+				e->a = q;
+				la->v->n = 1;
+			}
+		} else {
+			memset(&u, 0, sizeof(u));
+			u.la = la;
+			u.o = o;
+			if (log_add(m, U_LA_NEW, 0, &u, sizeof(u)) < 0) {
+				la_push(m, la);
+				return BO_ESTORAGE;
+			}
 		}
 		la_attach(m, o, la);
 		o->las = 1; /* a hint, not logged: an undo leaves it, and it costs a look-up */
@@ -2157,7 +2283,7 @@ static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
 		m->la = la;
 		made = true;
 	}
-	if (made && m->in_txn && !del) {
+	if (made && m->in_txn && !del && la->v->n == 0) {
 		/* a node made here, empty, its own array in use: the first
 		 * entry goes in without a search (and without an undo entry of
 		 * its own: the node's drops it) */
@@ -2165,9 +2291,11 @@ static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
 		lent *e = &v->e[0];
 		if (!(e->loc = intern_loc(m, rec->location))) {
 			la_detach(m, o, la);
+			if (o->lap)
+				slot_raw_set(o, raw);
 			la_push(m, la);
 			m->la = NULL;
-			if (!made_with_order)
+			if (!made_with_order || !o->lap)
 				log_pop(m);
 			return OOM();
 		}
@@ -2181,9 +2309,11 @@ static int mem_lalloc_put(void *ud, const bo_lalloc_rec *rec)
 	rc = lv_put(m, &la->v, la_inl(la), rec->index, rec->location, rec->qty, 0, del, made && m->in_txn);
 	if (rc < 0) {
 		if (made) { /* nothing was logged after it */
-			if (!made_with_order)
+			if (!made_with_order || !o->lap)
 				log_pop(m);
 			la_detach(m, o, la);
+			if (o->lap)
+				slot_raw_set(o, raw);
 			la_push(m, la);
 			m->la = NULL;
 		}
@@ -2215,21 +2345,35 @@ static int mem_lalloc_list(void *ud, const char *order_id, uint32_t index, bo_la
 {
 	mem *m = ud;
 	lanode *la = NULL;
-	uint32_t first = 0, cnt;
+	uint32_t first = 0, cnt, pno = 0, pix = 0;
+	int64_t pq = 0;
+	bool packed = false;
 	int rc;
 	if (m->las.n || m->named) {
-		if (m->lao && strcmp(m->lao->id, order_id) == 0) {
-			la = m->la;
-		} else {
-			const onode *o = ofind(m, order_id);
-			la = o ? la_find(m, o) : NULL;
+		const onode *o;
+		uintptr_t raw;
+		if (m->lao && strcmp(m->lao->id, order_id) == 0)
+			o = m->lao;
+		else
+			o = ofind(m, order_id);
+		if (o && o->lap && ((raw = slot_raw(o)) & 1)) {
+			pk_get(raw, &pno, &pix, &pq);
+			packed = true;
+		} else if (o) {
+			la = la_find(m, o);
 		}
 	}
-	cnt = la ? lv_range(la->v, index, &first) : 0;
+	cnt = packed ? pix == index : la ? lv_range(la->v, index, &first) : 0;
 	rc = list_fits("lalloc_list", order_id, out, max, n, cnt);
 	if (rc != BO_OK)
 		return rc;
-	if (cnt > 0) {
+	if (packed && cnt) {
+		memset(&out[0], 0, sizeof(out[0]));
+		memcpy(out[0].order_id, order_id, strnlen(order_id, BO_ID_MAX));
+		out[0].index = index;
+		memcpy(out[0].location, m->strv[pno]->s, sizeof(out[0].location));
+		out[0].qty = pq;
+	} else if (cnt > 0) {
 		bo_lalloc_rec base; /* what every record of the line shares */
 		memset(&base, 0, sizeof(base));
 		memcpy(base.order_id, order_id, strnlen(order_id, BO_ID_MAX)); /* (a node in a slot keeps no id) */
