@@ -381,6 +381,7 @@ typedef struct undo_lv {
 	lvec **slot; /* where the array hangs: an item's or an lanode's field */
 	lent old;
 } undo_lv;
+_Static_assert(sizeof(undo_lv) == sizeof(lvec **) + sizeof(lent), "undo_lv has no padding (lv_put writes it in place)");
 
 /* An lanode made or gone, and its order. */
 typedef struct undo_la {
@@ -2061,7 +2062,6 @@ static int lv_put(mem *m, lvec **slot, const lvec *inl, uint32_t index, const ch
 	lvec *v = *slot;
 	bool found;
 	uint32_t pos = lv_lower(v, index, loc, &found);
-	undo_lv u;
 	lent e;
 	if (del && !found)
 		return BO_OK;
@@ -2075,12 +2075,13 @@ static int lv_put(mem *m, lvec **slot, const lvec *inl, uint32_t index, const ch
 		return OOM();
 	}
 	fresh = fresh && !found;
-	if (!fresh) {
-		memset(&u, 0, sizeof(u));
-		u.slot = slot;
-		u.old = found ? v->e[pos] : e;
-		if (log_add(m, U_LV, found, &u, sizeof(u)) < 0)
+	if (!fresh && m->in_txn) {
+		/* (written in place: undo_lv has no padding) */
+		unsigned char *p = log_push(m, U_LV, found, sizeof(undo_lv));
+		if (!p)
 			return BO_ESTORAGE;
+		memcpy(p + offsetof(undo_lv, slot), &slot, sizeof(slot));
+		memcpy(p + offsetof(undo_lv, old), found ? &v->e[pos] : &e, sizeof(lent));
 	}
 	if (found && !del) {
 		v->e[pos] = e;
