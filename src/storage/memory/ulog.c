@@ -6,45 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct footer {
-	uint32_t size;
-	uint8_t kind, a, b, pad;
-} footer;
+typedef bo__ufooter footer;
 
-void *bo__ulog_push(bo__ulog *ul, int kind, int a, int b, size_t n)
+void *bo__ulog_push_grow(bo__ulog *ul, int kind, int a, int b, size_t n)
 {
-	size_t pay = (n + 7) & ~(size_t)7, need = pay + sizeof(footer);
-	unsigned char *p;
-	footer f;
-	if (ul->n + need > ul->cap) {
-		size_t cap = ul->cap ? ul->cap * 2 : 16384;
-		unsigned char *nb;
-		while (cap < ul->n + need)
-			cap *= 2;
-		if (!(nb = bo_realloc(ul->b, cap)))
-			return NULL;
-		ul->b = nb;
-		ul->cap = cap;
-	}
-	p = ul->b + ul->n;
-	if (pay > n) /* the padding: zero, so a log's bytes do not depend on the past */
-		memset(p + n, 0, pay - n);
-	f.size = (uint32_t)pay;
-	f.kind = (uint8_t)kind;
-	f.a = (uint8_t)a;
-	f.b = (uint8_t)b;
-	f.pad = 0;
-	memcpy(p + pay, &f, sizeof(f));
-	ul->n += need;
-	return p;
-}
-
-bool bo__ulog_add(bo__ulog *ul, int kind, int a, int b, const void *payload, size_t n)
-{
-	void *p = bo__ulog_push(ul, kind, a, b, n);
-	if (p && n)
-		memcpy(p, payload, n);
-	return p != NULL;
+	size_t need = ((n + 7) & ~(size_t)7) + sizeof(footer), cap = ul->cap ? ul->cap * 2 : 16384;
+	unsigned char *nb;
+	while (cap < ul->n + need)
+		cap *= 2;
+	if (!(nb = bo_realloc(ul->b, cap)))
+		return NULL;
+	ul->b = nb;
+	ul->cap = cap;
+	return bo__ulog_push(ul, kind, a, b, n);
 }
 
 void bo__ulog_pop(bo__ulog *ul)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct bo__ulog {
 	unsigned char *b; /* entries: payload (8-byte aligned) + footer each */
@@ -27,12 +28,48 @@ typedef struct bo__uentry {
 	size_t size;         /* the payload's bytes, rounded up to 8 */
 } bo__uentry;
 
+/* An entry's footer, after its payload. */
+typedef struct bo__ufooter {
+	uint32_t size;
+	uint8_t kind, a, b, pad;
+} bo__ufooter;
+
+/* bo__ulog_push() when the log must grow first. */
+void *bo__ulog_push_grow(bo__ulog *ul, int kind, int a, int b, size_t n);
+
+/* Append an entry, the payload written by the caller: room for `n` bytes
+ * of it (valid until the next change to the log); kind, a and b in
+ * 0..255; NULL when out of memory, nothing added. Inline: a call of the
+ * memory store logs a few entries, each a handful of stores. */
+static inline void *bo__ulog_push(bo__ulog *ul, int kind, int a, int b, size_t n)
+{
+	size_t pay = (n + 7) & ~(size_t)7, need = pay + sizeof(bo__ufooter);
+	unsigned char *p;
+	bo__ufooter f;
+	if (ul->n + need > ul->cap)
+		return bo__ulog_push_grow(ul, kind, a, b, n);
+	p = ul->b + ul->n;
+	if (pay > n) /* the padding: zero, so a log's bytes do not depend on the past */
+		memset(p + n, 0, pay - n);
+	f.size = (uint32_t)pay;
+	f.kind = (uint8_t)kind;
+	f.a = (uint8_t)a;
+	f.b = (uint8_t)b;
+	f.pad = 0;
+	memcpy(p + pay, &f, sizeof(f));
+	ul->n += need;
+	return p;
+}
+
 /* Append an entry with `n` bytes of `payload` (NULL when n is 0); kind,
  * a and b in 0..255. False when out of memory, nothing added. */
-bool bo__ulog_add(bo__ulog *ul, int kind, int a, int b, const void *payload, size_t n);
-/* The same, the payload written by the caller: room for `n` bytes of it
- * (valid until the next change to the log); NULL when out of memory. */
-void *bo__ulog_push(bo__ulog *ul, int kind, int a, int b, size_t n);
+static inline bool bo__ulog_add(bo__ulog *ul, int kind, int a, int b, const void *payload, size_t n)
+{
+	void *p = bo__ulog_push(ul, kind, a, b, n);
+	if (p && n)
+		memcpy(p, payload, n);
+	return p != NULL;
+}
 /* Forget the last entry (its change did not happen). */
 void bo__ulog_pop(bo__ulog *ul);
 /* Take the last entry if the log holds more than `mark` bytes: true, with
