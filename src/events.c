@@ -10,10 +10,38 @@ int bo__emit(bo_txn *t, int kind, const char *order_id, const char *sku, int64_t
 	return bo__emit_at(t, kind, order_id, sku, qty, eta, customer, NULL);
 }
 
+/*
+ * A call with many events (a restock filling a long queue) hands them to
+ * the store EV_SPILL at a time as it goes, instead of holding them all
+ * (a bo_event_rec is about 300 bytes: a million-line fill held 600 MB).
+ * Only while no event of the call can still change (a `backordered`
+ * event takes its date at the end of the call, see
+ * bo__emitted_backordered), and only when the core numbers the events:
+ * a store that numbers them (seq_take, outbox_add) draws the numbers
+ * after every lock the call takes, so it gets them at the end. The events
+ * stay in the call's transaction: a failed call rolls them back with the
+ * rest. The dispatch after the call reads them back from the store
+ * (bo__dispatch_plan sees that the call's first buffered event is not the
+ * first pending one).
+ */
+#define EV_SPILL 1024
+
+static int spill(bo_txn *t)
+{
+	int rc = bo__events_flush(t);
+	if (rc == BO_OK)
+		t->nev = 0;
+	return rc;
+}
+
 int bo__emit_at(bo_txn *t, int kind, const char *order_id, const char *sku, int64_t qty, int64_t eta,
 		const char *customer, const char *location)
 {
 	bo_event_rec *e;
+	int rc;
+	if (t->nev >= EV_SPILL && t->nbackordered == 0 && !t->inv->st.seq_take && !t->inv->st.outbox_add &&
+	    (rc = spill(t)) < 0)
+		return rc;
 	if (t->nev == t->evcap) {
 		size_t cap = t->evcap ? t->evcap * 2 : 32;
 		bo_event_rec *n = bo_realloc(t->ev, cap * sizeof(*n));

@@ -977,6 +977,128 @@ static void test_reopen(void **state)
 	unlink(side);
 }
 
+/* ---- a call with more events than the core holds ------------------- */
+
+/*
+ * One receive fills NLONG waiting lines: 2 x NLONG events, more than the
+ * core buffers (it hands them to a store that it numbers events for as
+ * it goes: EV_SPILL, src/events.c). The call stays atomic: failed at
+ * storage calls before, between and after those hand-overs it changes
+ * nothing, no event of it is pending; and once it succeeds, every event
+ * is delivered once, in order, the fills in queue order.
+ */
+#define NLONG 1100
+
+static void long_book(harness *h, th_recorder *rec)
+{
+	bo_line_spec l = { "LONG", 1, 100 };
+	char oid[16];
+	size_t pending = 1;
+	int was = th_autocheck(0);
+
+	th_recorder_attach(h->inv, rec);
+	assert_ok(bo_item_set(h->inv, "LONG", NULL));
+	for (int i = 0; i < NLONG; i++) {
+		snprintf(oid, sizeof(oid), "L%04d", i);
+		assert_ok(bo_order_place(h->inv, oid, NULL, &l, 1));
+	}
+	assert_ok(bo_inventory_dispatch(h->inv, NULL));
+	assert_ok(bo_inventory_pending(&pending, h->inv));
+	assert_int_equal(pending, 0);
+	assert_int_equal(rec->n, 2 * NLONG); /* accepted, backordered */
+	th_recorder_clear(rec);
+	th_autocheck(was);
+}
+
+static void test_long_call_events(void **state)
+{
+	const ta_adapter *ad = *state;
+	harness twin, h;
+	th_recorder rec, trec;
+	unsigned long calls, at[12];
+	size_t nat = 0, pending = 1, i;
+	int rc, failed, late = 0, done = 0;
+	char *before, *after;
+
+	memset(&rec, 0, sizeof(rec));
+	memset(&trec, 0, sizeof(trec));
+	/* How many storage calls the receive makes, on a twin. */
+	h_open(&twin, ad);
+	long_book(&twin, &trec);
+	failing_storage_arm(twin.fs, 0);
+	rc = bo_item_receive(twin.inv, "LONG", NLONG, NULL);
+	calls = twin.fs->calls; /* (before assert_ok's check of the invariants) */
+	if (rc != BO_OK)
+		print_error("[%s] receive: %s\n", ad->name, bo_last_error());
+	assert_ok(rc);
+	h_close(&twin);
+	th_recorder_fini(&trec);
+	assert_true(calls > 2 * NLONG);
+
+	h_open(&h, ad);
+	long_book(&h, &rec);
+	before = snap(h.inv);
+	at[nat++] = 1;
+	at[nat++] = 2;
+	at[nat++] = 7;
+	at[nat++] = calls / 4;
+	at[nat++] = calls / 2;
+	at[nat++] = calls * 3 / 4;
+	at[nat++] = calls - 3;
+	at[nat++] = calls - 2;
+	at[nat++] = calls - 1;
+	at[nat++] = calls;
+	for (i = 0; i < nat && !done; i++) {
+		failing_storage_arm(h.fs, at[i]);
+		rc = bo_item_receive(h.inv, "LONG", NLONG, NULL);
+		failed = h.fs->failed;
+
+		failing_storage_arm(h.fs, 0);
+		if (!failed) {
+			assert_ok(rc);
+			done = 1;
+			break;
+		}
+		assert_rc(rc, BO_ESTORAGE);
+		assert_invariants(h.inv);
+		after = snap(h.inv);
+		if (strcmp(before, after) != 0) {
+			print_error("[%s] the receive failed at storage call %lu of %lu and changed the state\n",
+				    ad->name, at[i], calls);
+			free(after);
+			fail();
+		}
+		free(after);
+		assert_ok(bo_inventory_pending(&pending, h.inv));
+		assert_int_equal(pending, 0);
+		assert_int_equal(rec.n, 0);
+		if (at[i] >= calls / 2)
+			late = 1; /* past the first hand-over of events */
+	}
+	assert_true(late);
+	failing_storage_arm(h.fs, 0);
+	if (!done)
+		assert_ok(bo_item_receive(h.inv, "LONG", NLONG, NULL));
+	assert_ok(bo_inventory_dispatch(h.inv, NULL));
+	assert_ok(bo_inventory_pending(&pending, h.inv));
+	assert_int_equal(pending, 0);
+	/* allocated, ready for each order, in queue order, numbers rising */
+	assert_int_equal(rec.n, 2 * NLONG);
+	for (i = 0; i < rec.n; i++) {
+		char oid[16];
+		snprintf(oid, sizeof(oid), "L%04d", (int)(i / 2));
+		assert_int_equal(rec.ev[i].kind, i % 2 == 0 ? BO_EVENT_ALLOCATED : BO_EVENT_READY);
+		assert_string_equal(rec.ev[i].order_id, oid);
+		assert_i64(rec.ev[i].qty, i % 2 == 0 ? 1 : 0);
+		if (i > 0)
+			assert_true(rec.ev[i].seq > rec.ev[i - 1].seq);
+	}
+	assert_invariants(h.inv);
+	free(before);
+	h_close(&h);
+	th_recorder_fini(&rec);
+}
+
 int main(int argc, char **argv)
 {
 	size_t a;
@@ -994,6 +1116,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_reopen, ad),
 			cmocka_unit_test_prestate(test_ordered_walks, ad),
 			cmocka_unit_test_prestate(test_line_eta_basis, ad),
+			cmocka_unit_test_prestate(test_long_call_events, ad),
 		};
 		failures += ta_run_group("conformance", &ta_adapters[a], argc, argv, 1, tests,
 					 sizeof(tests) / sizeof(tests[0]), &ran);

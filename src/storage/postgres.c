@@ -741,6 +741,7 @@ typedef struct bo_pg {
 	char errmsg[480];
 	int conn_lost;          /* the connection broke in the current round trip */
 	int committing;         /* COMMIT is on its way: a lost connection leaves the outcome unknown */
+	int flushing;           /* pl_send is reading results to make room in pend */
 
 	/* the pipeline: statements sent, results not read yet */
 	pending pend[BO_PG_MAX_PENDING + 8];
@@ -1108,6 +1109,13 @@ static int report(bo_pg *s, const char *caller)
 
 static int pl_push(bo_pg *s, int kind, int id, const char *what)
 {
+	if (s->npend >= sizeof(s->pend) / sizeof(s->pend[0])) {
+		/* (cannot happen: pl_send makes room) A result would go
+		 * unread: drop the connection rather than lose track. */
+		set_err(s, BO_ESTORAGE, what, "too many statements in flight");
+		s->conn_lost = 1;
+		return BO_ESTORAGE;
+	}
 	s->pend[s->npend].kind = kind;
 	s->pend[s->npend].id = id;
 	s->pend[s->npend].what = what;
@@ -1127,6 +1135,7 @@ static void lost(bo_pg *s, const char *what)
 
 static int pl_send(bo_pg *s, int id, const params *p, int kind);
 static void p_event(params *p, const bo_event_rec *ev, int with_seq);
+static int pl_flush(bo_pg *s);
 
 /* Send the events appended and not sent yet, as one INSERT: numbered by
  * the core, or (cb_outbox_add) by the INSERT (see ST_OUTBOX_NUM1). */
@@ -1158,6 +1167,14 @@ static void events_send(bo_pg *s)
 static int pl_send(bo_pg *s, int id, const params *p, int kind)
 {
 	char name[16];
+	/* Every statement sent leaves an entry in s->pend until its result is
+	 * read: a long call (a fill of a thousand lines sends thousands of
+	 * writes and events) reads them every BO_PG_MAX_PENDING. */
+	if (s->npend >= BO_PG_MAX_PENDING && !s->flushing) {
+		s->flushing = 1;
+		(void)pl_flush(s); /* a failure stays in s->err for the next read or the commit */
+		s->flushing = 0;
+	}
 	if (s->nevq > 0 && id != ST_OUTBOX_APPEND && id != ST_OUTBOX_APPEND2 && id != ST_OUTBOX_APPEND3 &&
 	    id != ST_OUTBOX_APPEND4)
 		events_send(s); /* first: the statements stay in the order of the calls */
