@@ -1099,6 +1099,68 @@ static void test_long_call_events(void **state)
 	th_autocheck(was);
 }
 
+/* The same receive inside a batch, between a call that fails (rolled back
+ * to its savepoint) and one that succeeds: its events, handed to the
+ * store as it went, stay; the failed call's do not exist; all are
+ * delivered once, in order, when the batch commits. A batch rolled back
+ * leaves none of them. */
+static void test_long_call_in_batch(void **state)
+{
+	const ta_adapter *ad = *state;
+	harness h;
+	th_recorder rec;
+	size_t pending = 1, i;
+	char *before, *after;
+	int was = th_autocheck(0);
+
+	memset(&rec, 0, sizeof(rec));
+	h_open(&h, ad);
+	probe_batches(&h);
+	if (wl_batch_unsupported) {
+		h_close(&h);
+		th_autocheck(was);
+		skip();
+	}
+	long_book(&h, &rec);
+	before = snap(h.inv);
+	/* rolled back whole */
+	assert_ok(bo_inventory_batch_begin(h.inv));
+	assert_ok(bo_item_receive(h.inv, "LONG", NLONG, NULL));
+	assert_ok(bo_inventory_batch_end(h.inv, 0));
+	after = snap(h.inv);
+	assert_string_equal(before, after);
+	free(after);
+	assert_ok(bo_inventory_dispatch(h.inv, NULL));
+	assert_int_equal(rec.n, 0);
+	/* committed, with a failed call before it and a call after it */
+	assert_ok(bo_inventory_batch_begin(h.inv));
+	assert_rc(th_place(h.inv, "X1", "NO-SUCH-SKU", 1, 0, BO_NO_TIME), BO_ENOTFOUND);
+	assert_ok(bo_item_receive(h.inv, "LONG", NLONG - 1, NULL));
+	assert_ok(th_place(h.inv, "X2", "LONG", 1, 0, BO_NO_TIME));
+	assert_ok(bo_inventory_batch_end(h.inv, 1));
+	assert_ok(bo_inventory_dispatch(h.inv, NULL));
+	assert_ok(bo_inventory_pending(&pending, h.inv));
+	assert_int_equal(pending, 0);
+	/* NLONG - 1 lines filled (allocated, ready), then X2 (accepted, backordered) */
+	assert_int_equal(rec.n, 2 * (NLONG - 1) + 2);
+	for (i = 0; i < rec.n; i++) {
+		if (i > 0)
+			assert_true(rec.ev[i].seq > rec.ev[i - 1].seq);
+		if (i < 2 * (NLONG - 1))
+			assert_int_equal(rec.ev[i].kind, i % 2 == 0 ? BO_EVENT_ALLOCATED : BO_EVENT_READY);
+	}
+	assert_int_equal(rec.ev[rec.n - 2].kind, BO_EVENT_ACCEPTED);
+	assert_string_equal(rec.ev[rec.n - 2].order_id, "X2");
+	assert_int_equal(rec.ev[rec.n - 1].kind, BO_EVENT_BACKORDERED);
+	assert_i64(th_line(h.inv, "L0000", "LONG").allocated, 1);
+	assert_i64(th_line(h.inv, "L1099", "LONG").backordered, 1);
+	assert_invariants(h.inv);
+	free(before);
+	h_close(&h);
+	th_recorder_fini(&rec);
+	th_autocheck(was);
+}
+
 /* ---- calls that touch many records --------------------------------- */
 
 /*
@@ -1262,6 +1324,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_ordered_walks, ad),
 			cmocka_unit_test_prestate(test_line_eta_basis, ad),
 			cmocka_unit_test_prestate(test_long_call_events, ad),
+			cmocka_unit_test_prestate(test_long_call_in_batch, ad),
 			cmocka_unit_test_prestate(test_large_calls, ad),
 		};
 		failures += ta_run_group("conformance", &ta_adapters[a], argc, argv, 1, tests,
