@@ -305,6 +305,8 @@ typedef struct mem {
 	bo__arena onodes;     /* the order nodes */
 	inode *li;            /* last item found: consecutive calls mostly name the same one */
 	onode *lo;            /* last order found */
+	onode **fring;        /* the orders queue_fill gave units to, in turn */
+	size_t fput, fget;    /* (fring: RING of them; fget: outbox_append's cursor) */
 	const onode *onew;    /* the order made last, and the epoch of the segment that made it: */
 	uint64_t onew_epoch;  /* an lanode made for it in that segment needs no undo entry */
 	oev *ev;
@@ -351,8 +353,26 @@ enum {
 	U_LVPTR,     /* undo_lvptr */
 	U_LA_NEW,    /* undo_la: remove it (to the free list) */
 	U_LA_DEL,    /* undo_la: put it back (to the free list at commit) */
-	U_SLOT       /* undo_slot: an order's slot as it was (0 or a packed record) */
+	U_SLOT,      /* undo_slot: an order's slot as it was (0 or a packed record) */
+	U_FILL       /* undo_fill: a packed line queue_fill gave units to (a: FILL_*) */
 };
+
+/* A line queue_fill gave units to (fill_line()): the line's packed bytes
+ * and its order's ready flag as they were, and which queue moves to undo
+ * (`a` of the entry: FILL_INS, the slot it took in the allocated queue;
+ * FILL_DEL, the slot it left at the head of the waiting queue, both under
+ * the line's key, with a direct ref). One entry of 96 bytes instead of
+ * the order's snapshot and an entry per queue move (256 bytes for an
+ * order of one line): a restock into a long queue logs this per line. */
+typedef struct undo_fill {
+	struct inode *it;
+	struct onode *o;
+	uint32_t index;
+	int32_t ready;
+	unsigned char line[BO__LINE_SIZE];
+} undo_fill;
+#define FILL_INS 1
+#define FILL_DEL 2
 
 /* An order's slot before a packed record went in, changed, went, or gave
  * way to an lanode (which undoing it lets go of). */
@@ -506,6 +526,7 @@ static int order_touch(mem *m, onode *n)
 }
 
 static void free_item(inode *n);
+static void fring_forget(mem *m);
 
 /* Hang lanode `la` on order `o` (its slot, or mem.las after
  * bo__kset_reserve()), or take it off. */
@@ -663,6 +684,7 @@ static void undo_entry(mem *m, const bo__uentry *e)
 		bo__kset_del(&m->orders, n);
 		if (m->lo == n)
 			m->lo = NULL;
+		fring_forget(m);
 		/* a node of its line allocations made with it went unlogged
 		 * (mem_lalloc_put): it goes with the order */
 		if (n->lap && slot_get(n))
@@ -679,6 +701,20 @@ static void undo_entry(mem *m, const bo__uentry *e)
 		/* an owned ref is a block: its own entry frees it */
 		if (bo__qvec_find(&it->q[e->b], &k, &pos))
 			bo__qvec_remove(&it->q[e->b], pos);
+		break;
+	}
+	case U_FILL: {
+		undo_fill u;
+		bo_line_rec l;
+		bo__qpos pos;
+		memcpy(&u, p, sizeof(u));
+		bo__line_unpack(u.line, &l); /* (for its key) */
+		if ((e->a & FILL_INS) && bo__qvec_find(&u.it->q[BO_QUEUE_ALLOCATED], &l.key, &pos))
+			bo__qvec_remove(&u.it->q[BO_QUEUE_ALLOCATED], pos);
+		if (e->a & FILL_DEL)
+			(void)bo__qvec_insert(&u.it->q[BO_QUEUE_WAITING], &l.key, (char *)u.o + u.index + 1);
+		memcpy(lines_of(u.o) + (size_t)u.index * LSZ, u.line, LSZ);
+		u.o->ready = u.ready;
 		break;
 	}
 	case U_QDEL: {
@@ -858,6 +894,40 @@ static onode *ofind(mem *m, const char *id)
 	if (n)
 		m->lo = n;
 	return n;
+}
+
+/* The orders a fill gave units to, in turn: the events of a fill name
+ * them in the same turn, and the core hands those events over 1,024 at a
+ * time (a long fill), long after ofind()'s last order moved on. Finding
+ * each in this ring saves a probe of the order index, a cache miss on a
+ * large book. Holds RING nodes; emptied when an order node is freed. */
+#define RING 2048 /* a power of two, more than the core's EV_SPILL */
+
+static void fring_put(mem *m, onode *o)
+{
+	if (!m->fring && !(m->fring = bo__zalloc(RING, sizeof(*m->fring))))
+		return; /* (only a cache: without it, outbox_append probes) */
+	m->fring[m->fput++ & (RING - 1)] = o;
+}
+
+/* (at the start and rollback of a transaction or savepoint, and when an
+ * order node is freed: the ring then holds nothing) */
+static void fring_forget(mem *m)
+{
+	m->fput = m->fget = 0;
+}
+
+/* ofind() for an event: the ring's next orders first. */
+static onode *ofind_event(mem *m, const char *id)
+{
+	for (size_t i = m->fget; m->fring && i < m->fput && i < m->fget + 2; i++) {
+		onode *o = m->fring[i & (RING - 1)];
+		if (i + RING >= m->fput && strcmp(o->id, id) == 0) {
+			m->fget = i;
+			return o;
+		}
+	}
+	return ofind(m, id);
 }
 
 /* The interned copy of `s` (at most BO_ID_MAX bytes), made on first use;
@@ -1062,6 +1132,7 @@ static int mem_begin(void *ud)
 	m->segs[0].head = m->head;
 	m->nseg = 1;
 	m->epoch++;
+	fring_forget(m);
 	return BO_OK;
 }
 
@@ -1119,6 +1190,7 @@ static int mem_rollback(void *ud)
 	bo__ulog_clear(&m->ul);
 	m->nseg = 0;
 	m->epoch++;
+	fring_forget(m);
 	return BO_OK;
 }
 
@@ -1164,6 +1236,7 @@ static int mem_rollback_to(void *ud)
 	undo_to(m, pos);
 	bo__hist_rollback_to(&m->hist);
 	m->epoch++;
+	fring_forget(m);
 	return BO_OK;
 }
 
@@ -1524,6 +1597,89 @@ static void line_counts(const onode *n, uint32_t i, int64_t *waiting, int64_t *h
 	}
 }
 
+/* The order's ready flag after line `index` of `o` was written, as the
+ * core's bo__order_ready() has it: every line has all it asked for, and
+ * some line holds units. */
+static int order_ready_now(const onode *o, bool *ready)
+{
+	bool all = true, any = false;
+	for (uint32_t i = 0; i < o->nlines && all; i++) {
+		int64_t w, a;
+		if (i >= o->nl) {
+			bo_storage_error("memory store: line %u of order '%s' is missing", i, o->id);
+			return BO_ESTORAGE;
+		}
+		line_counts(o, i, &w, &a);
+		all = w == 0;
+		any = any || a > 0;
+	}
+	*ready = all && any;
+	return BO_OK;
+}
+
+/* queue_fill's step for a line in a transaction whose packed form stays
+ * packed, at the head of the waiting queue under its own key with a
+ * direct ref (every line of an order's first REF_DIRECT_MAX that the core
+ * queued): `take` units to line `l` (as line_out() gave it; updated here
+ * as the core's give() would) in one undo entry (U_FILL). 1 or 0: done,
+ * the order's ready flag changed to true (1) or not; FILL_SLOW: not such
+ * a line, nothing done; < 0: an error, nothing done. */
+#define FILL_SLOW 2
+static int fill_line(mem *m, inode *it, bo__qpos p, onode *o, uint32_t index, bo_line_rec *l, int64_t take)
+{
+	unsigned char *cur = lines_of(o) + (size_t)index * LSZ, packed[LSZ];
+	const bo__qslot *sl = bo__qvec_at(&it->q[BO_QUEUE_WAITING], p);
+	void *ref = (char *)o + index + 1;
+	bool ins = l->allocated == 0, del, ready;
+	undo_fill *u;
+	int rc;
+	if (!m->in_txn || line_wide(cur) || index >= REF_DIRECT_MAX || sl->ref != ref ||
+	    memcmp(&sl->key, &l->key, sizeof(l->key)) != 0)
+		return FILL_SLOW;
+	l->allocated += take;
+	l->backordered -= take;
+	if ((del = l->backordered == 0)) {
+		l->eta = BO_NO_TIME;
+		l->eta_basis = BO_BASIS_NONE;
+		l->eta_base = 0;
+		l->eta_release = BO_NO_TIME;
+	}
+	memcpy(packed, cur, LSZ); /* bytes 0..3: the SKU's number */
+	if (!bo__line_pack(packed, l)) {
+		line_out(m, o, index, l); /* as it was, for the slow way */
+		return FILL_SLOW;
+	}
+	if (!(u = bo__ulog_push(&m->ul, U_FILL, (ins ? FILL_INS : 0) | (del ? FILL_DEL : 0), 0, sizeof(*u)))) {
+		line_out(m, o, index, l);
+		return OOM();
+	}
+	u->it = it;
+	u->o = o;
+	u->index = index;
+	u->ready = o->ready;
+	memcpy(u->line, cur, LSZ);
+	if (ins && (rc = bo__qvec_insert(&it->q[BO_QUEUE_ALLOCATED], &l->key, ref)) != 0) {
+		bo__ulog_pop(&m->ul);
+		line_out(m, o, index, l);
+		if (rc > 0) {
+			bo_storage_error("memory store: duplicate queue key");
+			return BO_ESTORAGE;
+		}
+		return OOM();
+	}
+	if (del) /* (the head is still p: the insert changed the other queue) */
+		bo__qvec_remove(&it->q[BO_QUEUE_WAITING], p);
+	memcpy(cur, packed, LSZ);
+	if (!del)
+		return 0;
+	if ((rc = order_ready_now(o, &ready)) < 0)
+		return rc; /* (a broken store: the call fails and rolls back) */
+	if (ready == (o->ready != 0))
+		return 0;
+	o->ready = ready;
+	return ready ? 1 : 0;
+}
+
 /* Bulk fill (storage version 2): the head of the waiting queue, a batch of
  * lines at a time, each as the core's give() would have it. */
 static int mem_queue_fill(void *ud, const char *sku, int64_t avail, size_t max, bo_fill_rec *out, size_t *nout)
@@ -1557,6 +1713,17 @@ static int mem_queue_fill(void *ud, const char *sku, int64_t avail, size_t max, 
 		if (take < 1) {
 			bo_storage_error("memory store: line %u of '%s' waits in the queue of '%s' for nothing", index, o->id, sku);
 			return BO_ESTORAGE;
+		}
+		if ((rc = fill_line(m, it, p, o, index, l, take)) != FILL_SLOW) {
+			if (rc < 0)
+				return rc;
+			f->ready = rc == 1;
+			f->reserved = 0;
+			f->take = take;
+			avail -= take;
+			++*nout;
+			fring_put(m, o);
+			continue;
 		}
 		was_alloc = l->allocated > 0;
 		l->allocated += take;
@@ -1600,6 +1767,7 @@ static int mem_queue_fill(void *ud, const char *sku, int64_t avail, size_t max, 
 		f->take = take;
 		avail -= take;
 		++*nout;
+		fring_put(m, o);
 	}
 	return BO_OK;
 }
@@ -1791,7 +1959,7 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 		return OOM();
 	/* the order's node if it is stored (undoing its creation undoes this
 	 * append first), else an interned copy */
-	if (ev->order_id[0] && !(ord = ofind(m, ev->order_id)) && !(oname = intern(m, ev->order_id)))
+	if (ev->order_id[0] && !(ord = ofind_event(m, ev->order_id)) && !(oname = intern(m, ev->order_id)))
 		return OOM();
 	if ((ev->sku[0] && !(sku = intern(m, ev->sku))) || (ev->customer[0] && !(cust = intern(m, ev->customer))))
 		return OOM();
@@ -2435,6 +2603,7 @@ static void mem_close(void *ud)
 		bo_free(m->strv[i]);
 	bo_free(m->strv);
 	bo__arena_free(&m->onodes);
+	bo_free(m->fring);
 	bo__kset_free(&m->items);
 	bo__kset_free(&m->orders);
 	bo__kset_free(&m->strs);
