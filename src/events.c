@@ -34,6 +34,14 @@ static int spill(bo_txn *t)
 	return rc;
 }
 
+/* `src` (NULL: "") into an id field, zero-padded. */
+static inline void put_id(char *dst, const char *src)
+{
+	memset(dst, 0, BO_ID_MAX + 1);
+	if (src)
+		memcpy(dst, src, strnlen(src, BO_ID_MAX));
+}
+
 int bo__emit_at(bo_txn *t, int kind, const char *order_id, const char *sku, int64_t qty, int64_t eta,
 		const char *customer, const char *location)
 {
@@ -51,19 +59,26 @@ int bo__emit_at(bo_txn *t, int kind, const char *order_id, const char *sku, int6
 		t->evcap = cap;
 	}
 	e = &t->ev[t->nev++];
-	memset(e, 0, sizeof(*e));
+	/* Every byte written, padding too (a store may keep the record as it
+	 * is), field by field: one memset of the whole record compiles to a
+	 * `rep stos` that cost a tenth of a long fill. */
+	e->seq = 0;
 	e->kind = kind;
-	if (order_id)
-		bo__copy_id(e->order_id, order_id);
-	if (sku)
-		bo__copy_id(e->sku, sku);
-	if (customer)
-		bo__copy_id(e->customer, customer);
-	if (location && location[0] && (location[0] != BO_LOCATION_MAIN[0] || strcmp(location, BO_LOCATION_MAIN) != 0))
-		bo__copy_id(e->location, location);
+	e->reserved = 0;
+	put_id(e->order_id, order_id);
+	put_id(e->sku, sku);
+	put_id(e->customer, customer);
+	memset(e->customer + sizeof(e->customer), 0,
+	       offsetof(bo_event_rec, qty) - offsetof(bo_event_rec, customer) - sizeof(e->customer));
 	e->qty = qty;
 	e->eta = eta;
 	e->time = t->now;
+	put_id(e->location, location && location[0] &&
+				    (location[0] != BO_LOCATION_MAIN[0] || strcmp(location, BO_LOCATION_MAIN) != 0)
+			    ? location
+			    : NULL);
+	memset(e->location + sizeof(e->location), 0,
+	       sizeof(*e) - offsetof(bo_event_rec, location) - sizeof(e->location));
 	if (kind == BO_EVENT_BACKORDERED)
 		t->nbackordered++;
 	return BO_OK;

@@ -79,6 +79,31 @@ static void block_free(bo__ablock *b)
 #define BIG_MIN ((size_t)128 << 10)
 static size_t pages(size_t n) { return (n + 4095) & ~(size_t)4095; }
 
+size_t bo__prefault(void *p, size_t cap, size_t used, size_t *ready)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t a, e;
+	size_t to;
+	if (cap < BO__PREFAULT_MIN || bo_get_allocator())
+		return cap;
+	if (*ready < used)
+		*ready = used; /* (written already: in) */
+	to = *ready + BO__PREFAULT_STEP < cap ? *ready + BO__PREFAULT_STEP : cap;
+	/* the whole pages of [p + ready, p + to) */
+	a = ((uintptr_t)p + *ready + 4095) & ~(uintptr_t)4095;
+	e = ((uintptr_t)p + to) & ~(uintptr_t)4095;
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+	*ready = to;
+	return to;
+#else
+	(void)p;
+	(void)used;
+	(void)ready;
+	return cap;
+#endif
+}
+
 void *bo__big_calloc(size_t n)
 {
 	void *p;

@@ -56,6 +56,19 @@ void *bo__big_calloc(size_t n);
 /* Free a table of `n` bytes from bo__big_calloc() (p may be NULL). */
 void bo__big_free(void *p, size_t n);
 
+/* A growing buffer's pages, faulted in ahead of use: `p` (from
+ * bo_realloc(), `cap` bytes) is used up to byte `used`, and its pages are
+ * known to be in up to *ready (0 at first). Faults in the next
+ * BO__PREFAULT_STEP bytes (at most up to cap) with one system call
+ * (MADV_POPULATE_WRITE), instead of one page fault per page as the
+ * buffer is written, when the buffer is large (BO__PREFAULT_MIN) and
+ * comes from the C library; returns the bytes the caller may use before
+ * it asks again (cap when it need not). Never fails: without the call,
+ * pages fault in as they are written. */
+#define BO__PREFAULT_MIN ((size_t)1 << 20)
+#define BO__PREFAULT_STEP ((size_t)1 << 20)
+size_t bo__prefault(void *p, size_t cap, size_t used, size_t *ready);
+
 /* Room for element n of the array *pp (of *cap elements of `elem` bytes):
  * doubled when full, `first` elements at first. False when out of memory,
  * with the array as it was. (pp is a T **.) */

@@ -12,12 +12,19 @@ void *bo__ulog_push_grow(bo__ulog *ul, int kind, int a, int b, size_t n)
 {
 	size_t need = ((n + 7) & ~(size_t)7) + sizeof(footer), cap = ul->cap ? ul->cap * 2 : 16384;
 	unsigned char *nb;
-	while (cap < ul->n + need)
-		cap *= 2;
-	if (!(nb = bo_realloc(ul->b, cap)))
-		return NULL;
-	ul->b = nb;
-	ul->cap = cap;
+	if (ul->n + need > ul->cap) {
+		while (cap < ul->n + need)
+			cap *= 2;
+		if (!(nb = bo_realloc(ul->b, cap)))
+			return NULL;
+		ul->b = nb;
+		ul->cap = cap;
+	}
+	/* A long call (a restock filling a million lines) writes hundreds of
+	 * megabytes of log: fault its pages in a megabyte at a time. */
+	do
+		ul->lim = bo__prefault(ul->b, ul->cap, ul->n, &ul->ready);
+	while (ul->n + need > ul->lim);
 	return bo__ulog_push(ul, kind, a, b, n);
 }
 

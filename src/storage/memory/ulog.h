@@ -16,6 +16,9 @@
 typedef struct bo__ulog {
 	unsigned char *b; /* entries: payload (8-byte aligned) + footer each */
 	size_t n, cap;    /* bytes used, bytes allocated */
+	size_t lim;       /* bytes usable before the slow path (<= cap): the
+			   * pages faulted in ahead (bo__prefault) */
+	size_t ready;     /* (bo__prefault's) */
 	size_t *marks;
 	size_t nmarks, markcap;
 } bo__ulog;
@@ -34,7 +37,8 @@ typedef struct bo__ufooter {
 	uint8_t kind, a, b, pad;
 } bo__ufooter;
 
-/* bo__ulog_push() when the log must grow first. */
+/* bo__ulog_push() when the log must grow first (or fault in its next
+ * pages). */
 void *bo__ulog_push_grow(bo__ulog *ul, int kind, int a, int b, size_t n);
 
 /* Append an entry, the payload written by the caller: room for `n` bytes
@@ -46,7 +50,7 @@ static inline void *bo__ulog_push(bo__ulog *ul, int kind, int a, int b, size_t n
 	size_t pay = (n + 7) & ~(size_t)7, need = pay + sizeof(bo__ufooter);
 	unsigned char *p;
 	bo__ufooter f;
-	if (ul->n + need > ul->cap)
+	if (ul->n + need > ul->lim)
 		return bo__ulog_push_grow(ul, kind, a, b, n);
 	p = ul->b + ul->n;
 	if (pay > n) /* the padding: zero, so a log's bytes do not depend on the past */
