@@ -265,6 +265,9 @@ static void test_steady_state(void **state)
 	assert_int_equal(bo__qvec_count(&qv), tail - head + 1);
 	/* the chunks hold what the live slots need, not what ever passed */
 	assert_true(bo__qvec_capacity(&qv) <= 2 * bo__qvec_count(&qv) + 2 * BO__QCHUNK);
+	/* nor does the directory: head chunks emptied by pops are dropped
+	 * from its front and their room taken back */
+	assert_true(qv.capc <= 64);
 	bo__qvec_free(&qv);
 }
 

@@ -132,14 +132,21 @@ static bool chunks_insert(bo__qvec *qv, size_t k, const bo__qdir *c)
 	if (qv->capc == 0) {
 		qv->d = &qv->d0;
 		qv->capc = 1;
-	} else if (qv->nc == qv->capc) {
+	} else if (qv->dk + qv->nc == qv->capc && qv->dk > 0 && qv->dk >= qv->capc / 4) {
+		/* room dropped at the front: slide down to it (a quarter of the
+		 * directory or more, so each descriptor moves O(1) times) */
+		memmove(qv->d - qv->dk, qv->d, qv->nc * sizeof(*qv->d));
+		qv->d -= qv->dk;
+		qv->dk = 0;
+	} else if (qv->dk + qv->nc == qv->capc) {
 		size_t cap = qv->capc * 2;
-		bo__qdir *d = qv->d == &qv->d0 ? bo_malloc(cap * sizeof(*d)) : bo_realloc(qv->d, cap * sizeof(*d));
+		bo__qdir *d = qv->d == &qv->d0 ? bo_malloc(cap * sizeof(*d))
+						: bo_realloc(qv->d - qv->dk, cap * sizeof(*d));
 		if (!d)
 			return false;
 		if (qv->d == &qv->d0)
 			d[0] = qv->d0;
-		qv->d = d;
+		qv->d = d + qv->dk;
 		qv->capc = cap;
 	}
 	memmove(&qv->d[k + 1], &qv->d[k], (qv->nc - k) * sizeof(*qv->d));
@@ -312,7 +319,12 @@ void bo__qvec_remove(bo__qvec *qv, bo__qpos p)
 			return;
 		}
 		bo_free(c->s);
-		memmove(&qv->d[p.k], &qv->d[p.k + 1], (qv->nc - p.k - 1) * sizeof(*qv->d));
+		if (p.k == 0 && qv->d != &qv->d0) {
+			qv->d++; /* (the head chunk, emptied by fills) */
+			qv->dk++;
+		} else {
+			memmove(&qv->d[p.k], &qv->d[p.k + 1], (qv->nc - p.k - 1) * sizeof(*qv->d));
+		}
 		qv->nc--;
 		return;
 	}
@@ -400,7 +412,7 @@ void bo__qvec_free(bo__qvec *qv)
 	for (size_t k = 0; k < qv->nc; k++)
 		bo_free(qv->d[k].s);
 	if (qv->d != &qv->d0)
-		bo_free(qv->d);
+		bo_free(qv->d - qv->dk);
 	bo__qvec_init(qv);
 }
 

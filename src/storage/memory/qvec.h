@@ -43,6 +43,9 @@ typedef struct bo__qdir {
 typedef struct bo__qvec {
 	bo__qdir *d;     /* &d0 while the queue has room for one chunk */
 	size_t nc, capc;
+	size_t dk;       /* descriptors dropped from the front of the directory
+			  * (its allocation starts at d - dk, capc long), so that
+			  * emptying the head chunk (fills) moves no descriptor */
 	size_t n;        /* live slots */
 	bo__qpos cur;    /* the slot bo__qvec_next() returned last: O(1) walks */
 	bo__qdir d0;     /* the first chunk's descriptor, in the queue itself */
