@@ -59,7 +59,7 @@ static void gen_id(char *out, uint64_t space)
 	case 2: { /* 40 to 64 bytes */
 		size_t len = 40 + (size_t)(v % 25);
 		memset(out, 'x', len);
-		snprintf(out + len - 12, 13, "%012" PRIu64, v);
+		snprintf(out + len - 12, 13, "%012" PRIu64, v % 1000000000000u); /* (12 digits) */
 		break;
 	}
 	default:

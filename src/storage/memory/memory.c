@@ -1745,19 +1745,9 @@ static int mem_queue_fill(void *ud, const char *sku, int64_t avail, size_t max, 
 		f->ready = 0;
 		f->reserved = 0;
 		if (l->backordered == 0) {
-			/* the order's ready flag, as the core's bo__order_ready() has it */
-			bool ready = true, any = false;
-			for (uint32_t i = 0; i < o->nlines && ready; i++) {
-				int64_t w, a;
-				if (i >= o->nl) {
-					bo_storage_error("memory store: line %u of order '%s' is missing", i, o->id);
-					return BO_ESTORAGE;
-				}
-				line_counts(o, i, &w, &a);
-				ready = w == 0;
-				any = any || a > 0;
-			}
-			ready = ready && any;
+			bool ready;
+			if ((rc = order_ready_now(o, &ready)) < 0)
+				return rc;
 			if (ready != (o->ready != 0)) {
 				if ((rc = order_touch(m, o)) < 0)
 					return rc;
