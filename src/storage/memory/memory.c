@@ -30,8 +30,10 @@
  * change of a segment to an item or an order logs a snapshot of it (the
  * whole record; for an order its lines too), stamped with the segment's
  * epoch, and later changes in the segment log nothing more: a rollback
- * puts the snapshot back. Queue changes log the slot. The outbox logs
- * nothing: a segment remembers its length and head. A block (a wide line,
+ * puts the snapshot back. Queue changes log the slot. A line that a bulk
+ * fill gives units to logs one entry instead (U_FILL: the line, its
+ * order's ready flag, its queue moves), not its order's snapshot. The
+ * outbox logs nothing: a segment remembers its length and head. A block (a wide line,
  * an order's lines once they outgrow the node, an order id a queue slot
  * owns) that a change lets go of is freed at commit, so a snapshot that
  * still points at it stays good until then.
