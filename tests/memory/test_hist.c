@@ -106,9 +106,10 @@ static void test_random(void **state)
 		uint64_t r = room_below(100);
 		bo_hist_rec d, *have;
 		if (r < 45 && cur.n < MAXREC) { /* add */
+			struct hseries **hint = NULL;
 			gen(&d, &clock);
 			if (room_below(2)) { /* with the hint the memory store keeps per item */
-				struct hseries **hint = &hints[atoi(d.sku + 4) % 12];
+				hint = &hints[atoi(d.sku + 4) % 12];
 				assert_true(bo__hist_add_hint(&h, &d, hint));
 				assert_non_null(*hint);
 			} else {
@@ -123,6 +124,18 @@ static void test_random(void **state)
 				z.day = d.day;
 				bo_hist_rec_add(&z, &d);
 				cur.r[cur.n++] = z;
+			}
+			if (hint) {
+				/* the series' latest record (the memory store's prefetch
+				 * hint) is its latest day's: a record begins with its day */
+				const void *latest = bo__hist_latest(*hint);
+				int64_t last = INT64_MIN, got;
+				for (size_t i = 0; i < cur.n; i++)
+					if (strcmp(cur.r[i].sku, d.sku) == 0 && cur.r[i].day > last)
+						last = cur.r[i].day;
+				assert_non_null(latest);
+				memcpy(&got, latest, sizeof(got));
+				assert_int_equal(got, last);
 			}
 		} else if (r < 55 && cur.n < MAXREC) { /* put */
 			gen(&d, &clock);

@@ -1,6 +1,8 @@
 /* The memory store's history records; see hist.h. */
 #include "hist.h"
 
+#include <stdint.h>
+
 #include "arena.h"
 
 #include <stddef.h>
@@ -15,9 +17,9 @@ typedef struct hday {
 } hday;
 
 typedef struct hseries {
-	char sku[BO_ID_MAX + 1];
-	hday *v;
+	hday *v; /* (first: a write reads these, and they share the SKU's cache line) */
 	size_t n, cap;
+	char sku[BO_ID_MAX + 1];
 } hseries;
 
 /* A journal entry: the record before a put, or its absence. */
@@ -188,6 +190,24 @@ void bo__hist_prefetch(const struct hseries *s)
 	__builtin_prefetch(s);
 #else
 	(void)s;
+#endif
+}
+
+const void *bo__hist_latest(const struct hseries *s)
+{
+	return s->n > 0 ? (const void *)&s->v[s->n - 1] : NULL;
+}
+
+void bo__hist_prefetch_at(const void *rec)
+{
+#if defined(__GNUC__)
+	uintptr_t a = (uintptr_t)rec;
+	/* a record of sizeof(hday) bytes, never dereferenced here: the
+	 * address may be stale (prefetching it is harmless) */
+	for (uintptr_t p = a & ~(uintptr_t)63; p < a + sizeof(hday); p += 64)
+		__builtin_prefetch((const void *)p, 1);
+#else
+	(void)rec;
 #endif
 }
 

@@ -53,6 +53,12 @@ bool bo__hist_add_hint(bo__hist *h, const bo_hist_rec *delta, struct hseries **h
  * asked for earlier, it is there when it is needed. */
 void bo__hist_prefetch(const struct hseries *s);
 void bo__hist_prefetch_day(const struct hseries *s);
+/* The address of a series' latest day record (NULL: none), valid until
+ * the series next changes: a caller may keep it as a hint for
+ * bo__hist_prefetch_at(), which never reads it (a stale address is
+ * harmless there). */
+const void *bo__hist_latest(const struct hseries *s);
+void bo__hist_prefetch_at(const void *rec);
 /* Remove the record of (sku, day), if there is one (not journalled;
  * cannot fail). */
 void bo__hist_del(bo__hist *h, const char *sku, int64_t day);

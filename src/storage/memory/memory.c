@@ -137,13 +137,16 @@ typedef struct lanode {
 static inline lvec *la_inl(const lanode *la) { return (lvec *)((unsigned char *)la + LA_OFF(la->idlen)); }
 
 typedef struct inode {
+	/* first: in the cache line of the SKU, which finding the node reads */
+	struct hseries *hs; /* its history series (hist.c), once it has one: no look-up */
+	const void *hday;   /* where its latest history record was when last written: a
+			     * hint to prefetch, never read (it may be stale) */
 	bo_item_rec r;
 	const istr *str; /* its SKU interned */
 	bo__qvec q[2];
 	struct stree sup;
 	struct subtree subs;
 	lvec *stock;     /* stock records at locations other than "main", or NULL */
-	struct hseries *hs; /* its history series (hist.c), once it has one: no look-up */
 	uint64_t stamp; /* the epoch of the segment that logged its snapshot */
 } inode;
 
@@ -1254,6 +1257,8 @@ static int mem_item_get(void *ud, const char *sku, bo_item_rec *out, int for_upd
 		return BO_ENOTFOUND;
 	if (n->hs) /* the call will write its history at the end */
 		bo__hist_prefetch(n->hs);
+	if (n->hday) /* (mostly today's record, which it will add to) */
+		bo__hist_prefetch_at(n->hday);
 	bo__qvec_prefetch_tail(&n->q[BO_QUEUE_WAITING]); /* a placement appends to one */
 	bo__qvec_prefetch_tail(&n->q[BO_QUEUE_ALLOCATED]);
 	*out = n->r;
@@ -2103,7 +2108,11 @@ static int mem_hist_add(void *ud, const bo_hist_rec *delta)
 {
 	mem *m = ud;
 	inode *it = ifind(m, delta->sku); /* mostly the item the call just wrote */
-	return bo__hist_add_hint(&m->hist, delta, it ? &it->hs : NULL) ? BO_OK : OOM();
+	if (!bo__hist_add_hint(&m->hist, delta, it ? &it->hs : NULL))
+		return OOM();
+	if (it)
+		it->hday = bo__hist_latest(it->hs);
+	return BO_OK;
 }
 
 static int mem_hist_next(void *ud, const char *sku, int64_t after, bo_hist_rec *out)
