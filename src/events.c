@@ -73,10 +73,9 @@ int bo__emit_at(bo_txn *t, int kind, const char *order_id, const char *sku, int6
 	e->qty = qty;
 	e->eta = eta;
 	e->time = t->now;
-	put_id(e->location, location && location[0] &&
-				    (location[0] != BO_LOCATION_MAIN[0] || strcmp(location, BO_LOCATION_MAIN) != 0)
-			    ? location
-			    : NULL);
+	if (location && location[0] == BO_LOCATION_MAIN[0] && strcmp(location, BO_LOCATION_MAIN) == 0)
+		location = NULL; /* units at "main" are stored without one */
+	put_id(e->location, location);
 	memset(e->location + sizeof(e->location), 0,
 	       sizeof(*e) - offsetof(bo_event_rec, location) - sizeof(e->location));
 	if (kind == BO_EVENT_BACKORDERED)

@@ -1,11 +1,10 @@
 /* The memory store's history records; see hist.h. */
 #include "hist.h"
 
-#include <stdint.h>
-
 #include "arena.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -1632,6 +1632,20 @@ static int order_ready_now(const onode *o, bool *ready)
  * as the core's give() would) in one undo entry (U_FILL). 1 or 0: done,
  * the order's ready flag changed to true (1) or not; FILL_SLOW: not such
  * a line, nothing done; < 0: an error, nothing done. */
+/* `take` units to line `l`, as the core's give() has it: a line that
+ * waits for nothing more has no ETA. */
+static void line_take(bo_line_rec *l, int64_t take)
+{
+	l->allocated += take;
+	l->backordered -= take;
+	if (l->backordered == 0) {
+		l->eta = BO_NO_TIME;
+		l->eta_basis = BO_BASIS_NONE;
+		l->eta_base = 0;
+		l->eta_release = BO_NO_TIME;
+	}
+}
+
 #define FILL_SLOW 2
 static int fill_line(mem *m, inode *it, bo__qpos p, onode *o, uint32_t index, bo_line_rec *l, int64_t take)
 {
@@ -1644,14 +1658,8 @@ static int fill_line(mem *m, inode *it, bo__qpos p, onode *o, uint32_t index, bo
 	if (!m->in_txn || line_wide(cur) || index >= REF_DIRECT_MAX || sl->ref != ref ||
 	    memcmp(&sl->key, &l->key, sizeof(l->key)) != 0)
 		return FILL_SLOW;
-	l->allocated += take;
-	l->backordered -= take;
-	if ((del = l->backordered == 0)) {
-		l->eta = BO_NO_TIME;
-		l->eta_basis = BO_BASIS_NONE;
-		l->eta_base = 0;
-		l->eta_release = BO_NO_TIME;
-	}
+	line_take(l, take);
+	del = l->backordered == 0;
 	memcpy(packed, cur, LSZ); /* bytes 0..3: the SKU's number */
 	if (!bo__line_pack(packed, l)) {
 		line_out(m, o, index, l); /* as it was, for the slow way */
@@ -1688,6 +1696,30 @@ static int fill_line(mem *m, inode *it, bo__qpos p, onode *o, uint32_t index, bo
 	return ready ? 1 : 0;
 }
 
+/* fill_line() for any line, through the general undo (the order's
+ * snapshot, an entry per queue move); the same results. */
+static int fill_line_slow(mem *m, inode *it, bo__qpos p, onode *o, uint32_t index, bo_line_rec *l, int64_t take)
+{
+	bool was_alloc = l->allocated > 0, ready;
+	int rc;
+	line_take(l, take);
+	if (!was_alloc && (rc = qins(m, it, BO_QUEUE_ALLOCATED, &l->key, o, NULL, index)) < 0)
+		return rc;
+	/* (the queue's head is still p: qins() changed the other queue) */
+	if (l->backordered == 0 && (rc = qdel(m, it, BO_QUEUE_WAITING, p)) < 0)
+		return rc;
+	if ((rc = line_write(m, o, l)) < 0) /* (it logged the order's snapshot) */
+		return rc;
+	if (l->backordered > 0)
+		return 0;
+	if ((rc = order_ready_now(o, &ready)) < 0)
+		return rc;
+	if (ready == (o->ready != 0))
+		return 0;
+	o->ready = ready;
+	return ready ? 1 : 0;
+}
+
 /* Bulk fill (storage version 2): the head of the waiting queue, a batch of
  * lines at a time, each as the core's give() would have it. */
 static int mem_queue_fill(void *ud, const char *sku, int64_t avail, size_t max, bo_fill_rec *out, size_t *nout)
@@ -1707,7 +1739,6 @@ static int mem_queue_fill(void *ud, const char *sku, int64_t avail, size_t max, 
 		const char *oid;
 		uint32_t index;
 		int64_t take;
-		bool was_alloc;
 		if (!bo__qvec_next(&it->q[BO_QUEUE_WAITING], NULL, &p))
 			break;
 		ref_decode(bo__qvec_at(&it->q[BO_QUEUE_WAITING], p)->ref, &co, &oid, &index);
@@ -1722,46 +1753,12 @@ static int mem_queue_fill(void *ud, const char *sku, int64_t avail, size_t max, 
 			bo_storage_error("memory store: line %u of '%s' waits in the queue of '%s' for nothing", index, o->id, sku);
 			return BO_ESTORAGE;
 		}
-		if ((rc = fill_line(m, it, p, o, index, l, take)) != FILL_SLOW) {
-			if (rc < 0)
-				return rc;
-			f->ready = rc == 1;
-			f->reserved = 0;
-			f->take = take;
-			avail -= take;
-			++*nout;
-			fring_put(m, o);
-			continue;
-		}
-		was_alloc = l->allocated > 0;
-		l->allocated += take;
-		l->backordered -= take;
-		if (!was_alloc && (rc = qins(m, it, BO_QUEUE_ALLOCATED, &l->key, o, NULL, index)) < 0)
+		if ((rc = fill_line(m, it, p, o, index, l, take)) == FILL_SLOW)
+			rc = fill_line_slow(m, it, p, o, index, l, take);
+		if (rc < 0)
 			return rc;
-		if (l->backordered == 0) {
-			/* the queue's head is still p: qins() changed the other queue */
-			if ((rc = qdel(m, it, BO_QUEUE_WAITING, p)) < 0)
-				return rc;
-			l->eta = BO_NO_TIME;
-			l->eta_basis = BO_BASIS_NONE;
-			l->eta_base = 0;
-			l->eta_release = BO_NO_TIME;
-		}
-		if ((rc = line_write(m, o, l)) < 0)
-			return rc;
-		f->ready = 0;
+		f->ready = rc == 1;
 		f->reserved = 0;
-		if (l->backordered == 0) {
-			bool ready;
-			if ((rc = order_ready_now(o, &ready)) < 0)
-				return rc;
-			if (ready != (o->ready != 0)) {
-				if ((rc = order_touch(m, o)) < 0)
-					return rc;
-				f->ready = ready;
-				o->ready = ready;
-			}
-		}
 		f->take = take;
 		avail -= take;
 		++*nout;
