@@ -42,6 +42,7 @@ typedef struct side {
 	bo_inventory *inv;
 	th_recorder rec;
 	bo_storage vt; /* the memory store's table, perhaps without queue_fill */
+	void *ud;      /* its store */
 } side;
 
 static void open_side(side *s, int bulk)
@@ -62,6 +63,7 @@ static void open_side(side *s, int bulk)
 	o.clock = th_clock_read;
 	o.clock_data = &s->clk;
 	o.exclusive = 1;
+	s->ud = ud;
 	assert_ok(bo_inventory_open(&s->inv, &s->vt, ud, &o));
 	th_recorder_attach(s->inv, &s->rec);
 	pm.sort_key = big_first;
@@ -280,10 +282,65 @@ static void test_long_fill(void **state)
 	close_side(&b);
 }
 
+/* Lines that the memory store's bulk fill must log the general way (it
+ * has a compact undo entry only for packed lines among an order's first
+ * 7): lines 7 to 9 of an order of 10, and a wide line (a quantity past
+ * 32 bits). Each is filled until its order is ready, first in a batch
+ * that is rolled back, then for good. */
+static void test_general_lines(void **state)
+{
+	side a, b;
+	side *sides[2] = { &a, &b };
+	bo_line_spec big[10], wide = { "G9", 3000000000LL, BO_NO_PRICE };
+	char skus[10][8];
+	(void)state;
+	open_side(&a, 1);
+	open_side(&b, 0);
+	for (int i = 0; i < 10; i++) {
+		snprintf(skus[i], sizeof(skus[i]), "G%d", i);
+		big[i].sku = skus[i];
+		big[i].qty = 2;
+		big[i].unit_price = BO_NO_PRICE;
+	}
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < 10; i++)
+			assert_ok(bo_item_set(sides[k]->inv, skus[i], NULL));
+		assert_ok(bo_order_place(sides[k]->inv, "BIG", NULL, big, 10));
+		assert_ok(bo_order_place(sides[k]->inv, "WIDE", NULL, &wide, 1));
+		for (int i = 0; i < 9; i++) /* every line of BIG but its last */
+			assert_ok(bo_item_receive(sides[k]->inv, skus[i], 2, NULL));
+	}
+	same(&a, &b, 0, 0);
+	assert_i64(th_count(&a.rec, BO_EVENT_READY, NULL, NULL), 0);
+	for (int k = 0; k < 2; k++) {
+		assert_ok(bo_inventory_batch_begin(sides[k]->inv));
+		assert_ok(bo_item_receive(sides[k]->inv, "G9", 3000000002LL, NULL));
+		assert_ok(bo_inventory_batch_end(sides[k]->inv, 0));
+	}
+	same(&a, &b, 0, 1);
+	assert_i64(th_count(&a.rec, BO_EVENT_READY, NULL, NULL), 0);
+	for (int k = 0; k < 2; k++)
+		assert_ok(bo_item_receive(sides[k]->inv, "G9", 3000000002LL, NULL));
+	same(&a, &b, 0, 2);
+	assert_i64(th_count(&a.rec, BO_EVENT_READY, "BIG", NULL), 1);
+	assert_i64(th_count(&a.rec, BO_EVENT_READY, "WIDE", NULL), 1);
+	for (int k = 0; k < 2; k++) { /* the stored flag, which later calls read */
+		bo_order_rec r;
+		assert_ok(sides[k]->vt.order_get(sides[k]->ud, "BIG", &r, 0));
+		assert_int_equal(r.ready, 1);
+		assert_ok(sides[k]->vt.order_get(sides[k]->ud, "WIDE", &r, 0));
+		assert_int_equal(r.ready, 1);
+	}
+	assert_ok(bo_inventory_check(a.inv));
+	close_side(&a);
+	close_side(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_fill),
+		cmocka_unit_test(test_general_lines),
 		cmocka_unit_test(test_random_workloads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
