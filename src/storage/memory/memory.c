@@ -1631,7 +1631,8 @@ static int order_ready_now(const onode *o, bool *ready)
  * queued): `take` units to line `l` (as line_out() gave it; updated here
  * as the core's give() would) in one undo entry (U_FILL). 1 or 0: done,
  * the order's ready flag changed to true (1) or not; FILL_SLOW: not such
- * a line, nothing done; < 0: an error, nothing done. */
+ * a line, nothing done (*l as it was); < 0: an error, nothing done to the
+ * store (the call fails). */
 /* `take` units to line `l`, as the core's give() has it: a line that
  * waits for nothing more has no ETA. */
 static void line_take(bo_line_rec *l, int64_t take)
@@ -1665,10 +1666,8 @@ static int fill_line(mem *m, inode *it, bo__qpos p, onode *o, uint32_t index, bo
 		line_out(m, o, index, l); /* as it was, for the slow way */
 		return FILL_SLOW;
 	}
-	if (!(u = bo__ulog_push(&m->ul, U_FILL, (ins ? FILL_INS : 0) | (del ? FILL_DEL : 0), 0, sizeof(*u)))) {
-		line_out(m, o, index, l);
-		return OOM();
-	}
+	if (!(u = bo__ulog_push(&m->ul, U_FILL, (ins ? FILL_INS : 0) | (del ? FILL_DEL : 0), 0, sizeof(*u))))
+		return OOM(); /* (the call fails: *l is not used) */
 	u->it = it;
 	u->o = o;
 	u->index = index;
@@ -1676,7 +1675,6 @@ static int fill_line(mem *m, inode *it, bo__qpos p, onode *o, uint32_t index, bo
 	memcpy(u->line, cur, LSZ);
 	if (ins && (rc = bo__qvec_insert(&it->q[BO_QUEUE_ALLOCATED], &l->key, ref)) != 0) {
 		bo__ulog_pop(&m->ul);
-		line_out(m, o, index, l);
 		if (rc > 0) {
 			bo_storage_error("memory store: duplicate queue key");
 			return BO_ESTORAGE;
