@@ -25,7 +25,11 @@ BO_INTERNAL bool bo__storage_retryable(void);
 /* ---- validation (validate.c) ---- */
 BO_INTERNAL int bo__check_id(const char *id, const char *what);
 BO_INTERNAL int bo__check_name(const char *name, const char *what);
-BO_INTERNAL bool bo__add_ok(int64_t a, int64_t b); /* a + b fits in int64 (a, b >= 0) */
+/* a + b fits in int64 (inline: the history adds with it on every call) */
+static inline bool bo__add_ok(int64_t a, int64_t b)
+{
+	return !(b > 0 && a > INT64_MAX - b) && !(b < 0 && a < INT64_MIN - b);
+}
 BO_INTERNAL int bo__add(int64_t *out, int64_t a, int64_t b, const char *what);
 
 /* ---- policies (policy.c) ---- */

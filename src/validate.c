@@ -35,11 +35,6 @@ int bo__check_name(const char *name, const char *what)
 	return BO_OK;
 }
 
-bool bo__add_ok(int64_t a, int64_t b)
-{
-	return !(b > 0 && a > INT64_MAX - b) && !(b < 0 && a < INT64_MIN - b);
-}
-
 int bo__add(int64_t *out, int64_t a, int64_t b, const char *what)
 {
 	if (!bo__add_ok(a, b))

@@ -21,10 +21,12 @@ typedef struct hseries {
 	char sku[BO_ID_MAX + 1];
 } hseries;
 
-/* A journal entry: the record before a put, or its absence. */
+/* A journal entry: the record of (series, old.day) before a put, or its
+ * absence. Series are never freed before bo__hist_free(). */
 struct bo__hundo {
+	hseries *s;
 	bool existed;
-	bo_hist_rec old;
+	hday old;
 };
 
 void bo__hist_init(bo__hist *h)
@@ -107,23 +109,56 @@ static bool journal_room(bo__hist *h)
 bool bo__hist_put(bo__hist *h, const bo_hist_rec *rec)
 {
 	bo__hundo *u;
+	hseries *s;
+	size_t i;
 	if (!h->in_txn)
 		return raw_put(h, rec);
 	if (!journal_room(h))
 		return false;
 	u = &h->j[h->nj];
-	u->existed = bo__hist_get(h, rec->sku, rec->day, &u->old);
-	if (!u->existed) {
-		memset(&u->old, 0, sizeof(u->old));
-		memcpy(u->old.sku, rec->sku, strnlen(rec->sku, BO_ID_MAX));
-		u->old.day = rec->day;
+	u->existed = false;
+	if ((s = bo__kset_find(&h->series, rec->sku)) != NULL) {
+		i = lower(s, rec->day);
+		if (i < s->n && s->v[i].day == rec->day) {
+			u->existed = true;
+			u->old = s->v[i];
+		}
 	}
 	if (!raw_put(h, rec))
 		return false;
+	u->s = s ? s : bo__kset_find(&h->series, rec->sku); /* raw_put made it */
+	if (!u->existed)
+		u->old.day = rec->day;
 	h->nj++;
 	return true;
 }
 
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	if (b > 0 ? a > INT64_MAX - b : a < INT64_MIN - b)
+		return INT64_MAX; /* as the core's bo_hist_rec_add() */
+	return a + b;
+}
+
+/* bo_hist_rec_add() on a stored record, in place. */
+static void add_in(hday *d, const bo_hist_rec *x)
+{
+	uint32_t any = 0;
+	d->ordered = sat_add(d->ordered, x->ordered);
+	d->backordered = sat_add(d->backordered, x->backordered);
+	d->cancelled = sat_add(d->cancelled, x->cancelled);
+	d->filled_lines = sat_add(d->filled_lines, x->filled_lines);
+	d->wait_sum = sat_add(d->wait_sum, x->wait_sum);
+	if (x->wait_max > d->wait_max)
+		d->wait_max = x->wait_max;
+	for (int b = 0; b < BO_HIST_WAIT_BUCKETS; b++)
+		any |= x->wait_hist[b];
+	if (!any) /* most calls fill no line */
+		return;
+	for (int b = 0; b < BO_HIST_WAIT_BUCKETS; b++)
+		d->wait_hist[b] = x->wait_hist[b] > UINT32_MAX - d->wait_hist[b] ? UINT32_MAX
+										 : d->wait_hist[b] + x->wait_hist[b];
+}
 
 /* The core adds to one record per item per call: find its series once,
  * add in place, journal the old record (a look-up, a get and a put did the
@@ -138,7 +173,7 @@ bool bo__hist_add_hint(bo__hist *h, const bo_hist_rec *delta, struct hseries **h
 	hseries *s = hint && *hint ? *hint
 		   : h->last && strcmp(h->last->sku, delta->sku) == 0 ? h->last
 								     : bo__kset_find(&h->series, delta->sku);
-	bo_hist_rec r;
+	hday *d;
 	size_t i;
 	bool existed;
 	if (!s) {
@@ -162,24 +197,23 @@ bool bo__hist_add_hint(bo__hist *h, const bo_hist_rec *delta, struct hseries **h
 		s->v = v;
 		s->cap = cap;
 	}
-	if (existed) {
-		out_rec(s, &s->v[i], &r);
-	} else {
-		memset(&r, 0, sizeof(r));
-		memcpy(r.sku, s->sku, sizeof(r.sku));
-		r.day = delta->day;
-	}
-	if (h->in_txn) {
-		bo__hundo *u = &h->j[h->nj++];
-		u->existed = existed;
-		u->old = r;
-	}
-	bo_hist_rec_add(&r, delta);
 	if (!existed) {
 		memmove(s->v + i + 1, s->v + i, (s->n - i) * sizeof(*s->v));
 		s->n++;
+		memset(&s->v[i], 0, sizeof(s->v[i]));
+		s->v[i].day = delta->day;
 	}
-	in_rec(&s->v[i], &r);
+	d = &s->v[i];
+	if (h->in_txn) {
+		bo__hundo *u = &h->j[h->nj++];
+		u->s = s;
+		u->existed = existed;
+		if (existed)
+			u->old = *d;
+		else
+			u->old.day = delta->day;
+	}
+	add_in(d, delta);
 	return true;
 }
 
@@ -224,10 +258,16 @@ static void undo_to(bo__hist *h, size_t n)
 {
 	while (h->nj > n) {
 		const bo__hundo *u = &h->j[--h->nj];
-		if (u->existed)
-			(void)raw_put(h, &u->old); /* the record is there: a replace, no allocation */
-		else
-			bo__hist_del(h, u->old.sku, u->old.day);
+		hseries *s = u->s;
+		size_t i = lower(s, u->old.day);
+		if (i == s->n || s->v[i].day != u->old.day)
+			continue; /* (cannot happen: the put made it) */
+		if (u->existed) {
+			s->v[i] = u->old;
+		} else {
+			memmove(s->v + i, s->v + i + 1, (s->n - i - 1) * sizeof(*s->v));
+			s->n--;
+		}
 	}
 }
 
