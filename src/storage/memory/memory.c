@@ -2066,7 +2066,7 @@ static int mem_meta_put(void *ud, const char *key, int64_t value)
 {
 	mem *m = ud;
 	int i = meta_idx(m, key);
-	size_t len = strlen(key);
+	size_t len;
 	meta_kv *kv;
 	if (i >= 0) { /* the common case: an existing key, logged once a segment */
 		kv = &m->meta[i];
@@ -2078,7 +2078,7 @@ static int mem_meta_put(void *ud, const char *key, int64_t value)
 		kv->v = value;
 		return BO_OK;
 	}
-	if (len >= sizeof(kv->key)) {
+	if ((len = strlen(key)) >= sizeof(kv->key)) {
 		bo_storage_error("memory store: metadata key too long");
 		return BO_ESTORAGE;
 	}
