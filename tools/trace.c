@@ -24,10 +24,14 @@ typedef struct parser {
 	int invalid;            /* an `invalid` finding is recorded in cmd->msg */
 } parser;
 
-/* A token: NUL-terminated in place. */
+/* A token: NUL-terminated in place. `idrun`: how many of its first bytes
+ * an id may hold (the tokenizer counts them as it goes, so that checking
+ * an id that starts the token, "SKU" of "SKU:QTY" too, reads no byte
+ * again). */
 typedef struct token {
 	char *s;
 	size_t len;
+	size_t idrun;
 } token;
 
 /* Byte classes, one table look-up a byte: white space (' ', \t \n \v
@@ -66,6 +70,9 @@ static int next_token(token *out, parser *p)
 		return 0;
 	}
 	e = s;
+	while (e < p->end && (byte_class[(unsigned char)*e] & C_ID))
+		e++;
+	out->idrun = (size_t)(e - s);
 	while (e < p->end && !is_space(*e))
 		e++;
 	out->s = s;
@@ -121,6 +128,14 @@ static void check_id(parser *p, const char *what, const char *s, size_t len)
 	if (!trace_id_valid(s, len))
 		note_invalid(p, "bad %s '%.64s%s': ids are 1..%d printable ASCII characters without spaces, ':' or '='",
 			     what, s, len > 64 ? "..." : "", BO_ID_MAX);
+}
+
+/* check_id() of the first `len` bytes of token `t`, from what the
+ * tokenizer saw. */
+static void check_id_tok(parser *p, const char *what, const token *t, size_t len)
+{
+	if (len < 1 || len > BO_ID_MAX || t->idrun < len)
+		check_id(p, what, t->s, len);
 }
 
 enum { NUM_OK = 0, NUM_NOT = 1, NUM_RANGE = 2 };
@@ -582,7 +597,7 @@ static int parse_place(parser *p)
 
 	TRY(need(&t, p, usage));
 	cmd->order = t.s;
-	check_id(p, "order id", t.s, t.len);
+	check_id_tok(p, "order id", &t, t.len);
 	while (next_token(&t, p)) {
 		if (split_option(&name, &value, &t)) {
 			if (name.len > 6 && memcmp(name.s, "price:", 6) == 0) {
@@ -611,7 +626,8 @@ static int parse_place(parser *p)
 				return fail_parse(p, "place: option 'complete' given twice");
 			o->ship_mode = BO_SHIP_COMPLETE;
 		} else {
-			char *colon = memchr(t.s, ':', t.len);
+			/* (an id's bytes, then ':' mostly) */
+			char *colon = t.s[t.idrun] == ':' ? t.s + t.idrun : memchr(t.s, ':', t.len);
 			bo_line_spec *l;
 			size_t sl;
 
@@ -625,7 +641,7 @@ static int parse_place(parser *p)
 			l = &cmd->lines[cmd->nlines++];
 			l->sku = t.s;
 			l->unit_price = BO_NO_PRICE;
-			check_id(p, "SKU", t.s, sl);
+			check_id_tok(p, "SKU", &t, sl);
 			TRY(get_qty(&l->qty, p, "place", colon + 1, t.len - sl - 1));
 		}
 	}
@@ -661,7 +677,7 @@ static int parse_order_line_qty(parser *p, const char *what, const char *usage, 
 
 	TRY(need(&t, p, usage));
 	cmd->order = t.s;
-	check_id(p, "order id", t.s, t.len);
+	check_id_tok(p, "order id", &t, t.len);
 	while (next_token(&t, p)) {
 		if (with_location && memchr(t.s, '=', t.len) != NULL) {
 			split_option(&name, &value, &t);
@@ -674,7 +690,7 @@ static int parse_order_line_qty(parser *p, const char *what, const char *usage, 
 			return fail_parse(p, "extra token '%.64s'; usage: %s", t.s, usage);
 		if (pos++ == 0) {
 			cmd->sku = t.s;
-			check_id(p, "SKU", t.s, t.len);
+			check_id_tok(p, "SKU", &t, t.len);
 		} else {
 			TRY(get_qty(&cmd->qty, p, what, t.s, t.len));
 		}
