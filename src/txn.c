@@ -1,6 +1,7 @@
 /* Per-call helpers: the item cache, sequence counters, storage wrappers. */
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 static const char *const meta_names[BO_MK_COUNT] = { "now", "next_release", "line_seq", "sub_seq", "event_seq", "promises", "loc_gen" };
@@ -75,6 +76,8 @@ int bo__meta_flush(bo_inventory *inv)
 	return BO_OK;
 }
 
+_Static_assert(offsetof(bo_item_slot, rec) == 0, "slot_push clears what follows the record");
+
 static bo_item_slot *slot_push(bo_txn *t)
 {
 	bo_item_slot *s;
@@ -91,7 +94,8 @@ static bo_item_slot *slot_push(bo_txn *t)
 		t->itemcap = cap;
 	}
 	s = &t->items[t->nitems++];
-	memset(s, 0, sizeof(*s));
+	/* All but the record, which item_get fills (bo__item_new clears it). */
+	memset((char *)s + sizeof(s->rec), 0, sizeof(*s) - sizeof(s->rec));
 	return s;
 }
 
@@ -155,6 +159,7 @@ int bo__item_new(bo_txn *t, const char *sku, bo_item_slot **out)
 	bo_item_slot *s = slot_push(t);
 	if (!s)
 		return bo__fail(BO_ESTORAGE, "out of memory");
+	memset(&s->rec, 0, sizeof(s->rec));
 	bo__copy_id(s->rec.sku, sku);
 	strcpy(s->rec.policy, t->inv->default_policy);
 	s->rec.backorder = BO_BACKORDER_ALLOW;
