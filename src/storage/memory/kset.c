@@ -44,9 +44,18 @@ void bo__kset_init(bo__kset *ks, size_t koff)
 static size_t probe(const bo__kset *ks, const char *key, uint64_t h)
 {
 	size_t mask = ks->tcap - 1, i;
-	for (i = h & mask; ks->t[i].h; i = (i + 1) & mask)
-		if (ks->t[i].h == h && strncmp(KEY(ks, ks->t[i].node), key, BO_ID_MAX) == 0)
+	for (i = h & mask; ks->t[i].h; i = (i + 1) & mask) {
+		if (ks->t[i].h != h)
+			continue;
+#if defined(__GNUC__)
+		/* Almost surely the node: ask for all of it at once, before the
+		 * compare waits for its first line. */
+		for (size_t o = 64; o < ks->pf; o += 64)
+			__builtin_prefetch((const char *)ks->t[i].node + o);
+#endif
+		if (strncmp(KEY(ks, ks->t[i].node), key, BO_ID_MAX) == 0)
 			break;
+	}
 	return i;
 }
 

@@ -27,6 +27,7 @@ typedef struct bo__kset {
 	size_t nlist, listcap, nsorted;
 	bool walked;     /* `list` is kept */
 	size_t koff;
+	size_t pf;       /* bytes of a node a look-up asks the processor for (0: none) */
 } bo__kset;
 
 /* An empty set of nodes whose id is at offset `koff`. */

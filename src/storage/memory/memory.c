@@ -2686,7 +2686,9 @@ int bo_memory_storage(const bo_storage **vtable, void **user_data)
 	if (!m)
 		return OOM();
 	bo__kset_init(&m->items, offsetof(inode, r.sku));
+	m->items.pf = sizeof(inode); /* a call reads most of it: the record, the queues' tails */
 	bo__kset_init(&m->orders, offsetof(onode, id));
+	m->orders.pf = 192; /* the header, the id and a line or two */
 	bo__kset_init(&m->strs, offsetof(istr, s));
 	bo__kset_init(&m->las, offsetof(lanode, id));
 	bo__hist_init(&m->hist);
