@@ -74,6 +74,12 @@ bool bo__qvec_find(const bo__qvec *qv, const bo_queue_key *key, bo__qpos *out);
 /* The slot at a position from find/next/prev/first (valid until the
  * queue changes). */
 static inline bo__qslot *bo__qvec_at(const bo__qvec *qv, bo__qpos p) { return &qv->d[p.k].s[p.i]; }
+/* The slot `ahead` places after `p` if it is in the same chunk, else NULL
+ * (for a look ahead that may stop short). */
+static inline const bo__qslot *bo__qvec_peek(const bo__qvec *qv, bo__qpos p, size_t ahead)
+{
+	return p.i + ahead < qv->d[p.k].hi ? &qv->d[p.k].s[p.i + ahead] : NULL;
+}
 /* Remove the slot at `p` (its ref is the caller's to free first). Cannot
  * fail (a lone chunk that shrinks keeps its slots if memory runs out). */
 void bo__qvec_remove(bo__qvec *qv, bo__qpos p);
