@@ -181,6 +181,11 @@ struct bo_inventory {
  * commits or rolls back, unlocks, dispatches. */
 typedef int (*bo_op_fn)(bo_txn *t, void *args);
 BO_INTERNAL int bo__run(bo_inventory *inv, bo_op_fn fn, void *args);
+/* bo__run() with look-up hints: `order` (or NULL) and `nskus` SKUs (the
+ * `const char *` at `skus`, then every `stride` bytes), handed to the
+ * store's `prefetch` once the lock is held. */
+BO_INTERNAL int bo__run_hinted(bo_inventory *inv, bo_op_fn fn, void *args, const char *order, const void *skus,
+			       size_t nskus, size_t stride);
 BO_INTERNAL int64_t bo__clock_now(bo_inventory *inv);
 BO_INTERNAL const bo_policy *bo__policy_find(const bo_inventory *inv, const char *name);
 

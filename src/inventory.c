@@ -298,6 +298,12 @@ static int run_once(bo_inventory *inv, bo_op_fn fn, void *args, int *plan, bool 
 
 int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 {
+	return bo__run_hinted(inv, fn, args, NULL, NULL, 0, 0);
+}
+
+int bo__run_hinted(bo_inventory *inv, bo_op_fn fn, void *args, const char *order, const void *skus, size_t nskus,
+		   size_t stride)
+{
 	bo_txn *t = &inv->txn;
 	int rc, plan = BO_DISPATCH_NONE;
 	bool auto_dispatch;
@@ -310,6 +316,18 @@ int bo__run(bo_inventory *inv, bo_op_fn fn, void *args)
 	if (inv->batch && inv->batch_failed) {
 		BO_UNLOCK(inv);
 		return bo__fail(BO_ESTORAGE, "the open batch failed; end it");
+	}
+	if (inv->st.prefetch) {
+		/* The records the call will look up: the store may fetch them
+		 * all at once, while the call's other work runs, instead of
+		 * one cache miss after another. */
+		for (size_t i = 0; i < nskus && i < 16; i++) {
+			const char *sku;
+			memcpy(&sku, (const char *)skus + i * stride, sizeof(sku));
+			inv->st.prefetch(inv->sd, BO_HINT_ITEM, sku);
+		}
+		if (order)
+			inv->st.prefetch(inv->sd, BO_HINT_ORDER, order);
 	}
 	for (int attempt = 1;; attempt++) {
 		rc = run_once(inv, fn, args, &plan, &auto_dispatch);

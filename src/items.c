@@ -258,7 +258,7 @@ int bo_item_receive_at(bo_inventory *inv, const char *sku, int64_t qty, const ch
 		return rc;
 	if (qty < 1)
 		return bo__fail(BO_EINVALID, "quantity received must be at least 1");
-	return bo__run(inv, op_receive, &a);
+	return bo__run_hinted(inv, op_receive, &a, NULL, &a.sku, 1, 0);
 }
 
 static int op_adjust(bo_txn *t, void *p)
@@ -303,7 +303,7 @@ int bo_item_adjust_at(bo_inventory *inv, const char *sku, int64_t delta, const c
 		return rc;
 	if (delta == 0)
 		return bo__fail(BO_EINVALID, "an adjustment of 0 changes nothing");
-	return bo__run(inv, op_adjust, &a);
+	return bo__run_hinted(inv, op_adjust, &a, NULL, &a.sku, 1, 0);
 }
 
 static int op_supply_set(bo_txn *t, void *p)

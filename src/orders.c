@@ -294,7 +294,7 @@ int bo_order_place(bo_inventory *inv, const char *order_id, const bo_order_optio
 	a.o = def;
 	a.lines = lines;
 	a.n = nlines;
-	return bo__run(inv, op_place, &a);
+	return bo__run_hinted(inv, op_place, &a, order_id, &lines[0].sku, nlines, sizeof(*lines));
 }
 
 /* ---------------------------------------------------------------- */
@@ -429,7 +429,7 @@ int bo_order_cancel(bo_inventory *inv, const char *order_id, const char *sku, in
 {
 	line_args a = { order_id, sku, qty, NULL };
 	int rc = check_line_args(inv, order_id, sku, qty, false);
-	return rc < 0 ? rc : bo__run(inv, op_cancel, &a);
+	return rc < 0 ? rc : bo__run_hinted(inv, op_cancel, &a, order_id, NULL, 0, 0);
 }
 
 static int op_modify(bo_txn *t, void *p)
@@ -512,7 +512,7 @@ int bo_order_modify(bo_inventory *inv, const char *order_id, const char *sku, in
 		return rc;
 	if (qty == BO_ALL)
 		return bo__fail(BO_EINVALID, "quantity must be at least 1");
-	return bo__run(inv, op_modify, &a);
+	return bo__run_hinted(inv, op_modify, &a, order_id, NULL, 0, 0);
 }
 
 static int ship_units(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t q, const char *loc)
@@ -630,5 +630,5 @@ int bo_order_ship_at(bo_inventory *inv, const char *order_id, const char *sku, i
 	int rc = check_line_args(inv, order_id, sku, qty, false);
 	if (rc == BO_OK && location && (rc = bo__check_id(location, "location id")) < 0)
 		return rc;
-	return rc < 0 ? rc : bo__run(inv, op_ship, &a);
+	return rc < 0 ? rc : bo__run_hinted(inv, op_ship, &a, order_id, NULL, 0, 0);
 }

@@ -292,6 +292,15 @@ static int w_seq_take(void *u, int kind, size_t n, uint64_t *out)
 	return fs->inner->seq_take(fs->inner_data, kind, n, out);
 }
 
+/* A hint: it cannot fail and changes nothing, so no injected failure. */
+static void w_prefetch(void *u, int kind, const char *id)
+{
+	failing_storage *fs = u;
+
+	fs->prefetches++;
+	fs->inner->prefetch(fs->inner_data, kind, id);
+}
+
 static int w_outbox_add(void *u, const bo_event_rec *ev)
 {
 	failing_storage *fs = u;
@@ -417,6 +426,9 @@ int failing_storage_new(failing_storage **out, const bo_storage *inner, void *in
 	if (inner->version >= 3 && inner->size >= offsetof(bo_storage, outbox_add) + sizeof(inner->outbox_add) &&
 	    inner->outbox_add != NULL)
 		fs->vt.outbox_add = w_outbox_add;
+	if (inner->version >= 4 && inner->size >= offsetof(bo_storage, prefetch) + sizeof(inner->prefetch) &&
+	    inner->prefetch != NULL)
+		fs->vt.prefetch = w_prefetch;
 	fs->vt.meta_get = w_meta_get;
 	fs->vt.meta_put = w_meta_put;
 	fs->vt.savepoint = inner->savepoint != NULL ? w_savepoint : NULL;

@@ -16,6 +16,7 @@ typedef struct failing_storage {
 	unsigned long calls;            /* injectable calls since the last reset */
 	unsigned long fail_at;          /* fail this call (1-based); 0 = never */
 	int failed;                     /* 1 once the injected failure fired */
+	unsigned long prefetches;       /* look-up hints passed on (never failed) */
 	int closed;
 } failing_storage;
 

@@ -345,6 +345,16 @@ static void test_out_of_state(void **state)
 	check_unchanged(f, "identical retry", __LINE__);
 }
 
+
+static int hints_seen;
+static void must_not_hint(void *ud, int kind, const char *id)
+{
+	(void)ud;
+	(void)kind;
+	(void)id;
+	hints_seen++;
+}
+
 static void test_bad_open(void **state)
 {
 	const bo_storage *vt = NULL;
@@ -418,6 +428,24 @@ static void test_bad_open(void **state)
 	}
 	bo_inventory_free(inv); /* close was not copied: the store is still ours */
 	vt->close(ud);
+
+	/* A version 3 adapter (its table ends before `prefetch`): a hint
+	 * left past its size is never called, and placements work. */
+	assert_ok(bo_memory_storage(&vt, &ud));
+	memcpy(&broken, vt, sizeof(broken));
+	broken.version = 3;
+	broken.size = offsetof(bo_storage, prefetch);
+	broken.prefetch = must_not_hint;
+	assert_ok(bo_inventory_open(&inv, &broken, ud, NULL));
+	assert_ok(bo_item_set(inv, "A", NULL));
+	assert_ok(bo_item_receive(inv, "A", 1, NULL));
+	{
+		bo_line_spec line = { "A", 2, BO_NO_PRICE };
+		assert_ok(bo_order_place(inv, "O1", NULL, &line, 1));
+		assert_ok(bo_order_ship(inv, "O1", NULL, BO_ALL));
+	}
+	assert_int_equal(hints_seen, 0);
+	bo_inventory_free(inv); /* (close was copied: it closed the store) */
 
 	inv = NULL;
 	assert_rc(bo_inventory_open_store(NULL, "memory", NULL), BO_EINVALID);

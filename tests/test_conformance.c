@@ -461,6 +461,75 @@ static void test_random_fault_injection(void **state)
 }
 
 /* An adapter without the optional savepoint callbacks: no batches, all else works. */
+/* Storage version 4's look-up hints (`prefetch`) change nothing: the
+ * state after the workload, with every id it names hinted as an order and
+ * as an item (and ids no one stored, and a kind the core never passes),
+ * outside a transaction and inside one, is the state before. A store with
+ * no tables yet takes hints too. An adapter that has the callback gets
+ * hints from the inventory's calls (the wrapper counts them); one without
+ * it gets none, and works the same (test_workload). */
+static void hint_all(const bo_storage *vt, void *ud)
+{
+	static const char *const missing[] = { "NO-SUCH-ID", "x", "" };
+	size_t i;
+
+	for (i = 0; i < NWORK; i++) {
+		const char *ids[2] = { workload[i].a, workload[i].b };
+		for (size_t k = 0; k < 2; k++) {
+			if (ids[k] == NULL)
+				continue;
+			vt->prefetch(ud, BO_HINT_ORDER, ids[k]);
+			vt->prefetch(ud, BO_HINT_ITEM, ids[k]);
+		}
+	}
+	for (i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
+		vt->prefetch(ud, BO_HINT_ORDER, missing[i]);
+		vt->prefetch(ud, BO_HINT_ITEM, missing[i]);
+		vt->prefetch(ud, 99, missing[i]);
+	}
+}
+
+static void test_prefetch_hints(void **state)
+{
+	const ta_adapter *ad = *state;
+	const bo_storage *in;
+	harness h;
+	char *before, *after;
+	size_t i;
+	bool has;
+
+	h_open(&h, ad);
+	in = h.fs->inner;
+	has = in->version >= 4 && in->size >= offsetof(bo_storage, prefetch) + sizeof(in->prefetch) &&
+	      in->prefetch != NULL;
+	assert_true(has == (h.fs->vt.prefetch != NULL));
+	if (strcmp(ad->name, "memory") == 0)
+		assert_true(has); /* so every memory-store test runs with hints */
+	if (has)
+		hint_all(in, h.fs->inner_data); /* nothing stored yet */
+	probe_batches(&h);
+	for (i = 0; i < NWORK; i++) {
+		h.clk.now += workload[i].dt;
+		assert_rc(run_op(h.inv, &workload[i]), workload[i].expect);
+	}
+	if (!has) {
+		assert_int_equal(h.fs->prefetches, 0);
+		h_close(&h);
+		return;
+	}
+	assert_true(h.fs->prefetches > 0);
+	before = snap(h.inv);
+	hint_all(in, h.fs->inner_data);
+	assert_ok(in->begin(h.fs->inner_data));
+	hint_all(in, h.fs->inner_data);
+	assert_ok(in->commit(h.fs->inner_data));
+	after = snap(h.inv);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+	h_close(&h);
+}
+
 static void test_optional_callbacks_absent(void **state)
 {
 	const ta_adapter *ad = *state;
@@ -476,6 +545,7 @@ static void test_optional_callbacks_absent(void **state)
 	fs->vt.savepoint = NULL;
 	fs->vt.release = NULL;
 	fs->vt.rollback_to = NULL;
+	fs->vt.prefetch = NULL;
 	inv = th_open_with(&fs->vt, fs, &clk, NULL, 0);
 	assert_rc(bo_inventory_batch_begin(inv), BO_ESTATE);
 	for (i = 0; i < NWORK && workload[i].kind != W_BATCH_COMMIT; i++) {
@@ -1320,6 +1390,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_dispatch_fault_injection, ad),
 			cmocka_unit_test_prestate(test_random_fault_injection, ad),
 			cmocka_unit_test_prestate(test_optional_callbacks_absent, ad),
+			cmocka_unit_test_prestate(test_prefetch_hints, ad),
 			cmocka_unit_test_prestate(test_reopen, ad),
 			cmocka_unit_test_prestate(test_ordered_walks, ad),
 			cmocka_unit_test_prestate(test_line_eta_basis, ad),

@@ -67,6 +67,12 @@
  * another location on it (#BO_ESTATE), and clears the version 3 fields of
  * the records it reads from it.
  *
+ * Look-up hints: version 4 appended `prefetch` (optional): before a call
+ * runs, the core names the order and the SKUs it will look up, so that a
+ * store whose records are in memory can fetch them all at once instead of
+ * one cache miss after another. It changes nothing and cannot fail; an
+ * adapter without it gets no hints and works the same.
+ *
  * Versioning: `version` and `size` are the first fields. This is version
  * #BO_STORAGE_VERSION; fields are only ever appended. The adapter sets
  * `size` to `sizeof(bo_storage)` as it was compiled, and the library copies
@@ -87,7 +93,7 @@ extern "C" {
 #endif
 
 /** @brief The current version of ::bo_storage. */
-#define BO_STORAGE_VERSION 3
+#define BO_STORAGE_VERSION 4
 
 /**
  * @brief What a waiting line's ETA was promised on (::bo_line_rec.eta_basis).
@@ -522,7 +528,28 @@ typedef struct bo_storage {
 	 * `outbox_append`.
 	 */
 	int (*outbox_add)(void *user_data, const bo_event_rec *ev);
+
+	/* Version 4, look-up hints (optional): */
+	/**
+	 * Optional: a hint that the call about to run will look up the record
+	 * of kind `kind` (::BO_HINT_ORDER or ::BO_HINT_ITEM) with id `id`.
+	 * The core gives it, with the inventory's lock held, before the
+	 * call's `begin` (inside a batch: before its `savepoint`, with the
+	 * batch's transaction open), for the order and the SKUs a call names,
+	 * so that a store can start fetching what those look-ups will read
+	 * while the call's other work runs (an in-memory store: the index
+	 * slot and the node, a cache miss each on a large book). `id` is a
+	 * valid id, not necessarily stored; other kinds may come later and
+	 * are to be ignored. It must not change anything or fail; it may do
+	 * nothing. If NULL, nothing is hinted.
+	 */
+	void (*prefetch)(void *user_data, int kind, const char *id);
 } bo_storage;
+
+/** @brief ::bo_storage.prefetch: the record hinted is an order (`id` is its id). */
+#define BO_HINT_ORDER 1
+/** @brief ::bo_storage.prefetch: the record hinted is an item (`id` is its SKU). */
+#define BO_HINT_ITEM 2
 
 /**
  * @brief Compare two queue keys the way queues must be ordered.

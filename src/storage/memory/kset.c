@@ -66,6 +66,34 @@ void *bo__kset_find(const bo__kset *ks, const char *key)
 	return ks->t[probe(ks, key, khash(key))].node;
 }
 
+void bo__kset_prefetch(const bo__kset *ks, const char *key, bool node)
+{
+#if defined(__GNUC__)
+	uint64_t h;
+	size_t mask, i;
+	if (!ks->tcap)
+		return;
+	h = khash(key);
+	mask = ks->tcap - 1;
+	i = h & mask;
+	if (!node) {
+		__builtin_prefetch(&ks->t[i]);
+		return;
+	}
+	/* the node of the first slot with the hash, without comparing ids */
+	for (; ks->t[i].h; i = (i + 1) & mask)
+		if (ks->t[i].h == h) {
+			for (size_t o = 0; o < (ks->pf ? ks->pf : 64); o += 64)
+				__builtin_prefetch((const char *)ks->t[i].node + o);
+			return;
+		}
+#else
+	(void)ks;
+	(void)key;
+	(void)node;
+#endif
+}
+
 static void place(bo__kslot *t, size_t mask, uint64_t h, void *node)
 {
 	size_t i = h & mask;

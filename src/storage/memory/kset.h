@@ -34,6 +34,10 @@ typedef struct bo__kset {
 void bo__kset_init(bo__kset *ks, size_t koff);
 /* The node with id `key`, or NULL. */
 void *bo__kset_find(const bo__kset *ks, const char *key);
+/* A hint that `key` will be looked up: ask the processor for the slot the
+ * look-up starts at, or (`node`: the slots are likely cached) for the node
+ * whose hash matches, without comparing ids. Changes nothing. */
+void bo__kset_prefetch(const bo__kset *ks, const char *key, bool node);
 /* Make room for one more node: the only step of an add that can fail
  * (false: out of memory, nothing changed). */
 bool bo__kset_reserve(bo__kset *ks);

@@ -2136,6 +2136,22 @@ static int mem_hist_next(void *ud, const char *sku, int64_t after, bo_hist_rec *
 }
 
 /* ---------------------------------------------------------------- */
+/* Look-up hints (storage version 4) */
+
+/* An item's slot is mostly cached (a shop has far fewer items than
+ * orders): start on its node. An order's slot is a cache miss of its own
+ * on a large book: ask for it alone (waiting for it here would only move
+ * the wait). */
+static void mem_prefetch(void *ud, int kind, const char *id)
+{
+	mem *m = ud;
+	if (kind == BO_HINT_ITEM)
+		bo__kset_prefetch(&m->items, id, true);
+	else if (kind == BO_HINT_ORDER)
+		bo__kset_prefetch(&m->orders, id, false);
+}
+
+/* ---------------------------------------------------------------- */
 /* Locations (storage version 3) */
 
 static int mem_loc_put(void *ud, const bo_location_rec *rec)
@@ -2692,6 +2708,7 @@ static const bo_storage memory_vtable = {
 	.stock_list = mem_stock_list,
 	.lalloc_put = mem_lalloc_put,
 	.lalloc_list = mem_lalloc_list,
+	.prefetch = mem_prefetch,
 };
 
 int bo_memory_storage(const bo_storage **vtable, void **user_data)
