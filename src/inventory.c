@@ -321,13 +321,13 @@ int bo__run_hinted(bo_inventory *inv, bo_op_fn fn, void *args, const char *order
 		/* The records the call will look up: the store may fetch them
 		 * all at once, while the call's other work runs, instead of
 		 * one cache miss after another. */
+		if (order) /* (first: on a large book, the longest wait) */
+			inv->st.prefetch(inv->sd, BO_HINT_ORDER, order);
 		for (size_t i = 0; i < nskus && i < 16; i++) {
 			const char *sku;
 			memcpy(&sku, (const char *)skus + i * stride, sizeof(sku));
 			inv->st.prefetch(inv->sd, BO_HINT_ITEM, sku);
 		}
-		if (order)
-			inv->st.prefetch(inv->sd, BO_HINT_ORDER, order);
 	}
 	for (int attempt = 1;; attempt++) {
 		rc = run_once(inv, fn, args, &plan, &auto_dispatch);
