@@ -61,7 +61,7 @@ static int next_token(token *out, parser *p)
 	char *s = p->pos;
 	char *e;
 
-	while (s < p->end && is_space(*s))
+	while (is_space(*s)) /* (*p->end is '\0', which is neither space nor an id byte) */
 		s++;
 	if (s >= p->end || *s == '#') {
 		p->pos = p->end;
@@ -70,7 +70,7 @@ static int next_token(token *out, parser *p)
 		return 0;
 	}
 	e = s;
-	while (e < p->end && (byte_class[(unsigned char)*e] & C_ID))
+	while (byte_class[(unsigned char)*e] & C_ID)
 		e++;
 	out->idrun = (size_t)(e - s);
 	while (e < p->end && !is_space(*e))
