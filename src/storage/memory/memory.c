@@ -1625,14 +1625,6 @@ static int order_ready_now(const onode *o, bool *ready)
 	return BO_OK;
 }
 
-/* queue_fill's step for a line in a transaction whose packed form stays
- * packed, at the head of the waiting queue under its own key with a
- * direct ref (every line of an order's first REF_DIRECT_MAX that the core
- * queued): `take` units to line `l` (as line_out() gave it; updated here
- * as the core's give() would) in one undo entry (U_FILL). 1 or 0: done,
- * the order's ready flag changed to true (1) or not; FILL_SLOW: not such
- * a line, nothing done (*l as it was); < 0: an error, nothing done to the
- * store (the call fails). */
 /* `take` units to line `l`, as the core's give() has it: a line that
  * waits for nothing more has no ETA. */
 static void line_take(bo_line_rec *l, int64_t take)
@@ -1647,13 +1639,36 @@ static void line_take(bo_line_rec *l, int64_t take)
 	}
 }
 
+/* The order's ready flag after a line of it stopped waiting, set as the
+ * core's bo__order_ready() has it: 1 if it turned true, 0 if not, < 0 on
+ * a broken store. */
+static int ready_update(onode *o)
+{
+	bool ready;
+	int rc;
+	if ((rc = order_ready_now(o, &ready)) < 0)
+		return rc;
+	if (ready == (o->ready != 0))
+		return 0;
+	o->ready = ready;
+	return ready ? 1 : 0;
+}
+
+/* queue_fill's step for a line in a transaction whose packed form stays
+ * packed, at the head of the waiting queue under its own key with a
+ * direct ref (every line of an order's first REF_DIRECT_MAX that the core
+ * queued): `take` units to line `l` (as line_out() gave it; updated here
+ * as the core's give() would) in one undo entry (U_FILL). 1 or 0: done,
+ * the order's ready flag changed to true (1) or not; FILL_SLOW: not such
+ * a line, nothing done (*l as it was); < 0: an error, nothing done to the
+ * store (the call fails). */
 #define FILL_SLOW 2
 static int fill_line(mem *m, inode *it, bo__qpos p, onode *o, uint32_t index, bo_line_rec *l, int64_t take)
 {
 	unsigned char *cur = lines_of(o) + (size_t)index * LSZ, packed[LSZ];
 	const bo__qslot *sl = bo__qvec_at(&it->q[BO_QUEUE_WAITING], p);
 	void *ref = (char *)o + index + 1;
-	bool ins = l->allocated == 0, del, ready;
+	bool ins = l->allocated == 0, del;
 	undo_fill *u;
 	int rc;
 	if (!m->in_txn || line_wide(cur) || index >= REF_DIRECT_MAX || sl->ref != ref ||
@@ -1684,21 +1699,14 @@ static int fill_line(mem *m, inode *it, bo__qpos p, onode *o, uint32_t index, bo
 	if (del) /* (the head is still p: the insert changed the other queue) */
 		bo__qvec_remove(&it->q[BO_QUEUE_WAITING], p);
 	memcpy(cur, packed, LSZ);
-	if (!del)
-		return 0;
-	if ((rc = order_ready_now(o, &ready)) < 0)
-		return rc; /* (a broken store: the call fails and rolls back) */
-	if (ready == (o->ready != 0))
-		return 0;
-	o->ready = ready;
-	return ready ? 1 : 0;
+	return del ? ready_update(o) : 0; /* (an error: a broken store; the call fails and rolls back) */
 }
 
 /* fill_line() for any line, through the general undo (the order's
  * snapshot, an entry per queue move); the same results. */
 static int fill_line_slow(mem *m, inode *it, bo__qpos p, onode *o, uint32_t index, bo_line_rec *l, int64_t take)
 {
-	bool was_alloc = l->allocated > 0, ready;
+	bool was_alloc = l->allocated > 0;
 	int rc;
 	line_take(l, take);
 	if (!was_alloc && (rc = qins(m, it, BO_QUEUE_ALLOCATED, &l->key, o, NULL, index)) < 0)
@@ -1708,14 +1716,7 @@ static int fill_line_slow(mem *m, inode *it, bo__qpos p, onode *o, uint32_t inde
 		return rc;
 	if ((rc = line_write(m, o, l)) < 0) /* (it logged the order's snapshot) */
 		return rc;
-	if (l->backordered > 0)
-		return 0;
-	if ((rc = order_ready_now(o, &ready)) < 0)
-		return rc;
-	if (ready == (o->ready != 0))
-		return 0;
-	o->ready = ready;
-	return ready ? 1 : 0;
+	return l->backordered > 0 ? 0 : ready_update(o);
 }
 
 /* Bulk fill (storage version 2): the head of the waiting queue, a batch of
