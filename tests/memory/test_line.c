@@ -152,11 +152,56 @@ static void test_shop_records_pack(void **state)
 	}
 }
 
+/* A fill's in-place take writes the bytes a full pack of the changed
+ * record writes, and refuses what it cannot do, writing nothing. */
+static void test_take_in_place(void **state)
+{
+	long taken = 0;
+	(void)state;
+	for (long i = 0; i < room_ops(300000); i++) {
+		bo_line_rec l;
+		unsigned char buf[BO__LINE_SIZE], want[BO__LINE_SIZE], before[BO__LINE_SIZE];
+		int64_t take;
+		gen(&l);
+		if (room_below(2)) /* mostly a waiting line with small counts */
+			l.backordered = 1 + (int64_t)room_below(4);
+		if (!bo__line_pack(buf, &l))
+			continue;
+		memset(buf, 0x3c, 4); /* the caller's bytes: kept */
+		memcpy(before, buf, sizeof(buf));
+		switch (room_below(8)) {
+		case 0: take = pick(0); break;
+		case 1: take = l.backordered + 1; break;
+		default: take = l.backordered > 0 ? 1 + (int64_t)room_below((uint64_t)l.backordered) : 1; break;
+		}
+		if (take < 1 || take > l.backordered || !in32(l.allocated + take)) {
+			assert_false(bo__line_take(buf, take));
+			assert_memory_equal(buf, before, sizeof(buf));
+			continue;
+		}
+		assert_true(bo__line_take(buf, take));
+		taken++;
+		l.allocated += take;
+		l.backordered -= take;
+		if (l.backordered == 0) {
+			l.eta = BO_NO_TIME;
+			l.eta_basis = BO_BASIS_NONE;
+			l.eta_base = 0;
+			l.eta_release = BO_NO_TIME;
+		}
+		memcpy(want, before, 4);
+		assert_true(bo__line_pack(want, &l));
+		assert_memory_equal(buf, want, sizeof(buf));
+	}
+	assert_true(taken > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_shop_records_pack),
+		cmocka_unit_test(test_take_in_place),
 	};
 	room_seed("line", 15);
 	return cmocka_run_group_tests(tests, NULL, NULL);

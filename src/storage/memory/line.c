@@ -123,6 +123,23 @@ bool bo__line_pack(unsigned char *out, const bo_line_rec *r)
 	return true;
 }
 
+bool bo__line_take(unsigned char *p, int64_t take)
+{
+	int64_t allocated = get32(p + 16), backordered = get32(p + 20);
+	if (take < 1 || take > backordered || !fits32(allocated + take))
+		return false;
+	put32(p + 16, allocated + take);
+	put32(p + 20, backordered - take);
+	if (backordered == take) { /* no longer waiting: no promise */
+		p[4] = BO_BASIS_NONE;
+		p[5] = (unsigned char)((p[5] & ~M_BASE_T0) | M_ETA_NONE | M_REL_NONE);
+		put32(p + 40, 0);
+		put32(p + 56, 0);
+		put32(p + 60, 0);
+	}
+	return true;
+}
+
 static inline int64_t unpack_word(const unsigned char *p, int64_t qt, unsigned mode)
 {
 	switch (mode) {

@@ -42,6 +42,13 @@
  * and 7 written 0). False, with out[] partly written, when a field does
  * not fit. */
 bool bo__line_pack(unsigned char *out, const bo_line_rec *rec);
+/* Give `take` units to the packed line at p[] in place: allocated up and
+ * backordered down by `take`; a line no longer waiting loses its promise
+ * (ETA and release time none, basis none, base 0), as the core's give()
+ * has it. The bytes are then those bo__line_pack() writes for the record
+ * so changed. False, with nothing written, unless 1 <= take <=
+ * backordered and the new allocated count fits. */
+bool bo__line_take(unsigned char *p, int64_t take);
 /* Unpack into *out every field but order_id, sku and index (reserved
  * words zero). */
 void bo__line_unpack(const unsigned char *in, bo_line_rec *out);

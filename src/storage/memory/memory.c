@@ -1674,13 +1674,11 @@ static int fill_line(mem *m, inode *it, bo__qpos p, onode *o, uint32_t index, bo
 	if (!m->in_txn || line_wide(cur) || index >= REF_DIRECT_MAX || sl->ref != ref ||
 	    memcmp(&sl->key, &l->key, sizeof(l->key)) != 0)
 		return FILL_SLOW;
+	memcpy(packed, cur, LSZ);
+	if (!bo__line_take(packed, take)) /* (the new allocated count does not fit) */
+		return FILL_SLOW;
 	line_take(l, take);
 	del = l->backordered == 0;
-	memcpy(packed, cur, LSZ); /* bytes 0..3: the SKU's number */
-	if (!bo__line_pack(packed, l)) {
-		line_out(m, o, index, l); /* as it was, for the slow way */
-		return FILL_SLOW;
-	}
 	if (!(u = bo__ulog_push(&m->ul, U_FILL, (ins ? FILL_INS : 0) | (del ? FILL_DEL : 0), 0, sizeof(*u))))
 		return OOM(); /* (the call fails: *l is not used) */
 	u->it = it;
