@@ -228,10 +228,18 @@ static int deliver(bo_inventory *inv, size_t n, uint64_t *last, size_t *count)
 	return BO_OK;
 }
 
-/* The buffer dispatch reads pending events into, allocated once. */
+/* The buffer dispatch reads pending events into, room for a chunk (it
+ * may be a call's buffer, swapped in by bo__dispatch_after). */
 static bool dbuf_ready(bo_inventory *inv)
 {
-	return inv->dbuf || (inv->dbuf = bo_malloc(DISPATCH_CHUNK * sizeof(*inv->dbuf))) != NULL;
+	bo_event_rec *b;
+	if (inv->dbuf && inv->dbufcap >= DISPATCH_CHUNK)
+		return true;
+	if (!(b = bo_realloc(inv->dbuf, DISPATCH_CHUNK * sizeof(*b))))
+		return false;
+	inv->dbuf = b;
+	inv->dbufcap = DISPATCH_CHUNK;
+	return true;
 }
 
 /*
@@ -335,12 +343,22 @@ void bo__dispatch_after(bo_inventory *inv, int plan)
 
 	if (plan == BO_DISPATCH_NONE)
 		return;
-	if (plan == BO_DISPATCH_FULL || !dbuf_ready(inv)) {
+	if (plan == BO_DISPATCH_FULL) {
 		bo__dispatch_locked(inv, NULL, false);
 		return;
 	}
-	/* A copy: a notifier that calls the inventory reuses the call's buffer. */
-	memcpy(inv->dbuf, t->ev, n * sizeof(*inv->dbuf));
+	/* The call's buffer becomes the dispatch's, and the other way round:
+	 * a notifier that calls the inventory reuses the call's buffer (and
+	 * a dispatch it runs grows its own to a chunk first). */
+	{
+		bo_event_rec *b = inv->dbuf;
+		size_t cap = inv->dbufcap;
+		inv->dbuf = t->ev;
+		inv->dbufcap = t->evcap;
+		t->ev = b;
+		t->evcap = b ? cap : 0;
+		t->nev = 0;
+	}
 	commits = inv->commits;
 	inv->dispatching = true;
 	int rc = deliver(inv, n, &last, &count);

@@ -152,7 +152,8 @@ struct bo_inventory {
 	bool batch_failed;
 	bool exclusive;      /* bo_options.exclusive: no one else reads or writes the store,
 			      * so metadata stays cached from call to call (written through) */
-	bo_event_rec *dbuf;  /* dispatch: a chunk of pending events */
+	bo_event_rec *dbuf;  /* dispatch: a chunk of pending events (or a call's, swapped in) */
+	size_t dbufcap;      /* its records */
 	bo_supply_rec *sw_s;  /* ETA: an item's supply, kept from call to call */
 	int64_t *sw_cum;
 	size_t sw_cap;
