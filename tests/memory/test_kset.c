@@ -92,7 +92,7 @@ static void run(uint64_t space, long ops, bool in_order)
 {
 	bo__kset ks;
 	model m = { NULL, 0, 0, NULL };
-	uint64_t next = 0;
+	uint64_t next = 0, gen;
 	bo__kset_init(&ks, offsetof(node, id));
 	for (long op = 0; op < ops; op++) {
 		uint64_t r = room_below(100);
@@ -111,8 +111,14 @@ static void run(uint64_t space, long ops, bool in_order)
 			assert_non_null(n);
 			memcpy(n->id, id, strlen(id) + 1);
 			n->tag = room_rand();
+			gen = bo__kset_gen(&ks);
 			assert_true(bo__kset_reserve(&ks));
-			bo__kset_add(&ks, n);
+			assert_true(bo__kset_gen(&ks) == gen); /* growing is no change */
+			if (room_below(2))
+				bo__kset_add(&ks, n);
+			else /* the hash a look-up computed, then the add */
+				bo__kset_add_h(&ks, n, bo__kset_hash(n->id));
+			assert_true(bo__kset_gen(&ks) != gen);
 			if (m.n == m.cap) {
 				m.cap = m.cap ? m.cap * 2 : 64;
 				m.a = realloc(m.a, m.cap * sizeof(*m.a));
@@ -125,8 +131,11 @@ static void run(uint64_t space, long ops, bool in_order)
 		} else if (r < 70 && m.n > 0) { /* delete: the last added (an undo) or any */
 			node *n = m.last && room_below(2) ? m.last : m.a[room_below(m.n)];
 			assert_ptr_equal(m_find(&m, n->id, &at), n);
+			gen = bo__kset_gen(&ks);
 			bo__kset_del(&ks, n);
+			assert_true(bo__kset_gen(&ks) != gen);
 			assert_null(bo__kset_find(&ks, n->id));
+			assert_null(bo__kset_find_h(&ks, n->id, bo__kset_hash(n->id)));
 			memmove(&m.a[at], &m.a[at + 1], (m.n - at - 1) * sizeof(*m.a));
 			m.n--;
 			if (m.last == n)
@@ -134,7 +143,11 @@ static void run(uint64_t space, long ops, bool in_order)
 			free(n);
 		} else if (r < 95) { /* find */
 			node *n = m_find(&m, id, &at);
+			gen = bo__kset_gen(&ks);
 			assert_ptr_equal(bo__kset_find(&ks, id), n);
+			assert_ptr_equal(bo__kset_find_h(&ks, id, bo__kset_hash(id)), n);
+			assert_true(bo__kset_gen(&ks) == gen);
+			assert_true(bo__kset_hash(id) != 0);
 			if (m.n > 0) {
 				n = m.a[room_below(m.n)];
 				assert_ptr_equal(bo__kset_find(&ks, n->id), n);

@@ -66,6 +66,15 @@ void *bo__kset_find(const bo__kset *ks, const char *key)
 	return ks->t[probe(ks, key, khash(key))].node;
 }
 
+uint64_t bo__kset_hash(const char *key) { return khash(key); }
+
+void *bo__kset_find_h(const bo__kset *ks, const char *key, uint64_t h)
+{
+	if (!ks->tcap)
+		return NULL;
+	return ks->t[probe(ks, key, h)].node;
+}
+
 void bo__kset_prefetch(const bo__kset *ks, const char *key, bool node)
 {
 #if defined(__GNUC__)
@@ -122,8 +131,14 @@ bool bo__kset_reserve(bo__kset *ks)
 
 void bo__kset_add(bo__kset *ks, void *node)
 {
-	place(ks->t, ks->tcap - 1, khash(KEY(ks, node)), node);
+	bo__kset_add_h(ks, node, khash(KEY(ks, node)));
+}
+
+void bo__kset_add_h(bo__kset *ks, void *node, uint64_t h)
+{
+	place(ks->t, ks->tcap - 1, h, node);
 	ks->n++;
+	ks->gen++;
 	if (!ks->walked)
 		return;
 	ks->list[ks->nlist++] = node;
@@ -172,6 +187,7 @@ void bo__kset_del(bo__kset *ks, void *node)
 		return; /* not in the set */
 	unslot(ks, i);
 	ks->n--;
+	ks->gen++;
 	if (!ks->walked)
 		return;
 	for (j = ks->nlist; j > ks->nsorted; j--)

@@ -28,12 +28,18 @@ typedef struct bo__kset {
 	bool walked;     /* `list` is kept */
 	size_t koff;
 	size_t pf;       /* bytes of a node a look-up asks the processor for (0: none) */
+	uint64_t gen;    /* counts adds and removals: a caller's memo of a miss holds while it is unchanged */
 } bo__kset;
 
 /* An empty set of nodes whose id is at offset `koff`. */
 void bo__kset_init(bo__kset *ks, size_t koff);
 /* The node with id `key`, or NULL. */
 void *bo__kset_find(const bo__kset *ks, const char *key);
+/* The hash of `key` (never 0): a caller that looks an id up and then adds
+ * it hashes it once, with bo__kset_find_h() and bo__kset_add_h(). */
+uint64_t bo__kset_hash(const char *key);
+/* bo__kset_find() of `key`, whose bo__kset_hash() is `h`. */
+void *bo__kset_find_h(const bo__kset *ks, const char *key, uint64_t h);
 /* A hint that `key` will be looked up: ask the processor for the slot the
  * look-up starts at, or (`node`: the slots are likely cached) for the node
  * whose hash matches, without comparing ids. Changes nothing. */
@@ -43,6 +49,11 @@ void bo__kset_prefetch(const bo__kset *ks, const char *key, bool node);
 bool bo__kset_reserve(bo__kset *ks);
 /* Add `node` (its id not in the set) after bo__kset_reserve(). */
 void bo__kset_add(bo__kset *ks, void *node);
+/* bo__kset_add() of `node`, whose id's bo__kset_hash() is `h`. */
+void bo__kset_add_h(bo__kset *ks, void *node, uint64_t h);
+/* The set's count of adds and removals so far: unchanged, a key that
+ * was not in the set is still not in it. */
+static inline uint64_t bo__kset_gen(const bo__kset *ks) { return ks->gen; }
 /* Remove `node` (nothing if it is not in the set). Cheapest for the node
  * added last. */
 void bo__kset_del(bo__kset *ks, void *node);

@@ -310,6 +310,10 @@ typedef struct mem {
 	bo__arena onodes;     /* the order nodes */
 	inode *li;            /* last item found: consecutive calls mostly name the same one */
 	onode *lo;            /* last order found */
+	struct {              /* the id an order look-up missed last, while the set is unchanged */
+		uint64_t h, gen; /* its hash (0: none), bo__kset_gen() of the orders then */
+		char id[BO_ID_MAX + 1];
+	} miss;
 	onode **fring;        /* the orders queue_fill gave units to, in turn */
 	size_t fput, fget;    /* (fring: RING of them; fget: outbox_append's cursor) */
 	const onode *onew;    /* the order made last, and the epoch of the segment that made it: */
@@ -1312,10 +1316,27 @@ static int mem_item_next(void *ud, const char *after, bo_item_rec *out)
 
 static int mem_order_get(void *ud, const char *id, bo_order_rec *out, int for_update)
 {
-	onode *n = ofind(ud, id);
+	mem *m = ud;
+	onode *n;
+	uint64_t h;
 	(void)for_update;
-	if (!n)
-		return BO_ENOTFOUND;
+	if (m->lo && strcmp(m->lo->id, id) == 0) {
+		n = m->lo;
+	} else {
+		h = bo__kset_hash(id);
+		if (!(n = bo__kset_find_h(&m->orders, id, h))) {
+			/* A placement looks its new id up, then writes it:
+			 * remember the miss, so that the write neither hashes
+			 * nor probes again. */
+			size_t len = strnlen(id, BO_ID_MAX);
+			memcpy(m->miss.id, id, len);
+			m->miss.id[len] = '\0';
+			m->miss.h = h;
+			m->miss.gen = bo__kset_gen(&m->orders);
+			return BO_ENOTFOUND;
+		}
+		m->lo = n;
+	}
 	order_out(n, out);
 	return BO_OK;
 }
@@ -1323,10 +1344,20 @@ static int mem_order_get(void *ud, const char *id, bo_order_rec *out, int for_up
 static int mem_order_put(void *ud, const bo_order_rec *rec)
 {
 	mem *m = ud;
-	onode *n = ofind(m, rec->id);
+	onode *n = NULL;
 	size_t len, off, bytes;
 	uint32_t cap;
+	uint64_t h;
 	unsigned char undo[sizeof(onode *) + sizeof(size_t)];
+	if (m->miss.h && m->miss.gen == bo__kset_gen(&m->orders) && strcmp(m->miss.id, rec->id) == 0) {
+		h = m->miss.h; /* not in the set: the look-up just missed */
+	} else if (m->lo && strcmp(m->lo->id, rec->id) == 0) {
+		n = m->lo;
+	} else {
+		h = bo__kset_hash(rec->id);
+		if ((n = bo__kset_find_h(&m->orders, rec->id, h)) != NULL)
+			m->lo = n;
+	}
 	if (n) {
 		if (order_touch(m, n) < 0)
 			return BO_ESTORAGE;
@@ -1360,7 +1391,7 @@ static int mem_order_put(void *ud, const bo_order_rec *rec)
 		memset((unsigned char *)n + slot_off(n), 0, sizeof(void *));
 	}
 	n->stamp = m->epoch; /* undoing its creation undoes every change */
-	bo__kset_add(&m->orders, n);
+	bo__kset_add_h(&m->orders, n, h);
 	m->lo = n; /* its lines come next */
 	m->onew = n;
 	m->onew_epoch = m->epoch;
