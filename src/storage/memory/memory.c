@@ -355,7 +355,7 @@ enum {
 	U_SUP_DEL,   /* inode *, snode *: put it back (it is let go of at commit) */
 	U_SUB_ADD,   /* bo_sub_rec */
 	U_SUB_DEL,   /* inode *, subnode *: put it back (it is let go of at commit) */
-	U_META,      /* meta_kv (existed in `b`) */
+	U_META,      /* b 1: (size_t index, int64_t value) of a key that existed; b 0: the new key's meta_kv */
 	U_BLOCK_NEW, /* void *: free it */
 	U_BLOCK_GONE, /* void *: free it at commit */
 	U_LOC,       /* bo_location_rec (existed in `b`) */
@@ -776,14 +776,18 @@ static void undo_entry(mem *m, const bo__uentry *e)
 	case U_META: {
 		meta_kv old;
 		size_t i;
+		if (e->b) { /* (keys are only appended, and undone last first: the index holds) */
+			int64_t v;
+			memcpy(&i, p, sizeof(i));
+			memcpy(&v, p + sizeof(i), sizeof(v));
+			if (i < m->nmeta)
+				m->meta[i].v = v;
+			break;
+		}
 		memcpy(&old, p, sizeof(old));
 		for (i = 0; i < m->nmeta && strcmp(m->meta[i].key, old.key) != 0; i++)
 			;
-		if (i == m->nmeta)
-			break;
-		if (e->b)
-			m->meta[i].v = old.v;
-		else
+		if (i < m->nmeta)
 			m->meta[i] = m->meta[--m->nmeta];
 		break;
 	}
@@ -2120,8 +2124,12 @@ static int mem_meta_put(void *ud, const char *key, int64_t value)
 	if (i >= 0) { /* the common case: an existing key, logged once a segment */
 		kv = &m->meta[i];
 		if (m->in_txn && kv->stamp != m->epoch) {
-			if (log_add(m, U_META, 1, kv, sizeof(*kv)) < 0)
+			size_t at = (size_t)i;
+			unsigned char *u = log_push(m, U_META, 1, sizeof(at) + sizeof(kv->v));
+			if (!u)
 				return BO_ESTORAGE;
+			memcpy(u, &at, sizeof(at));
+			memcpy(u + sizeof(at), &kv->v, sizeof(kv->v));
 			kv->stamp = m->epoch;
 		}
 		kv->v = value;
