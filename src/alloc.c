@@ -21,12 +21,35 @@ int bo__line_key(bo_txn *t, const bo_item_rec *item, const bo_order_rec *order, 
 	key->seq = seq;
 	switch (p->kind) {
 	case BO_POL_PRIORITY:
-		key->k[0] = order->priority == INT64_MIN ? INT64_MAX : -order->priority;
-		key->k[1] = line->queue_time;
+		/* -priority, except that INT64_MIN (whose negation does not fit)
+		 * and INT64_MIN + 1 would both give INT64_MAX: the lowest
+		 * priority gets a second word past every queue time, so it
+		 * still queues behind INT64_MIN + 1, and fifo among itself. */
+		if (order->priority == INT64_MIN) {
+			key->k[0] = INT64_MAX;
+			key->k[1] = INT64_MAX;
+			key->k[2] = line->queue_time;
+		} else {
+			key->k[0] = -order->priority;
+			key->k[1] = line->queue_time;
+		}
 		break;
 	case BO_POL_DUE:
-		key->k[0] = order->due == BO_NO_TIME ? INT64_MAX : order->due;
-		key->k[1] = line->queue_time;
+		/* No due time goes last: INT64_MAX. A due time of INT64_MAX
+		 * itself (which would tie with it) queues as INT64_MAX - 1 with
+		 * a second word past every queue time: behind INT64_MAX - 1,
+		 * ahead of no due time. */
+		if (order->due == BO_NO_TIME) {
+			key->k[0] = INT64_MAX;
+			key->k[1] = line->queue_time;
+		} else if (order->due == INT64_MAX) {
+			key->k[0] = INT64_MAX - 1;
+			key->k[1] = INT64_MAX;
+			key->k[2] = line->queue_time;
+		} else {
+			key->k[0] = order->due;
+			key->k[1] = line->queue_time;
+		}
 		break;
 	case BO_POL_CUSTOM: {
 		bo_line_view v = { order->id, line->sku, order->priority, order->due, order->created,

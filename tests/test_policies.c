@@ -83,6 +83,44 @@ static void test_queue_orders(void **state)
 	th_close(inv);
 }
 
+/* The ends of the key ranges: priority INT64_MIN (whose negation does
+ * not fit) still queues behind INT64_MIN + 1, and a due time of
+ * INT64_MAX still queues ahead of no due time ("no due time last"). */
+static void test_queue_key_extremes(void **state)
+{
+	th_clock clk;
+	bo_inventory *inv;
+
+	(void)state;
+	clk.now = T0;
+	inv = th_open(&clk, NULL, 1);
+	th_item(inv, "x", "priority", BO_BACKORDER_ALLOW);
+	assert_ok(th_place(inv, "o1", "x", 1, INT64_MIN, BO_NO_TIME));
+	assert_ok(th_place(inv, "o2", "x", 1, INT64_MIN + 1, BO_NO_TIME));
+	assert_ok(th_place(inv, "o3", "x", 1, INT64_MIN, BO_NO_TIME));
+	assert_ok(th_place(inv, "o4", "x", 1, INT64_MAX, BO_NO_TIME));
+	assert_ok(th_place(inv, "o5", "x", 1, INT64_MIN + 1, BO_NO_TIME));
+	check_queue(inv, "o4 o2 o5 o1 o3");
+	assert_ok(bo_item_receive(inv, "x", 3, NULL));
+	check_queue(inv, "o1 o3");
+	assert_invariants(inv);
+	th_close(inv);
+
+	clk.now = T0;
+	inv = th_open(&clk, NULL, 1);
+	th_item(inv, "x", "due", BO_BACKORDER_ALLOW);
+	assert_ok(th_place(inv, "o1", "x", 1, 0, BO_NO_TIME));
+	assert_ok(th_place(inv, "o2", "x", 1, 0, INT64_MAX));
+	assert_ok(th_place(inv, "o3", "x", 1, 0, INT64_MAX - 1));
+	assert_ok(th_place(inv, "o4", "x", 1, 0, INT64_MAX));
+	assert_ok(th_place(inv, "o5", "x", 1, 0, BO_NO_TIME));
+	check_queue(inv, "o3 o2 o4 o1 o5");
+	assert_ok(bo_item_receive(inv, "x", 2, NULL));
+	check_queue(inv, "o4 o1 o5");
+	assert_invariants(inv);
+	th_close(inv);
+}
+
 static void test_restock(void **state)
 {
 	th_clock clk;
@@ -659,6 +697,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_orders),
+		cmocka_unit_test(test_queue_key_extremes),
 		cmocka_unit_test(test_restock),
 		cmocka_unit_test(test_cancel_frees_to_next),
 		cmocka_unit_test(test_modify_frees_to_next),
