@@ -174,7 +174,10 @@ static basis cover_loaded(const bo_item_rec *item, const supply_walk *w, size_t 
 	return uncovered(item);
 }
 
-static int64_t promise(const bo_txn *t, const bo_item_rec *item, basis b)
+/* The promise on basis `b` made now, into *out: BO_EINVALID when now +
+ * lead time exceeds 2^63-1 (DESIGN §10: an int64 sum that overflows is bad
+ * input; the call changes nothing). */
+static int promise(const bo_txn *t, const bo_item_rec *item, basis b, int64_t *out)
 {
 	int64_t eta;
 	switch (b.kind) {
@@ -182,14 +185,19 @@ static int64_t promise(const bo_txn *t, const bo_item_rec *item, basis b)
 		eta = b.base > t->now ? b.base : t->now;
 		break;
 	case BO_BASIS_LEAD:
-		eta = bo__add_ok(t->now, b.base) ? t->now + b.base : INT64_MAX;
+		if (!bo__add_ok(t->now, b.base))
+			return bo__fail(BO_EINVALID, "the ETA of item '%s' (now + its lead time) would exceed 2^63-1",
+					item->sku);
+		eta = t->now + b.base;
 		break;
 	default:
-		return BO_NO_TIME;
+		*out = BO_NO_TIME;
+		return BO_OK;
 	}
 	if (item->release_at != BO_NO_TIME && eta < item->release_at)
 		eta = item->release_at;
-	return eta;
+	*out = eta;
+	return BO_OK;
 }
 
 static bool same_basis(const bo_line_rec *l, const bo_item_rec *item, basis b)
@@ -204,7 +212,7 @@ static bool same_basis(const bo_line_rec *l, const bo_item_rec *item, basis b)
 static int settle(bo_txn *t, const bo_item_rec *item, bo_line_rec *l, basis b, bool *wrote)
 {
 	bo_event_rec *ev = t->nbackordered ? bo__emitted_backordered(t, l->order_id, l->sku) : NULL;
-	int64_t eta;
+	int64_t eta = BO_NO_TIME;
 	int rc;
 
 	*wrote = false;
@@ -213,7 +221,8 @@ static int settle(bo_txn *t, const bo_item_rec *item, bo_line_rec *l, basis b, b
 			ev->eta = l->eta;
 		return BO_OK;
 	}
-	eta = promise(t, item, b);
+	if ((rc = promise(t, item, b, &eta)) < 0)
+		return rc;
 	if (ev)
 		ev->eta = eta; /* the units this call added wait until then */
 	/* A line that held a promise is told when it moves; a new one (no
@@ -267,7 +276,8 @@ int bo__eta_promise_new(bo_txn *t, bo_item_slot *it, bo_line_rec *l, bool *done)
 		if ((rc = cover(t, &it->rec, &w, &j, it->rec.backordered, &b)) < 0) /* includes the line */
 			return rc;
 	}
-	l->eta = promise(t, &it->rec, b);
+	if ((rc = promise(t, &it->rec, b, &l->eta)) < 0)
+		return rc;
 	l->eta_basis = b.kind;
 	l->eta_base = b.base;
 	l->eta_release = it->rec.release_at;
@@ -417,8 +427,8 @@ int bo__eta_adopt(bo_txn *t)
 			else
 				keep = l.eta != BO_NO_TIME && (b.kind != BO_BASIS_SUPPLY || l.eta >= b.base) &&
 				       (item.release_at == BO_NO_TIME || l.eta >= item.release_at);
-			if (!keep)
-				l.eta = promise(t, &item, b);
+			if (!keep && (rc = promise(t, &item, b, &l.eta)) < 0)
+				return rc;
 			l.eta_basis = b.kind;
 			l.eta_base = b.base;
 			l.eta_release = item.release_at;

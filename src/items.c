@@ -123,6 +123,8 @@ static int op_item_set(bo_txn *t, void *p)
 		it->rec.max_backorder = s->max_backorder;
 	if (s->fields & BO_ITEM_PREORDER_MAX)
 		it->rec.preorder_max = s->preorder_max;
+	if ((s->fields & BO_ITEM_LEAD_TIME) && s->lead_time != BO_NO_TIME && !bo__add_ok(t->now, s->lead_time))
+		return bo__fail(BO_EINVALID, "lead_time: now + %lld seconds would exceed 2^63-1", (long long)s->lead_time);
 	if ((s->fields & BO_ITEM_LEAD_TIME) && it->rec.lead_time != s->lead_time) {
 		it->rec.lead_time = s->lead_time;
 		it->supply_changed = true;

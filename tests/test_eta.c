@@ -1,5 +1,6 @@
 /* ETA: supply coverage in policy order, lead time, overdue supply, preorders, events. */
 #include "helpers.h"
+#include "snapshot.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,45 @@ static void test_modify_and_cancel_move_etas(void **state)
 	assert_invariants(f->inv);
 }
 
+/* now + lead time beyond 2^63-1 is bad input (DESIGN §10): refused when
+ * the lead time is set, and by a call that would make such a promise
+ * after the clock moved on; either changes nothing. */
+static void test_lead_time_overflow(void **state)
+{
+	fixture *f = *state;
+	bo_item_settings s = BO_ITEM_SETTINGS_INIT;
+	char *before, *after;
+
+	assert_ok(bo_item_set(f->inv, "x", NULL));
+	assert_ok(th_place(f->inv, "o1", "x", 1, 0, BO_NO_TIME));
+	s.fields = BO_ITEM_LEAD_TIME;
+	s.lead_time = INT64_MAX - T0 + 1; /* one second too long */
+	assert_ok(snapshot_take(&before, f->inv));
+	assert_int_equal(bo_item_set(f->inv, "x", &s), BO_EINVALID);
+	assert_non_null(strstr(bo_last_error(), "lead_time"));
+	assert_ok(snapshot_take(&after, f->inv));
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+	/* the longest that fits: the waiting line is promised 2^63-1 */
+	s.lead_time = INT64_MAX - T0;
+	assert_ok(bo_item_set(f->inv, "x", &s));
+	assert_i64(eta_of(f->inv, "o1", "x"), INT64_MAX);
+	/* a second later the same lead time no longer fits: a placement
+	 * that needs a promise fails and leaves nothing behind */
+	f->clk.now = T0 + 1;
+	assert_ok(snapshot_take(&before, f->inv));
+	assert_int_equal(th_place(f->inv, "o2", "x", 1, 0, BO_NO_TIME), BO_EINVALID);
+	assert_non_null(strstr(bo_last_error(), "2^63-1"));
+	assert_ok(snapshot_take(&after, f->inv));
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+	/* a line that needs no promise still goes through */
+	assert_ok(bo_item_receive(f->inv, "x", 1, NULL));
+	assert_invariants(f->inv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +278,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eta_follows_policy_order, th_fixture_setup, th_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_preorder_eta_not_before_release, th_fixture_setup, th_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_modify_and_cancel_move_etas, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_lead_time_overflow, th_fixture_setup, th_fixture_teardown),
 	};
 	return cmocka_run_group_tests_name("eta", tests, NULL, NULL);
 }
