@@ -139,10 +139,18 @@ static int op_item_set(bo_txn *t, void *p)
 	}
 	if ((s->fields & BO_ITEM_RELEASE_AT) && it->rec.release_at != s->release_at) {
 		int64_t next;
+		bool was_preorder = !it->rec.released;
 		it->rec.release_at = s->release_at;
 		it->rec.released = s->release_at == BO_NO_TIME || s->release_at <= t->now;
 		it->supply_changed = true;
 		bo__eta_all(it); /* part of every line's basis */
+		/* An item in preorder whose release time moves to now or before
+		 * (or goes) is released by this call, as by the clock: its
+		 * customers are told (DESIGN §7). */
+		if (was_preorder && it->rec.released &&
+		    (rc = bo__emit(t, BO_EVENT_RELEASED, NULL, it->rec.sku, it->rec.allocated + it->rec.backordered,
+				   BO_NO_TIME, NULL)) < 0)
+			return rc;
 		if (!it->rec.released) {
 			if ((rc = bo__meta_get(t, BO_MK_NEXT_RELEASE, &next, INT64_MAX)) < 0)
 				return rc;

@@ -326,6 +326,47 @@ static void test_release_in_past_is_not_preorder(void **state)
 	assert_int_equal(th_count(&f->rec, BO_EVENT_RELEASED, NULL, NULL), 0);
 }
 
+/* An item in preorder whose release time is moved to the past, or
+ * cleared, is released by that call with its `released` event (once);
+ * moving it later again puts it back in preorder. */
+static void test_release_by_setting(void **state)
+{
+	fixture *f = *state;
+	bo_item_settings s = BO_ITEM_SETTINGS_INIT;
+
+	s.fields = BO_ITEM_RELEASE_AT;
+	s.release_at = T0 + 10 * DAY;
+	assert_ok(bo_item_set(f->inv, "g", &s));
+	assert_ok(bo_item_set(f->inv, "h", &s));
+	assert_ok(th_place(f->inv, "o", "g", 2, 0, BO_NO_TIME));
+	assert_ok(bo_item_receive(f->inv, "g", 1, NULL));
+	th_recorder_clear(&f->rec);
+	/* a later release time: still preorder, no event */
+	s.release_at = T0 + 20 * DAY;
+	assert_ok(bo_item_set(f->inv, "g", &s));
+	assert_int_equal(th_count(&f->rec, BO_EVENT_RELEASED, NULL, NULL), 0);
+	/* moved to the past: released now, qty = allocated + waiting */
+	s.release_at = T0 - DAY;
+	assert_ok(bo_item_set(f->inv, "g", &s));
+	assert_int_equal(th_count(&f->rec, BO_EVENT_RELEASED, NULL, "g"), 1);
+	assert_i64(th_sum_qty(&f->rec, BO_EVENT_RELEASED, NULL, "g"), 2);
+	assert_int_equal(th_status(f->inv, "g").in_preorder, 0);
+	assert_ok(bo_order_ship(f->inv, "o", NULL, BO_ALL)); /* ships now */
+	/* cleared: released too; an item never in preorder gets no event */
+	s.release_at = BO_NO_TIME;
+	assert_ok(bo_item_set(f->inv, "h", &s));
+	assert_int_equal(th_count(&f->rec, BO_EVENT_RELEASED, NULL, "h"), 1);
+	s.release_at = T0 - 2 * DAY;
+	assert_ok(bo_item_set(f->inv, "g", &s));
+	assert_ok(bo_item_set(f->inv, "new", &s));
+	assert_int_equal(th_count(&f->rec, BO_EVENT_RELEASED, NULL, NULL), 2);
+	/* the clock passing the old time releases nothing again */
+	f->clk.now = T0 + 30 * DAY;
+	assert_ok(bo_inventory_advance(f->inv));
+	assert_int_equal(th_count(&f->rec, BO_EVENT_RELEASED, NULL, NULL), 2);
+	assert_invariants(f->inv);
+}
+
 static void test_release_by_any_mutating_call(void **state)
 {
 	fixture *f = *state;
@@ -605,6 +646,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deny_and_max_backorder, th_fixture_setup, th_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_preorder, th_fixture_setup, th_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_release_in_past_is_not_preorder, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_release_by_setting, th_fixture_setup, th_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_release_by_any_mutating_call, th_fixture_setup, th_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_clock_never_goes_back, th_fixture_setup, th_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_subscribe, th_fixture_setup, th_fixture_teardown),
