@@ -141,12 +141,16 @@ static int same_request(bo_txn *t, const place_args *a, const bo_order_rec *o)
 	return 1;
 }
 
+/* Lines whose item slot op_place remembers between its two passes. */
+#define PLACE_SLOTS 16
+
 static int op_place(bo_txn *t, void *p)
 {
 	place_args *a = p;
 	bo_inventory *inv = t->inv;
 	bo_order_rec o;
 	bo_item_slot *it;
+	size_t slot_ix[PLACE_SLOTS];
 	bool all_alloc = true;
 	int rc = inv->st.order_get(inv->sd, a->id, &o, 1);
 
@@ -173,11 +177,15 @@ static int op_place(bo_txn *t, void *p)
 			return rc;
 	}
 
-	/* Check every line before changing anything. */
+	/* Check every line before changing anything. Each line's item slot
+	 * is remembered by its index (slots are only appended during a call,
+	 * so the index holds while the array may move). */
 	for (size_t i = 0; i < a->n; i++) {
 		const bo_line_spec *ls = &a->lines[i];
 		if ((rc = bo__item(t, ls->sku, &it)) < 0)
 			return rc;
+		if (i < PLACE_SLOTS)
+			slot_ix[i] = (size_t)(it - t->items);
 		int64_t avail = it->rec.on_hand - it->rec.allocated;
 		int64_t take = avail > 0 ? (ls->qty < avail ? ls->qty : avail) : 0;
 		if ((rc = admit(t, &it->rec, ls->qty, ls->qty - take)) < 0)
@@ -203,7 +211,9 @@ static int op_place(bo_txn *t, void *p)
 	for (size_t i = 0; i < a->n; i++) {
 		const bo_line_spec *ls = &a->lines[i];
 		bo_line_rec l;
-		if ((rc = bo__item(t, ls->sku, &it)) < 0)
+		if (i < PLACE_SLOTS)
+			it = &t->items[slot_ix[i]];
+		else if ((rc = bo__item(t, ls->sku, &it)) < 0)
 			return rc;
 		int64_t avail = it->rec.on_hand - it->rec.allocated;
 		int64_t take = avail > 0 ? (ls->qty < avail ? ls->qty : avail) : 0;
