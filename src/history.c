@@ -5,6 +5,8 @@
  * adds them to the day's record, in the call's transaction. */
 #include "internal.h"
 
+#include <stddef.h>
+
 /* Bucket k >= 1 starts at 3600 x 1.5^(k-1) seconds, rounded. */
 static const int64_t bucket_floor[BO_HIST_WAIT_BUCKETS] = {
 	0, 3600, 5400, 8100, 12150, 18225, 27338, 41006, 61509, 92264, 138396, 207594,
@@ -91,8 +93,12 @@ static int flush_one(bo_txn *t, bo_item_slot *it, int64_t day)
 	bo_inventory *inv = t->inv;
 	bo_hist_rec r;
 	int rc;
-	memset(&r, 0, sizeof(r));
+	/* Every byte written, field by field (a memset of the whole record
+	 * compiles to a `rep stos`, slow to start for 216 bytes). */
 	memcpy(r.sku, it->rec.sku, sizeof(r.sku));
+	memset(r.sku + sizeof(r.sku), 0, offsetof(bo_hist_rec, day) - sizeof(r.sku));
+	_Static_assert(offsetof(bo_hist_rec, wait_hist) + sizeof(r.wait_hist) == sizeof(bo_hist_rec),
+		       "no padding after the wait buckets");
 	r.day = day;
 	r.ordered = it->hist.ordered;
 	r.backordered = it->hist.backordered;
@@ -115,7 +121,13 @@ int bo__hist_flush(bo_txn *t)
 			continue;
 		if (t->inv->st.hist_add && (rc = flush_one(t, it, day)) < 0)
 			return rc;
-		memset(&it->hist, 0, sizeof(it->hist));
+		/* cleared for the next call (the buckets only count filled lines:
+		 * cleared only when some were) */
+		if (it->hist.filled)
+			memset(it->hist.hist, 0, sizeof(it->hist.hist));
+		it->hist.on = false;
+		it->hist.ordered = it->hist.backordered = it->hist.cancelled = 0;
+		it->hist.filled = it->hist.wait_sum = it->hist.wait_max = 0;
 	}
 	return BO_OK;
 }
