@@ -308,14 +308,20 @@ int bo__unallocate(bo_txn *t, bo_item_slot *it, bo_line_rec *l, int64_t take)
 {
 	bool was_waiting = l->backordered > 0;
 	int rc;
+	/* The units wait again, so their price counts in revenue held again:
+	 * a sum beyond 2^63-1 fails the call (it would have been stored
+	 * saturated, and gone negative as the lines were filled). */
+	if (l->unit_price != BO_NO_PRICE) {
+		bo_i128 add = (bo_i128)take * l->unit_price;
+		if (add > INT64_MAX || !bo__add_ok(it->rec.revenue_held, (int64_t)add))
+			return bo__fail(BO_EINVALID, "revenue held of '%s' would exceed 2^63-1", it->rec.sku);
+	}
 	l->allocated -= take;
 	l->backordered += take;
 	it->rec.allocated -= take;
 	it->rec.backordered += take;
-	if (l->unit_price != BO_NO_PRICE) {
-		int64_t add = mul_sat(take, l->unit_price);
-		it->rec.revenue_held = bo__add_ok(it->rec.revenue_held, add) ? it->rec.revenue_held + add : INT64_MAX;
-	}
+	if (l->unit_price != BO_NO_PRICE)
+		it->rec.revenue_held += take * l->unit_price;
 	it->dirty = true;
 	if (l->allocated == 0 && (rc = bo__queue_del(t, BO_QUEUE_ALLOCATED, l)) < 0)
 		return rc;

@@ -7,6 +7,7 @@ typedef struct sums {
 	char sku[BO_ID_MAX + 1];
 	int64_t allocated, backordered;
 	int64_t nwait, nalloc;
+	bo_i128 held;   /* waiting units x unit price, lines with a price */
 } sums;
 
 static int cmp_sku(const void *a, const void *b)
@@ -232,6 +233,7 @@ static int check_locked(bo_inventory *inv)
 			s[n].backordered = l.backordered;
 			s[n].nwait = l.backordered > 0;
 			s[n].nalloc = l.allocated > 0;
+			s[n].held = l.unit_price == BO_NO_PRICE ? 0 : (bo_i128)l.backordered * l.unit_price;
 			n++;
 		}
 	}
@@ -245,7 +247,7 @@ static int check_locked(bo_inventory *inv)
 	size_t j = 0;
 	after[0] = '\0';
 	while ((rc = inv->st.item_next(inv->sd, after[0] ? after : NULL, &it)) == BO_OK) {
-		sums tot = { "", 0, 0, 0, 0 };
+		sums tot = { "", 0, 0, 0, 0, 0 };
 		bo_queue_entry e;
 		bo_queue_key k;
 		bo_supply_rec sp, prev;
@@ -259,6 +261,7 @@ static int check_locked(bo_inventory *inv)
 			tot.backordered += s[j].backordered;
 			tot.nwait += s[j].nwait;
 			tot.nalloc += s[j].nalloc;
+			tot.held += s[j].held;
 		}
 		if (it.allocated != tot.allocated || it.allocated < 0 || it.allocated > it.on_hand) {
 			rc = bo__fail(BO_ESTATE, "item '%s': allocated %lld, lines hold %lld, on_hand %lld", it.sku,
@@ -268,6 +271,17 @@ static int check_locked(bo_inventory *inv)
 		if (it.backordered != tot.backordered) {
 			rc = bo__fail(BO_ESTATE, "item '%s': backordered %lld, lines wait for %lld", it.sku,
 				      (long long)it.backordered, (long long)tot.backordered);
+			goto out;
+		}
+		/* Quantities are never negative (DESIGN §3), the figures derived
+		 * from the lines included. */
+		if (it.revenue_held < 0 || (bo_i128)it.revenue_held != tot.held) {
+			if (tot.held > INT64_MAX)
+				rc = bo__fail(BO_ESTATE, "item '%s': revenue held %lld, waiting lines hold more than 2^63-1",
+					      it.sku, (long long)it.revenue_held);
+			else
+				rc = bo__fail(BO_ESTATE, "item '%s': revenue held %lld, waiting lines hold %lld", it.sku,
+					      (long long)it.revenue_held, (long long)tot.held);
 			goto out;
 		}
 		if (it.backordered > 0 && it.on_hand > it.allocated) {

@@ -287,6 +287,45 @@ static void test_overflow(void **state)
 	BAD(BO_EINVALID, bo_order_place(f->inv, "new", NULL, l, 1));
 }
 
+/* Take-back: units that wait again count in revenue held again. Two lines
+ * priced 2^62 each, allocated at once (nothing held), taken back together
+ * would hold 2^63: the adjustment is invalid (it was stored saturated at
+ * 2^63-1, and went negative as the lines were filled and cancelled). */
+static void retake(fixture *f)
+{
+	free(f->before);
+	f->before = NULL;
+	assert_ok(snapshot_take(&f->before, f->inv));
+	th_recorder_clear(&f->rec);
+}
+
+static void test_overflow_take_back(void **state)
+{
+	fixture *f = *state;
+	const int64_t p = INT64_C(1) << 62;
+	bo_line_spec l = { "rev", 1, p };
+
+	assert_ok(bo_item_set(f->inv, "rev", NULL));
+	assert_ok(bo_item_receive(f->inv, "rev", 2, NULL));
+	assert_ok(bo_order_place(f->inv, "r1", NULL, &l, 1));
+	assert_ok(bo_order_place(f->inv, "r2", NULL, &l, 1));
+	/* at a location: the lines hold their units at "w", none free elsewhere */
+	assert_ok(bo_location_set(f->inv, "w", 0));
+	assert_ok(bo_item_set(f->inv, "revw", NULL));
+	assert_ok(bo_item_receive_at(f->inv, "revw", 2, NULL, "w"));
+	l.sku = "revw";
+	assert_ok(bo_order_place(f->inv, "w1", NULL, &l, 1));
+	assert_ok(bo_order_place(f->inv, "w2", NULL, &l, 1));
+	retake(f);
+	BAD(BO_EINVALID, bo_item_adjust(f->inv, "rev", -2));
+	BAD(BO_EINVALID, bo_item_adjust_at(f->inv, "revw", -2, "w"));
+	/* one line taken back holds 2^62; filled again, it holds nothing */
+	assert_ok(bo_item_adjust(f->inv, "rev", -1));
+	assert_i64(th_status(f->inv, "rev").revenue_held, p);
+	assert_ok(bo_item_receive(f->inv, "rev", 1, NULL));
+	assert_i64(th_status(f->inv, "rev").revenue_held, 0);
+}
+
 static void test_unknown_ids(void **state)
 {
 	fixture *f = *state;
@@ -469,6 +508,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_quantities, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overflow_take_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_state, setup, teardown),
 		cmocka_unit_test(test_bad_open),
