@@ -929,6 +929,11 @@ BO_EXPORT int bo_inventory_pending(size_t *out, bo_inventory *inv);
  *        until bo_inventory_batch_end(). Each call stays all-or-nothing (a
  *        failing one is rolled back to a savepoint and leaves the others).
  *        Events are dispatched after the batch commits.
+ *
+ * Thread-safety: the batch belongs to the thread that began it, which
+ * holds the inventory's lock until it calls bo_inventory_batch_end() (or
+ * bo_inventory_free()). Calls of other threads on the inventory wait
+ * until then; they never join the batch.
  * @param inv the inventory
  * @return #BO_OK; #BO_ESTATE if a batch is open already or the adapter has
  *         no savepoints; #BO_ESTORAGE.
@@ -937,6 +942,8 @@ BO_EXPORT int bo_inventory_batch_begin(bo_inventory *inv);
 
 /**
  * @brief End a batch: commit (`commit` non-zero) or roll back everything in it.
+ *        Call it on the thread that began the batch (it releases the
+ *        inventory's lock that the batch holds).
  * @param inv the inventory
  * @param commit non-zero to commit, 0 to roll back
  * @return #BO_OK; #BO_ESTATE if no batch is open; #BO_ESTORAGE (then nothing of the batch took effect).

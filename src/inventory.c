@@ -122,8 +122,11 @@ void bo_inventory_free(bo_inventory *inv)
 {
 	if (!inv)
 		return;
-	if (inv->batch)
+	if (inv->batch) {
 		inv->st.rollback(inv->sd);
+		inv->batch = false;
+		BO_UNLOCK(inv); /* the batch's hold (freed by the thread that holds it) */
+	}
 	if (inv->ack_pending)
 		bo__ack(inv, inv->ack_pending); /* best effort: else they are delivered again */
 	if (inv->has_notifier && inv->notifier.free)
@@ -523,7 +526,10 @@ int bo_inventory_batch_begin(bo_inventory *inv)
 	inv->batch_failed = false;
 	bo__meta_uncache(inv);
 	inv->txn.nitems = 0;
-	BO_UNLOCK(inv);
+	/* The batch keeps the lock until bo_inventory_batch_end() (or
+	 * bo_inventory_free()): calls of other threads wait for it to end
+	 * instead of joining it, where a rollback they never asked for
+	 * would undo them after they returned BO_OK (DESIGN §9). */
 	return BO_OK;
 }
 
@@ -562,5 +568,6 @@ int bo_inventory_batch_end(bo_inventory *inv, int commit)
 	if (rc == BO_OK && commit && inv->auto_dispatch && inv->has_notifier && !inv->dispatching)
 		bo__dispatch_locked(inv, NULL, false);
 	BO_UNLOCK(inv);
+	BO_UNLOCK(inv); /* the batch's hold, taken by bo_inventory_batch_begin() */
 	return rc;
 }

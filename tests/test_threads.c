@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NTHREADS 4
 #define NOPS 1500
@@ -194,10 +195,60 @@ static void test_four_threads(void **state)
 	th_recorder_fini(&rec);
 }
 
+/* A batch belongs to its thread: another thread's call waits for the
+ * batch to end instead of joining it (a rollback would otherwise undo a
+ * call that had returned BO_OK to that thread). */
+typedef struct outsider {
+	bo_inventory *inv;
+	volatile int done;
+	int rc;
+} outsider;
+
+static void *outsider_place(void *p)
+{
+	outsider *o = p;
+	bo_line_spec l = { "s0", 1, BO_NO_PRICE };
+
+	o->rc = bo_order_place(o->inv, "outsider", NULL, &l, 1);
+	__atomic_store_n(&o->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void test_batch_is_the_threads(void **state)
+{
+	th_clock clk = { T0 };
+	bo_inventory *inv = th_open(&clk, NULL, 1);
+	outsider o = { inv, 0, 99 };
+	pthread_t th;
+	bo_order *ord = NULL;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	(void)state;
+	th_item(inv, "s0", "fifo", BO_BACKORDER_ALLOW);
+	assert_ok(bo_inventory_batch_begin(inv));
+	assert_ok(th_place(inv, "insider", "s0", 1, 0, BO_NO_TIME));
+	assert_int_equal(pthread_create(&th, NULL, outsider_place, &o), 0);
+	nanosleep(&ts, NULL);
+	/* the outsider's call has not run inside the batch */
+	assert_int_equal(__atomic_load_n(&o.done, __ATOMIC_SEQ_CST), 0);
+	assert_ok(bo_inventory_batch_end(inv, 0));
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_ok(o.rc);
+	/* the rollback undid the batch's call, not the outsider's */
+	assert_rc(bo_order_get(&ord, inv, "insider"), BO_ENOTFOUND);
+	assert_ok(bo_order_get(&ord, inv, "outsider"));
+	bo_order_free(ord);
+	/* a batch left open is rolled back by bo_inventory_free() */
+	assert_ok(bo_inventory_batch_begin(inv));
+	assert_ok(th_place(inv, "insider", "s0", 1, 0, BO_NO_TIME));
+	th_close(inv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_four_threads),
+		cmocka_unit_test(test_batch_is_the_threads),
 	};
 	return cmocka_run_group_tests_name("threads", tests, NULL, NULL);
 }
