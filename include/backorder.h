@@ -558,8 +558,8 @@ BO_EXPORT int bo_supply_foreach(bo_inventory *inv, const char *sku, bo_supply_cb
  * @param id location id (the id rules of SKUs)
  * @param rank lower ranks give stock first (ties by id); "main" starts at 0
  * @return #BO_OK; #BO_EINVALID for a bad id; #BO_ESTATE when the store
- *         keeps no locations (an adapter without the location callbacks)
- *         and `id` is not "main"; #BO_ESTORAGE.
+ *         keeps no locations (an adapter without the location callbacks),
+ *         for "main" too (there is nowhere to keep its rank); #BO_ESTORAGE.
  */
 BO_EXPORT int bo_location_set(bo_inventory *inv, const char *id, int64_t rank);
 

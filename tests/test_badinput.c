@@ -385,6 +385,46 @@ static void test_out_of_state(void **state)
 }
 
 
+/* An adapter without the location callbacks (storage version 2) keeps
+ * everything at "main": bo_location_set() is BO_ESTATE, for "main" too
+ * (nowhere to keep its rank), and another location named in a call is
+ * BO_ENOTFOUND; "main" itself works (docs/DECISIONS.md, Locations). */
+static void test_no_location_callbacks(void **state)
+{
+	const bo_storage *vt = NULL;
+	void *ud = NULL;
+	bo_storage v2;
+	th_clock clk = { T0 };
+	bo_inventory *inv;
+	bo_line_spec l = { "a", 1, BO_NO_PRICE };
+	char *before = NULL, *after = NULL;
+
+	(void)state;
+	assert_ok(bo_memory_storage(&vt, &ud));
+	memcpy(&v2, vt, sizeof(v2));
+	v2.version = 2;
+	v2.size = offsetof(bo_storage, loc_put);
+	inv = th_open_with(&v2, ud, &clk, NULL, 1);
+	assert_ok(bo_item_set(inv, "a", NULL));
+	assert_ok(bo_item_receive_at(inv, "a", 2, NULL, "main"));
+	assert_ok(snapshot_take(&before, inv));
+	bo_clear_error();
+	assert_rc(bo_location_set(inv, "main", 3), BO_ESTATE);
+	assert_has_error();
+	assert_rc(bo_location_set(inv, "w", 0), BO_ESTATE);
+	assert_rc(bo_item_receive_at(inv, "a", 1, NULL, "w"), BO_ENOTFOUND);
+	assert_rc(bo_item_adjust_at(inv, "a", 1, "w"), BO_ENOTFOUND);
+	assert_rc(bo_supply_set_at(inv, "a", "po", 1, T0 + DAY, "w"), BO_ENOTFOUND);
+	assert_ok(snapshot_take(&after, inv));
+	assert_string_equal(before, after);
+	assert_ok(bo_order_place(inv, "o", NULL, &l, 1));
+	assert_rc(bo_order_ship_at(inv, "o", NULL, BO_ALL, "w"), BO_ENOTFOUND);
+	assert_ok(bo_order_ship_at(inv, "o", NULL, BO_ALL, "main"));
+	free(before);
+	free(after);
+	th_close(inv);
+}
+
 static int hints_seen;
 static void must_not_hint(void *ud, int kind, const char *id)
 {
@@ -512,6 +552,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_state, setup, teardown),
 		cmocka_unit_test(test_bad_open),
+		cmocka_unit_test(test_no_location_callbacks),
 	};
 	return cmocka_run_group_tests_name("badinput", tests, NULL, NULL);
 }
