@@ -50,6 +50,19 @@ static int check_storage(bo_storage *st, const bo_storage *in)
 	memcpy(st, in, in->size < sizeof(*st)
 		       ? REQUIRED_END + (in->size - REQUIRED_END) / sizeof(void (*)(void)) * sizeof(void (*)(void))
 		       : sizeof(*st));
+	/* A table of an older version has none of the callbacks appended
+	 * after it, whatever its size: a wrapper that copied a newer table
+	 * and declares its own older version must not have the newer
+	 * callbacks called with its user data (the version gates them, as
+	 * SQLite's iVersion does). */
+	{
+		static const size_t version_end[] = { 0, offsetof(bo_storage, seq_take), offsetof(bo_storage, loc_put),
+						      offsetof(bo_storage, prefetch), sizeof(bo_storage) };
+		_Static_assert(sizeof(version_end) / sizeof(version_end[0]) == BO_STORAGE_VERSION + 1,
+			       "one end per storage version");
+		size_t end = version_end[in->version];
+		memset((char *)st + end, 0, sizeof(*st) - end);
+	}
 	/* Every pointer between `size` and `savepoint` is required. */
 	for (size_t off = offsetof(bo_storage, begin); off < REQUIRED_END; off += sizeof(void (*)(void))) {
 		fp = (void (*const *)(void))(const void *)((const char *)st + off);

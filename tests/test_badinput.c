@@ -526,6 +526,25 @@ static void test_bad_open(void **state)
 	assert_int_equal(hints_seen, 0);
 	bo_inventory_free(inv); /* (close was copied: it closed the store) */
 
+	/* The same with the whole table's size: the version gates `prefetch`
+	 * (a wrapper that copied a newer table but declares version 3), and
+	 * a version 2 table's location callbacks are not used either. */
+	assert_ok(bo_memory_storage(&vt, &ud));
+	memcpy(&broken, vt, sizeof(broken));
+	broken.version = 3;
+	broken.prefetch = must_not_hint;
+	assert_ok(bo_inventory_open(&inv, &broken, ud, NULL));
+	assert_ok(bo_item_set(inv, "A", NULL));
+	assert_ok(bo_item_receive(inv, "A", 1, NULL));
+	assert_int_equal(hints_seen, 0);
+	bo_inventory_free(inv);
+	assert_ok(bo_memory_storage(&vt, &ud));
+	memcpy(&broken, vt, sizeof(broken));
+	broken.version = 2;
+	assert_ok(bo_inventory_open(&inv, &broken, ud, NULL));
+	assert_rc(bo_location_set(inv, "w", 1), BO_ESTATE);
+	bo_inventory_free(inv);
+
 	inv = NULL;
 	assert_rc(bo_inventory_open_store(NULL, "memory", NULL), BO_EINVALID);
 	assert_rc(bo_inventory_open_store(&inv, NULL, NULL), BO_EINVALID);

@@ -77,7 +77,10 @@
  * #BO_STORAGE_VERSION; fields are only ever appended. The adapter sets
  * `size` to `sizeof(bo_storage)` as it was compiled, and the library copies
  * only that many bytes of the table (the callbacks it does not know stay
- * NULL), so an adapter built against an older header keeps working. It
+ * NULL), so an adapter built against an older header keeps working; the
+ * callbacks appended after the table's `version` are ignored too, whatever
+ * its `size` (a wrapper that copies a newer table and declares an older
+ * version gets none of the newer callbacks called). It
  * accepts every version from 1 to the current one and any `size` that covers
  * the required callbacks. Required callbacks that are NULL make
  * bo_inventory_open() fail with #BO_EINVALID; optional ones (marked so) may
