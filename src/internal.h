@@ -275,6 +275,18 @@ BO_INTERNAL void bo__hist_filled(bo_txn *t, bo_item_slot *it, const bo_line_rec 
 BO_INTERNAL int bo__hist_flush(bo_txn *t);
 /* floor(time / 86400) */
 BO_INTERNAL int64_t bo__day_of(int64_t time);
+/* The start of UTC day `day` (day * 86400), or INT64_MIN for the first
+ * day of the int64 range, which starts before it. */
+static inline int64_t bo__day_start(int64_t day)
+{
+	return day < INT64_MIN / 86400 ? INT64_MIN : day * 86400;
+}
+/* a - b for a >= b (0 otherwise), 2^63-1 when it does not fit. */
+static inline int64_t bo__span(int64_t a, int64_t b)
+{
+	bo_i128 d = (bo_i128)a - b;
+	return d <= 0 ? 0 : d > INT64_MAX ? INT64_MAX : (int64_t)d;
+}
 
 /* ---- locations (location.c) ---- */
 /* Most locations an inventory may have ("main" included). */

@@ -187,7 +187,7 @@ static int walk_waiting(bo_inventory *inv, bo_report_item *f, int64_t now)
 			f->oldest_wait = l.queue_time;
 		if (l.backordered > 0 && l.eta != BO_NO_TIME && l.eta < now)
 			f->late_lines++;
-		age = now > l.queue_time ? now - l.queue_time : 0;
+		age = bo__span(now, l.queue_time);
 		while (b < BO_REPORT_AGE_BUCKETS - 1 && age >= age_days[b] * 86400)
 			b++;
 		f->ageing[b]++;
@@ -226,7 +226,7 @@ static int read_history(builder *bd, bo_inventory *inv, bo_ritem *ri, int64_t si
 			bd->whist[b] += h.wait_hist[b];
 		if ((rc = grow(&r->days, r->ndays, &bd->dcap, sizeof(*r->days))) < 0)
 			return rc;
-		r->days[r->ndays++] = (bo_report_day){ h.day * 86400, h.ordered, h.backordered, h.cancelled,
+		r->days[r->ndays++] = (bo_report_day){ bo__day_start(h.day), h.ordered, h.backordered, h.cancelled,
 						       h.filled_lines };
 	}
 	if (rc != BO_ENOTFOUND)
@@ -260,7 +260,7 @@ static void item_derived(bo_report_item *f, int64_t now)
 	bo_i128 cover = (bo_i128)f->available + f->incoming;
 	f->shortfall = f->backordered > cover ? (int64_t)(f->backordered - cover) : 0;
 	if (f->oldest_wait != BO_NO_TIME)
-		f->oldest_wait_days = now > f->oldest_wait ? (now - f->oldest_wait) / 86400 : 0;
+		f->oldest_wait_days = bo__span(now, f->oldest_wait) / 86400;
 	f->fill_rate = f->fill_ordered > 0 ? (double)f->fill_at_once / (double)f->fill_ordered : -1.0;
 }
 
@@ -387,7 +387,7 @@ static int totals(builder *bd)
 		t->filled_lines = sat(t->filled_lines, f->filled_lines);
 	}
 	if (t->oldest_wait != BO_NO_TIME)
-		t->oldest_wait_days = r->now > t->oldest_wait ? (r->now - t->oldest_wait) / 86400 : 0;
+		t->oldest_wait_days = bo__span(r->now, t->oldest_wait) / 86400;
 	t->fill_rate = t->fill_ordered > 0 ? (double)t->fill_at_once / (double)t->fill_ordered : -1.0;
 	if (t->filled_lines > 0) {
 		t->wait_avg = bd->twsum / t->filled_lines;
@@ -501,7 +501,7 @@ int bo_report_make(bo_report **out, bo_inventory *inv, const bo_report_options *
 	r->since = BO_NO_TIME;
 	if (o.since != BO_NO_TIME) {
 		since_day = bo__day_of(o.since);
-		r->since = since_day * 86400;
+		r->since = bo__day_start(since_day);
 	}
 	BO_LOCK(inv);
 	bo__error_reset_storage();

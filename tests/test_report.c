@@ -761,6 +761,44 @@ static void test_bad_arguments(void **state)
 	th_close(inv);
 }
 
+/* Any int64 `since` and clock readings at the ends of the int64 range:
+ * no arithmetic overflows (UBSan halts the test), the period starts at the
+ * UTC day holding `since` (the first day of the range is all history),
+ * and every format is written. */
+static void test_extreme_times(void **state)
+{
+	static const int64_t since[] = { INT64_MIN + 1, -1, 0, T0, INT64_MAX };
+	static const int64_t want[] = { BO_NO_TIME, -DAY, 0, T0, INT64_MAX - INT64_MAX % DAY };
+	static const int64_t clocks[] = { INT64_MIN + 1, -DAY - 1, T0, INT64_MAX - 1000 };
+	(void)state;
+	for (size_t c = 0; c < sizeof(clocks) / sizeof(clocks[0]); c++) {
+		th_clock clk = { clocks[c] };
+		bo_inventory *inv = th_open(&clk, NULL, 0);
+
+		th_item(inv, "A", NULL, BO_BACKORDER_ALLOW);
+		assert_ok(th_place(inv, "O1", "A", 2, 0, BO_NO_TIME));
+		if (c + 1 < sizeof(clocks) / sizeof(clocks[0])) {
+			clk.now = clocks[c + 1];   /* a jump across most of the range */
+			assert_ok(th_place(inv, "O2", "A", 1, 0, BO_NO_TIME));
+		}
+		for (size_t i = 0; i < sizeof(since) / sizeof(since[0]); i++) {
+			bo_report_options o = BO_REPORT_OPTIONS_INIT;
+			bo_report_item it = BO_REPORT_ITEM_INIT;
+			bo_report *r = NULL;
+
+			o.since = since[i];
+			assert_ok(bo_report_make(&r, inv, &o));
+			assert_i64(bo_report_since(r), want[i]);
+			assert_ok(bo_report_item_get(&it, r, 0));
+			assert_true(it.oldest_wait_days >= 0);
+			for (int f = 0; f < 4; f++)
+				free(render(r, f));
+			bo_report_free(r);
+		}
+		th_close(inv);
+	}
+}
+
 /* Adapters' hist_add and hist_next, directly: sums, order, rollback. */
 static void test_adapter_history(void **state)
 {
@@ -838,6 +876,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test(test_no_history),
 			cmocka_unit_test(test_reads),
 			cmocka_unit_test(test_bad_arguments),
+			cmocka_unit_test(test_extreme_times),
 		};
 		failures += _cmocka_run_group_tests("report", tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 	}
