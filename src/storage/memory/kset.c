@@ -59,13 +59,6 @@ static size_t probe(const bo__kset *ks, const char *key, uint64_t h)
 	return i;
 }
 
-void *bo__kset_find(const bo__kset *ks, const char *key)
-{
-	if (!ks->tcap)
-		return NULL;
-	return ks->t[probe(ks, key, khash(key))].node;
-}
-
 uint64_t bo__kset_hash(const char *key) { return khash(key); }
 
 void *bo__kset_find_h(const bo__kset *ks, const char *key, uint64_t h)
@@ -74,6 +67,8 @@ void *bo__kset_find_h(const bo__kset *ks, const char *key, uint64_t h)
 		return NULL;
 	return ks->t[probe(ks, key, h)].node;
 }
+
+void *bo__kset_find(const bo__kset *ks, const char *key) { return bo__kset_find_h(ks, key, khash(key)); }
 
 void bo__kset_prefetch(const bo__kset *ks, const char *key, bool node)
 {

@@ -899,16 +899,24 @@ static inode *ifind(mem *m, const char *sku)
 	return n;
 }
 
-static onode *ofind(mem *m, const char *id)
+/* The order `id`, or NULL; *h (if not NULL) gets the id's hash when the
+ * index was probed (not when the last order found was it). */
+static onode *ofind_h(mem *m, const char *id, uint64_t *h)
 {
 	onode *n;
+	uint64_t hh;
 	if (m->lo && strcmp(m->lo->id, id) == 0)
 		return m->lo;
-	n = bo__kset_find(&m->orders, id);
+	hh = bo__kset_hash(id);
+	if (h)
+		*h = hh;
+	n = bo__kset_find_h(&m->orders, id, hh);
 	if (n)
 		m->lo = n;
 	return n;
 }
+
+static onode *ofind(mem *m, const char *id) { return ofind_h(m, id, NULL); }
 
 /* The orders a fill gave units to, in turn: the events of a fill name
  * them in the same turn, and the core hands those events over 1,024 at a
@@ -1321,25 +1329,18 @@ static int mem_item_next(void *ud, const char *after, bo_item_rec *out)
 static int mem_order_get(void *ud, const char *id, bo_order_rec *out, int for_update)
 {
 	mem *m = ud;
-	onode *n;
-	uint64_t h;
+	uint64_t h = 0;
+	onode *n = ofind_h(m, id, &h);
 	(void)for_update;
-	if (m->lo && strcmp(m->lo->id, id) == 0) {
-		n = m->lo;
-	} else {
-		h = bo__kset_hash(id);
-		if (!(n = bo__kset_find_h(&m->orders, id, h))) {
-			/* A placement looks its new id up, then writes it:
-			 * remember the miss, so that the write neither hashes
-			 * nor probes again. */
-			size_t len = strnlen(id, BO_ID_MAX);
-			memcpy(m->miss.id, id, len);
-			m->miss.id[len] = '\0';
-			m->miss.h = h;
-			m->miss.gen = bo__kset_gen(&m->orders);
-			return BO_ENOTFOUND;
-		}
-		m->lo = n;
+	if (!n) {
+		/* A placement looks its new id up, then writes it: remember
+		 * the miss, so that the write neither hashes nor probes again. */
+		size_t len = strnlen(id, BO_ID_MAX);
+		memcpy(m->miss.id, id, len);
+		m->miss.id[len] = '\0';
+		m->miss.h = h;
+		m->miss.gen = bo__kset_gen(&m->orders);
+		return BO_ENOTFOUND;
 	}
 	order_out(n, out);
 	return BO_OK;
@@ -1351,17 +1352,12 @@ static int mem_order_put(void *ud, const bo_order_rec *rec)
 	onode *n = NULL;
 	size_t len, off, bytes;
 	uint32_t cap;
-	uint64_t h;
+	uint64_t h = 0;
 	unsigned char undo[sizeof(onode *) + sizeof(size_t)];
-	if (m->miss.h && m->miss.gen == bo__kset_gen(&m->orders) && strcmp(m->miss.id, rec->id) == 0) {
+	if (m->miss.h && m->miss.gen == bo__kset_gen(&m->orders) && strcmp(m->miss.id, rec->id) == 0)
 		h = m->miss.h; /* not in the set: the look-up just missed */
-	} else if (m->lo && strcmp(m->lo->id, rec->id) == 0) {
-		n = m->lo;
-	} else {
-		h = bo__kset_hash(rec->id);
-		if ((n = bo__kset_find_h(&m->orders, rec->id, h)) != NULL)
-			m->lo = n;
-	}
+	else
+		n = ofind_h(m, rec->id, &h);
 	if (n) {
 		if (order_touch(m, n) < 0)
 			return BO_ESTORAGE;
