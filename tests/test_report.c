@@ -498,6 +498,19 @@ static void test_adapters_agree(void **state)
 /* ---- memory-only tests -------------------------------------------- */
 
 /* The 90th percentile of many waits, against the true one; the average exact. */
+/* Item "mug" and `n` single-unit orders o00, o01, ... of it, order i
+ * placed at T0 + i * 97 minutes; nothing in stock, so each waits. */
+static void place_mugs(bo_inventory *inv, th_clock *clk, int n)
+{
+	assert_ok(bo_item_set(inv, "mug", NULL));
+	for (int i = 0; i < n; i++) {
+		char id[16];
+		clk->now = T0 + (int64_t)i * 97 * 60;
+		snprintf(id, sizeof(id), "o%02d", i);
+		assert_ok(th_place(inv, id, "mug", 1, 0, BO_NO_TIME));
+	}
+}
+
 static void test_p90(void **state)
 {
 	th_clock clk = { T0 };
@@ -509,14 +522,7 @@ static void test_p90(void **state)
 	(void)state;
 
 	inv = th_open(&clk, NULL, 0);
-	assert_ok(bo_item_set(inv, "mug", NULL));
-	/* line i is placed at T0 + i * 97 minutes... */
-	for (int i = 0; i < n; i++) {
-		char id[16];
-		clk.now = T0 + (int64_t)i * 97 * 60;
-		snprintf(id, sizeof(id), "o%02d", i);
-		assert_ok(th_place(inv, id, "mug", 1, 0, BO_NO_TIME));
-	}
+	place_mugs(inv, &clk, n); /* line i is placed at T0 + i * 97 minutes... */
 	/* ... and all are filled at once, 9 days after the first */
 	clk.now = T0 + 9 * DAY;
 	assert_ok(bo_item_receive(inv, "mug", n, NULL));
@@ -552,19 +558,11 @@ static void p90_run(bool batch, bo_report_item *out)
 	bo_report *r = NULL;
 	const int n = 40;
 
-	assert_ok(bo_item_set(inv, "mug", NULL));
-	for (int i = 0; i < n; i++) {
-		char id[16];
-		clk.now = T0 + (int64_t)i * 97 * 60;
-		snprintf(id, sizeof(id), "o%02d", i);
-		assert_ok(th_place(inv, id, "mug", 1, 0, BO_NO_TIME));
-	}
+	place_mugs(inv, &clk, n);
 	if (batch)
 		assert_ok(bo_inventory_batch_begin(inv));
 	for (int i = 0; i < n; i++) { /* line i waits (i + 1)^2 hours: many buckets */
 		clk.now = T0 + (int64_t)i * 97 * 60 + (int64_t)(i + 1) * (i + 1) * 3600;
-		if (i > 0 && clk.now < T0 + (int64_t)(i - 1) * 97 * 60 + (int64_t)i * i * 3600)
-			fail();
 		assert_ok(bo_item_receive(inv, "mug", 1, NULL));
 	}
 	if (batch)
