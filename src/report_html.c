@@ -424,7 +424,7 @@ static void ageing_chart(const bo_report *r, bo_out *o)
 static int series_chart(const bo_report *r, bo_out *o)
 {
 	int w = 640, h = 280, x0 = 56, x1 = 620, y0 = 20, ph = 200;
-	int64_t first, last, ndays, max = 0;
+	int64_t first, last, ndays, max = 0; /* first, last: day numbers (bo__day_of) */
 	int64_t *ord = NULL, *bo = NULL;
 	char b[64], d1[16];
 	bo__out_puts(o, "<section id=\"daily\">\n<h2>Daily demand and backorders</h2>\n");
@@ -436,25 +436,17 @@ static int series_chart(const bo_report *r, bo_out *o)
 		bo__out_puts(o, "</svg>\n</section>\n");
 		return BO_OK;
 	}
-	last = r->tdays[r->ntdays - 1].day;
-	if (bo__day_start(bo__day_of(r->now)) > last)
-		last = bo__day_start(bo__day_of(r->now));
-	first = r->since != BO_NO_TIME ? r->since : r->tdays[0].day;
+	/* In day numbers, which cannot overflow (the first day of the int64
+	 * range starts before INT64_MIN: see bo__day_start()). */
+	last = bo__day_of(r->tdays[r->ntdays - 1].day);
+	if (bo__day_of(r->now) > last)
+		last = bo__day_of(r->now);
+	first = bo__day_of(r->since != BO_NO_TIME ? r->since : r->tdays[0].day);
 	if (first > last)
 		first = last;
-	/* At the ends of the int64 range the days are still whole days: the
-	 * first one starts at INT64_MIN (see bo__day_start()), so a span is
-	 * measured from its real start, in 128 bits. */
-	{
-		bo_i128 lo = first == INT64_MIN ? (bo_i128)bo__day_of(INT64_MIN) * 86400 : first;
-		bo_i128 span = ((bo_i128)last - lo) / 86400 + 1;
-		if (span > SERIES_DAYS) {
-			lo = (bo_i128)last - (bo_i128)(SERIES_DAYS - 1) * 86400;
-			span = SERIES_DAYS;
-		}
-		first = lo < INT64_MIN ? INT64_MIN : (int64_t)lo;
-		ndays = (int64_t)span;
-	}
+	if (last - first + 1 > SERIES_DAYS)
+		first = last - (SERIES_DAYS - 1);
+	ndays = last - first + 1;
 	ord = bo__calloc((size_t)ndays, sizeof(*ord));
 	bo = bo__calloc((size_t)ndays, sizeof(*bo));
 	if (!ord || !bo) {
@@ -463,13 +455,8 @@ static int series_chart(const bo_report *r, bo_out *o)
 		return BO_ESTORAGE;
 	}
 	for (size_t i = 0; i < r->ntdays; i++) {
-		int64_t k;
-		if (r->tdays[i].day < first)
-			continue;
-		k = bo__span(r->tdays[i].day, first) / 86400;
-		if (first == INT64_MIN && r->tdays[i].day != INT64_MIN)
-			k = (int64_t)(((bo_i128)r->tdays[i].day - (bo_i128)bo__day_of(INT64_MIN) * 86400) / 86400);
-		if (k >= ndays)
+		int64_t k = bo__day_of(r->tdays[i].day) - first;
+		if (k < 0 || k >= ndays)
 			continue;
 		ord[k] = r->tdays[i].ordered;
 		bo[k] = r->tdays[i].backordered;
@@ -514,7 +501,7 @@ static int series_chart(const bo_report *r, bo_out *o)
 			continue;
 		if (ndays == 1 && i == 2)
 			continue;
-		bo__fmt_day(d1, bo__day_start(bo__day_of(first) + k));
+		bo__fmt_day(d1, bo__day_start(first + k));
 		bo__out_printf(o, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\" fill=\"#52606d\" font-size=\"13\">%s</text>\n",
 			       x, y0 + ph + 22, ndays == 1 ? "middle" : i == 0 ? "start" : i == 2 ? "end" : "middle", d1);
 	}
