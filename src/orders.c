@@ -70,7 +70,17 @@ static int lock_items(bo_txn *t, const char **skus, size_t n)
 	int rc = BO_OK;
 	if (n == 0)
 		return BO_OK;
-	qsort(skus, n, sizeof(*skus), cmp_sku_ptr);
+	if (n > 8) {
+		qsort(skus, n, sizeof(*skus), cmp_sku_ptr);
+	} else { /* an order's few lines: insertion, without qsort's calls */
+		for (size_t i = 1; i < n; i++) {
+			const char *k = skus[i];
+			size_t j = i;
+			for (; j > 0 && strcmp(skus[j - 1], k) > 0; j--)
+				skus[j] = skus[j - 1];
+			skus[j] = k;
+		}
+	}
 	for (size_t i = 0; i < n && rc != BO_ESTORAGE; i++) {
 		rc = bo__item(t, skus[i], &it);
 		if (rc == BO_ENOTFOUND)
@@ -82,16 +92,18 @@ static int lock_items(bo_txn *t, const char **skus, size_t n)
 /* The same for every item an existing order has a line of. */
 static int lock_order_items(bo_txn *t, const char *order_id, uint32_t nlines)
 {
-	bo_line_rec *ls;
-	const char **skus;
+	bo_line_rec lsbuf[4], *ls = lsbuf;
+	const char *skubuf[4], **skus = skubuf;
 	int rc = BO_OK;
 	/* One line too: its line must not be read before its item is locked
 	 * (another call may change the line holding only the item, e.g. a
 	 * partial fill, and commit before this one locks it). */
 	if (nlines == 0)
 		return BO_OK;
-	ls = bo_malloc(nlines * sizeof(*ls));
-	skus = bo_malloc(nlines * sizeof(*skus));
+	if (nlines > 4) { /* (most orders have a few lines: no allocation) */
+		ls = bo_malloc(nlines * sizeof(*ls));
+		skus = bo_malloc(nlines * sizeof(*skus));
+	}
 	if (!ls || !skus) {
 		rc = bo__fail(BO_ESTORAGE, "out of memory");
 		goto out;
@@ -104,8 +116,10 @@ static int lock_order_items(bo_txn *t, const char *order_id, uint32_t nlines)
 	if (rc == BO_OK)
 		rc = lock_items(t, skus, nlines);
 out:
-	bo_free(skus);
-	bo_free(ls);
+	if (skus != skubuf)
+		bo_free(skus);
+	if (ls != lsbuf)
+		bo_free(ls);
 	return rc;
 }
 

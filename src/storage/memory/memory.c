@@ -171,6 +171,7 @@ typedef struct onode {
 } onode;
 
 #define LSZ BO__LINE_SIZE
+#define LI_N 2 /* items a look-up tries before the index (mem.li) */
 
 static inline size_t slot_off(const onode *n) { return (offsetof(onode, id) + n->idlen + 1 + 7) & ~(size_t)7; }
 static inline size_t lines_off(const onode *n) { return slot_off(n) + (n->lap ? sizeof(void *) : 0); }
@@ -308,7 +309,8 @@ typedef struct mem {
 	const istr *last_str; /* the one interned or found last */
 	const istr *last_loc; /* the location interned, found or written last */
 	bo__arena onodes;     /* the order nodes */
-	inode *li;            /* last item found: consecutive calls mostly name the same one */
+	inode *li[LI_N];      /* the items found last, most recent first: a call's storage calls
+			       * name its item (or its order's items) again and again */
 	onode *lo;            /* last order found */
 	struct {              /* the id an order look-up missed last, while the set is unchanged */
 		uint64_t h, gen; /* its hash (0: none), bo__kset_gen() of the orders then */
@@ -536,6 +538,7 @@ static int order_touch(mem *m, onode *n)
 }
 
 static void free_item(inode *n);
+static void li_forget(mem *m, const inode *n);
 static void fring_forget(mem *m);
 
 /* Hang lanode `la` on order `o` (its slot, or mem.las after
@@ -667,8 +670,7 @@ static void undo_entry(mem *m, const bo__uentry *e)
 		inode *n;
 		memcpy(&n, p, sizeof(n));
 		bo__kset_del(&m->items, n);
-		if (m->li == n)
-			m->li = NULL;
+		li_forget(m, n);
 		free_item(n);
 		break;
 	}
@@ -888,14 +890,39 @@ static void outbox_restore(mem *m, const seg *s)
 /* ---------------------------------------------------------------- */
 /* Look-ups */
 
+/* Make `n` the item found last. */
+static inline void li_push(mem *m, inode *n)
+{
+	memmove(&m->li[1], &m->li[0], (LI_N - 1) * sizeof(m->li[0]));
+	m->li[0] = n;
+}
+
+static void li_forget(mem *m, const inode *n)
+{
+	for (size_t i = 0; i < LI_N; i++)
+		if (m->li[i] == n)
+			m->li[i] = NULL;
+}
+
 static inode *ifind(mem *m, const char *sku)
 {
 	inode *n;
-	if (m->li && strcmp(m->li->r.sku, sku) == 0)
-		return m->li;
+	if (m->li[0] && strcmp(m->li[0]->r.sku, sku) == 0)
+		return m->li[0];
+	/* An order of two lines: its other item, without hashing the id
+	 * again (the node is in cache: a compare is cheaper). More entries
+	 * cost more compares than the look-ups they save. */
+	for (size_t i = 1; i < LI_N && m->li[i]; i++) {
+		if (strcmp(m->li[i]->r.sku, sku) == 0) {
+			n = m->li[i];
+			memmove(&m->li[1], &m->li[0], i * sizeof(m->li[0]));
+			m->li[0] = n;
+			return n;
+		}
+	}
 	n = bo__kset_find(&m->items, sku);
 	if (n)
-		m->li = n;
+		li_push(m, n);
 	return n;
 }
 
@@ -958,8 +985,8 @@ static const istr *intern(mem *m, const char *s)
 {
 	istr *n;
 	/* mostly the SKU of the item the call works on */
-	if (m->li && strcmp(m->li->r.sku, s) == 0)
-		return m->li->str;
+	if (m->li[0] && strcmp(m->li[0]->r.sku, s) == 0)
+		return m->li[0]->str;
 	if (m->last_str && strcmp(m->last_str->s, s) == 0)
 		return m->last_str;
 	n = bo__kset_find(&m->strs, s);
@@ -1308,7 +1335,7 @@ static int mem_item_put(void *ud, const bo_item_rec *rec)
 	RB_INIT(&n->subs);
 	n->stamp = m->epoch; /* undoing its creation undoes every change */
 	bo__kset_add(&m->items, n);
-	m->li = n;
+	li_push(m, n);
 	return BO_OK;
 }
 
