@@ -148,9 +148,17 @@ static void run(uint64_t space, long ops, bool in_order)
 			assert_ptr_equal(bo__kset_find_h(&ks, id, bo__kset_hash(id)), n);
 			assert_true(bo__kset_gen(&ks) == gen);
 			assert_true(bo__kset_hash(id) != 0);
+			{ /* the hint's node: this one if stored, else one with the same hash or none */
+				node *h = bo__kset_prefetch_node(&ks, id);
+				if (n)
+					assert_ptr_equal(h, n);
+				else if (h)
+					assert_true(bo__kset_hash(h->id) == bo__kset_hash(id) && strcmp(h->id, id) != 0);
+			}
 			if (m.n > 0) {
 				n = m.a[room_below(m.n)];
 				assert_ptr_equal(bo__kset_find(&ks, n->id), n);
+				assert_ptr_equal(bo__kset_prefetch_node(&ks, n->id), n);
 			}
 		} else { /* ordered step from an id that may be absent */
 			node *n = m_find(&m, id, &at);
@@ -194,6 +202,7 @@ static void test_empty(void **state)
 	(void)state;
 	bo__kset_init(&ks, 0);
 	assert_null(bo__kset_find(&ks, "x"));
+	assert_null(bo__kset_prefetch_node(&ks, "x")); /* an empty set */
 	assert_null(bo__kset_next(&ks, NULL, NULL));
 	assert_null(bo__kset_next(&ks, "x", NULL));
 	assert_null(bo__kset_iter(&ks, &pos));

@@ -70,31 +70,38 @@ void *bo__kset_find_h(const bo__kset *ks, const char *key, uint64_t h)
 
 void *bo__kset_find(const bo__kset *ks, const char *key) { return bo__kset_find_h(ks, key, khash(key)); }
 
-void bo__kset_prefetch(const bo__kset *ks, const char *key, bool node)
+void *bo__kset_prefetch_node(const bo__kset *ks, const char *key)
 {
-#if defined(__GNUC__)
 	uint64_t h;
 	size_t mask, i;
 	if (!ks->tcap)
-		return;
+		return NULL;
 	h = khash(key);
 	mask = ks->tcap - 1;
-	i = h & mask;
-	if (!node) {
-		__builtin_prefetch(&ks->t[i]);
-		return;
-	}
 	/* the node of the first slot with the hash, without comparing ids */
-	for (; ks->t[i].h; i = (i + 1) & mask)
+	for (i = h & mask; ks->t[i].h; i = (i + 1) & mask)
 		if (ks->t[i].h == h) {
+#if defined(__GNUC__)
 			for (size_t o = 0; o < (ks->pf ? ks->pf : 64); o += 64)
 				__builtin_prefetch((const char *)ks->t[i].node + o);
-			return;
+#endif
+			return ks->t[i].node;
 		}
+	return NULL;
+}
+
+void bo__kset_prefetch(const bo__kset *ks, const char *key, bool node)
+{
+	if (node) {
+		(void)bo__kset_prefetch_node(ks, key);
+		return;
+	}
+#if defined(__GNUC__)
+	if (ks->tcap)
+		__builtin_prefetch(&ks->t[khash(key) & (ks->tcap - 1)]);
 #else
 	(void)ks;
 	(void)key;
-	(void)node;
 #endif
 }
 

@@ -44,6 +44,10 @@ void *bo__kset_find_h(const bo__kset *ks, const char *key, uint64_t h);
  * look-up starts at, or (`node`: the slots are likely cached) for the node
  * whose hash matches, without comparing ids. Changes nothing. */
 void bo__kset_prefetch(const bo__kset *ks, const char *key, bool node);
+/* bo__kset_prefetch(ks, key, true) that also hands back the node asked
+ * for: the node of `key` if it is in the set, or another node whose id has
+ * the same hash, or NULL (an id is not compared: the node is not read). */
+void *bo__kset_prefetch_node(const bo__kset *ks, const char *key);
 /* Make room for one more node: the only step of an add that can fail
  * (false: out of memory, nothing changed). */
 bool bo__kset_reserve(bo__kset *ks);

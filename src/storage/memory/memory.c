@@ -172,6 +172,7 @@ typedef struct onode {
 
 #define LSZ BO__LINE_SIZE
 #define LI_N 2 /* items a look-up tries before the index (mem.li) */
+#define HN_N 2 /* item hints a look-up tries (mem.hn) */
 
 static inline size_t slot_off(const onode *n) { return (offsetof(onode, id) + n->idlen + 1 + 7) & ~(size_t)7; }
 static inline size_t lines_off(const onode *n) { return slot_off(n) + (n->lap ? sizeof(void *) : 0); }
@@ -311,6 +312,9 @@ typedef struct mem {
 	bo__arena onodes;     /* the order nodes */
 	inode *li[LI_N];      /* the items found last, most recent first: a call's storage calls
 			       * name its item (or its order's items) again and again */
+	inode *hn[HN_N];      /* nodes the last item hints pointed at (maybe another id's: compared
+			       * before use); a call's first look-up of each of its items */
+	size_t nhn;           /* hints given (hn[nhn % HN_N] is the next slot) */
 	onode *lo;            /* last order found */
 	struct {              /* the id an order look-up missed last, while the set is unchanged */
 		uint64_t h, gen; /* its hash (0: none), bo__kset_gen() of the orders then */
@@ -902,6 +906,9 @@ static void li_forget(mem *m, const inode *n)
 	for (size_t i = 0; i < LI_N; i++)
 		if (m->li[i] == n)
 			m->li[i] = NULL;
+	for (size_t i = 0; i < HN_N; i++)
+		if (m->hn[i] == n)
+			m->hn[i] = NULL;
 }
 
 static inode *ifind(mem *m, const char *sku)
@@ -909,6 +916,16 @@ static inode *ifind(mem *m, const char *sku)
 	inode *n;
 	if (m->li[0] && strcmp(m->li[0]->r.sku, sku) == 0)
 		return m->li[0];
+	/* The call's first look-up of an item it hinted: the hint found the
+	 * node (and asked the processor for it) already, without hashing and
+	 * probing again. */
+	for (size_t i = 0; i < HN_N && i < m->nhn; i++) {
+		inode *h = m->hn[(m->nhn - 1 - i) % HN_N];
+		if (h && h != m->li[0] && strcmp(h->r.sku, sku) == 0) {
+			li_push(m, h);
+			return h;
+		}
+	}
 	/* An order of two lines: its other item, without hashing the id
 	 * again (the node is in cache: a compare is cheaper). More entries
 	 * cost more compares than the look-ups they save. */
@@ -2207,7 +2224,7 @@ static void mem_prefetch(void *ud, int kind, const char *id)
 {
 	mem *m = ud;
 	if (kind == BO_HINT_ITEM)
-		bo__kset_prefetch(&m->items, id, true);
+		m->hn[m->nhn++ % HN_N] = bo__kset_prefetch_node(&m->items, id);
 	else if (kind == BO_HINT_ORDER)
 		bo__kset_prefetch(&m->orders, id, false);
 }
