@@ -366,7 +366,13 @@ typedef struct bo_item_settings {
  * queues; a new lead time or release time refreshes its ETAs.
  *
  * @param inv the inventory
- * @param sku the SKU (1..64 bytes, no control characters or white space)
+ * @param sku the SKU: 1..64 bytes, no control characters or white space.
+ *        That is: no byte up to 0x20 and no 0x7f, and no UTF-8 sequence for a
+ *        C1 control character (U+0080..U+009F) or for a code point with the
+ *        Unicode White_Space property (U+00A0, U+1680, U+2000..U+200A,
+ *        U+2028, U+2029, U+202F, U+205F, U+3000). Other UTF-8 is accepted,
+ *        and so are bytes that are not UTF-8. Every other id (order,
+ *        customer, location, supply) follows the same rules.
  * @param settings the settings, or NULL to only create the item
  * @return #BO_OK; #BO_EINVALID for a bad SKU or a value out of its set.
  */

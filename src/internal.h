@@ -25,6 +25,10 @@ BO_INTERNAL bool bo__storage_retryable(void);
 /* ---- validation (validate.c) ---- */
 BO_INTERNAL int bo__check_id(const char *id, const char *what);
 BO_INTERNAL int bo__check_name(const char *name, const char *what);
+/* The well-formed UTF-8 sequence at s: its length (1..4) and code point,
+ * or 0 when s[0] starts none (overlong forms, surrogates and code points
+ * above U+10FFFF are not well-formed). Reads no byte past a NUL. */
+BO_INTERNAL size_t bo__utf8_seq(const unsigned char *s, uint32_t *cp);
 /* a + b fits in int64 (inline: the history adds with it on every call) */
 static inline bool bo__add_ok(int64_t a, int64_t b)
 {

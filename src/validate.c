@@ -1,6 +1,78 @@
 /* Argument validation shared by every public function. */
 #include "internal.h"
 
+size_t bo__utf8_seq(const unsigned char *s, uint32_t *cp)
+{
+	unsigned c = s[0], lo = 0x80, hi = 0xbf; /* the second byte's range (Unicode table 3-7) */
+	uint32_t v;
+	size_t n, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c < 0xc2 || c > 0xf4) /* a continuation byte, an overlong pair's lead, beyond U+10FFFF */
+		return 0;
+	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f; /* beyond U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	v = c & (0x7fu >> n);
+	for (i = 1; i < n; i++) { /* a NUL ends the sequence before the byte after it is read */
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	*cp = v;
+	return n;
+}
+
+/* A C1 control character (U+0080..U+009F) or a code point above ASCII
+ * with the Unicode White_Space property (U+0085 is both). */
+static bool c1_or_white_space(uint32_t c)
+{
+	return c <= 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+	       c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/* The rest of an id whose byte p[n] (n < BO_ID_MAX) is 0x80 or above: a
+ * well-formed UTF-8 sequence must not be a C1 control or white space; a
+ * byte that starts none is accepted as a byte. Not inlined, so that the
+ * ASCII scan of bo__check_id() stays as it was. */
+static __attribute__((noinline)) int check_id_utf8(const unsigned char *p, size_t n, const char *what)
+{
+	while (n < BO_ID_MAX) {
+		uint32_t c;
+		size_t k;
+
+		if (p[n] < 0x80) {
+			if (p[n] <= 0x20 || p[n] == 0x7f)
+				break;
+			n++;
+			continue;
+		}
+		k = bo__utf8_seq(p + n, &c);
+		if (k == 0)
+			k = 1;
+		else if (c1_or_white_space(c))
+			break;
+		n += k;
+	}
+	/* a sequence may end past BO_ID_MAX: p[n] is then the NUL or a byte before it */
+	if (n <= BO_ID_MAX && p[n] == '\0')
+		return BO_OK;
+	if (n >= BO_ID_MAX)
+		return bo__fail(BO_EINVALID, "%s is longer than %d bytes", what, BO_ID_MAX);
+	return bo__fail(BO_EINVALID, "%s contains white space or a control character", what);
+}
+
 int bo__check_id(const char *id, const char *what)
 {
 	const unsigned char *p = (const unsigned char *)id;
@@ -8,13 +80,16 @@ int bo__check_id(const char *id, const char *what)
 	if (!id)
 		return bo__fail(BO_EINVALID, "%s is NULL", what);
 	/* Two compares a byte; the reason is sorted out only when the scan
-	 * stops on something other than the end. */
-	while (n < BO_ID_MAX && p[n] > 0x20 && p[n] != 0x7f)
+	 * stops on something other than the end. A byte from 0x80 up stops
+	 * it too: the rest of the id goes the UTF-8 way. */
+	while (n < BO_ID_MAX && p[n] > 0x20 && p[n] < 0x7f)
 		n++;
 	if (p[n] == '\0')
 		return n ? BO_OK : bo__fail(BO_EINVALID, "%s is empty", what);
 	if (n == BO_ID_MAX)
 		return bo__fail(BO_EINVALID, "%s is longer than %d bytes", what, BO_ID_MAX);
+	if (p[n] >= 0x80)
+		return check_id_utf8(p, n, what);
 	return bo__fail(BO_EINVALID, "%s contains white space or a control character", what);
 }
 

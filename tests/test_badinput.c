@@ -22,6 +22,20 @@ typedef struct fixture {
 
 static const char *const bad_ids[] = {
 	"", "a b", " a", "a ", "a\tb", "a\nb", "a\rb", "\x01", "a\x1f", "a\x7f",
+	/* UTF-8 C1 controls and white space (DESIGN section 3; docs/DECISIONS.md, "Ids and Unicode") */
+	"a\xc2\xa0" "b",       /* U+00A0 no-break space, in the middle */
+	"a\xc2\xa0",           /* ... at the end */
+	"\xc2\xa0" "a",        /* ... at the start */
+	"a\xc2\x85" "b",       /* U+0085 next line (C1) */
+	"\xc2\x80", "a\xc2\x9f", /* the first and last C1 control */
+	"a\xe2\x80\xa8" "b",   /* U+2028 line separator */
+	"a\xe2\x80\xa9",       /* U+2029 paragraph separator */
+	"\xe3\x80\x80" "a",    /* U+3000 ideographic space */
+	"a\xe1\x9a\x80",       /* U+1680 ogham space mark */
+	"a\xe2\x80\x80", "a\xe2\x80\x8a", /* U+2000, U+200A: the run of spaces */
+	"a\xe2\x80\xaf", "a\xe2\x81\x9f", /* U+202F, U+205F */
+	"Caf\xc3\xa9\xc2\xa0",  /* after a well-formed sequence */
+	"\xff\xc2\xa0",         /* after a byte that is not UTF-8 */
 };
 #define NBAD (sizeof(bad_ids) / sizeof(bad_ids[0]))
 
@@ -218,6 +232,80 @@ static void test_bad_ids(void **state)
 	assert_ok(bo_item_status_get(&st, f->inv, f->max_id));
 	assert_ok(bo_order_get(&o, f->inv, f->max_id));
 	bo_order_free(o);
+}
+
+/* An id is bytes: a well-formed UTF-8 sequence that is a C1 control or
+ * white space is refused like ASCII white space; other code points and
+ * bytes that are not UTF-8 are accepted; the limit stays 64 bytes. */
+static void test_unicode_ids(void **state)
+{
+	fixture *f = *state;
+	static const char *const good[] = {
+		"Caf\xc3\xa9", "\xe5\x95\x86\xe5\x93\x81-1", "\xf0\x9f\x98\x80", "\xff\xfe", "S\xff" "1",
+		"\xc2\xa1",            /* U+00A1, just past the no-break space */
+		"a\xe2\x80\x8b" "b",   /* U+200B zero width space: not White_Space */
+		"\x80", "a\xc2",       /* a lone continuation byte, a truncated sequence */
+		"\xc0\xa0", "\xe0\x80\xa0", /* overlong U+0020: not well-formed, so bytes */
+		"\xc1\x85",            /* overlong U+0045 */
+		"\xed\xa0\x80",        /* a surrogate */
+		"\xf4\x90\x80\x80",    /* beyond U+10FFFF */
+		"\xe3\x80" "a",        /* U+3000 cut short */
+	};
+	bo_line_spec l = { NULL, 1, BO_NO_PRICE };
+	bo_item_status st;
+	char id[BO_ID_MAX + 8];
+	size_t i;
+
+	for (i = 0; i < NBAD; i++) {
+		bo_clear_error();
+		assert_rc(bo_item_set(f->inv, bad_ids[i], NULL), BO_EINVALID);
+		if (i > 0 && strstr(bo_last_error(), "white space or a control character") == NULL) {
+			print_error("bad id %zu: %s\n", i, bo_last_error());
+			fail();
+		}
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char order[BO_ID_MAX + 1];
+
+		assert_ok(bo_item_set(f->inv, good[i], NULL));
+		assert_ok(bo_item_status_get(&st, f->inv, good[i]));
+		assert_string_equal(st.sku, good[i]);
+		l.sku = good[i];
+		snprintf(order, sizeof(order), "u%zu", i);
+		assert_ok(bo_order_place(f->inv, order, NULL, &l, 1));
+		l.sku = "a";
+		assert_ok(bo_order_place(f->inv, good[i], NULL, &l, 1));
+		assert_ok(bo_item_subscribe(f->inv, "a", good[i]));
+	}
+	assert_invariants(f->inv);
+
+	/* a 4-byte sequence at the limit: 64 bytes pass, 65 do not */
+	memset(id, 'e', sizeof(id));
+	memcpy(id + BO_ID_MAX - 4, "\xf0\x9f\x98\x80", 5);
+	assert_ok(bo_item_set(f->inv, id, NULL));
+	assert_ok(bo_item_status_get(&st, f->inv, id));
+	assert_string_equal(st.sku, id);
+	for (size_t at = BO_ID_MAX - 3; at <= BO_ID_MAX; at++) {
+		memset(id, 'e', sizeof(id));
+		memcpy(id + at, "\xf0\x9f\x98\x80", 5);
+		bo_clear_error();
+		assert_rc(bo_item_set(f->inv, id, NULL), BO_EINVALID);
+		assert_non_null(strstr(bo_last_error(), "longer than 64 bytes"));
+	}
+	/* a no-break space as the last two of 64 bytes is white space */
+	memset(id, 'e', sizeof(id));
+	memcpy(id + BO_ID_MAX - 2, "\xc2\xa0", 3);
+	bo_clear_error();
+	assert_rc(bo_item_set(f->inv, id, NULL), BO_EINVALID);
+	assert_non_null(strstr(bo_last_error(), "white space or a control character"));
+	/* 64 bytes that are not UTF-8 */
+	memset(id, 0xff, BO_ID_MAX);
+	id[BO_ID_MAX] = '\0';
+	assert_ok(bo_item_set(f->inv, id, NULL));
+	id[BO_ID_MAX] = '\xff';
+	id[BO_ID_MAX + 1] = '\0';
+	assert_rc(bo_item_set(f->inv, id, NULL), BO_EINVALID);
+	assert_invariants(f->inv);
 }
 
 static void test_bad_quantities(void **state)
@@ -565,6 +653,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_null_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unicode_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_quantities, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow_take_back, setup, teardown),
