@@ -371,8 +371,9 @@ typedef struct bo_item_settings {
  *        C1 control character (U+0080..U+009F) or for a code point with the
  *        Unicode White_Space property (U+00A0, U+1680, U+2000..U+200A,
  *        U+2028, U+2029, U+202F, U+205F, U+3000). Other UTF-8 is accepted,
- *        and so are bytes that are not UTF-8. Every other id (order,
- *        customer, location, supply) follows the same rules.
+ *        and so are bytes that are not UTF-8, which JSON output writes as
+ *        U+FFFD. Every other id (order, customer, location, supply) follows
+ *        the same rules.
  * @param settings the settings, or NULL to only create the item
  * @return #BO_OK; #BO_EINVALID for a bad SKU or a value out of its set.
  */

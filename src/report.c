@@ -684,6 +684,8 @@ static int write_csv(const bo_report *r, bo_out *o)
 /* ---------------------------------------------------------------- */
 /* JSON */
 
+/* A JSON string. Ids are bytes: a byte that is not part of a well-formed
+ * UTF-8 sequence becomes U+FFFD, so that the document is valid JSON. */
 static void json_str(bo_out *o, const char *s)
 {
 	bo__out_puts(o, "\"");
@@ -694,8 +696,17 @@ static void json_str(bo_out *o, const char *s)
 			bo__out_write(o, e, 2);
 		} else if (c < 0x20) {
 			bo__out_printf(o, "\\u%04x", c);
-		} else {
+		} else if (c < 0x80) {
 			bo__out_write(o, s, 1);
+		} else {
+			uint32_t cp;
+			size_t k = bo__utf8_seq((const unsigned char *)s, &cp);
+			if (k == 0) {
+				bo__out_puts(o, "\\ufffd");
+			} else {
+				bo__out_write(o, s, k);
+				s += k - 1;
+			}
 		}
 	}
 	bo__out_puts(o, "\"");

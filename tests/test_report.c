@@ -712,6 +712,40 @@ static void test_reads(void **state)
 	th_close(inv);
 }
 
+/* Ids are bytes, JSON is UTF-8: a byte that is not part of a well-formed
+ * UTF-8 sequence is written as \ufffd, a well-formed sequence as it is. */
+static void test_json_not_utf8(void **state)
+{
+	th_clock clk = { T0 };
+	bo_inventory *inv = th_open(&clk, NULL, 0);
+	bo_report *r = NULL;
+	char *s;
+	(void)state;
+
+	assert_ok(bo_item_set(inv, "S\xff" "1", NULL));
+	assert_ok(bo_item_set(inv, "Caf\xc3\xa9", NULL));
+	assert_ok(bo_item_set(inv, "\xf0\x9f\x98\x80-\xe5\x95\x86", NULL));
+	assert_ok(bo_item_set(inv, "T\xe3\x80", NULL));     /* a sequence cut short */
+	assert_ok(bo_item_set(inv, "U\xc0\xaf\xed\xa0\x80", NULL)); /* overlong '/', a surrogate */
+	assert_ok(bo_location_set(inv, "L\xfe", 1));
+	assert_ok(bo_report_make(&r, inv, NULL));
+	s = render(r, BO_REPORT_JSON);
+	assert_contains(s, "\"S\\ufffd1\"");
+	assert_contains(s, "\"Caf\xc3\xa9\"");
+	assert_contains(s, "\"\xf0\x9f\x98\x80-\xe5\x95\x86\"");
+	assert_contains(s, "\"T\\ufffd\\ufffd\"");
+	assert_contains(s, "\"U\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	assert_contains(s, "\"L\\ufffd\"");
+	/* none of the bytes that are not UTF-8 is left */
+	if (strpbrk(s, "\xff\xfe\xc0\xe3\xed") != NULL) {
+		print_error("a byte that is not UTF-8 at offset %td:\n%s\n", strpbrk(s, "\xff\xfe\xc0\xe3\xed") - s, s);
+		fail();
+	}
+	free(s);
+	bo_report_free(r);
+	th_close(inv);
+}
+
 static void test_bad_arguments(void **state)
 {
 	th_clock clk = { T0 };
@@ -874,6 +908,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test(test_no_history),
 			cmocka_unit_test(test_reads),
 			cmocka_unit_test(test_bad_arguments),
+			cmocka_unit_test(test_json_not_utf8),
 			cmocka_unit_test(test_extreme_times),
 		};
 		failures += _cmocka_run_group_tests("report", tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);

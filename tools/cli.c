@@ -1452,14 +1452,18 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
+/* An id of BO_ID_MAX bytes as a JSON string: each byte quotes to at most
+ * six (\ufffd, for one that is not part of a well-formed UTF-8 sequence),
+ * plus the quotes and the NUL. */
+#define JSON_ID_LEN (6 * BO_ID_MAX + 3)
+
 /* With more than one location (`multi`), allocated and shipped events
  * name their location (text: ` location=LOC`; JSON: a "location" key on
  * every line, null for other kinds, so every line has the same keys). */
 static size_t format_event(char *buf, size_t size, const bo_event *ev, int as_json, int multi)
 {
 	char eta[TRACE_TIME_LEN], tm[TRACE_TIME_LEN];
-	char order[2 * BO_ID_MAX + 3], sku[2 * BO_ID_MAX + 3], cust[2 * BO_ID_MAX + 3];
-	char loc[2 * BO_ID_MAX + 3];
+	char order[JSON_ID_LEN], sku[JSON_ID_LEN], cust[JSON_ID_LEN], loc[JSON_ID_LEN];
 	const char *where = NULL;
 	int n;
 
@@ -1476,7 +1480,6 @@ static size_t format_event(char *buf, size_t size, const bo_event *ev, int as_js
 		if (n >= 0 && (size_t)n < size && where != NULL)
 			n += snprintf(buf + n, size - (size_t)n, " location=%s", where);
 	} else {
-		/* ids are at most BO_ID_MAX printable bytes: each quotes to at most twice that, plus quotes */
 		if (ev->order_id)
 			json_quote(order, sizeof(order), ev->order_id);
 		if (ev->sku)
@@ -1574,7 +1577,7 @@ static int write_line(evout *o, const char *buf, size_t len)
 static int deliver_event(void *user_data, const bo_event *ev)
 {
 	evout *o = user_data;
-	char line[1024];
+	char line[4 * JSON_ID_LEN + 512]; /* four ids, and room to spare for the rest */
 	size_t len;
 
 	if (stop_requested || o->err)

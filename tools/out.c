@@ -141,6 +141,37 @@ void kv_line(FILE *out, int width, const char *key, const char *fmt, ...)
 /* ---------------------------------------------------------------- */
 /* JSON */
 
+/* The length of the well-formed UTF-8 sequence at s (2..4), or 0 when
+ * s[0] >= 0x80 starts none: overlong forms, surrogates and code points
+ * above U+10FFFF are not well-formed (Unicode table 3-7). Reads no byte
+ * past a NUL. (The library has its own in src/validate.c: the program
+ * sees only the public API.) */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* Ids are bytes: one that is not part of a well-formed UTF-8 sequence
+ * becomes \ufffd (U+FFFD), so that the output is valid JSON. */
 size_t json_quote(char *buf, size_t size, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -167,8 +198,23 @@ size_t json_quote(char *buf, size_t size, const char *s)
 			PUT('0');
 			PUT(hex[c >> 4]);
 			PUT(hex[c & 15]);
-		} else {
+		} else if (c < 0x80) {
 			PUT((char)c);
+		} else {
+			size_t i, k = utf8_seq((const unsigned char *)s);
+
+			if (k == 0) {
+				PUT('\\');
+				PUT('u');
+				PUT('f');
+				PUT('f');
+				PUT('f');
+				PUT('d');
+			} else {
+				for (i = 0; i < k; i++)
+					PUT(s[i]);
+				s += k - 1;
+			}
 		}
 	}
 	PUT('"');
