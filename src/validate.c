@@ -79,11 +79,17 @@ int bo__check_id(const char *id, const char *what)
 	size_t n = 0;
 	if (!id)
 		return bo__fail(BO_EINVALID, "%s is NULL", what);
-	/* Two compares a byte; the reason is sorted out only when the scan
-	 * stops on something other than the end. A byte from 0x80 up stops
-	 * it too: the rest of the id goes the UTF-8 way. */
-	while (n < BO_ID_MAX && p[n] > 0x20 && p[n] < 0x7f)
+	/* One range compare a byte (printable ASCII but ' '), four bytes a
+	 * step; the reason is sorted out only when the scan stops on
+	 * something other than the end. A byte from 0x80 up stops it too:
+	 * the rest of the id goes the UTF-8 way. A byte is read only after
+	 * the one before it passed (so never past the NUL). */
+#define ID_BYTE(c) ((unsigned char)((c) - 0x21) < 0x7f - 0x21)
+	while (n + 4 <= BO_ID_MAX && ID_BYTE(p[n]) && ID_BYTE(p[n + 1]) && ID_BYTE(p[n + 2]) && ID_BYTE(p[n + 3]))
+		n += 4;
+	while (n < BO_ID_MAX && ID_BYTE(p[n]))
 		n++;
+#undef ID_BYTE
 	if (p[n] == '\0')
 		return n ? BO_OK : bo__fail(BO_EINVALID, "%s is empty", what);
 	if (n == BO_ID_MAX)
