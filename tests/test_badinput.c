@@ -237,6 +237,29 @@ static void test_bad_ids(void **state)
 /* An id is bytes: a well-formed UTF-8 sequence that is a C1 control or
  * white space is refused like ASCII white space; other code points and
  * bytes that are not UTF-8 are accepted; the limit stays 64 bytes. */
+/* The id scan goes four bytes a step: a bad byte at every position of a
+ * 64-byte id is found, and every length from 1 to 64 passes (65 does not). */
+static void test_id_every_position(void **state)
+{
+	fixture *f = *state;
+	static const char bad[] = { ' ', '\t', '\x7f', '\x01' };
+	char id[BO_ID_MAX + 2];
+
+	for (size_t pos = 0; pos < BO_ID_MAX; pos++) {
+		for (size_t b = 0; b < sizeof(bad); b++) {
+			memset(id, 'x', BO_ID_MAX);
+			id[BO_ID_MAX] = '\0';
+			id[pos] = bad[b];
+			assert_rc(bo_item_set(f->inv, id, NULL), BO_EINVALID);
+		}
+	}
+	for (size_t len = 1; len <= BO_ID_MAX + 1; len++) {
+		memset(id, 'a' + (char)(len % 26), len);
+		id[len] = '\0';
+		assert_rc(bo_item_set(f->inv, id, NULL), len <= BO_ID_MAX ? BO_OK : BO_EINVALID);
+	}
+}
+
 static void test_unicode_ids(void **state)
 {
 	fixture *f = *state;
@@ -653,6 +676,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_null_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_id_every_position, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unicode_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_quantities, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
