@@ -848,9 +848,11 @@ static int write_json(const bo_report *r, bo_out *o)
 		json_str(o, ri->f.sku);
 		bo__out_printf(o, ",\n      \"need_rank\": %" PRId64 ",\n", ri->f.need_rank);
 		json_figures(o, r, &ri->f, "      ");
-		json_stock(o, r, r->lstock + ri->loc0, ri->nloc, "      ");
+		/* (an inventory without them has no arrays: NULL, and NULL + 0
+		 * is undefined) */
+		json_stock(o, r, ri->nloc ? r->lstock + ri->loc0 : NULL, ri->nloc, "      ");
 		bo__out_puts(o, ",\n      \"days\": ");
-		json_series(o, r->days + ri->day0, ri->ndays, "      ");
+		json_series(o, ri->ndays ? r->days + ri->day0 : NULL, ri->ndays, "      ");
 		bo__out_puts(o, "\n    }");
 	}
 	bo__out_printf(o, "%s]\n}\n", r->n ? "\n  " : "");

@@ -8,6 +8,10 @@
 #   1. build-test: AddressSanitizer + UndefinedBehaviorSanitizer build with
 #      the doxygen reference (-Ddocs=true, warnings are errors); every meson
 #      test (cmocka suites, trace replays, examples, Python bindings).
+#   1b. build-clang: the same sanitizers with clang, whose
+#      UndefinedBehaviorSanitizer checks more (pointer arithmetic on NULL,
+#      for one); the compiled suites (unit, trace, sqlite) run again. The
+#      Python bindings' tests need GCC's sanitizer runtime and stay in 1.
 #   2. build-valgrind: a plain build; every test whose program is a
 #      compiled (ELF) executable, and every example program, runs again
 #      under valgrind memcheck (leaks and errors fail the test). The Python
@@ -127,6 +131,24 @@ if [ -f build-test/build.ninja ]; then
 		meson test -C build-test --no-rebuild --print-errorlogs \
 		--num-processes "$jobs" --logbase sanitizers >&2
 	logs+=(build-test/meson-logs/sanitizers.json)
+fi
+
+# --- 1b. clang's sanitizers -----------------------------------------------
+if command -v clang >/dev/null 2>&1; then
+	say "build-clang: ASan + UBSan with clang"
+	CC=clang build build-clang -Db_sanitize=address,undefined -Db_lundef=false \
+		-Ddocs=false -Dtests=true -Dexamples=false -Dbuildtype=debug || build_failed build-clang
+	if [ -f build-clang/build.ninja ]; then
+		rm -f build-clang/meson-logs/clang*.json
+		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+			meson test -C build-clang --no-rebuild --print-errorlogs \
+			--num-processes "$jobs" --logbase clang --suite unit --suite trace --suite sqlite >&2
+		logs+=(build-clang/meson-logs/clang.json)
+	fi
+else
+	echo "run-tests: clang is missing (install-deps installs it): counted as one failure" >&2
+	extra_fail=$((extra_fail + 1))
 fi
 
 # --- 2. valgrind ----------------------------------------------------------

@@ -411,7 +411,7 @@ void bo__qvec_free(bo__qvec *qv)
 {
 	for (size_t k = 0; k < qv->nc; k++)
 		bo_free(qv->d[k].s);
-	if (qv->d != &qv->d0)
+	if (qv->d && qv->d != &qv->d0) /* (none yet: NULL, and NULL - 0 is undefined) */
 		bo_free(qv->d - qv->dk);
 	bo__qvec_init(qv);
 }
