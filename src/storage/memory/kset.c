@@ -90,12 +90,8 @@ void *bo__kset_prefetch_node(const bo__kset *ks, const char *key)
 	return NULL;
 }
 
-void bo__kset_prefetch(const bo__kset *ks, const char *key, bool node)
+void bo__kset_prefetch(const bo__kset *ks, const char *key)
 {
-	if (node) {
-		(void)bo__kset_prefetch_node(ks, key);
-		return;
-	}
 #if defined(__GNUC__)
 	if (ks->tcap)
 		__builtin_prefetch(&ks->t[khash(key) & (ks->tcap - 1)]);

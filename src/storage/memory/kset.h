@@ -41,12 +41,14 @@ uint64_t bo__kset_hash(const char *key);
 /* bo__kset_find() of `key`, whose bo__kset_hash() is `h`. */
 void *bo__kset_find_h(const bo__kset *ks, const char *key, uint64_t h);
 /* A hint that `key` will be looked up: ask the processor for the slot the
- * look-up starts at, or (`node`: the slots are likely cached) for the node
- * whose hash matches, without comparing ids. Changes nothing. */
-void bo__kset_prefetch(const bo__kset *ks, const char *key, bool node);
-/* bo__kset_prefetch(ks, key, true) that also hands back the node asked
- * for: the node of `key` if it is in the set, or another node whose id has
- * the same hash, or NULL (an id is not compared: the node is not read). */
+ * look-up starts at (for a key that is likely new: nothing waits for the
+ * slot). Changes nothing. */
+void bo__kset_prefetch(const bo__kset *ks, const char *key);
+/* A hint for a key that is likely stored, when the slots are likely
+ * cached: find the first slot with the key's hash and ask the processor
+ * for its node, without comparing ids (the node is not read). Returns that
+ * node: the node of `key` if it is in the set, or another node whose id
+ * has the same hash, or NULL. Changes nothing. */
 void *bo__kset_prefetch_node(const bo__kset *ks, const char *key);
 /* Make room for one more node: the only step of an add that can fail
  * (false: out of memory, nothing changed). */

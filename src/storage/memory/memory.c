@@ -2226,7 +2226,7 @@ static void mem_prefetch(void *ud, int kind, const char *id)
 	if (kind == BO_HINT_ITEM)
 		m->hn[m->nhn++ % HN_N] = bo__kset_prefetch_node(&m->items, id);
 	else if (kind == BO_HINT_ORDER)
-		bo__kset_prefetch(&m->orders, id, false);
+		bo__kset_prefetch(&m->orders, id);
 }
 
 /* ---------------------------------------------------------------- */
