@@ -2,6 +2,7 @@
 #include "failing_storage.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,8 @@ static int w_item_get(void *u, const char *sku, bo_item_rec *out, int for_update
 {
 	failing_storage *fs = u;
 
+	if (fs->ngets < FS_GETS_MAX)
+		snprintf(fs->gets[fs->ngets++], sizeof(fs->gets[0]), "%s", sku);
 	if (hit(fs))
 		return BO_ESTORAGE;
 	return fs->inner->item_get(fs->inner_data, sku, out, for_update);

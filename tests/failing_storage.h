@@ -9,6 +9,8 @@
 
 #include "backorder/storage.h"
 
+#define FS_GETS_MAX 32
+
 typedef struct failing_storage {
 	bo_storage vt;                  /* the wrapper's table; pass &fs->vt and fs */
 	const bo_storage *inner;
@@ -17,6 +19,10 @@ typedef struct failing_storage {
 	unsigned long fail_at;          /* fail this call (1-based); 0 = never */
 	int failed;                     /* 1 once the injected failure fired */
 	unsigned long prefetches;       /* look-up hints passed on (never failed) */
+	/* The SKUs item_get was called with, the first FS_GETS_MAX since the
+	 * test last set ngets to 0 (the order calls lock items in). */
+	char gets[FS_GETS_MAX][BO_ID_MAX + 1];
+	size_t ngets;
 	int closed;
 } failing_storage;
 

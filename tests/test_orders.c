@@ -1,6 +1,9 @@
 /* Orders: place (partial, deny, idempotent), cancel, modify, ship, queries. */
+#include "failing_storage.h"
 #include "helpers.h"
 #include "snapshot.h"
+
+#include <backorder/memory.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -431,6 +434,60 @@ static int order_collect(void *ud, const bo_order *o)
 	return strcmp(bo_order_id(o), "stop") == 0 ? 7 : 0;
 }
 
+/* The first n item look-ups of the last call were of n SKUs, in SKU
+ * order (the lock order that keeps writers on one store out of a cycle). */
+static void assert_locked_in_order(const failing_storage *fs, size_t n)
+{
+	assert_true(fs->ngets >= n);
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(fs->gets[i - 1], fs->gets[i]) >= 0) {
+			print_error("look-up %zu '%s' before look-up %zu '%s'\n", i - 1, fs->gets[i - 1], i, fs->gets[i]);
+			fail();
+		}
+}
+
+/* A call on an order of several lines loads (and so locks) their items in
+ * SKU order, whatever the order of the lines: the placement, and a cancel
+ * or ship of the whole order. A few lines (sorted without qsort, read
+ * without an allocation) and many. */
+static void test_items_locked_in_sku_order(void **state)
+{
+	static const size_t sizes[] = { 2, 3, 4, 7, 9, 12 }; /* (prime to the stride 5) */
+	const bo_storage *vt;
+	void *ud;
+	failing_storage *fs;
+	th_clock clk = { 1767225600 };
+	bo_inventory *inv;
+	char skus[12][8], order[16];
+
+	(void)state;
+	assert_ok(bo_memory_storage(&vt, &ud));
+	assert_ok(failing_storage_new(&fs, vt, ud));
+	inv = th_open_with(&fs->vt, fs, &clk, NULL, 0);
+	for (size_t i = 0; i < 12; i++) {
+		snprintf(skus[i], sizeof(skus[i]), "L%02zu", i);
+		th_item(inv, skus[i], NULL, BO_BACKORDER_ALLOW);
+		assert_ok(bo_item_receive(inv, skus[i], 5, NULL));
+	}
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		size_t n = sizes[s];
+		bo_line_spec lines[12];
+		for (size_t i = 0; i < n; i++) { /* descending, then a stride: never sorted */
+			lines[i].sku = skus[(n - 1 - i) * 5 % n];
+			lines[i].qty = 1;
+			lines[i].unit_price = BO_NO_PRICE;
+		}
+		snprintf(order, sizeof(order), "lock-%zu", n);
+		fs->ngets = 0;
+		assert_ok(bo_order_place(inv, order, NULL, lines, n));
+		assert_locked_in_order(fs, n);
+		fs->ngets = 0;
+		assert_ok(s % 2 ? bo_order_ship(inv, order, NULL, BO_ALL) : bo_order_cancel(inv, order, NULL, BO_ALL));
+		assert_locked_in_order(fs, n);
+	}
+	th_close(inv);
+}
+
 static void test_order_foreach(void **state)
 {
 	fixture *f = *state;
@@ -463,6 +520,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancelled_order_retry_and_state, th_fixture_setup, th_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_order_get, th_fixture_setup, th_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_order_foreach, th_fixture_setup, th_fixture_teardown),
+		cmocka_unit_test(test_items_locked_in_sku_order),
 	};
 	return cmocka_run_group_tests_name("orders", tests, NULL, NULL);
 }
