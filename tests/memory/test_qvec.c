@@ -271,6 +271,47 @@ static void test_steady_state(void **state)
 	bo__qvec_free(&qv);
 }
 
+/* A lone chunk of a queue whose length stays within bounds (fills pop
+ * the front, placements append at the back, in any mix; 50 to 100 slots,
+ * so that the chunk neither grows nor shrinks): no slot moves. Each slot
+ * is still where the append put it when the pop takes it. */
+static void test_fifo_moves_nothing(void **state)
+{
+	enum { LEN = 100, STEPS = 20000 };
+	bo__qvec qv;
+	const bo__qslot **at = calloc(LEN + STEPS + 1, sizeof(*at));
+	uint64_t head = 1, tail = 0;
+	size_t cap = 0;
+	(void)state;
+	assert_non_null(at);
+	bo__qvec_init(&qv);
+	for (int i = 0; i < STEPS + LEN; i++) {
+		bo_queue_key k;
+		bo__qpos p;
+		memset(&k, 0, sizeof(k));
+		size_t len = (size_t)(tail + 1 - head);
+		if (len < LEN / 2 || (tail < LEN) || (len < LEN && room_below(2))) {
+			k.seq = ++tail;
+			assert_int_equal(bo__qvec_insert(&qv, &k, NULL), 0);
+			assert_true(bo__qvec_find(&qv, &k, &p));
+			at[tail] = bo__qvec_at(&qv, p);
+		} else {
+			assert_true(bo__qvec_next(&qv, NULL, &p));
+			assert_int_equal(bo__qvec_at(&qv, p)->key.seq, head);
+			if (head > LEN) /* (not the ones the chunk's growth moved) */
+				assert_ptr_equal(bo__qvec_at(&qv, p), at[head]);
+			bo__qvec_remove(&qv, p);
+			head++;
+		}
+		if (tail == LEN)
+			cap = bo__qvec_capacity(&qv);
+	}
+	assert_true(head > 2 * LEN);
+	assert_int_equal(bo__qvec_capacity(&qv), cap); /* and it never grew */
+	bo__qvec_free(&qv);
+	free(at);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_random_keys),
 		cmocka_unit_test(test_policy_words),
 		cmocka_unit_test(test_steady_state),
+		cmocka_unit_test(test_fifo_moves_nothing),
 	};
 	room_seed("qvec", 15);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,13 +15,49 @@ static uint32_t grown(uint32_t cap)
 	return c > BO__QCHUNK ? BO__QCHUNK : c < 8 ? 8 : c;
 }
 
+/* The array index of chunk `c`'s slot i (counted from its first). */
+static inline size_t phys(const bo__qdir *c, size_t i)
+{
+	size_t j = c->h + i;
+	return j >= c->cap ? j - c->cap : j;
+}
+
+static inline bo__qslot *slot(const bo__qdir *c, size_t i) { return &c->s[phys(c, i)]; }
+
+/* Copy chunk `c`'s slots [from, from + count) to `out`, in order. */
+static void copy_out(const bo__qdir *c, bo__qslot *out, size_t from, size_t count)
+{
+	size_t j = phys(c, from), first = c->cap - j < count ? c->cap - j : count;
+	memcpy(out, &c->s[j], first * sizeof(bo__qslot));
+	memcpy(out + first, c->s, (count - first) * sizeof(bo__qslot));
+}
+
+/* Move chunk `c`'s slots [src, src + count) to [dst, dst + count), where
+ * the two differ by one: one memmove where neither range wraps, else slot
+ * by slot in the direction that reads each slot before it is written. */
+static void ring_move(bo__qdir *c, size_t dst, size_t src, size_t count)
+{
+	size_t pd = phys(c, dst), ps = phys(c, src);
+	if (count == 0)
+		return;
+	if (pd + count <= c->cap && ps + count <= c->cap) {
+		memmove(&c->s[pd], &c->s[ps], count * sizeof(bo__qslot));
+	} else if (dst < src) {
+		for (size_t i = 0; i < count; i++)
+			*slot(c, dst + i) = *slot(c, src + i);
+	} else {
+		for (size_t i = count; i-- > 0;)
+			*slot(c, dst + i) = *slot(c, src + i);
+	}
+}
+
 /* Copy chunk k's last key into the directory, after a change that may
  * have moved it. */
 static void dir_sync(bo__qvec *qv, size_t k)
 {
 	bo__qdir *c = &qv->d[k];
-	if (c->lo < c->hi)
-		c->last = c->s[c->hi - 1].key;
+	if (c->n > 0)
+		c->last = slot(c, c->n - 1)->key;
 }
 
 static bool same_words(const bo_queue_key *a, const bo_queue_key *b)
@@ -39,8 +75,8 @@ static bool same_words(const bo_queue_key *a, const bo_queue_key *b)
  * it, finds the slot in two or three probes instead of eight. */
 static size_t chunk_lower(const bo__qdir *c, const bo_queue_key *key)
 {
-	size_t a = c->lo, b = c->hi;
-	const bo_queue_key *first = &c->s[a].key, *last = &c->s[b - 1].key;
+	size_t a = 0, b = c->n;
+	const bo_queue_key *first = &slot(c, a)->key, *last = &slot(c, b - 1)->key;
 	if (b - a > 8 && same_words(first, last) && same_words(first, key) && key->seq > first->seq &&
 	    key->seq <= last->seq) {
 		size_t g = a + (size_t)((double)(key->seq - first->seq) / (double)(last->seq - first->seq) *
@@ -48,15 +84,15 @@ static size_t chunk_lower(const bo__qdir *c, const bo_queue_key *key)
 		size_t step = 1;
 		if (g >= b)
 			g = b - 1;
-		if (c->s[g].key.seq < key->seq) { /* the answer is right of g */
+		if (slot(c, g)->key.seq < key->seq) { /* the answer is right of g */
 			size_t lo = g + 1;
-			while (lo + step < b && c->s[lo + step - 1].key.seq < key->seq)
+			while (lo + step < b && slot(c, lo + step - 1)->key.seq < key->seq)
 				step *= 2;
 			a = lo;
 			b = lo + step < b ? lo + step : b;
 		} else { /* at g or left of it */
 			size_t hi = g;
-			while (hi >= a + step && c->s[hi - step].key.seq >= key->seq)
+			while (hi >= a + step && slot(c, hi - step)->key.seq >= key->seq)
 				step *= 2;
 			b = hi + 1;
 			a = hi >= a + step ? hi - step : a;
@@ -64,7 +100,7 @@ static size_t chunk_lower(const bo__qdir *c, const bo_queue_key *key)
 	}
 	while (a < b) {
 		size_t mid = a + (b - a) / 2;
-		if (bo__keycmp(&c->s[mid].key, key) < 0)
+		if (bo__keycmp(&slot(c, mid)->key, key) < 0)
 			a = mid + 1;
 		else
 			b = mid;
@@ -84,7 +120,7 @@ static bo__qpos lower(const bo__qvec *qv, const bo_queue_key *key)
 	 * chunk can be empty.) */
 	if (qv->n == 0 || bo__keycmp(&qv->d[qv->nc - 1].last, key) < 0) {
 		p.k = qv->nc - 1;
-		p.i = qv->d[p.k].hi;
+		p.i = qv->d[p.k].n;
 		return p;
 	}
 	hi = qv->nc - 1;
@@ -102,7 +138,7 @@ static bo__qpos lower(const bo__qvec *qv, const bo_queue_key *key)
 
 static bool valid(const bo__qvec *qv, bo__qpos p)
 {
-	return p.k < qv->nc && p.i >= qv->d[p.k].lo && p.i < qv->d[p.k].hi;
+	return p.k < qv->nc && p.i < qv->d[p.k].n;
 }
 
 bool bo__qvec_find(const bo__qvec *qv, const bo_queue_key *key, bo__qpos *out)
@@ -114,14 +150,13 @@ bool bo__qvec_find(const bo__qvec *qv, const bo_queue_key *key, bo__qpos *out)
 	return true;
 }
 
-/* A new empty chunk of `cap` slots whose first slot will go at `at`. */
-static bool chunk_alloc(bo__qdir *c, uint32_t cap, uint32_t at)
+/* A new empty chunk of `cap` slots. */
+static bool chunk_alloc(bo__qdir *c, uint32_t cap)
 {
 	memset(c, 0, sizeof(*c));
 	if (!(c->s = bo_malloc(cap * sizeof(bo__qslot))))
 		return false;
 	c->cap = cap;
-	c->lo = c->hi = at;
 	return true;
 }
 
@@ -164,36 +199,17 @@ static bool chunk_place(bo__qvec *qv, size_t k, bo__qdir *b)
 	return false;
 }
 
-/* Open a free slot in chunk `c` at index i (lo <= i <= hi, c not full);
- * returns its index. */
-static size_t chunk_open(bo__qdir *c, size_t i)
+/* Open a free slot in chunk `c` (not full) before its slot i (0 <= i <=
+ * n), moving the shorter side: nothing at either end. */
+static void chunk_open(bo__qdir *c, size_t i)
 {
-	/* An append with no room behind but room in front (the fifo steady
-	 * state: fills pop the front, placements push the back) would move
-	 * the whole chunk one slot per append: move it to the front once.
-	 * Likewise a prepend with no room in front. */
-	if (i == c->hi && c->hi == c->cap && c->lo > 0) {
-		size_t n = c->hi - c->lo;
-		memmove(&c->s[0], &c->s[c->lo], n * sizeof(bo__qslot));
-		c->lo = 0;
-		c->hi = (uint32_t)n + 1;
-		return n;
+	if (i < c->n - i) {
+		c->h = c->h == 0 ? c->cap - 1 : c->h - 1;
+		ring_move(c, 0, 1, i);
+	} else {
+		ring_move(c, i + 1, i, c->n - i);
 	}
-	if (i == c->lo && c->lo == 0 && c->hi < c->cap) {
-		size_t n = c->hi;
-		memmove(&c->s[c->cap - n], &c->s[0], n * sizeof(bo__qslot));
-		c->hi = c->cap;
-		c->lo = c->cap - (uint32_t)n - 1;
-		return c->lo;
-	}
-	if (c->lo > 0 && (i - c->lo <= c->hi - i || c->hi == c->cap)) {
-		memmove(&c->s[c->lo - 1], &c->s[c->lo], (i - c->lo) * sizeof(bo__qslot));
-		c->lo--;
-		return i - 1;
-	}
-	memmove(&c->s[i + 1], &c->s[i], (c->hi - i) * sizeof(bo__qslot));
-	c->hi++;
-	return i;
+	c->n++;
 }
 
 /* Open a free slot at position p (from lower()); false when out of memory,
@@ -203,57 +219,54 @@ static bool open_at(bo__qvec *qv, bo__qpos *p)
 	bo__qdir *c, b;
 	uint32_t n;
 	if (qv->nc == 0) {
-		if (!chunk_alloc(&b, 8, 1) || !chunk_place(qv, 0, &b))
+		if (!chunk_alloc(&b, 8) || !chunk_place(qv, 0, &b))
 			return false;
 		p->k = 0;
-		p->i = 1;
+		p->i = 0;
 	}
 	c = &qv->d[p->k];
-	n = c->hi - c->lo;
+	n = c->n;
 	if (n == c->cap && c->cap < BO__QCHUNK) {
-		/* Full: grow it, with an eighth of the new room in front. */
-		uint32_t cap = grown(c->cap), front = (cap - n) / 8;
+		/* Full: grow it, its slots from the array's start. */
+		uint32_t cap = grown(c->cap);
 		bo__qslot *g = bo_malloc(cap * sizeof(bo__qslot));
 		if (!g)
 			return false;
-		memcpy(g + front, c->s + c->lo, n * sizeof(bo__qslot));
+		copy_out(c, g, 0, n);
 		bo_free(c->s);
-		p->i = p->i - c->lo + front;
 		c->s = g;
 		c->cap = cap;
-		c->lo = front;
-		c->hi = front + n;
+		c->h = 0;
 	} else if (n == c->cap) {
 		/* Full at BO__QCHUNK: past either end, start a chunk there;
 		 * elsewhere, move the upper half to a chunk of its own. */
-		if (p->i == c->hi) {
-			if (!chunk_alloc(&b, BO__QCHUNK, 0) || !chunk_place(qv, p->k + 1, &b))
+		if (p->i == n) {
+			if (!chunk_alloc(&b, BO__QCHUNK) || !chunk_place(qv, p->k + 1, &b))
 				return false;
 			p->k++;
 			p->i = 0;
-		} else if (p->i == c->lo) {
-			if (!chunk_alloc(&b, BO__QCHUNK, BO__QCHUNK) || !chunk_place(qv, p->k, &b))
+		} else if (p->i == 0) {
+			if (!chunk_alloc(&b, BO__QCHUNK) || !chunk_place(qv, p->k, &b))
 				return false;
-			p->i = BO__QCHUNK;
 		} else {
 			uint32_t half = n / 2;
-			if (!chunk_alloc(&b, BO__QCHUNK, 0))
+			if (!chunk_alloc(&b, BO__QCHUNK))
 				return false;
-			memcpy(b.s, c->s + c->lo + half, (n - half) * sizeof(bo__qslot));
-			b.hi = n - half;
+			copy_out(c, b.s, half, n - half);
+			b.n = n - half;
 			b.last = c->last; /* the upper half ends where c did */
 			if (!chunk_place(qv, p->k + 1, &b))
 				return false;
 			c = &qv->d[p->k]; /* the insert moved the descriptors */
-			c->hi = c->lo + half;
+			c->n = half;
 			dir_sync(qv, p->k);
-			if (p->i >= c->hi) {
-				p->i -= c->hi;
+			if (p->i >= half) {
+				p->i -= half;
 				p->k++;
 			}
 		}
 	}
-	p->i = chunk_open(&qv->d[p->k], p->i);
+	chunk_open(&qv->d[p->k], p->i);
 	return true;
 }
 
@@ -269,7 +282,7 @@ int bo__qvec_insert(bo__qvec *qv, const bo_queue_key *key, void *ref)
 	s->key = *key;
 	s->ref = ref;
 	qv->n++;
-	if (p.i == qv->d[p.k].hi - 1)
+	if (p.i == qv->d[p.k].n - 1)
 		dir_sync(qv, p.k);
 	return 0;
 }
@@ -279,7 +292,7 @@ int bo__qvec_insert(bo__qvec *qv, const bo_queue_key *key, void *ref)
  * keep the room it once needed). */
 static void shrink(bo__qdir *c)
 {
-	uint32_t n = c->hi - c->lo, cap = c->cap, front;
+	uint32_t n = c->n, cap = c->cap;
 	bo__qslot *g;
 	if (c->cap <= 8 || n * 4 >= c->cap)
 		return;
@@ -288,34 +301,33 @@ static void shrink(bo__qdir *c)
 	while (cap > 8 && n * 4 < cap)
 		cap /= 2;
 	cap = cap < 8 ? 8 : cap & ~7u;
-	front = (cap - n) / 8;
 	if (!(g = bo_malloc(cap * sizeof(bo__qslot))))
 		return; /* it keeps its room */
-	memcpy(g + front, c->s + c->lo, n * sizeof(bo__qslot));
+	copy_out(c, g, 0, n);
 	bo_free(c->s);
 	c->s = g;
 	c->cap = cap;
-	c->lo = front;
-	c->hi = front + n;
+	c->h = 0;
 }
 
 void bo__qvec_remove(bo__qvec *qv, bo__qpos p)
 {
 	bo__qdir *c = &qv->d[p.k];
-	bool was_last = p.i == c->hi - 1;
+	bool was_last = p.i == c->n - 1;
 	qv->n--;
-	/* Close the slot, moving the shorter side; an emptied chunk goes. */
-	if (p.i - c->lo < c->hi - 1 - p.i) {
-		memmove(&c->s[c->lo + 1], &c->s[c->lo], (p.i - c->lo) * sizeof(bo__qslot));
-		c->lo++;
+	/* Close the slot, moving the shorter side (nothing at either end);
+	 * an emptied chunk goes. */
+	if (p.i < c->n - 1 - p.i) {
+		ring_move(c, 1, 0, p.i);
+		c->h = c->h + 1 == c->cap ? 0 : c->h + 1;
 	} else {
-		memmove(&c->s[p.i], &c->s[p.i + 1], (c->hi - 1 - p.i) * sizeof(bo__qslot));
-		c->hi--;
+		ring_move(c, p.i, p.i + 1, c->n - 1 - p.i);
 	}
-	if (c->lo == c->hi) {
+	c->n--;
+	if (c->n == 0) {
+		c->h = 0;
 		if (qv->nc == 1) {
-			c->lo = c->hi = c->cap / 8 ? c->cap / 8 : 1; /* keep the last one */
-			shrink(c);
+			shrink(c); /* keep the last one */
 			return;
 		}
 		bo_free(c->s);
@@ -336,14 +348,14 @@ void bo__qvec_remove(bo__qvec *qv, bo__qpos p)
 
 bool bo__qvec_step(const bo__qvec *qv, bo__qpos *p)
 {
-	if (p->i + 1 < qv->d[p->k].hi) {
+	if (p->i + 1 < qv->d[p->k].n) {
 		p->i++;
 		return true;
 	}
 	if (p->k + 1 >= qv->nc)
 		return false;
 	p->k++;
-	p->i = qv->d[p->k].lo;
+	p->i = 0;
 	return true;
 }
 
@@ -354,7 +366,7 @@ bool bo__qvec_next(bo__qvec *qv, const bo_queue_key *after, bo__qpos *out)
 		return false;
 	if (!after) {
 		p.k = 0;
-		p.i = qv->d[0].lo;
+		p.i = 0;
 		if (!valid(qv, p))
 			return false;
 	} else if (valid(qv, qv->cur) && bo__keycmp(&bo__qvec_at(qv, qv->cur)->key, after) == 0) {
@@ -382,16 +394,16 @@ bool bo__qvec_prev(const bo__qvec *qv, const bo_queue_key *before, bo__qpos *out
 		p = lower(qv, before);
 	} else {
 		p.k = qv->nc - 1;
-		p.i = qv->d[p.k].hi;
+		p.i = qv->d[p.k].n;
 	}
 	/* the slot before p */
-	if (p.i > qv->d[p.k].lo) {
+	if (p.i > 0) {
 		p.i--;
 	} else {
 		if (p.k == 0)
 			return false;
 		p.k--;
-		p.i = qv->d[p.k].hi - 1;
+		p.i = qv->d[p.k].n - 1;
 	}
 	if (!valid(qv, p))
 		return false;
@@ -422,8 +434,8 @@ void bo__qvec_prefetch_tail(const bo__qvec *qv)
 	if (qv->nc == 0)
 		return;
 	if (qv->d == &qv->d0) { /* (in the queue itself: read without a miss) */
-		if (qv->d0.s && qv->d0.hi < qv->d0.cap)
-			__builtin_prefetch(&qv->d0.s[qv->d0.hi], 1);
+		if (qv->d0.s && qv->d0.n < qv->d0.cap)
+			__builtin_prefetch(&qv->d0.s[phys(&qv->d0, qv->d0.n)], 1);
 	} else {
 		__builtin_prefetch(&qv->d[qv->nc - 1]);
 	}

@@ -1,15 +1,16 @@
 /* qvec: one ordered queue of the memory store (qvec.c).
  *
  * A sorted sequence of slots (a queue key and the caller's reference, 40
- * bytes), held in chunks of at most BO__QCHUNK slots with room at
- * both ends. The keys sit together, so a search reads a few cache lines
- * instead of one scattered node per tree level; appends in key order (fifo
- * allocation) and pops from the front (fills) move nothing; any other
- * insert or removal moves at most half a chunk. A chunk grows by a quarter
- * (from 8 slots) up to BO__QCHUNK slots and then splits, and a lone chunk
- * shrinks by half when three quarters of it are empty, so a queue of a few
- * lines costs a few slots, and one of a million lines costs no more per
- * change than one of a thousand. */
+ * bytes), held in chunks of at most BO__QCHUNK slots. Each chunk is a
+ * ring: its slots start anywhere in its array and wrap around the end.
+ * The keys sit together, so a search reads a few cache lines instead of
+ * one scattered node per tree level; appends in key order (fifo
+ * allocation) and pops from the front (fills) move nothing, however they
+ * interleave; any other insert or removal moves at most half a chunk. A
+ * chunk grows by a quarter (from 8 slots) up to BO__QCHUNK slots and then
+ * splits, and a lone chunk shrinks by half when three quarters of it are
+ * empty, so a queue of a few lines costs a few slots, and one of a million
+ * lines costs no more per change than one of a thousand. */
 #ifndef BO_MEM_QVEC_H
 #define BO_MEM_QVEC_H
 
@@ -28,7 +29,7 @@ typedef struct bo__qslot {
 
 typedef struct bo__qpos {
 	size_t k; /* chunk */
-	size_t i; /* slot in the chunk */
+	size_t i; /* slot in the chunk, counted from its first (0..n-1) */
 } bo__qpos;
 
 /* A chunk's descriptor: its slots, its bounds and a copy of its last key,
@@ -36,8 +37,8 @@ typedef struct bo__qpos {
  * touching any chunk's memory but the slots it reads. */
 typedef struct bo__qdir {
 	bo__qslot *s;
-	uint32_t lo, hi, cap; /* live slots are s[lo..hi) */
-	bo_queue_key last;    /* s[hi - 1].key; meaningless while the chunk is empty */
+	uint32_t h, n, cap; /* n live slots from s[h], wrapping at s[cap] to s[0] */
+	bo_queue_key last;  /* the last live slot's key; meaningless while the chunk is empty */
 } bo__qdir;
 
 typedef struct bo__qvec {
@@ -73,12 +74,20 @@ void bo__qvec_prefetch_tail(const bo__qvec *qv);
 bool bo__qvec_find(const bo__qvec *qv, const bo_queue_key *key, bo__qpos *out);
 /* The slot at a position from find/next/prev/first (valid until the
  * queue changes). */
-static inline bo__qslot *bo__qvec_at(const bo__qvec *qv, bo__qpos p) { return &qv->d[p.k].s[p.i]; }
+static inline bo__qslot *bo__qvec_at(const bo__qvec *qv, bo__qpos p)
+{
+	const bo__qdir *c = &qv->d[p.k];
+	size_t j = c->h + p.i;
+	return &c->s[j >= c->cap ? j - c->cap : j];
+}
 /* The slot `ahead` places after `p` if it is in the same chunk, else NULL
  * (for a look ahead that may stop short). */
 static inline const bo__qslot *bo__qvec_peek(const bo__qvec *qv, bo__qpos p, size_t ahead)
 {
-	return p.i + ahead < qv->d[p.k].hi ? &qv->d[p.k].s[p.i + ahead] : NULL;
+	if (p.i + ahead >= qv->d[p.k].n)
+		return NULL;
+	p.i += ahead;
+	return bo__qvec_at(qv, p);
 }
 /* Remove the slot at `p` (its ref is the caller's to free first). Cannot
  * fail (a lone chunk that shrinks keeps its slots if memory runs out). */
