@@ -22,6 +22,7 @@
 #include <backorder.h>
 
 #include "cli.h"
+#include "lines.h"
 #include "trace.h"
 
 /* 2026-01-01T00:00:00Z: the clock of a new store before the first `at`. */
@@ -581,10 +582,10 @@ static int cmd_replay(int argc, char **argv)
 	trace_cmd cmd;
 	progress pg;
 	FILE *in;
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t n;
-	int rc, status, stop = 0;
+	line_reader lr;
+	char *line;
+	size_t len, raw, lineno = 0;
+	int rc, status, stop = 0, more;
 
 	rc = parse_replay_args(&o, argc, argv);
 	if (rc != 0)
@@ -617,6 +618,7 @@ static int cmd_replay(int argc, char **argv)
 		}
 	}
 
+	line_reader_init(&lr, fileno(in));
 	bopts.clock = trace_clock;
 	bopts.clock_data = &r.clock;
 	rc = bo_inventory_open_store(&r.inv, o.store, &bopts);
@@ -648,20 +650,20 @@ static int cmd_replay(int argc, char **argv)
 	}
 
 	trace_cmd_init(&cmd);
-	while (!stop && (n = getline(&line, &cap, in)) >= 0) {
+	while (!stop && (more = line_reader_next(&lr, &line, &len, &raw)) > 0) {
 		lineno++;
-		rc = replay_line(&r, &cmd, line, (size_t)n, lineno);
+		rc = replay_line(&r, &cmd, line, len, lineno);
 		if (rc < 0) {
 			trace_cmd_free(&cmd);
 			goto fatal;
 		}
 		stop = rc > 0;
 		if (pg.on)
-			progress_tick(&pg, (size_t)n);
+			progress_tick(&pg, raw);
 	}
 	trace_cmd_free(&cmd);
-	if (!stop && ferror(in)) {
-		fprintf(stderr, "backorder: cannot read '%s': %s\n", o.file ? o.file : "-", strerror(errno));
+	if (!stop && more < 0) {
+		fprintf(stderr, "backorder: cannot read '%s': %s\n", o.file ? o.file : "-", strerror(lr.err));
 		goto fatal;
 	}
 	batch_close(&r);
@@ -683,7 +685,7 @@ static int cmd_replay(int argc, char **argv)
 		}
 	}
 	bo_inventory_free(r.inv);
-	free(line);
+	line_reader_free(&lr);
 	if (in != stdin)
 		fclose(in);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -698,7 +700,7 @@ fatal:
 	progress_end(&pg);
 	fflush(stdout);
 	bo_inventory_free(r.inv);
-	free(line);
+	line_reader_free(&lr);
 	if (in != stdin)
 		fclose(in);
 	return EXIT_USAGE;
