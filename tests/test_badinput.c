@@ -114,6 +114,9 @@ static int item_cb(void *ud, const bo_item_status *s) { (void)ud; (void)s; retur
 static int order_cb(void *ud, const bo_order *o) { (void)ud; (void)o; return 0; }
 static int waiting_cb(void *ud, const bo_waiting_line *w) { (void)ud; (void)w; return 0; }
 static int supply_cb(void *ud, const bo_supply_info *s) { (void)ud; (void)s; return 0; }
+static int location_cb(void *ud, const bo_location *l) { (void)ud; (void)l; return 0; }
+static int stock_cb(void *ud, const bo_stock *s) { (void)ud; (void)s; return 0; }
+static int alloc_cb(void *ud, const bo_line_alloc *a) { (void)ud; (void)a; return 0; }
 
 static void test_null_handles(void **state)
 {
@@ -466,6 +469,41 @@ static void test_unknown_ids(void **state)
 	assert_null(o);
 }
 
+/* The walks over locations, an item's stock per location and a line's
+ * units per location (DESIGN sections 10 and 11): NULL handles and
+ * callbacks, malformed ids, unknown items, orders and lines. */
+static void test_location_walks(void **state)
+{
+	fixture *f = *state;
+	char long_id[BO_ID_MAX + 2];
+
+	memset(long_id, 'x', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	BAD(BO_EINVALID, bo_location_foreach(NULL, location_cb, NULL));
+	BAD(BO_EINVALID, bo_location_foreach(f->inv, NULL, NULL));
+	BAD(BO_EINVALID, bo_item_stock_foreach(NULL, "a", stock_cb, NULL));
+	BAD(BO_EINVALID, bo_item_stock_foreach(f->inv, NULL, stock_cb, NULL));
+	BAD(BO_EINVALID, bo_item_stock_foreach(f->inv, "a", NULL, NULL));
+	BAD(BO_EINVALID, bo_item_stock_foreach(f->inv, "", stock_cb, NULL));
+	BAD(BO_EINVALID, bo_item_stock_foreach(f->inv, long_id, stock_cb, NULL));
+	BAD(BO_EINVALID, bo_item_stock_foreach(f->inv, "a b", stock_cb, NULL));
+	BAD(BO_ENOTFOUND, bo_item_stock_foreach(f->inv, "zz", stock_cb, NULL));
+	BAD(BO_EINVALID, bo_line_alloc_foreach(NULL, "o1", "a", alloc_cb, NULL));
+	BAD(BO_EINVALID, bo_line_alloc_foreach(f->inv, NULL, "a", alloc_cb, NULL));
+	BAD(BO_EINVALID, bo_line_alloc_foreach(f->inv, "o1", NULL, alloc_cb, NULL));
+	BAD(BO_EINVALID, bo_line_alloc_foreach(f->inv, "o1", "a", NULL, NULL));
+	BAD(BO_EINVALID, bo_line_alloc_foreach(f->inv, "", "a", alloc_cb, NULL));
+	BAD(BO_EINVALID, bo_line_alloc_foreach(f->inv, long_id, "a", alloc_cb, NULL));
+	BAD(BO_EINVALID, bo_line_alloc_foreach(f->inv, "o1", "a\tb", alloc_cb, NULL));
+	BAD(BO_ENOTFOUND, bo_line_alloc_foreach(f->inv, "zz", "a", alloc_cb, NULL));
+	BAD(BO_ENOTFOUND, bo_line_alloc_foreach(f->inv, "o1", "d", alloc_cb, NULL)); /* no such line */
+	BAD(BO_ENOTFOUND, bo_line_alloc_foreach(f->inv, "o1", "zz", alloc_cb, NULL));
+	/* and the good calls still work after them */
+	assert_ok(bo_location_foreach(f->inv, location_cb, NULL));
+	assert_ok(bo_item_stock_foreach(f->inv, "a", stock_cb, NULL));
+	assert_ok(bo_line_alloc_foreach(f->inv, "o1", "a", alloc_cb, NULL));
+}
+
 static void test_out_of_state(void **state)
 {
 	fixture *f = *state;
@@ -683,6 +721,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overflow_take_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_location_walks, setup, teardown),
 		cmocka_unit_test(test_bad_open),
 		cmocka_unit_test(test_no_location_callbacks),
 	};

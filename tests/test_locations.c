@@ -159,6 +159,16 @@ static int lalloc_cb(void *ud, const bo_line_alloc *a)
 	return 0;
 }
 
+/* How many space-separated tokens `s` holds. */
+static int count_tokens(const char *s)
+{
+	int n = 0;
+	for (const char *p = s; *p; p++)
+		if (*p != ' ' && (p == s || p[-1] == ' '))
+			n++;
+	return n;
+}
+
 /* "main:0 W:1": every location in location order, "id:rank". */
 static void locations_of(str *s, bo_inventory *inv)
 {
@@ -1221,6 +1231,39 @@ static void test_never_named_location(void **state)
 	}
 }
 
+/* At most 64 locations, "main" included (docs/DECISIONS.md): the 64th
+ * is made, the 65th is BO_ESTATE and changes nothing; re-ranking one of
+ * the 64 and stocking the last still work. */
+static void test_location_cap(void **state)
+{
+	const ta_adapter *ad = *state;
+	fx *f = fx_open_ad(ad, NULL, 1);
+	char id[16];
+	str before, after, st;
+
+	item(f, "A", NULL, BO_BACKORDER_ALLOW);
+	for (int i = 1; i < 64; i++) {
+		snprintf(id, sizeof(id), "L%02d", i);
+		assert_ok(bo_location_set(f->inv, id, i));
+	}
+	locations_of(&before, f->inv);
+	assert_int_equal(count_tokens(before.b), 64);
+	bo_clear_error();
+	assert_rc(bo_location_set(f->inv, "L64", 64), BO_ESTATE);
+	assert_has_error();
+	assert_rc(bo_item_receive_at(f->inv, "A", 1, NULL, "L64"), BO_ENOTFOUND);
+	locations_of(&after, f->inv);
+	assert_string_equal(before.b, after.b);
+	assert_ok(bo_location_set(f->inv, "L63", -1)); /* an existing one: no new location */
+	assert_ok(bo_item_receive_at(f->inv, "A", 2, NULL, "L63"));
+	stock_of(&st, f->inv, "A");
+	assert_string_equal(st.b, "L63=2/0");
+	locations_of(&after, f->inv);
+	assert_int_equal(count_tokens(after.b), 64);
+	assert_non_null(strstr(after.b, "L63:-1"));
+	fx_close(f);
+}
+
 /* A batch rolled back, and a call failing inside a batch, leave the stock
  * of every location as the store had it before: and the calls after them
  * see those figures (on an exclusive inventory the core keeps an item's
@@ -1826,6 +1869,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_preorder_max_per_item, ad),
 			cmocka_unit_test_prestate(test_etas_use_all_supply, ad),
 			cmocka_unit_test_prestate(test_never_named_location, ad),
+			cmocka_unit_test_prestate(test_location_cap, ad),
 			cmocka_unit_test_prestate(test_batch_rolled_back, ad),
 			cmocka_unit_test_prestate(test_failing_calls_change_nothing, ad),
 			cmocka_unit_test_prestate(test_storage_failures, ad),
