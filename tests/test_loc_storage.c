@@ -1120,6 +1120,138 @@ static void test_v3_fields(void **state)
 	st_close(&s);
 }
 
+/* ---- the outbox ---------------------------------------------------- */
+
+#define OB_MAX 2048 /* events the case appends in all */
+
+/* Event `i` of the case: every field set, ids short, long and empty. */
+static void ob_event(bo_event_rec *ev, uint64_t seq, unsigned i)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = seq;
+	ev->kind = (int32_t)(BO_EVENT_ACCEPTED + i % (BO_EVENT_RELEASED - BO_EVENT_ACCEPTED + 1));
+	switch (i % 4) {
+	case 0: strcpy(ev->order_id, "O1"); break; /* a stored order */
+	case 1: snprintf(ev->order_id, sizeof(ev->order_id), "NOT-STORED-%u", i); break;
+	case 2: strcpy(ev->order_id, LONG_ID); break;
+	default: break; /* none (an item-level event) */
+	}
+	if (i % 5 != 4)
+		strcpy(ev->sku, skus[i % NSKU]);
+	if (i % 7 == 0)
+		snprintf(ev->customer, sizeof(ev->customer), "cust-%u", i);
+	if (i % 3 == 1)
+		strcpy(ev->location, i % 2 ? "W1" : LONG_ID);
+	ev->qty = (int64_t)i * 3 - 7;
+	ev->eta = i % 2 ? BO_NO_TIME : T0 + (int64_t)i * DAY;
+	ev->time = T0 + (int64_t)i;
+}
+
+/* Every pending event (after `acked`) read back against the model. */
+static void ob_check(store *s, const bo_event_rec *m, size_t n, uint64_t acked)
+{
+	bo_event_rec got;
+	uint64_t after = acked;
+	size_t k = 0;
+	int rc;
+	while (k < n && m[k].seq <= acked)
+		k++;
+	while ((rc = s->vt->outbox_next(s->ud, after, &got)) == BO_OK) {
+		if (k >= n) {
+			print_error("[%s] event %llu read back, none pending\n", s->ad->name,
+				    (unsigned long long)got.seq);
+			fail();
+		}
+		assert_int_equal(got.seq, m[k].seq);
+		assert_int_equal(got.kind, m[k].kind);
+		assert_string_equal(got.order_id, m[k].order_id);
+		assert_string_equal(got.sku, m[k].sku);
+		assert_string_equal(got.customer, m[k].customer);
+		assert_string_equal(got.location, m[k].location);
+		assert_i64(got.qty, m[k].qty);
+		assert_i64(got.eta, m[k].eta);
+		assert_i64(got.time, m[k].time);
+		after = got.seq;
+		k++;
+	}
+	assert_rc(rc, BO_ENOTFOUND);
+	assert_int_equal(k, n);
+}
+
+/* The outbox at the vtable level: records come back field for field
+ * after commits, rollbacks and savepoints, acknowledged in part as the
+ * core does (the next call acknowledges what the dispatch after the last
+ * delivered), a call of a few events at a time and one call of many (the
+ * memory store keeps an event at a position below 256 as the record
+ * itself and the rest in a compact form, and moves the pending ones to
+ * the front at commit). */
+static void test_outbox(void **state)
+{
+	store s;
+	th_rng rng = { 27 };
+	bo_event_rec *m = calloc(OB_MAX, sizeof(*m)); /* committed events, in seq order */
+	bo_event_rec tx[700];                         /* the open transaction's */
+	size_t n = 0, ntx, ntx_sp;
+	uint64_t last = 0, acked = 0, acked_tx;
+	unsigned made = 0;
+	bo_event_rec got;
+	int rc;
+
+	assert_non_null(m);
+	st_open(&s, *state); /* first: it may skip */
+	while ((rc = s.vt->outbox_next(s.ud, last, &got)) == BO_OK) /* (none expected) */
+		last = acked = got.seq;
+	assert_rc(rc, BO_ENOTFOUND);
+	for (int round = 0; round < 160; round++) {
+		int64_t op = th_range(&rng, 0, 99);
+		size_t want = round == 80 ? 600 : (size_t)th_range(&rng, 0, 5);
+		bool sp = s.vt->savepoint && th_range(&rng, 0, 5) == 0;
+		assert_ok(s.vt->begin(s.ud));
+		/* the acknowledgement the call starts with: all, or all but a few */
+		acked_tx = acked;
+		if (n > 0 && th_range(&rng, 0, 3) > 0) {
+			size_t keep = (size_t)th_range(&rng, 0, 3);
+			size_t k = n > keep ? n - keep : 0;
+			if (k > 0 && m[k - 1].seq > acked) {
+				acked_tx = m[k - 1].seq;
+				assert_ok(s.vt->outbox_ack(s.ud, acked_tx));
+			}
+		}
+		ntx = ntx_sp = 0;
+		for (size_t i = 0; i < want + (sp ? 2 : 0); i++) {
+			uint64_t seq = last + 1;
+			if (sp && i == want) { /* two more in a savepoint, rolled back */
+				assert_ok(s.vt->savepoint(s.ud));
+				ntx_sp = ntx;
+			}
+			if (s.vt->seq_take)
+				assert_ok(s.vt->seq_take(s.ud, BO_SEQ_EVENT, 1, &seq));
+			assert_true(seq > last);
+			last = seq;
+			ob_event(&tx[ntx], seq, made++);
+			assert_ok(s.vt->outbox_append(s.ud, &tx[ntx]));
+			ntx++;
+		}
+		if (sp) {
+			assert_ok(s.vt->rollback_to(s.ud));
+			ntx = ntx_sp;
+		}
+		if (op < 15) {
+			assert_ok(s.vt->rollback(s.ud));
+		} else {
+			assert_ok(s.vt->commit(s.ud));
+			assert_true(n + ntx <= OB_MAX);
+			memcpy(&m[n], tx, ntx * sizeof(*tx));
+			n += ntx;
+			acked = acked_tx;
+		}
+		ob_check(&s, m, n, acked);
+	}
+	assert_true(made > 900);
+	st_close(&s);
+	free(m);
+}
+
 /* ---- out of memory ------------------------------------------------- */
 
 /* The library's allocator (set first thing in main): counts its calls and
@@ -1362,6 +1494,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test_prestate(test_new_orders, ad),
 			cmocka_unit_test_prestate(test_random, ad),
 			cmocka_unit_test_prestate(test_v3_fields, ad),
+			cmocka_unit_test_prestate(test_outbox, ad),
 			cmocka_unit_test_prestate(test_oom, ad),
 		};
 		failures += ta_run_group("loc_storage", &ta_adapters[a], argc, argv, 1, tests,

@@ -280,11 +280,19 @@ struct istr {
 
 /* An outbox event: the record's numbers, and its strings as pointers to an
  * order node's id or to interned strings (NULL for ""), the location as
- * an interned string's number. 64 bytes. */
+ * an interned string's number. 64 bytes. An event at a position below
+ * RAWN is kept instead as the record it came as, in raw[] at the same
+ * position (loc RAW_LOC; the other fields but seq unused): most events
+ * are acknowledged by the next call, and interning their ids (a look-up
+ * of the order and of each string) cost more than copying the record. A
+ * long call's events go on past RAWN in the compact form. */
+#define RAWN 256
+#define RAW_LOC UINT32_MAX
+
 typedef struct oev {
 	uint64_t seq;
 	int32_t kind;
-	uint32_t loc;            /* the location's interned number + 1; 0 for "" */
+	uint32_t loc;            /* the location's interned number + 1; 0 for ""; RAW_LOC: in raw[] */
 	uintptr_t order;         /* an onode with bit 0 set (nodes are 16-byte aligned), an istr, or 0 */
 	const istr *sku, *cust;
 	int64_t qty, eta, time;
@@ -325,6 +333,7 @@ typedef struct mem {
 	const onode *onew;    /* the order made last, and the epoch of the segment that made it: */
 	uint64_t onew_epoch;  /* an lanode made for it in that segment needs no undo entry */
 	oev *ev;
+	bo_event_rec *raw;    /* RAWN records: the events at positions below RAWN (see oev) */
 	size_t head, len, cap;
 	size_t ocur;          /* index outbox_next returned last: O(1) walks */
 	size_t evlim, evready; /* records, bytes of ev[] faulted in ahead (bo__prefault) */
@@ -1206,6 +1215,9 @@ static void compact_outbox(mem *m)
 {
 	if (m->head > 0 && m->head * 2 >= m->len) {
 		memmove(m->ev, m->ev + m->head, (m->len - m->head) * sizeof(*m->ev));
+		if (m->head < RAWN && m->raw) /* (their raw records move with them) */
+			memmove(m->raw, m->raw + m->head,
+				((m->len < RAWN ? m->len : RAWN) - m->head) * sizeof(*m->raw));
 		m->len -= m->head;
 		m->head = 0;
 		m->ocur = 0;
@@ -2050,6 +2062,16 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 		if (m->evlim <= m->len)
 			m->evlim = m->len + 1; /* (less than one record ahead: the next fits) */
 	}
+	if (m->len < RAWN && (m->raw || (m->raw = bo_malloc(RAWN * sizeof(*m->raw))))) {
+		/* kept as it came (see oev) */
+		memcpy(&m->raw[m->len], ev, sizeof(*ev));
+		o = &m->ev[m->len++];
+		o->seq = ev->seq;
+		o->kind = ev->kind;
+		o->loc = RAW_LOC;
+		o->order = 0;
+		return BO_OK;
+	}
 	/* the order's node if it is stored (undoing its creation undoes this
 	 * append first), else an interned copy */
 	if (ev->order_id[0] && !(ord = ofind_event(m, ev->order_id)) && !(oname = intern(m, ev->order_id)))
@@ -2073,6 +2095,10 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 
 static void event_out(const mem *m, const oev *o, bo_event_rec *out)
 {
+	if (o->loc == RAW_LOC) {
+		*out = m->raw[o - m->ev];
+		return;
+	}
 	out->seq = o->seq;
 	out->kind = o->kind;
 	out->reserved = 0;
@@ -2736,6 +2762,7 @@ static void mem_close(void *ud)
 	bo__kset_free(&m->las);
 	bo_free(m->locs);
 	bo_free(m->ev);
+	bo_free(m->raw);
 	bo_free(m->meta);
 	bo_free(m->segs);
 	bo__ulog_free(&m->ul);
