@@ -992,8 +992,9 @@ static void fring_forget(mem *m)
 	m->fput = m->fget = 0;
 }
 
-/* ofind() for an event: the ring's next orders first. */
-static onode *ofind_event(mem *m, const char *id)
+/* The order `id` among the ring's next ones, moving the ring's cursor to
+ * it; NULL if it is not there. */
+static onode *fring_take(mem *m, const char *id)
 {
 	for (size_t i = m->fget; m->fring && i < m->fput && i < m->fget + 2; i++) {
 		onode *o = m->fring[i & (RING - 1)];
@@ -1002,7 +1003,14 @@ static onode *ofind_event(mem *m, const char *id)
 			return o;
 		}
 	}
-	return ofind(m, id);
+	return NULL;
+}
+
+/* ofind() for an event: the ring's next orders first. */
+static onode *ofind_event(mem *m, const char *id)
+{
+	onode *o = fring_take(m, id);
+	return o ? o : ofind(m, id);
 }
 
 /* The interned copy of `s` (at most BO_ID_MAX bytes), made on first use;
@@ -2063,7 +2071,11 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 			m->evlim = m->len + 1; /* (less than one record ahead: the next fits) */
 	}
 	if (m->len < RAWN && (m->raw || (m->raw = bo_malloc(RAWN * sizeof(*m->raw))))) {
-		/* kept as it came (see oev) */
+		/* kept as it came (see oev); the fill ring's cursor still follows
+		 * the events (or the events past RAWN would miss it, and each
+		 * probe the order index) */
+		if (ev->order_id[0] && m->fget < m->fput)
+			(void)fring_take(m, ev->order_id);
 		memcpy(&m->raw[m->len], ev, sizeof(*ev));
 		o = &m->ev[m->len++];
 		o->seq = ev->seq;
