@@ -281,11 +281,13 @@ struct istr {
 /* An outbox event: the record's numbers, and its strings as pointers to an
  * order node's id or to interned strings (NULL for ""), the location as
  * an interned string's number. 64 bytes. An event at a position below
- * RAWN is kept instead as the record it came as, in raw[] at the same
- * position (loc RAW_LOC; the other fields but seq unused): most events
- * are acknowledged by the next call, and interning their ids (a look-up
- * of the order and of each string) cost more than copying the record. A
- * long call's events go on past RAWN in the compact form. */
+ * rawcap (at most RAWN) is kept instead as the record it came as, in
+ * raw[] at the same position (loc RAW_LOC; the other fields but seq
+ * unused): most events are acknowledged by the next call, and interning
+ * their ids (a look-up of the order and of each string) cost more than
+ * copying the record. raw[] grows with the outbox, so a store whose calls
+ * make a few events each keeps room for a few records; a long call's
+ * events go on past RAWN in the compact form. */
 #define RAWN 256
 #define RAW_LOC UINT32_MAX
 
@@ -333,7 +335,8 @@ typedef struct mem {
 	const onode *onew;    /* the order made last, and the epoch of the segment that made it: */
 	uint64_t onew_epoch;  /* an lanode made for it in that segment needs no undo entry */
 	oev *ev;
-	bo_event_rec *raw;    /* RAWN records: the events at positions below RAWN (see oev) */
+	bo_event_rec *raw;    /* the records of the events at positions below rawcap (see oev) */
+	size_t rawcap;        /* doubling from 8 as the outbox holds more, up to RAWN */
 	size_t head, len, cap;
 	size_t ocur;          /* index outbox_next returned last: O(1) walks */
 	size_t evlim, evready; /* records, bytes of ev[] faulted in ahead (bo__prefault) */
@@ -1223,9 +1226,9 @@ static void compact_outbox(mem *m)
 {
 	if (m->head > 0 && m->head * 2 >= m->len) {
 		memmove(m->ev, m->ev + m->head, (m->len - m->head) * sizeof(*m->ev));
-		if (m->head < RAWN && m->raw) /* (their raw records move with them) */
+		if (m->head < m->rawcap) /* (their records move with them) */
 			memmove(m->raw, m->raw + m->head,
-				((m->len < RAWN ? m->len : RAWN) - m->head) * sizeof(*m->raw));
+				((m->len < m->rawcap ? m->len : m->rawcap) - m->head) * sizeof(*m->raw));
 		m->len -= m->head;
 		m->head = 0;
 		m->ocur = 0;
@@ -2070,7 +2073,17 @@ static int mem_outbox_append(void *ud, const bo_event_rec *ev)
 		if (m->evlim <= m->len)
 			m->evlim = m->len + 1; /* (less than one record ahead: the next fits) */
 	}
-	if (m->len < RAWN && (m->raw || (m->raw = bo_malloc(RAWN * sizeof(*m->raw))))) {
+	if (m->len == m->rawcap && m->rawcap < RAWN) {
+		/* (no room: the compact form below, which the records' room is
+		 * only a shortcut for) */
+		size_t cap = m->rawcap ? m->rawcap * 2 : 8;
+		bo_event_rec *r = bo_realloc(m->raw, cap * sizeof(*r));
+		if (r) {
+			m->raw = r;
+			m->rawcap = cap;
+		}
+	}
+	if (m->len < m->rawcap) {
 		/* kept as it came (see oev); the fill ring's cursor still follows
 		 * the events (or the events past RAWN would miss it, and each
 		 * probe the order index) */
