@@ -16,9 +16,12 @@
  * - an order node, from an arena: the order's fields, its id (as long as
  *   it is) and its lines packed (line.c), in one piece; a line that does
  *   not pack is kept whole in a block of its own (a "wide" line);
- * - interned strings: each SKU a line names, once, by number; events point
- *   at them and at order nodes instead of holding 65-byte copies;
- * - the outbox (64 bytes an event), the metadata;
+ * - interned strings: each SKU a line names, once, by number; events
+ *   past the first 256 pending point at them and at order nodes instead
+ *   of holding 65-byte copies;
+ * - the outbox: the first 256 pending events as the records they came as
+ *   (a call's few events, acknowledged by the next call), the rest 64
+ *   bytes an event (see oev); the metadata;
  * - locations (storage version 3): the location records, a small sorted
  *   array; an item's stock records at locations other than "main", a
  *   small sorted array hung off its node (NULL while it has none); a
