@@ -17,6 +17,9 @@
  *    and a random run of puts and transaction steps against a reference
  *    model;
  *  - the version 3 fields of item, supply and event records round trip;
+ *  - the outbox: every pending record read back field by field after
+ *    calls of a few events and of hundreds, acknowledged in part,
+ *    committed, rolled back, with savepoints (test_outbox);
  *  - out of memory: every allocation of a script of such puts failed in
  *    turn leaves the transaction as it was before the failed call.
  *
